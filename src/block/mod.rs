@@ -1,0 +1,17 @@
+//! The block layer shared by every region (SPEC §1).
+//!
+//! A region is a run of blocks of one [`BlockSize`]. Every block ends with a 16-byte
+//! [`Trailer`] — the block's type [`Tag`], the region's generation, and the XXH64 (seed 0)
+//! of the payload before it. [`seal`] writes a trailer, [`open`] checks one (checksum first,
+//! then tag: two different errors), [`Block`] is a view that never fails for inspectors, and
+//! [`RegionBlocks`] walks a region buffer block by block.
+
+mod region;
+mod size;
+mod tag;
+mod trailer;
+
+pub use region::RegionBlocks;
+pub use size::BlockSize;
+pub use tag::Tag;
+pub use trailer::{Block, OpenedBlock, TRAILER_LEN, Trailer, checksum, open, seal};

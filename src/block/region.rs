@@ -1,0 +1,104 @@
+//! Walking a region buffer block by block.
+
+use super::{BlockSize, OpenedBlock, Tag, open};
+use crate::error::{Error, Result};
+
+/// A region buffer checked to be a whole, non-zero number of blocks, walked in place.
+///
+/// ```
+/// use dwvd_regions::{BlockSize, ErrorKind, Tag, block::{RegionBlocks, seal}};
+///
+/// let size = BlockSize::new(512)?;
+/// let mut region = [0u8; 1024];
+/// for block in region.chunks_exact_mut(512) {
+///     seal(block, Tag::WORM, 3)?;
+/// }
+/// let blocks = RegionBlocks::new(&region, size)?;
+/// assert_eq!(blocks.len(), 2);
+/// assert_eq!(blocks.open(1, Tag::WORM)?.index(), 1);
+///
+/// // A region that is not a whole number of blocks is truncated.
+/// let err = RegionBlocks::new(&region[..1000], size).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Truncated);
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegionBlocks<'a> {
+    region: &'a [u8],
+    block_size: BlockSize,
+}
+
+impl<'a> RegionBlocks<'a> {
+    /// Checks that `region` holds a whole, non-zero number of `block_size` blocks
+    /// ([`Error::RegionNotWholeBlocks`], category `truncated`, otherwise).
+    pub fn new(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        let size = block_size.get();
+        if region.is_empty() || region.len().checked_rem(size) != Some(0) {
+            return Err(Error::RegionNotWholeBlocks {
+                length: region.len(),
+                block_size,
+            });
+        }
+        Ok(RegionBlocks { region, block_size })
+    }
+
+    /// The block size.
+    #[must_use]
+    pub const fn block_size(&self) -> BlockSize {
+        self.block_size
+    }
+
+    /// The number of blocks (at least 1).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.region
+            .len()
+            .checked_div(self.block_size.get())
+            .unwrap_or(0)
+    }
+
+    /// Always false: a region has at least one block. (Here for API symmetry.)
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.region.is_empty()
+    }
+
+    /// The bytes of block `index`, trailer included, or `None` past the end.
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<&'a [u8]> {
+        self.region.chunks_exact(self.block_size.get()).nth(index)
+    }
+
+    /// Every block's bytes, in order.
+    pub fn iter(&self) -> core::slice::ChunksExact<'a, u8> {
+        self.region.chunks_exact(self.block_size.get())
+    }
+
+    /// Opens block `index` ([`open`]): errors name that index. An index past the end is
+    /// [`Error::RegionNotWholeBlocks`] (the region is shorter than required).
+    pub fn open(&self, index: usize, expected_tag: Tag) -> Result<OpenedBlock<'a>> {
+        let index_u64 = u64::try_from(index).unwrap_or(u64::MAX);
+        let block = self.get(index).ok_or(Error::RegionNotWholeBlocks {
+            length: self.region.len(),
+            block_size: self.block_size,
+        })?;
+        open(block, expected_tag)
+            .map(|opened| opened.at_index(index_u64))
+            .map_err(|error| error.at_block(index_u64))
+    }
+
+    /// Opens every block in order, each with [`RegionBlocks::open`].
+    pub fn open_all(&self, expected_tag: Tag) -> impl Iterator<Item = Result<OpenedBlock<'a>>> {
+        let blocks = *self;
+        (0..self.len()).map(move |index| blocks.open(index, expected_tag))
+    }
+}
+
+impl<'a> IntoIterator for RegionBlocks<'a> {
+    type Item = &'a [u8];
+    type IntoIter = core::slice::ChunksExact<'a, u8>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}

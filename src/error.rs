@@ -1,0 +1,318 @@
+//! The crate's one error type, and the stable category names of SPEC §6.
+
+use core::fmt;
+
+use crate::block::{BlockSize, Tag};
+
+/// Shorthand for `core::result::Result<T, dwvd_regions::Error>`.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// The category of an [`Error`].
+///
+/// Categories are stable and have snake_case names ([`ErrorKind::as_str`]) — the names the
+/// golden vectors use in `expect_error` and that a command-line tool prints. Match on the
+/// kind when you only need to know *what* went wrong; match on [`Error`] itself to learn
+/// *where* (block, field, offset) and the values involved.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A block's XXH64 does not match its payload: the block is corrupt.
+    ChecksumMismatch,
+    /// A block's checksum is fine but it carries another block type tag.
+    WrongTag,
+    /// The buffer is shorter than the structure it must hold (not a whole, non-zero
+    /// number of blocks, or fewer blocks than a count needs).
+    Truncated,
+    /// A field read from disk breaks an invariant of the format: the region is corrupt.
+    InvalidField,
+    /// A block size outside 512..=65536.
+    InvalidBlockSize,
+    /// A record is larger than what one block can hold.
+    RecordTooLarge,
+    /// The region has no room left (and its policy forbids overwriting).
+    Full,
+    /// A ring position older than the read tail: its slot has been reused.
+    Overwritten,
+    /// A ring position at or past the write head: nothing was written there yet.
+    NotWrittenYet,
+    /// The caller's output buffer is smaller than what must be emitted.
+    BufferTooSmall,
+    /// A value passed by the caller (not read from disk) is out of range.
+    InvalidArgument,
+    /// A position or counter would exceed its on-disk range (`i64::MAX`).
+    CounterOverflow,
+}
+
+impl ErrorKind {
+    /// The stable snake_case name of this category, as used by the golden vectors
+    /// (`"checksum_mismatch"`, `"wrong_tag"`, `"truncated"`, `"invalid_field"`,
+    /// `"invalid_block_size"`, `"record_too_large"`) and by this crate's additions
+    /// (`"full"`, `"overwritten"`, `"not_written_yet"`, `"buffer_too_small"`,
+    /// `"invalid_argument"`, `"counter_overflow"`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ChecksumMismatch => "checksum_mismatch",
+            Self::WrongTag => "wrong_tag",
+            Self::Truncated => "truncated",
+            Self::InvalidField => "invalid_field",
+            Self::InvalidBlockSize => "invalid_block_size",
+            Self::RecordTooLarge => "record_too_large",
+            Self::Full => "full",
+            Self::Overwritten => "overwritten",
+            Self::NotWrittenYet => "not_written_yet",
+            Self::BufferTooSmall => "buffer_too_small",
+            Self::InvalidArgument => "invalid_argument",
+            Self::CounterOverflow => "counter_overflow",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can go wrong reading or writing a region.
+///
+/// Errors about data read from disk name the block index (counted from the start of the
+/// region buffer) and, where there is one, the field and its byte offset in the block, so
+/// an inspector can print exactly what is wrong and where. [`Error::kind`] gives the
+/// stable category.
+///
+/// ```
+/// use dwvd_regions::{BlockSize, ErrorKind, streaming::StreamingView};
+///
+/// let block = [0u8; 512]; // all zero: the checksum of the payload is not 0
+/// let err = StreamingView::new_checked(&block, BlockSize::new(512)?).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::ChecksumMismatch);
+/// assert_eq!(err.block(), Some(0));
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A block size outside 512..=65536 bytes.
+    InvalidBlockSize {
+        /// The rejected size in bytes.
+        size: usize,
+    },
+    /// The XXH64 stored in a block's trailer does not match its payload.
+    ChecksumMismatch {
+        /// Index of the block in the region buffer.
+        block: u64,
+        /// Checksum stored in the trailer.
+        stored: u64,
+        /// Checksum computed over the payload.
+        computed: u64,
+    },
+    /// The block verified, but carries another type tag than the region expects.
+    WrongTag {
+        /// Index of the block in the region buffer.
+        block: u64,
+        /// The tag the region requires.
+        expected: Tag,
+        /// The tag the block carries.
+        found: Tag,
+    },
+    /// A region buffer whose length is not a whole, non-zero number of blocks.
+    RegionNotWholeBlocks {
+        /// Length of the buffer in bytes.
+        length: usize,
+        /// The block size the buffer was read with.
+        block_size: BlockSize,
+    },
+    /// A field read from disk breaks an invariant of the format.
+    InvalidField {
+        /// Index of the block in the region buffer.
+        block: u64,
+        /// The field's name as in the SPEC (e.g. `"allocated_blocks"`).
+        field: &'static str,
+        /// Byte offset of the field in its block.
+        offset: usize,
+        /// The value found.
+        value: i64,
+        /// What the value must satisfy, in words.
+        requirement: &'static str,
+    },
+    /// A record longer than the payload of one block.
+    RecordTooLarge {
+        /// Length of the record in bytes.
+        length: usize,
+        /// The largest record a block of this size holds.
+        capacity: usize,
+    },
+    /// A ring at its maximum capacity with every slot live, appended to with
+    /// [`WrapPolicy::Reject`](crate::streaming::WrapPolicy::Reject).
+    RingFull {
+        /// The ring's maximum (and current) capacity in blocks.
+        capacity_blocks: u64,
+    },
+    /// A ring position older than the read tail: its slot has been reused or consumed.
+    Overwritten {
+        /// The position asked for.
+        position: u64,
+        /// The oldest position still readable.
+        read_tail: u64,
+    },
+    /// A ring position at or past the write head: nothing was written there yet.
+    NotWrittenYet {
+        /// The position asked for.
+        position: u64,
+        /// The next position to be written.
+        write_head: u64,
+    },
+    /// The caller's output buffer is too small.
+    BufferTooSmall {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes given.
+        available: usize,
+    },
+    /// A value passed by the caller is out of range.
+    InvalidArgument {
+        /// The argument's name.
+        argument: &'static str,
+        /// What the value must satisfy, in words.
+        requirement: &'static str,
+    },
+    /// A counter would pass its on-disk maximum (`i64::MAX`).
+    CounterOverflow {
+        /// The counter's field name.
+        field: &'static str,
+    },
+}
+
+impl Error {
+    /// The stable category of this error.
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidBlockSize { .. } => ErrorKind::InvalidBlockSize,
+            Self::ChecksumMismatch { .. } => ErrorKind::ChecksumMismatch,
+            Self::WrongTag { .. } => ErrorKind::WrongTag,
+            Self::RegionNotWholeBlocks { .. } => ErrorKind::Truncated,
+            Self::InvalidField { .. } => ErrorKind::InvalidField,
+            Self::RecordTooLarge { .. } => ErrorKind::RecordTooLarge,
+            Self::RingFull { .. } => ErrorKind::Full,
+            Self::Overwritten { .. } => ErrorKind::Overwritten,
+            Self::NotWrittenYet { .. } => ErrorKind::NotWrittenYet,
+            Self::BufferTooSmall { .. } => ErrorKind::BufferTooSmall,
+            Self::InvalidArgument { .. } => ErrorKind::InvalidArgument,
+            Self::CounterOverflow { .. } => ErrorKind::CounterOverflow,
+        }
+    }
+
+    /// The index of the block the error is about, when it is about one block.
+    #[must_use]
+    pub const fn block(&self) -> Option<u64> {
+        match self {
+            Self::ChecksumMismatch { block, .. }
+            | Self::WrongTag { block, .. }
+            | Self::InvalidField { block, .. } => Some(*block),
+            _ => None,
+        }
+    }
+
+    /// The same error, relocated to block `index` of a larger buffer.
+    ///
+    /// Single-block functions report block 0; walkers over a region call this so the
+    /// error names the block's real index.
+    #[must_use]
+    pub(crate) const fn at_block(mut self, index: u64) -> Self {
+        match &mut self {
+            Self::ChecksumMismatch { block, .. }
+            | Self::WrongTag { block, .. }
+            | Self::InvalidField { block, .. } => *block = index,
+            _ => {}
+        }
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidBlockSize { size } => write!(
+                f,
+                "invalid block size {size}: it must be between {} and {} bytes",
+                BlockSize::MIN.get(),
+                BlockSize::MAX.get()
+            ),
+            Self::ChecksumMismatch {
+                block,
+                stored,
+                computed,
+            } => write!(
+                f,
+                "block {block}: checksum mismatch: the trailer stores {stored:#018x} but the \
+                 payload hashes to {computed:#018x}; the block is corrupt"
+            ),
+            Self::WrongTag {
+                block,
+                expected,
+                found,
+            } => write!(
+                f,
+                "block {block}: wrong block type: expected tag {expected}, found {found}"
+            ),
+            Self::RegionNotWholeBlocks { length, block_size } => write!(
+                f,
+                "truncated region: {length} bytes is not a whole, non-zero number of \
+                 {}-byte blocks",
+                block_size.get()
+            ),
+            Self::InvalidField {
+                block,
+                field,
+                offset,
+                value,
+                requirement,
+            } => write!(
+                f,
+                "block {block}: field {field} (offset {offset}) holds {value}, but {requirement}"
+            ),
+            Self::RecordTooLarge { length, capacity } => write!(
+                f,
+                "record of {length} bytes is too large: a block holds at most {capacity} bytes"
+            ),
+            Self::RingFull { capacity_blocks } => write!(
+                f,
+                "streaming ring is full: all {capacity_blocks} blocks hold unread entries and \
+                 the reject policy forbids overwriting the oldest; consume entries first"
+            ),
+            Self::Overwritten {
+                position,
+                read_tail,
+            } => write!(
+                f,
+                "position {position} was overwritten or consumed: the oldest readable \
+                 position (read_tail) is {read_tail}"
+            ),
+            Self::NotWrittenYet {
+                position,
+                write_head,
+            } => write!(
+                f,
+                "position {position} was not written yet: the next position to be written \
+                 (write_head) is {write_head}"
+            ),
+            Self::BufferTooSmall { needed, available } => write!(
+                f,
+                "output buffer too small: {needed} bytes needed, {available} given"
+            ),
+            Self::InvalidArgument {
+                argument,
+                requirement,
+            } => write!(f, "invalid argument {argument}: {requirement}"),
+            Self::CounterOverflow { field } => write!(
+                f,
+                "{field} would pass its on-disk maximum ({}); reset the region",
+                i64::MAX
+            ),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

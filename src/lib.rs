@@ -1,0 +1,72 @@
+//! # dwvd-regions
+//!
+//! Reads and writes three regions of the DWVD v2.0 block format without an allocator:
+//! `#![no_std]`, no `alloc`, no `unsafe`, and no panic on any input.
+//!
+//! * [`streaming`] — the **Streaming Append** region (`STRE`): a ring of blocks that starts
+//!   at 0 % allocated, grows on demand and wraps around overwriting its oldest entries.
+//!
+//! Every region sits on the shared [`block`] layer: a [`BlockSize`] (512..=65536), block
+//! type [`Tag`]s, and the 16-byte trailer (tag, generation, XXH64 of the payload) that
+//! every block ends with. Times on disk are .NET [`Ticks`]; the crate has no clock, so
+//! every time is a parameter.
+//!
+//! Each region has two faces, after smoltcp's `wire` modules: a borrowed **view** that
+//! checks a region buffer and reads it in place (for inspectors that trust nothing), and
+//! an owned, bounded **value** with `parse` and `emit` (for firmware).
+//!
+//! ```
+//! use dwvd_regions::{BlockSize, streaming::StreamingRing};
+//!
+//! let size = BlockSize::new(4096)?;
+//! let mut ring = StreamingRing::new(size, 1000, 16)?;
+//! let appended = ring.append(b"sensor reading")?;
+//! assert_eq!((appended.position, appended.physical_slot), (0, 0));
+//! assert_eq!(ring.allocation_permille(), 16); // 16 of 1000 blocks
+//!
+//! let mut header_block = [0u8; 4096];
+//! ring.emit(&mut header_block)?;
+//! assert_eq!(StreamingRing::parse(&header_block, size)?, ring);
+//! # Ok::<(), dwvd_regions::Error>(())
+//! ```
+//!
+//! Errors are one [`Error`] enum whose [`kind`](Error::kind) gives the stable category
+//! names of the format's test vectors (`checksum_mismatch`, `wrong_tag`, `truncated`, …)
+//! and whose `Display` names the block and field at fault.
+//!
+//! ## Features
+//!
+//! * `std` — conversions between [`Ticks`] and `std::time::SystemTime`, and a float
+//!   allocation percentage. Off by default; the core never needs it.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_possible_wrap,
+        clippy::std_instead_of_core,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::unreachable
+    )
+)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod block;
+mod error;
+pub mod streaming;
+mod ticks;
+
+pub use block::{BlockSize, Tag};
+pub use error::{Error, ErrorKind, Result};
+pub use ticks::Ticks;

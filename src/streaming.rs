@@ -1,0 +1,623 @@
+//! Streaming Append region (tag `STRE`, SPEC §2): a ring of blocks that starts at 0 %
+//! allocated, grows on demand, and wraps around overwriting its oldest entries.
+//!
+//! The region's state lives in one header block ([`StreamingHeader`]); the data blocks
+//! live in the region's block range and are addressed by the *physical slot* an append
+//! returns. Positions are absolute counters that only grow (until [`StreamingRing::reset`]),
+//! so a reader can tell an overwritten position from a live one.
+//!
+//! Two faces, as in smoltcp's `wire` modules:
+//! * [`StreamingView`] — a borrowed, checked view over a header block, for inspectors.
+//! * [`StreamingRing`] — the owned ring state, for firmware: append, consume, reset,
+//!   position look-up, [`emit`](StreamingRing::emit) and [`parse`](StreamingRing::parse).
+//!
+//! ```
+//! use dwvd_regions::{BlockSize, streaming::StreamingRing};
+//!
+//! let size = BlockSize::new(512)?;
+//! let mut ring = StreamingRing::new(size, 4, 2)?; // at most 4 blocks, grow 2 at a time
+//! assert_eq!(ring.allocated_blocks(), 0); // starts at 0 % allocated
+//!
+//! for record in [&b"a"[..], b"b", b"c", b"d", b"e"] {
+//!     let appended = ring.append(record)?;
+//!     println!("position {} -> slot {}", appended.position, appended.physical_slot);
+//! }
+//! // Five appends into four blocks: position 0 was overwritten by position 4.
+//! assert_eq!(ring.allocated_blocks(), 4);
+//! assert_eq!(ring.read_tail(), 1);
+//! assert_eq!(ring.physical_slot(4)?, 0);
+//! assert!(ring.physical_slot(0).is_err());
+//!
+//! // Persist the header and read it back.
+//! let mut block = [0u8; 512];
+//! ring.emit(&mut block)?;
+//! assert_eq!(StreamingRing::parse(&block, size)?, ring);
+//! # Ok::<(), dwvd_regions::Error>(())
+//! ```
+
+use core::mem::offset_of;
+
+use zerocopy::little_endian::{I32, I64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use crate::block::{BlockSize, RegionBlocks, Tag, seal};
+use crate::error::{Error, Result};
+
+/// The growth increment a ring uses unless told otherwise (SPEC §2).
+pub const DEFAULT_GROWTH_INCREMENT: u32 = 16;
+
+/// The on-disk header at the start of the `STRE` block (SPEC §2), 44 bytes, zero up to
+/// the trailer.
+///
+/// This is the raw layout, cast straight over the block; [`StreamingView`] checks its
+/// invariants before handing it out.
+#[derive(
+    FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Debug, Clone, Copy, PartialEq, Eq,
+)]
+#[repr(C)]
+pub struct StreamingHeader {
+    /// Most blocks the ring may grow to (> 0).
+    pub max_capacity_blocks: I64,
+    /// Blocks allocated so far (0 ≤ allocated ≤ max).
+    pub allocated_blocks: I64,
+    /// Next absolute position to write.
+    pub write_head: I64,
+    /// Oldest absolute position still readable.
+    pub read_tail: I64,
+    /// Live entries: `write_head − read_tail`, at most `allocated_blocks`.
+    pub entry_count: I64,
+    /// Blocks added per growth step (> 0).
+    pub growth_increment: I32,
+}
+
+/// Size of [`StreamingHeader`] in bytes.
+pub const HEADER_LEN: usize = 44;
+const _: () = assert!(size_of::<StreamingHeader>() == HEADER_LEN);
+
+impl StreamingHeader {
+    /// Checks every invariant of SPEC §2, reporting the first broken one as
+    /// [`Error::InvalidField`] in block 0.
+    ///
+    /// Beyond the SPEC's list, positions must not be negative (`read_tail ≥ 0`): a
+    /// negative absolute counter has no physical slot.
+    pub fn validate(&self) -> Result<()> {
+        let max = self.max_capacity_blocks.get();
+        let allocated = self.allocated_blocks.get();
+        let write_head = self.write_head.get();
+        let read_tail = self.read_tail.get();
+        let entry_count = self.entry_count.get();
+        let growth = self.growth_increment.get();
+
+        let invalid = |field, offset, value, requirement| {
+            Err(Error::InvalidField {
+                block: 0,
+                field,
+                offset,
+                value,
+                requirement,
+            })
+        };
+        if max <= 0 {
+            return invalid(
+                "max_capacity_blocks",
+                offset_of!(Self, max_capacity_blocks),
+                max,
+                "it must be greater than 0",
+            );
+        }
+        if growth <= 0 {
+            return invalid(
+                "growth_increment",
+                offset_of!(Self, growth_increment),
+                i64::from(growth),
+                "it must be greater than 0",
+            );
+        }
+        if !(0..=max).contains(&allocated) {
+            return invalid(
+                "allocated_blocks",
+                offset_of!(Self, allocated_blocks),
+                allocated,
+                "it must be between 0 and max_capacity_blocks",
+            );
+        }
+        if !(0..=allocated).contains(&entry_count) {
+            return invalid(
+                "entry_count",
+                offset_of!(Self, entry_count),
+                entry_count,
+                "it must be between 0 and allocated_blocks",
+            );
+        }
+        if read_tail < 0 {
+            return invalid(
+                "read_tail",
+                offset_of!(Self, read_tail),
+                read_tail,
+                "it must not be negative",
+            );
+        }
+        if read_tail > write_head {
+            return invalid(
+                "read_tail",
+                offset_of!(Self, read_tail),
+                read_tail,
+                "it must not be greater than write_head",
+            );
+        }
+        // Both are non-negative here, so the difference cannot overflow.
+        if write_head.checked_sub(read_tail) != Some(entry_count) {
+            return invalid(
+                "entry_count",
+                offset_of!(Self, entry_count),
+                entry_count,
+                "it must equal write_head - read_tail",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A checked, borrowed view over a `STRE` header block, for inspectors.
+///
+/// Building one verifies the block's checksum, then its tag, then every header invariant;
+/// after that the accessors cannot fail. Nothing is copied.
+///
+/// ```
+/// use dwvd_regions::{BlockSize, streaming::{StreamingRing, StreamingView}};
+///
+/// let size = BlockSize::new(512)?;
+/// let mut block = [0u8; 512];
+/// StreamingRing::new(size, 1000, 16)?.emit(&mut block)?;
+/// let view = StreamingView::new_checked(&block, size)?;
+/// assert_eq!(view.max_capacity_blocks(), 1000);
+/// assert_eq!(view.allocated_blocks(), 0);
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamingView<'a> {
+    header: &'a StreamingHeader,
+    generation: u32,
+    block_size: BlockSize,
+}
+
+impl<'a> StreamingView<'a> {
+    /// Checks block 0 of `region` — the header block — and views it.
+    ///
+    /// `region` must be a whole, non-zero number of `block_size` blocks (blocks after the
+    /// first are the ring's data blocks and are not read). Errors: `truncated`,
+    /// `checksum_mismatch`, `wrong_tag`, `invalid_field` (naming the field).
+    pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        let opened = RegionBlocks::new(region, block_size)?.open(0, Tag::STRE)?;
+        // The payload is at least 496 bytes, so the 44-byte header always fits.
+        let (header, _) = StreamingHeader::ref_from_prefix(opened.payload()).map_err(|_| {
+            Error::RegionNotWholeBlocks {
+                length: region.len(),
+                block_size,
+            }
+        })?;
+        header.validate()?;
+        Ok(StreamingView {
+            header,
+            generation: opened.generation(),
+            block_size,
+        })
+    }
+
+    /// The raw header, as stored.
+    #[must_use]
+    pub const fn header(&self) -> &'a StreamingHeader {
+        self.header
+    }
+
+    /// The generation in the block's trailer.
+    #[must_use]
+    pub const fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The block size the region was read with.
+    #[must_use]
+    pub const fn block_size(&self) -> BlockSize {
+        self.block_size
+    }
+
+    /// Most blocks the ring may grow to (> 0).
+    #[must_use]
+    pub fn max_capacity_blocks(&self) -> u64 {
+        non_negative(self.header.max_capacity_blocks.get())
+    }
+
+    /// Blocks allocated so far.
+    #[must_use]
+    pub fn allocated_blocks(&self) -> u64 {
+        non_negative(self.header.allocated_blocks.get())
+    }
+
+    /// Next absolute position to write.
+    #[must_use]
+    pub fn write_head(&self) -> u64 {
+        non_negative(self.header.write_head.get())
+    }
+
+    /// Oldest absolute position still readable.
+    #[must_use]
+    pub fn read_tail(&self) -> u64 {
+        non_negative(self.header.read_tail.get())
+    }
+
+    /// Live entries.
+    #[must_use]
+    pub fn entry_count(&self) -> u64 {
+        non_negative(self.header.entry_count.get())
+    }
+
+    /// Blocks added per growth step.
+    #[must_use]
+    pub fn growth_increment(&self) -> u32 {
+        u32::try_from(self.header.growth_increment.get()).unwrap_or(0)
+    }
+
+    /// The owned ring this header describes.
+    #[must_use]
+    pub fn to_ring(&self) -> StreamingRing {
+        StreamingRing {
+            block_size: self.block_size,
+            max_capacity_blocks: self.max_capacity_blocks(),
+            allocated_blocks: self.allocated_blocks(),
+            write_head: self.write_head(),
+            read_tail: self.read_tail(),
+            growth_increment: self.growth_increment(),
+            generation: self.generation,
+        }
+    }
+}
+
+/// Values checked non-negative by [`StreamingHeader::validate`]; the fallback is unreachable.
+fn non_negative(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// What an append does when every allocated slot holds a live entry and the ring can
+/// grow no further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum WrapPolicy {
+    /// Overwrite the oldest entry (the read tail advances by one): ring-buffer behaviour
+    /// for logs and telemetry.
+    #[default]
+    OverwriteOldest,
+    /// Refuse the append with [`Error::RingFull`] (category `full`): for callers that must
+    /// never lose data.
+    Reject,
+}
+
+/// Where an append went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Appended {
+    /// The absolute position of the new entry.
+    pub position: u64,
+    /// The block of the ring's data range that holds it: `position % allocated_blocks`.
+    pub physical_slot: u64,
+    /// The position that was overwritten to make room, if the ring was full.
+    pub overwritten: Option<u64>,
+}
+
+/// The owned state of a Streaming Append ring, for firmware.
+///
+/// The ring tracks where entries go; the caller writes each entry's data to the data
+/// block at [`Appended::physical_slot`] and persists the header with
+/// [`emit`](StreamingRing::emit). Positions and counters stay within `0..=i64::MAX`, the
+/// on-disk range; the entry count is derived (`write_head − read_tail`).
+///
+/// Growth and wrap rules (SPEC §2): when `write_head == allocated_blocks` and the ring is
+/// below its maximum, it grows by `min(growth_increment, max − allocated)` before the
+/// write; once every allocated slot is live and it cannot grow, the append overwrites the
+/// oldest entry ([`WrapPolicy::OverwriteOldest`], the default) or is refused
+/// ([`WrapPolicy::Reject`]). Growth happens only while the head has not wrapped, so the
+/// physical slot of a live position never changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StreamingRing {
+    block_size: BlockSize,
+    max_capacity_blocks: u64,
+    allocated_blocks: u64,
+    write_head: u64,
+    read_tail: u64,
+    growth_increment: u32,
+    generation: u32,
+}
+
+/// The largest value an on-disk i64 counter holds.
+const COUNTER_MAX: u64 = i64::MAX.unsigned_abs();
+
+impl StreamingRing {
+    /// A new, empty ring at 0 % allocated, generation 0.
+    ///
+    /// `max_capacity_blocks` must be in `1..=i64::MAX` and `growth_increment` in
+    /// `1..=i32::MAX` (their on-disk ranges); otherwise [`Error::InvalidArgument`].
+    pub fn new(
+        block_size: BlockSize,
+        max_capacity_blocks: u64,
+        growth_increment: u32,
+    ) -> Result<Self> {
+        if max_capacity_blocks == 0 || max_capacity_blocks > COUNTER_MAX {
+            return Err(Error::InvalidArgument {
+                argument: "max_capacity_blocks",
+                requirement: "it must be between 1 and i64::MAX",
+            });
+        }
+        if growth_increment == 0 || i32::try_from(growth_increment).is_err() {
+            return Err(Error::InvalidArgument {
+                argument: "growth_increment",
+                requirement: "it must be between 1 and i32::MAX",
+            });
+        }
+        Ok(StreamingRing {
+            block_size,
+            max_capacity_blocks,
+            allocated_blocks: 0,
+            write_head: 0,
+            read_tail: 0,
+            growth_increment,
+            generation: 0,
+        })
+    }
+
+    /// Parses the header block at the start of `region` ([`StreamingView::new_checked`]).
+    pub fn parse(region: &[u8], block_size: BlockSize) -> Result<Self> {
+        StreamingView::new_checked(region, block_size).map(|view| view.to_ring())
+    }
+
+    /// The block size of the region.
+    #[must_use]
+    pub const fn block_size(&self) -> BlockSize {
+        self.block_size
+    }
+
+    /// Most blocks the ring may grow to.
+    #[must_use]
+    pub const fn max_capacity_blocks(&self) -> u64 {
+        self.max_capacity_blocks
+    }
+
+    /// Blocks allocated so far.
+    #[must_use]
+    pub const fn allocated_blocks(&self) -> u64 {
+        self.allocated_blocks
+    }
+
+    /// Next absolute position to write.
+    #[must_use]
+    pub const fn write_head(&self) -> u64 {
+        self.write_head
+    }
+
+    /// Oldest absolute position still readable.
+    #[must_use]
+    pub const fn read_tail(&self) -> u64 {
+        self.read_tail
+    }
+
+    /// Live entries: `write_head − read_tail`.
+    #[must_use]
+    pub const fn entry_count(&self) -> u64 {
+        // read_tail <= write_head is kept by every operation.
+        self.write_head.saturating_sub(self.read_tail)
+    }
+
+    /// Blocks added per growth step.
+    #[must_use]
+    pub const fn growth_increment(&self) -> u32 {
+        self.growth_increment
+    }
+
+    /// The generation written into the header block's trailer by [`emit`](Self::emit).
+    #[must_use]
+    pub const fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// Sets the generation the next [`emit`](Self::emit) writes.
+    pub fn set_generation(&mut self, generation: u32) {
+        self.generation = generation;
+    }
+
+    /// Whether no entry is live.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.entry_count() == 0
+    }
+
+    /// Whether the ring is fully grown and every slot holds a live entry: the next
+    /// append overwrites (or, with [`WrapPolicy::Reject`], is refused).
+    #[must_use]
+    pub const fn is_full(&self) -> bool {
+        self.allocated_blocks == self.max_capacity_blocks
+            && self.entry_count() == self.allocated_blocks
+    }
+
+    /// Allocation as `(allocated_blocks, max_capacity_blocks)`: exact, no floats.
+    #[must_use]
+    pub const fn allocation_ratio(&self) -> (u64, u64) {
+        (self.allocated_blocks, self.max_capacity_blocks)
+    }
+
+    /// Allocation in permille (0..=1000), rounded down. No floats: fit for firmware.
+    #[must_use]
+    pub fn allocation_permille(&self) -> u16 {
+        let scaled = u128::from(self.allocated_blocks).saturating_mul(1000);
+        let permille = scaled
+            .checked_div(u128::from(self.max_capacity_blocks))
+            .unwrap_or(0);
+        u16::try_from(permille).unwrap_or(1000)
+    }
+
+    /// Allocation in percent, as a float (std only; firmware uses
+    /// [`allocation_permille`](Self::allocation_permille)).
+    #[cfg(feature = "std")]
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn allocation_percent(&self) -> f64 {
+        self.allocated_blocks as f64 * 100.0 / self.max_capacity_blocks as f64
+    }
+
+    /// Appends one entry, overwriting the oldest when the ring is full
+    /// ([`WrapPolicy::OverwriteOldest`]).
+    ///
+    /// `data` is the entry the caller will write to the returned physical slot; it must
+    /// fit in one block's payload (`block_size − 16` bytes), else
+    /// [`Error::RecordTooLarge`].
+    pub fn append(&mut self, data: &[u8]) -> Result<Appended> {
+        self.append_with(data, WrapPolicy::OverwriteOldest)
+    }
+
+    /// Appends one entry with the given [`WrapPolicy`]. On error the ring is unchanged.
+    pub fn append_with(&mut self, data: &[u8], policy: WrapPolicy) -> Result<Appended> {
+        let capacity = self.block_size.payload_len();
+        if data.len() > capacity {
+            return Err(Error::RecordTooLarge {
+                length: data.len(),
+                capacity,
+            });
+        }
+        let position = self.write_head;
+        let next_head = position
+            .checked_add(1)
+            .filter(|head| *head <= COUNTER_MAX)
+            .ok_or(Error::CounterOverflow {
+                field: "write_head",
+            })?;
+
+        let mut allocated = self.allocated_blocks;
+        // SPEC §2 grows when the head reaches the allocation. A header written by another
+        // implementation may hold allocated = 0 with a non-zero head; it has no live entry
+        // (entry_count <= allocated), so growing then moves nothing.
+        if allocated < self.max_capacity_blocks && (position == allocated || allocated == 0) {
+            let room = self.max_capacity_blocks.saturating_sub(allocated);
+            allocated = allocated.saturating_add(u64::from(self.growth_increment).min(room));
+        }
+
+        let mut read_tail = self.read_tail;
+        let mut overwritten = None;
+        if self.entry_count() >= allocated {
+            match policy {
+                WrapPolicy::Reject => {
+                    return Err(Error::RingFull {
+                        capacity_blocks: allocated,
+                    });
+                }
+                WrapPolicy::OverwriteOldest => {
+                    overwritten = Some(read_tail);
+                    // read_tail < write_head here (entry_count >= allocated >= 1).
+                    read_tail = read_tail.saturating_add(1);
+                }
+            }
+        }
+        // allocated >= 1 here: max >= 1 and a ring at 0 always grows.
+        let physical_slot = position.checked_rem(allocated).ok_or(Error::InvalidField {
+            block: 0,
+            field: "allocated_blocks",
+            offset: offset_of!(StreamingHeader, allocated_blocks),
+            value: 0,
+            requirement: "it must be greater than 0 before a slot can be chosen",
+        })?;
+
+        self.allocated_blocks = allocated;
+        self.read_tail = read_tail;
+        self.write_head = next_head;
+        Ok(Appended {
+            position,
+            physical_slot,
+            overwritten,
+        })
+    }
+
+    /// Advances the read tail past the oldest entry and returns its position; `None`
+    /// (and no change) when the ring is empty.
+    pub fn consume(&mut self) -> Option<u64> {
+        if self.is_empty() {
+            return None;
+        }
+        let consumed = self.read_tail;
+        self.read_tail = consumed.saturating_add(1);
+        Some(consumed)
+    }
+
+    /// Forgets every entry: zeroes `write_head`, `read_tail` (and so the entry count) and
+    /// keeps the allocation.
+    pub fn reset(&mut self) {
+        self.write_head = 0;
+        self.read_tail = 0;
+    }
+
+    /// Whether `position` is live: `read_tail ≤ position < write_head`.
+    #[must_use]
+    pub const fn is_readable(&self, position: u64) -> bool {
+        self.read_tail <= position && position < self.write_head
+    }
+
+    /// The physical slot holding the live `position`, or [`Error::Overwritten`] (older than
+    /// the read tail) / [`Error::NotWrittenYet`] (at or past the write head).
+    pub fn physical_slot(&self, position: u64) -> Result<u64> {
+        if position < self.read_tail {
+            return Err(Error::Overwritten {
+                position,
+                read_tail: self.read_tail,
+            });
+        }
+        if position >= self.write_head {
+            return Err(Error::NotWrittenYet {
+                position,
+                write_head: self.write_head,
+            });
+        }
+        // A live position implies an entry, so allocated_blocks >= 1.
+        position
+            .checked_rem(self.allocated_blocks)
+            .ok_or(Error::NotWrittenYet {
+                position,
+                write_head: self.write_head,
+            })
+    }
+
+    /// Bytes [`emit`](Self::emit) writes: one block.
+    #[must_use]
+    pub const fn buffer_len(&self) -> usize {
+        self.block_size.get()
+    }
+
+    /// The raw on-disk header of this state.
+    #[must_use]
+    pub fn header(&self) -> StreamingHeader {
+        let counter = |value: u64| I64::new(i64::try_from(value).unwrap_or(i64::MAX));
+        StreamingHeader {
+            max_capacity_blocks: counter(self.max_capacity_blocks),
+            allocated_blocks: counter(self.allocated_blocks),
+            write_head: counter(self.write_head),
+            read_tail: counter(self.read_tail),
+            entry_count: counter(self.entry_count()),
+            growth_increment: I32::new(i32::try_from(self.growth_increment).unwrap_or(i32::MAX)),
+        }
+    }
+
+    /// Writes the header block into the first [`buffer_len`](Self::buffer_len) bytes of
+    /// `buffer`: the header, zeros up to the trailer, and the trailer sealed with tag
+    /// `STRE` and [`generation`](Self::generation). Returns the bytes written.
+    pub fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
+        let size = self.block_size.get();
+        let available = buffer.len();
+        let block = buffer.get_mut(..size).ok_or(Error::BufferTooSmall {
+            needed: size,
+            available,
+        })?;
+        block.fill(0);
+        self.header()
+            .write_to_prefix(block)
+            .map_err(|_| Error::BufferTooSmall {
+                needed: size,
+                available,
+            })?;
+        seal(block, Tag::STRE, self.generation)?;
+        Ok(size)
+    }
+}
