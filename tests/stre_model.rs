@@ -136,11 +136,11 @@ proptest! {
                 prop_assert_eq!(Some(&slot), model.slot_of.get(&position));
                 prop_assert_eq!(model.slot_owner.get(&slot), Some(&position));
             }
-            // Everything else is unreadable, with the right reason.
-            if let Some(&oldest) = model.live.front() {
-                if oldest > 0 {
-                    prop_assert_eq!(ring.physical_slot(oldest - 1).unwrap_err().kind(), ErrorKind::Overwritten);
-                }
+            // Every earlier position that is no longer live is reported as overwritten.
+            let oldest_live = model.live.front().copied().unwrap_or(model.next_position);
+            for position in 0..oldest_live {
+                prop_assert_eq!(ring.physical_slot(position).unwrap_err().kind(), ErrorKind::Overwritten);
+                prop_assert!(!ring.is_readable(position));
             }
             prop_assert_eq!(
                 ring.physical_slot(model.next_position).unwrap_err().kind(),
