@@ -184,19 +184,32 @@ pub struct StreamingView<'a> {
 impl<'a> StreamingView<'a> {
     /// Checks block 0 of `region` — the header block — and views it.
     ///
+    /// The bytes between the header and the trailer must be zero, so that a header that
+    /// parses is exactly the one [`StreamingRing::emit`] writes back.
+    ///
     /// `region` must be a whole, non-zero number of `block_size` blocks (blocks after the
     /// first are the ring's data blocks and are not read). Errors: `truncated`,
     /// `checksum_mismatch`, `wrong_tag`, `invalid_field` (naming the field).
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         let opened = RegionBlocks::new(region, block_size)?.open(0, Tag::STRE)?;
         // The payload is at least 496 bytes, so the 44-byte header always fits.
-        let (header, _) = StreamingHeader::ref_from_prefix(opened.payload()).map_err(|_| {
-            Error::RegionNotWholeBlocks {
-                length: region.len(),
-                block_size,
-            }
-        })?;
+        let (header, reserved) =
+            StreamingHeader::ref_from_prefix(opened.payload()).map_err(|_| {
+                Error::RegionNotWholeBlocks {
+                    length: region.len(),
+                    block_size,
+                }
+            })?;
         header.validate()?;
+        if let Some((index, &byte)) = reserved.iter().enumerate().find(|(_, byte)| **byte != 0) {
+            return Err(Error::InvalidField {
+                block: 0,
+                field: "reserved",
+                offset: HEADER_LEN.saturating_add(index),
+                value: i64::from(byte),
+                requirement: "the header block must be zero from offset 44 up to the trailer",
+            });
+        }
         Ok(StreamingView {
             header,
             generation: opened.generation(),
