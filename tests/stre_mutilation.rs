@@ -128,12 +128,12 @@ proptest! {
         bytes in proptest::collection::vec(any::<u8>(), 0..2100),
         block_size in prop_oneof![Just(512usize), Just(1024), Just(2048), 0usize..70000],
     ) {
-        if let Ok(size) = BlockSize::new(block_size) {
-            if let Ok(ring) = StreamingRing::parse(&bytes, size) {
-                let mut emitted = vec![0u8; block_size];
-                ring.emit(&mut emitted).unwrap();
-                prop_assert_eq!(&emitted[..], &bytes[..block_size]);
-            }
+        if let Ok(size) = BlockSize::new(block_size)
+            && let Ok(ring) = StreamingRing::parse(&bytes, size)
+        {
+            let mut emitted = vec![0u8; block_size];
+            ring.emit(&mut emitted).unwrap();
+            prop_assert_eq!(&emitted[..], &bytes[..block_size]);
         }
     }
 }
