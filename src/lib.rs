@@ -70,3 +70,8 @@ mod ticks;
 pub use block::{BlockSize, Tag};
 pub use error::{Error, ErrorKind, Result};
 pub use ticks::Ticks;
+
+// Compiles and runs the README's example as a doctest, so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,127 @@
+//! STRE header parsing from arbitrary bytes and block sizes.
+//!
+//! Invariants, beyond "did not crash":
+//! * a header that parses satisfies SPEC §2 and emits back byte for byte;
+//! * operations on any accepted ring keep its invariants;
+//! * a re-sealed block (so the checksum passes and the fields are reached) either parses
+//!   under those rules or fails with `invalid_field`, never another category.
+#![no_main]
+
+use dwvd_regions::block::seal;
+use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
+use dwvd_regions::{BlockSize, ErrorKind, Tag};
+use libfuzzer_sys::fuzz_target;
+
+/// One ring operation, decoded from one input byte: the low two bits choose the
+/// operation, the high six bits the record length (in steps of 1 KiB, so some are too
+/// large for the block).
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Append(usize),
+    AppendOrReject(usize),
+    Consume,
+    Reset,
+}
+
+impl Op {
+    fn decode(byte: u8) -> Self {
+        let length = usize::from(byte >> 2).saturating_mul(1024);
+        match byte & 3 {
+            0 => Op::Append(length),
+            1 => Op::AppendOrReject(length),
+            2 => Op::Consume,
+            _ => Op::Reset,
+        }
+    }
+}
+
+fn check_ring(ring: &mut StreamingRing, original: &[u8], ops: &[Op]) {
+    let size = ring.block_size();
+    let mut emitted = vec![0u8; size.get()];
+    assert_eq!(ring.emit(&mut emitted), Ok(size.get()));
+    assert_eq!(emitted, original, "a parsed header emits back unchanged");
+
+    for op in ops {
+        let before = ring.clone();
+        match *op {
+            Op::Append(length) | Op::AppendOrReject(length) => {
+                let policy = if matches!(op, Op::Append(_)) {
+                    WrapPolicy::OverwriteOldest
+                } else {
+                    WrapPolicy::Reject
+                };
+                let data = vec![0u8; length];
+                match ring.append_with(&data, policy) {
+                    Ok(appended) => {
+                        assert_eq!(appended.position, before.write_head());
+                        assert!(appended.physical_slot < ring.allocated_blocks());
+                        assert_eq!(
+                            ring.physical_slot(appended.position),
+                            Ok(appended.physical_slot)
+                        );
+                        assert!(data.len() <= size.payload_len());
+                    }
+                    Err(error) => {
+                        assert_eq!(ring, &before, "a failed append changes nothing");
+                        assert!(matches!(
+                            error.kind(),
+                            ErrorKind::RecordTooLarge
+                                | ErrorKind::Full
+                                | ErrorKind::CounterOverflow
+                        ));
+                    }
+                }
+            }
+            Op::Consume => {
+                let consumed = ring.consume();
+                assert_eq!(consumed.is_none(), before.is_empty());
+            }
+            Op::Reset => ring.reset(),
+        }
+        assert!(ring.allocated_blocks() <= ring.max_capacity_blocks());
+        assert!(ring.entry_count() <= ring.allocated_blocks());
+        assert!(ring.read_tail() <= ring.write_head());
+        ring.emit(&mut emitted).expect("emit a valid ring");
+        assert_eq!(StreamingRing::parse(&emitted, size).as_ref(), Ok(&*ring));
+    }
+}
+
+/// Input layout (see `scripts/fuzz-seed`): byte 0 = flags (bit 0: re-seal the block so
+/// the checksum passes; bits 1-2: block size source), bytes 1-2 = a little-endian u16
+/// for the size, bytes 3-7 = five ring operations, the rest = the region.
+const PREFIX: usize = 8;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((prefix, region)) = data.split_first_chunk::<PREFIX>() else {
+        return;
+    };
+    let reseal = prefix[0] & 1 == 1;
+    let size_value = u16::from_le_bytes([prefix[1], prefix[2]]);
+    let block_size = match (prefix[0] >> 1) & 3 {
+        0 => 512,
+        1 => 4096,
+        2 if size_value == 0 => 65536,
+        2 => usize::from(size_value),
+        _ => usize::from(size_value).saturating_mul(2),
+    };
+    let ops: Vec<Op> = prefix[3..].iter().copied().map(Op::decode).collect();
+    let mut region = region.to_vec();
+    let Ok(size) = BlockSize::new(block_size) else {
+        assert!(!(512..=65536).contains(&block_size));
+        return;
+    };
+    if reseal {
+        // Exactly one block, so the fields are reached through a valid checksum.
+        region.resize(block_size, 0);
+        seal(&mut region, Tag::STRE, 1).expect("one whole block");
+    }
+    match StreamingRing::parse(&region, size) {
+        Ok(mut ring) => check_ring(&mut ring, &region[..block_size], &ops),
+        Err(error) => {
+            if reseal {
+                assert_eq!(error.kind(), ErrorKind::InvalidField, "{error}");
+            }
+            assert!(!error.to_string().is_empty());
+        }
+    }
+});
