@@ -1,0 +1,207 @@
+//! Edge cases of the owned ring: its error paths and the allocation measures.
+
+use dwvd_regions::block::seal;
+use dwvd_regions::streaming::{DEFAULT_GROWTH_INCREMENT, StreamingRing, WrapPolicy};
+use dwvd_regions::{BlockSize, Error, ErrorKind, Tag};
+
+fn size() -> BlockSize {
+    BlockSize::new(512).unwrap()
+}
+
+/// A sealed STRE block holding these header fields (written independently of the crate's
+/// header type, at the SPEC §2 offsets).
+fn header_block(
+    max: i64,
+    allocated: i64,
+    head: i64,
+    tail: i64,
+    count: i64,
+    growth: i32,
+) -> Vec<u8> {
+    let mut block = vec![0u8; 512];
+    for (offset, value) in [
+        (0, max),
+        (8, allocated),
+        (16, head),
+        (24, tail),
+        (32, count),
+    ] {
+        block[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    block[40..44].copy_from_slice(&growth.to_le_bytes());
+    seal(&mut block, Tag::STRE, 0).unwrap();
+    block
+}
+
+#[test]
+fn a_new_ring_is_empty_and_unallocated() {
+    let ring = StreamingRing::new(size(), 100, DEFAULT_GROWTH_INCREMENT).unwrap();
+    assert_eq!(DEFAULT_GROWTH_INCREMENT, 16);
+    assert_eq!(ring.allocated_blocks(), 0);
+    assert_eq!(ring.allocation_permille(), 0);
+    assert_eq!(ring.allocation_ratio(), (0, 100));
+    assert!(ring.is_empty());
+    assert!(!ring.is_full());
+    assert_eq!(ring.generation(), 0);
+    assert_eq!(ring.buffer_len(), 512);
+}
+
+#[test]
+fn constructor_rejects_values_outside_their_on_disk_range() {
+    for (max, growth, argument) in [
+        (0, 16, "max_capacity_blocks"),
+        (i64::MAX as u64 + 1, 16, "max_capacity_blocks"),
+        (10, 0, "growth_increment"),
+        (10, i32::MAX as u32 + 1, "growth_increment"),
+    ] {
+        let error = StreamingRing::new(size(), max, growth).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+        assert!(matches!(error, Error::InvalidArgument { argument: a, .. } if a == argument));
+    }
+    assert!(StreamingRing::new(size(), i64::MAX as u64, i32::MAX as u32).is_ok());
+}
+
+#[test]
+fn data_longer_than_the_payload_is_record_too_large_and_changes_nothing() {
+    let mut ring = StreamingRing::new(size(), 4, 2).unwrap();
+    assert!(ring.append(&[1u8; 496]).is_ok(), "a full payload fits");
+    let before = ring.clone();
+    let error = ring.append(&[1u8; 497]).unwrap_err();
+    assert_eq!(
+        error,
+        Error::RecordTooLarge {
+            length: 497,
+            capacity: 496
+        }
+    );
+    assert_eq!(error.kind().as_str(), "record_too_large");
+    assert_eq!(ring, before);
+}
+
+#[test]
+fn reject_policy_fails_only_when_fully_grown_and_full() {
+    let mut ring = StreamingRing::new(size(), 3, 2).unwrap();
+    for expected_slot in 0..3 {
+        let appended = ring.append_with(b"x", WrapPolicy::Reject).unwrap();
+        assert_eq!(appended.physical_slot, expected_slot);
+        assert_eq!(appended.overwritten, None);
+    }
+    assert!(ring.is_full());
+    let before = ring.clone();
+    let error = ring.append_with(b"x", WrapPolicy::Reject).unwrap_err();
+    assert_eq!(error, Error::RingFull { capacity_blocks: 3 });
+    assert_eq!(ring, before);
+    assert!(
+        error.to_string().contains("consume"),
+        "the message says what to do: {error}"
+    );
+    ring.consume();
+    assert_eq!(
+        ring.append_with(b"x", WrapPolicy::Reject)
+            .unwrap()
+            .physical_slot,
+        0
+    );
+}
+
+#[test]
+fn consume_on_empty_is_a_no_op_and_reset_keeps_the_allocation() {
+    let mut ring = StreamingRing::new(size(), 10, 4).unwrap();
+    assert_eq!(ring.consume(), None);
+    assert_eq!(ring, StreamingRing::new(size(), 10, 4).unwrap());
+    for _ in 0..6 {
+        ring.append(b"").unwrap();
+    }
+    assert_eq!(ring.allocated_blocks(), 8);
+    ring.reset();
+    assert_eq!(
+        (ring.write_head(), ring.read_tail(), ring.entry_count()),
+        (0, 0, 0)
+    );
+    assert_eq!(ring.allocated_blocks(), 8);
+    assert_eq!(
+        ring.physical_slot(0).unwrap_err().kind(),
+        ErrorKind::NotWrittenYet
+    );
+    assert_eq!(ring.allocation_permille(), 800);
+}
+
+#[test]
+fn the_write_head_cannot_pass_i64_max() {
+    let max = i64::MAX;
+    let block = header_block(4, 4, max, max - 4, 4, 1);
+    let mut ring = StreamingRing::parse(&block, size()).unwrap();
+    let before = ring.clone();
+    let error = ring.append(b"x").unwrap_err();
+    assert_eq!(
+        error,
+        Error::CounterOverflow {
+            field: "write_head"
+        }
+    );
+    assert_eq!(error.kind().as_str(), "counter_overflow");
+    assert_eq!(ring, before);
+    // The last positions are still readable, at slot = position % 4.
+    assert_eq!(
+        ring.physical_slot(max as u64 - 1).unwrap(),
+        (max as u64 - 1) % 4
+    );
+}
+
+#[test]
+fn a_foreign_header_with_no_allocation_but_a_moved_head_still_appends() {
+    // Allowed by SPEC §2's invariants (no live entry), unreachable through the operations.
+    let block = header_block(10, 0, 7, 7, 0, 3);
+    let mut ring = StreamingRing::parse(&block, size()).unwrap();
+    let appended = ring.append(b"x").unwrap();
+    assert_eq!(ring.allocated_blocks(), 3);
+    assert_eq!((appended.position, appended.physical_slot), (7, 1));
+}
+
+#[test]
+fn each_broken_invariant_names_its_field() {
+    for (block, field, value) in [
+        (header_block(0, 0, 0, 0, 0, 16), "max_capacity_blocks", 0),
+        (header_block(-5, 0, 0, 0, 0, 16), "max_capacity_blocks", -5),
+        (header_block(10, 0, 0, 0, 0, 0), "growth_increment", 0),
+        (header_block(10, 11, 0, 0, 0, 16), "allocated_blocks", 11),
+        (header_block(10, -1, 0, 0, 0, 16), "allocated_blocks", -1),
+        (header_block(10, 5, 6, 0, 6, 16), "entry_count", 6),
+        (header_block(10, 5, 3, 0, -1, 16), "entry_count", -1),
+        (header_block(10, 5, 3, 4, 0, 16), "read_tail", 4),
+        (header_block(10, 5, -3, -4, 1, 16), "read_tail", -4),
+        (header_block(10, 5, 3, 1, 1, 16), "entry_count", 1),
+    ] {
+        let error = StreamingRing::parse(&block, size()).unwrap_err();
+        match &error {
+            Error::InvalidField {
+                block: 0,
+                field: f,
+                value: v,
+                ..
+            } => {
+                assert_eq!((*f, *v), (field, value), "{error}");
+            }
+            other => panic!("expected invalid_field on {field}, got {other:?}"),
+        }
+        let message = error.to_string();
+        assert!(
+            message.contains("block 0") && message.contains(field),
+            "{message}"
+        );
+    }
+
+    let mut block = header_block(10, 0, 0, 0, 0, 16);
+    block[300] = 0xFF;
+    seal(&mut block, Tag::STRE, 0).unwrap();
+    let error = StreamingRing::parse(&block, size()).unwrap_err();
+    assert!(matches!(
+        error,
+        Error::InvalidField {
+            field: "reserved",
+            offset: 300,
+            value: 255,
+            ..
+        }
+    ));
+}
