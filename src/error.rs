@@ -143,11 +143,21 @@ pub enum Error {
         /// The largest record a block of this size holds.
         capacity: usize,
     },
-    /// A ring at its maximum capacity with every slot live, appended to with
+    /// A ring that cannot grow and whose every allocated slot is live, appended to with
     /// [`WrapPolicy::Reject`](crate::streaming::WrapPolicy::Reject).
     RingFull {
-        /// The ring's maximum (and current) capacity in blocks.
-        capacity_blocks: u64,
+        /// Blocks allocated (all live).
+        allocated_blocks: u64,
+        /// The ring's maximum capacity; larger than `allocated_blocks` only for a
+        /// [pinned](crate::streaming::StreamingRing#pinned-rings) ring.
+        max_capacity_blocks: u64,
+    },
+    /// A block index past the end of a region buffer.
+    BlockOutOfRange {
+        /// The index asked for.
+        index: u64,
+        /// Blocks in the region.
+        blocks: u64,
     },
     /// A ring position older than the read tail: its slot has been reused or consumed.
     Overwritten {
@@ -196,6 +206,7 @@ impl Error {
             Self::InvalidField { .. } => ErrorKind::InvalidField,
             Self::RecordTooLarge { .. } => ErrorKind::RecordTooLarge,
             Self::RingFull { .. } => ErrorKind::Full,
+            Self::BlockOutOfRange { .. } => ErrorKind::Truncated,
             Self::Overwritten { .. } => ErrorKind::Overwritten,
             Self::NotWrittenYet { .. } => ErrorKind::NotWrittenYet,
             Self::BufferTooSmall { .. } => ErrorKind::BufferTooSmall,
@@ -277,10 +288,29 @@ impl fmt::Display for Error {
                 f,
                 "record of {length} bytes is too large: a block holds at most {capacity} bytes"
             ),
-            Self::RingFull { capacity_blocks } => write!(
+            Self::RingFull {
+                allocated_blocks,
+                max_capacity_blocks,
+            } => {
+                write!(
+                    f,
+                    "streaming ring is full: all {allocated_blocks} allocated blocks hold unread \
+                     entries and the reject policy forbids overwriting the oldest; consume \
+                     entries first"
+                )?;
+                if allocated_blocks < max_capacity_blocks {
+                    write!(
+                        f,
+                        " (the ring wrapped below its maximum of {max_capacity_blocks} blocks and \
+                         cannot grow until it is emptied or reset)"
+                    )?;
+                }
+                Ok(())
+            }
+            Self::BlockOutOfRange { index, blocks } => write!(
                 f,
-                "streaming ring is full: all {capacity_blocks} blocks hold unread entries and \
-                 the reject policy forbids overwriting the oldest; consume entries first"
+                "truncated region: block {index} was asked for, but the region holds {blocks} \
+                 blocks"
             ),
             Self::Overwritten {
                 position,

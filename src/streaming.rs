@@ -304,13 +304,16 @@ pub enum WrapPolicy {
     Reject,
 }
 
-/// Where an append went.
+/// Where an append went. (`#[non_exhaustive]`: fields may be added; build one only
+/// through [`StreamingRing::append`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Appended {
     /// The absolute position of the new entry.
     pub position: u64,
-    /// The block of the ring's data range that holds it: `position % allocated_blocks`.
+    /// The block of the ring's data range that holds it: `position % allocated_blocks`
+    /// (SPEC: `physical_index`).
+    #[doc(alias = "physical_index")]
     pub physical_slot: u64,
     /// The position that was overwritten to make room, if the ring was full.
     pub overwritten: Option<u64>,
@@ -329,6 +332,30 @@ pub struct Appended {
 /// oldest entry ([`WrapPolicy::OverwriteOldest`], the default) or is refused
 /// ([`WrapPolicy::Reject`]). Growth happens only while the head has not wrapped, so the
 /// physical slot of a live position never changes.
+///
+/// # Slots and data blocks
+///
+/// A physical slot (SPEC: `physical_index`) is an index into the ring's data range,
+/// `0..allocated_blocks`. Where that range lies in the image is the caller's layout (for
+/// example the blocks after the header block); the header does not record it, and
+/// [`parse`](Self::parse) reads only the header block.
+///
+/// # Generations
+///
+/// [`emit`](Self::emit) seals the header with [`generation`](Self::generation). Call
+/// [`advance_generation`](Self::advance_generation) before each persisted update so
+/// successive header blocks carry increasing (wrapping) generations.
+///
+/// # Pinned rings
+///
+/// SPEC §2's invariants also admit headers this crate never writes: `write_head >
+/// allocated_blocks` while `allocated_blocks < max_capacity_blocks`, as left by a writer
+/// that grows by other rules (the original C# design grows when `entry_count ==
+/// allocated_blocks`, so its rings wrap below their maximum). Growing such a ring would
+/// move live entries to other slots, so it stays *pinned* at its allocation — full when
+/// every allocated block is live, overwriting or rejecting like a fully grown ring — until
+/// it is emptied (it then grows on the next append, which moves nothing) or
+/// [`reset`](Self::reset). [`is_pinned`](Self::is_pinned) tells.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StreamingRing {
     block_size: BlockSize,
@@ -435,18 +462,52 @@ impl StreamingRing {
         self.generation = generation;
     }
 
+    /// Moves to the next generation (wrapping from `u32::MAX` to 0) and returns it.
+    pub fn advance_generation(&mut self) -> u32 {
+        self.generation = self.generation.wrapping_add(1);
+        self.generation
+    }
+
     /// Whether no entry is live.
     #[must_use]
     pub const fn is_empty(&self) -> bool {
         self.entry_count() == 0
     }
 
-    /// Whether the ring is fully grown and every slot holds a live entry: the next
-    /// append overwrites (or, with [`WrapPolicy::Reject`], is refused).
+    /// Whether every slot the next append could use holds a live entry: the next append
+    /// overwrites the oldest (or, with [`WrapPolicy::Reject`], is refused).
+    ///
+    /// For a ring built by this crate that means fully grown and every block live. A
+    /// [pinned](StreamingRing#pinned-rings) ring is full at its current allocation.
     #[must_use]
     pub const fn is_full(&self) -> bool {
-        self.allocated_blocks == self.max_capacity_blocks
-            && self.entry_count() == self.allocated_blocks
+        self.entry_count() >= self.allocation_for_next_append()
+    }
+
+    /// Whether the ring has wrapped below its maximum (`write_head > allocated_blocks <
+    /// max_capacity_blocks`) and so cannot grow until it is emptied or reset — see
+    /// [pinned rings](StreamingRing#pinned-rings).
+    #[must_use]
+    pub const fn is_pinned(&self) -> bool {
+        self.allocated_blocks < self.max_capacity_blocks && self.write_head > self.allocated_blocks
+    }
+
+    /// The allocation the next append writes into: the current one, grown first when
+    /// the head has reached it (SPEC §2) or when a pinned ring holds no live entry.
+    const fn allocation_for_next_append(&self) -> u64 {
+        let allocated = self.allocated_blocks;
+        let grows = allocated < self.max_capacity_blocks
+            && (self.write_head == allocated || (self.write_head > allocated && self.is_empty()));
+        if !grows {
+            return allocated;
+        }
+        let room = self.max_capacity_blocks.saturating_sub(allocated);
+        let step = if (self.growth_increment as u64) < room {
+            self.growth_increment as u64
+        } else {
+            room
+        };
+        allocated.saturating_add(step)
     }
 
     /// Allocation as `(allocated_blocks, max_capacity_blocks)`: exact, no floats.
@@ -501,22 +562,15 @@ impl StreamingRing {
                 field: "write_head",
             })?;
 
-        let mut allocated = self.allocated_blocks;
-        // SPEC §2 grows when the head reaches the allocation. A header written by another
-        // implementation may hold allocated = 0 with a non-zero head; it has no live entry
-        // (entry_count <= allocated), so growing then moves nothing.
-        if allocated < self.max_capacity_blocks && (position == allocated || allocated == 0) {
-            let room = self.max_capacity_blocks.saturating_sub(allocated);
-            allocated = allocated.saturating_add(u64::from(self.growth_increment).min(room));
-        }
-
+        let allocated = self.allocation_for_next_append();
         let mut read_tail = self.read_tail;
         let mut overwritten = None;
         if self.entry_count() >= allocated {
             match policy {
                 WrapPolicy::Reject => {
                     return Err(Error::RingFull {
-                        capacity_blocks: allocated,
+                        allocated_blocks: allocated,
+                        max_capacity_blocks: self.max_capacity_blocks,
                     });
                 }
                 WrapPolicy::OverwriteOldest => {
@@ -569,8 +623,9 @@ impl StreamingRing {
         self.read_tail <= position && position < self.write_head
     }
 
-    /// The physical slot holding the live `position`, or [`Error::Overwritten`] (older than
+    /// The physical slot (SPEC: `physical_index`) holding the live `position`, or [`Error::Overwritten`] (older than
     /// the read tail) / [`Error::NotWrittenYet`] (at or past the write head).
+    #[doc(alias = "physical_index")]
     pub fn physical_slot(&self, position: u64) -> Result<u64> {
         if position < self.read_tail {
             return Err(Error::Overwritten {

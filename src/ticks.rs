@@ -134,16 +134,22 @@ impl From<Ticks> for i64 {
     }
 }
 
-/// Shown as the raw tick count followed by Unix seconds, e.g. `639000000000000000 ticks
-/// (unix 1700000000.0000000)`.
+/// Shown as the raw tick count followed by the exact Unix time in seconds, e.g.
+/// `639000000000000000 ticks (unix 1764403200.0000000)` or, one tick before the epoch,
+/// `621355967999999999 ticks (unix -0.0000001)`.
 impl fmt::Display for Ticks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // i64 minus the epoch fits in i128 with room to spare.
+        let since_epoch = i128::from(self.0).saturating_sub(i128::from(Self::UNIX_EPOCH.0));
+        let magnitude = since_epoch.unsigned_abs();
+        let per_second = Self::PER_SECOND.unsigned_abs();
         write!(
             f,
-            "{} ticks (unix {}.{:07})",
+            "{} ticks (unix {}{}.{:07})",
             self.0,
-            self.to_unix_seconds(),
-            self.0.rem_euclid(Self::PER_SECOND)
+            if since_epoch < 0 { "-" } else { "" },
+            magnitude.checked_div(u128::from(per_second)).unwrap_or(0),
+            magnitude.checked_rem(u128::from(per_second)).unwrap_or(0)
         )
     }
 }

@@ -49,7 +49,7 @@ fn unknown_tags_are_kept_and_shown() {
     for value in [0u32, 0x5A5A_5A5A, 0xFFFF_FFFF, 0x4142_0043] {
         let tag = Tag::from_u32(value);
         assert_eq!(tag.to_u32(), value);
-        assert!(!Tag::KNOWN.contains(&tag) || tag.is_known());
+        assert!(!tag.is_known(), "{tag} is not one of the 30");
     }
     assert_eq!(Tag::from_u32(0x5A5A_5A5A).to_string(), "ZZZZ");
     assert!(!Tag::from_u32(0x5A5A_5A5A).is_known());

@@ -92,9 +92,11 @@ proptest! {
                         (Some((position, overwritten)), Ok(appended)) => {
                             prop_assert_eq!(appended.position, position);
                             prop_assert_eq!(appended.overwritten, overwritten);
-                            prop_assert!(appended.physical_slot < ring.allocated_blocks());
-                            model.slot_owner.insert(appended.physical_slot, position);
-                            model.slot_of.insert(position, appended.physical_slot);
+                            // The model's own slot: position modulo its own allocation.
+                            let slot = position % model.allocated;
+                            prop_assert_eq!(appended.physical_slot, slot);
+                            model.slot_owner.insert(slot, position);
+                            model.slot_of.insert(position, slot);
                         }
                         (None, Err(error)) => {
                             prop_assert_eq!(error.kind(), ErrorKind::Full);

@@ -89,7 +89,13 @@ fn reject_policy_fails_only_when_fully_grown_and_full() {
     assert!(ring.is_full());
     let before = ring.clone();
     let error = ring.append_with(b"x", WrapPolicy::Reject).unwrap_err();
-    assert_eq!(error, Error::RingFull { capacity_blocks: 3 });
+    assert_eq!(
+        error,
+        Error::RingFull {
+            allocated_blocks: 3,
+            max_capacity_blocks: 3
+        }
+    );
     assert_eq!(ring, before);
     assert!(
         error.to_string().contains("consume"),
@@ -149,13 +155,91 @@ fn the_write_head_cannot_pass_i64_max() {
 }
 
 #[test]
-fn a_foreign_header_with_no_allocation_but_a_moved_head_still_appends() {
-    // Allowed by SPEC §2's invariants (no live entry), unreachable through the operations.
+fn a_ring_wrapped_below_its_maximum_is_pinned_until_emptied() {
+    // A header the C# design writes (it grows on entry_count == allocated, so it wraps
+    // below its maximum); allowed by SPEC §2's invariants, never written by this crate.
+    let block = header_block(100, 4, 10, 6, 4, 16);
+    let mut ring = StreamingRing::parse(&block, size()).unwrap();
+    assert!(ring.is_pinned());
+    assert!(
+        ring.is_full(),
+        "every allocated block is live and it cannot grow"
+    );
+    let error = ring.append_with(b"x", WrapPolicy::Reject).unwrap_err();
+    assert_eq!(
+        error,
+        Error::RingFull {
+            allocated_blocks: 4,
+            max_capacity_blocks: 100
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("cannot grow until it is emptied or reset"),
+        "{error}"
+    );
+
+    // Overwriting keeps every live position on its slot: no growth.
+    let appended = ring.append(b"x").unwrap();
+    assert_eq!(
+        (
+            appended.position,
+            appended.physical_slot,
+            appended.overwritten
+        ),
+        (10, 2, Some(6))
+    );
+    assert_eq!(ring.allocated_blocks(), 4);
+    for position in 7..=10 {
+        assert_eq!(ring.physical_slot(position).unwrap(), position % 4);
+    }
+
+    // Emptied, it grows again on the next append, which moves nothing.
+    while ring.consume().is_some() {}
+    assert!(!ring.is_full());
+    let appended = ring.append(b"x").unwrap();
+    assert_eq!(ring.allocated_blocks(), 20);
+    assert_eq!((appended.position, appended.physical_slot), (11, 11));
+    assert!(!ring.is_pinned());
+}
+
+#[test]
+fn a_foreign_header_with_no_allocation_but_a_moved_head_grows_when_appended_to() {
     let block = header_block(10, 0, 7, 7, 0, 3);
     let mut ring = StreamingRing::parse(&block, size()).unwrap();
+    assert!(!ring.is_full());
     let appended = ring.append(b"x").unwrap();
     assert_eq!(ring.allocated_blocks(), 3);
     assert_eq!((appended.position, appended.physical_slot), (7, 1));
+    // Head 8 > 3 allocated: pinned until emptied.
+    ring.append(b"x").unwrap();
+    ring.append(b"x").unwrap();
+    assert!(ring.is_pinned() && ring.is_full());
+    assert_eq!(ring.append(b"x").unwrap().overwritten, Some(7));
+    assert_eq!(ring.allocated_blocks(), 3);
+    ring.reset();
+    assert!(!ring.is_pinned());
+    for expected_slot in 0..3 {
+        assert_eq!(ring.append(b"x").unwrap().physical_slot, expected_slot);
+    }
+    assert_eq!(
+        ring.append(b"x").unwrap().physical_slot,
+        3,
+        "grows at head == allocated"
+    );
+    assert_eq!(ring.allocated_blocks(), 6);
+}
+
+#[test]
+fn generations_advance_and_wrap() {
+    let mut ring = StreamingRing::new(size(), 4, 1).unwrap();
+    assert_eq!(ring.advance_generation(), 1);
+    ring.set_generation(u32::MAX);
+    assert_eq!(ring.advance_generation(), 0);
+    let mut block = [0u8; 512];
+    ring.emit(&mut block).unwrap();
+    assert_eq!(&block[500..504], &[0, 0, 0, 0]);
 }
 
 #[test]

@@ -46,6 +46,29 @@ fn conversions_round_down_towards_the_past() {
 }
 
 #[test]
+fn display_shows_exact_unix_seconds_on_both_sides_of_the_epoch() {
+    assert_eq!(
+        Ticks::new(639_000_000_000_000_000).to_string(),
+        "639000000000000000 ticks (unix 1764403200.0000000)"
+    );
+    let before = Ticks::UNIX_EPOCH.checked_sub(1).unwrap();
+    assert_eq!(
+        before.to_string(),
+        "621355967999999999 ticks (unix -0.0000001)"
+    );
+    let later = Ticks::UNIX_EPOCH.checked_add(15_000_001).unwrap();
+    assert_eq!(
+        later.to_string(),
+        "621355968015000001 ticks (unix 1.5000001)"
+    );
+    assert!(
+        Ticks::MIN
+            .to_string()
+            .starts_with("-9223372036854775808 ticks (unix -")
+    );
+}
+
+#[test]
 fn out_of_range_is_none_not_a_panic() {
     assert_eq!(Ticks::from_unix_seconds(i64::MAX), None);
     assert_eq!(Ticks::from_unix_seconds(i64::MIN), None);

@@ -75,12 +75,13 @@ impl<'a> RegionBlocks<'a> {
     }
 
     /// Opens block `index` ([`open`]): errors name that index. An index past the end is
-    /// [`Error::RegionNotWholeBlocks`] (the region is shorter than required).
+    /// [`Error::BlockOutOfRange`] (category `truncated`: the region is shorter than
+    /// required).
     pub fn open(&self, index: usize, expected_tag: Tag) -> Result<OpenedBlock<'a>> {
         let index_u64 = u64::try_from(index).unwrap_or(u64::MAX);
-        let block = self.get(index).ok_or(Error::RegionNotWholeBlocks {
-            length: self.region.len(),
-            block_size: self.block_size,
+        let block = self.get(index).ok_or(Error::BlockOutOfRange {
+            index: index_u64,
+            blocks: u64::try_from(self.len()).unwrap_or(u64::MAX),
         })?;
         open(block, expected_tag)
             .map(|opened| opened.at_index(index_u64))
