@@ -64,17 +64,6 @@ fn truncations_and_bit_flips_never_pass_as_other_content() {
     assert_eq!(generation_flips, 6 * 32);
 }
 
-/// A re-sealed block holding these header fields at the SPEC §2 offsets.
-fn resealed(fields: [i64; 5], growth: i32, generation: u32) -> Vec<u8> {
-    let mut block = vec![0u8; 512];
-    for (index, value) in fields.iter().enumerate() {
-        block[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
-    }
-    block[40..44].copy_from_slice(&growth.to_le_bytes());
-    dwvd_regions::block::seal(&mut block, dwvd_regions::Tag::STRE, generation).unwrap();
-    block
-}
-
 /// The SPEC §2 invariants, written out here independently of the crate, plus the two
 /// this crate adds (non-negative positions).
 fn satisfies_spec(fields: [i64; 5], growth: i32) -> bool {
@@ -125,7 +114,7 @@ proptest! {
         appends in 0usize..70,
     ) {
         let size = BlockSize::new(512).unwrap();
-        let block = resealed(fields, growth, generation);
+        let block = common::stre_header_block(fields, growth, generation);
         let mut ring = StreamingRing::parse(&block, size).unwrap();
         let mut emitted = vec![0u8; 512];
         ring.emit(&mut emitted).unwrap();
@@ -151,7 +140,7 @@ proptest! {
         } else {
             fields[mutated_field] = replacement;
         }
-        let block = resealed(fields, growth, generation);
+        let block = common::stre_header_block(fields, growth, generation);
         match StreamingRing::parse(&block, size) {
             Ok(ring) => {
                 prop_assert!(satisfies_spec(fields, growth));

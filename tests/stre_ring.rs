@@ -1,5 +1,7 @@
 //! Edge cases of the owned ring: its error paths and the allocation measures.
 
+mod common;
+
 use dwvd_regions::block::seal;
 use dwvd_regions::streaming::{DEFAULT_GROWTH_INCREMENT, StreamingRing, WrapPolicy};
 use dwvd_regions::{BlockSize, Error, ErrorKind, Tag};
@@ -8,8 +10,6 @@ fn size() -> BlockSize {
     BlockSize::new(512).unwrap()
 }
 
-/// A sealed STRE block holding these header fields (written independently of the crate's
-/// header type, at the SPEC §2 offsets).
 fn header_block(
     max: i64,
     allocated: i64,
@@ -18,19 +18,7 @@ fn header_block(
     count: i64,
     growth: i32,
 ) -> Vec<u8> {
-    let mut block = vec![0u8; 512];
-    for (offset, value) in [
-        (0, max),
-        (8, allocated),
-        (16, head),
-        (24, tail),
-        (32, count),
-    ] {
-        block[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
-    }
-    block[40..44].copy_from_slice(&growth.to_le_bytes());
-    seal(&mut block, Tag::STRE, 0).unwrap();
-    block
+    common::stre_header_block([max, allocated, head, tail, count], growth, 0)
 }
 
 #[test]

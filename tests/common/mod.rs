@@ -67,3 +67,16 @@ pub fn cases(kind: &str) -> Vec<GoldenCase> {
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     cases
 }
+
+/// A sealed 512-byte STRE block holding these header fields, written at the SPEC §2
+/// offsets independently of the crate's header type:
+/// `[max_capacity_blocks, allocated_blocks, write_head, read_tail, entry_count]`.
+pub fn stre_header_block(fields: [i64; 5], growth_increment: i32, generation: u32) -> Vec<u8> {
+    let mut block = vec![0u8; 512];
+    for (index, value) in fields.iter().enumerate() {
+        block[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    block[40..44].copy_from_slice(&growth_increment.to_le_bytes());
+    dwvd_regions::block::seal(&mut block, dwvd_regions::Tag::STRE, generation).unwrap();
+    block
+}
