@@ -41,6 +41,17 @@ pub enum ErrorKind {
     InvalidArgument,
     /// A position or counter would exceed its on-disk range (`i64::MAX`).
     CounterOverflow,
+    /// A write below a WORM region's high-water mark: that block is immutable.
+    Immutable,
+    /// A write above a WORM region's high-water mark: writes must be sequential.
+    NonSequential,
+    /// An owned value's bounded capacity (a const generic) is smaller than what was read.
+    CapacityExceeded,
+    /// The blocks of one multi-block region carry different generations: a write was
+    /// interrupted part-way.
+    TornWrite,
+    /// Data read back does not match what the write log recorded for it.
+    ContentMismatch,
 }
 
 impl ErrorKind {
@@ -48,7 +59,8 @@ impl ErrorKind {
     /// (`"checksum_mismatch"`, `"wrong_tag"`, `"truncated"`, `"invalid_field"`,
     /// `"invalid_block_size"`, `"record_too_large"`) and by this crate's additions
     /// (`"full"`, `"overwritten"`, `"not_written_yet"`, `"buffer_too_small"`,
-    /// `"invalid_argument"`, `"counter_overflow"`).
+    /// `"invalid_argument"`, `"counter_overflow"`, `"immutable"`, `"non_sequential"`,
+    /// `"capacity_exceeded"`, `"torn_write"`, `"content_mismatch"`).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -64,6 +76,11 @@ impl ErrorKind {
             Self::BufferTooSmall => "buffer_too_small",
             Self::InvalidArgument => "invalid_argument",
             Self::CounterOverflow => "counter_overflow",
+            Self::Immutable => "immutable",
+            Self::NonSequential => "non_sequential",
+            Self::CapacityExceeded => "capacity_exceeded",
+            Self::TornWrite => "torn_write",
+            Self::ContentMismatch => "content_mismatch",
         }
     }
 }
@@ -192,6 +209,89 @@ pub enum Error {
         /// The counter's field name.
         field: &'static str,
     },
+    /// A count read from disk needs more blocks than the region buffer holds.
+    CountExceedsBlocks {
+        /// The count's field name (e.g. `"write_log_count"`).
+        field: &'static str,
+        /// The count read.
+        count: u64,
+        /// Blocks that count needs.
+        blocks_needed: u64,
+        /// Blocks in the region buffer.
+        blocks_available: u64,
+    },
+    /// A write below the WORM high-water mark.
+    Immutable {
+        /// The block index written to.
+        block_index: u64,
+        /// The region's high-water mark.
+        high_water_mark: u64,
+    },
+    /// A write above the WORM high-water mark.
+    NonSequentialWrite {
+        /// The block index written to.
+        block_index: u64,
+        /// The region's high-water mark: the only index that may be written.
+        high_water_mark: u64,
+    },
+    /// A WORM region whose every block is written (high-water mark = total capacity).
+    WormRegionFull {
+        /// The region's total capacity in blocks.
+        total_capacity_blocks: u64,
+    },
+    /// An owned write log (or other bounded list) that holds as many entries as its
+    /// capacity allows.
+    LogFull {
+        /// What is full (e.g. `"write log"`).
+        what: &'static str,
+        /// Its capacity, the const generic the caller chose.
+        capacity: usize,
+    },
+    /// A region read from disk holds more entries than the owned value's capacity.
+    CapacityExceeded {
+        /// What overflowed (e.g. `"write log"`).
+        what: &'static str,
+        /// Entries in the region.
+        count: u64,
+        /// The owned value's capacity.
+        capacity: usize,
+    },
+    /// A block whose generation differs from block 0's: a torn multi-block write.
+    TornWrite {
+        /// Index of the first block whose generation differs.
+        block: u64,
+        /// Block 0's generation.
+        expected: u32,
+        /// The generation found.
+        found: u32,
+    },
+    /// Data read back differs from what the WORM write log recorded.
+    ContentMismatch {
+        /// The data block's index in the WORM region.
+        block_index: u64,
+        /// What differs.
+        reason: ContentMismatchReason,
+    },
+}
+
+/// What differs in an [`Error::ContentMismatch`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentMismatchReason {
+    /// The data's length is not the logged `data_length`.
+    Length {
+        /// The logged length.
+        logged: u64,
+        /// The length found.
+        found: u64,
+    },
+    /// The data's SHA-256 is not the logged `content_sha256`.
+    Sha256,
+    /// A data block has non-zero bytes after the logged length.
+    TrailingBytes {
+        /// Offset of the first non-zero byte in the block.
+        offset: usize,
+    },
 }
 
 impl Error {
@@ -212,6 +312,13 @@ impl Error {
             Self::BufferTooSmall { .. } => ErrorKind::BufferTooSmall,
             Self::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Self::CounterOverflow { .. } => ErrorKind::CounterOverflow,
+            Self::CountExceedsBlocks { .. } => ErrorKind::Truncated,
+            Self::Immutable { .. } => ErrorKind::Immutable,
+            Self::NonSequentialWrite { .. } => ErrorKind::NonSequential,
+            Self::WormRegionFull { .. } | Self::LogFull { .. } => ErrorKind::Full,
+            Self::CapacityExceeded { .. } => ErrorKind::CapacityExceeded,
+            Self::TornWrite { .. } => ErrorKind::TornWrite,
+            Self::ContentMismatch { .. } => ErrorKind::ContentMismatch,
         }
     }
 
@@ -221,7 +328,8 @@ impl Error {
         match self {
             Self::ChecksumMismatch { block, .. }
             | Self::WrongTag { block, .. }
-            | Self::InvalidField { block, .. } => Some(*block),
+            | Self::InvalidField { block, .. }
+            | Self::TornWrite { block, .. } => Some(*block),
             _ => None,
         }
     }
@@ -235,7 +343,8 @@ impl Error {
         match &mut self {
             Self::ChecksumMismatch { block, .. }
             | Self::WrongTag { block, .. }
-            | Self::InvalidField { block, .. } => *block = index,
+            | Self::InvalidField { block, .. }
+            | Self::TornWrite { block, .. } => *block = index,
             _ => {}
         }
         self
@@ -341,6 +450,80 @@ impl fmt::Display for Error {
                 "{field} would pass its on-disk maximum ({}); reset the region",
                 i64::MAX
             ),
+            Self::CountExceedsBlocks {
+                field,
+                count,
+                blocks_needed,
+                blocks_available,
+            } => write!(
+                f,
+                "truncated region: block 0 field {field} says {count}, which needs \
+                 {blocks_needed} blocks, but the region holds {blocks_available}"
+            ),
+            Self::Immutable {
+                block_index,
+                high_water_mark,
+            } => write!(
+                f,
+                "block {block_index} is immutable: the high-water mark is {high_water_mark}"
+            ),
+            Self::NonSequentialWrite {
+                block_index,
+                high_water_mark,
+            } => write!(
+                f,
+                "non-sequential write to block {block_index}: WORM writes go to the \
+                 high-water mark, {high_water_mark}"
+            ),
+            Self::WormRegionFull {
+                total_capacity_blocks,
+            } => write!(
+                f,
+                "WORM region is full: all {total_capacity_blocks} blocks are written"
+            ),
+            Self::LogFull { what, capacity } => write!(
+                f,
+                "{what} is full: it holds {capacity} entries, the capacity chosen for it; \
+                 the region itself still has room"
+            ),
+            Self::CapacityExceeded {
+                what,
+                count,
+                capacity,
+            } => write!(
+                f,
+                "{what} holds {count} entries but the owned value's capacity is {capacity}; \
+                 choose a larger capacity or read it with the borrowed view"
+            ),
+            Self::TornWrite {
+                block,
+                expected,
+                found,
+            } => write!(
+                f,
+                "block {block}: torn write: its generation is {found} but block 0's is \
+                 {expected}"
+            ),
+            Self::ContentMismatch {
+                block_index,
+                reason,
+            } => match reason {
+                ContentMismatchReason::Length { logged, found } => write!(
+                    f,
+                    "data block {block_index} was changed after it was written: the log \
+                     records {logged} bytes, {found} were found"
+                ),
+                ContentMismatchReason::Sha256 => write!(
+                    f,
+                    "data block {block_index} was changed after it was written: its SHA-256 \
+                     differs from the logged content_sha256"
+                ),
+                ContentMismatchReason::TrailingBytes { offset } => write!(
+                    f,
+                    "data block {block_index} was changed after it was written: non-zero \
+                     byte at offset {offset}, past the logged data_length"
+                ),
+            },
         }
     }
 }

@@ -88,6 +88,43 @@ impl<'a> RegionBlocks<'a> {
             .map_err(|error| error.at_block(index_u64))
     }
 
+    /// The payload (block without its trailer) of block `index`, unverified, or `None`
+    /// past the end. Call after [`verify_all`](Self::verify_all).
+    #[must_use]
+    pub fn payload(&self, index: usize) -> Option<&'a [u8]> {
+        self.get(index)
+            .and_then(|block| block.get(..self.block_size.payload_len()))
+    }
+
+    /// Verifies every block in order — checksum, then tag, then that its generation is
+    /// block 0's — and returns that common generation.
+    ///
+    /// The first failing block is reported: [`Error::ChecksumMismatch`],
+    /// [`Error::WrongTag`], or [`Error::TornWrite`] (the blocks of one region carry
+    /// different generations: a multi-block write was interrupted).
+    pub fn verify_all(&self, expected_tag: Tag) -> Result<u32> {
+        let mut generation = None;
+        for opened in self.open_all(expected_tag) {
+            let opened = opened?;
+            match generation {
+                None => generation = Some(opened.generation()),
+                Some(expected) if expected != opened.generation() => {
+                    return Err(Error::TornWrite {
+                        block: opened.index(),
+                        expected,
+                        found: opened.generation(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        // A region has at least one block, so a generation was always found.
+        generation.ok_or(Error::RegionNotWholeBlocks {
+            length: self.region.len(),
+            block_size: self.block_size,
+        })
+    }
+
     /// Opens every block in order, each with [`RegionBlocks::open`].
     pub fn open_all(&self, expected_tag: Tag) -> impl Iterator<Item = Result<OpenedBlock<'a>>> {
         let blocks = *self;

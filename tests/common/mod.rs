@@ -80,3 +80,8 @@ pub fn stre_header_block(fields: [i64; 5], growth_increment: i32, generation: u3
     dwvd_regions::block::seal(&mut block, dwvd_regions::Tag::STRE, generation).unwrap();
     block
 }
+
+/// Decodes a hex string from a vector.
+pub fn unhex(text: &str) -> Vec<u8> {
+    hex::decode(text).expect("hex in a golden vector")
+}

@@ -1,0 +1,163 @@
+//! On-disk layout of the WORM region (SPEC §3): header, write-log record, and how many
+//! records each block holds.
+
+use core::mem::offset_of;
+
+use zerocopy::little_endian::{I32, I64, U32};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use crate::block::BlockSize;
+use crate::ticks::Ticks;
+
+/// The header at the start of block 0 (SPEC §3), 40 bytes; write-log records follow it.
+#[derive(
+    FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Debug, Clone, Copy, PartialEq, Eq,
+)]
+#[repr(C)]
+pub struct WormHeader {
+    /// Blocks below this index are written and immutable.
+    pub high_water_mark: I64,
+    /// Blocks the region holds (> 0).
+    pub total_capacity_blocks: I64,
+    /// How long written blocks must be kept, in ticks; 0 = forever.
+    pub retention_period_ticks: I64,
+    /// When the region was created, in ticks.
+    pub created_utc_ticks: I64,
+    /// Records in the write log.
+    pub write_log_count: I32,
+    /// Zero.
+    pub reserved: U32,
+}
+
+/// Size of [`WormHeader`] in bytes.
+pub const HEADER_LEN: usize = 40;
+const _: () = assert!(size_of::<WormHeader>() == HEADER_LEN);
+
+/// One write-log record as stored (SPEC §3), 52 bytes, unaligned.
+#[derive(
+    FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Debug, Clone, Copy, PartialEq, Eq,
+)]
+#[repr(C)]
+pub struct WriteRecord {
+    /// The data block written.
+    pub block_index: I64,
+    /// When it was written, in ticks.
+    pub timestamp_utc_ticks: I64,
+    /// Bytes of data written.
+    pub data_length: I32,
+    /// SHA-256 of the data.
+    pub content_sha256: [u8; 32],
+}
+
+/// Size of [`WriteRecord`] in bytes.
+pub const RECORD_LEN: usize = 52;
+const _: () = assert!(size_of::<WriteRecord>() == RECORD_LEN);
+
+pub(crate) mod field {
+    use super::{WormHeader, WriteRecord, offset_of};
+
+    pub const HIGH_WATER_MARK: usize = offset_of!(WormHeader, high_water_mark);
+    pub const TOTAL_CAPACITY_BLOCKS: usize = offset_of!(WormHeader, total_capacity_blocks);
+    pub const WRITE_LOG_COUNT: usize = offset_of!(WormHeader, write_log_count);
+    pub const RESERVED: usize = offset_of!(WormHeader, reserved);
+    pub const BLOCK_INDEX: usize = offset_of!(WriteRecord, block_index);
+    pub const DATA_LENGTH: usize = offset_of!(WriteRecord, data_length);
+}
+
+/// A write-log record in native types: what the owned region keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LoggedWrite {
+    /// The data block written.
+    pub block_index: u64,
+    /// When it was written.
+    pub timestamp: Ticks,
+    /// Bytes of data written (at most one block's payload).
+    pub data_length: u32,
+    /// SHA-256 of the data.
+    pub content_sha256: [u8; 32],
+}
+
+impl WriteRecord {
+    /// The record in native types, or `None` if its `block_index` or `data_length` is
+    /// negative.
+    #[must_use]
+    pub fn to_logged_write(&self) -> Option<LoggedWrite> {
+        Some(LoggedWrite {
+            block_index: u64::try_from(self.block_index.get()).ok()?,
+            timestamp: Ticks::new(self.timestamp_utc_ticks.get()),
+            data_length: u32::try_from(self.data_length.get()).ok()?,
+            content_sha256: self.content_sha256,
+        })
+    }
+}
+
+impl LoggedWrite {
+    /// A record of zeros.
+    pub const ZERO: LoggedWrite = LoggedWrite {
+        block_index: 0,
+        timestamp: Ticks::new(0),
+        data_length: 0,
+        content_sha256: [0; 32],
+    };
+
+    /// The record as stored. Values beyond the on-disk ranges are clamped; an owned
+    /// region never holds such values.
+    #[must_use]
+    pub fn to_record(&self) -> WriteRecord {
+        WriteRecord {
+            block_index: I64::new(i64::try_from(self.block_index).unwrap_or(i64::MAX)),
+            timestamp_utc_ticks: I64::new(self.timestamp.get()),
+            data_length: I32::new(i32::try_from(self.data_length).unwrap_or(i32::MAX)),
+            content_sha256: self.content_sha256,
+        }
+    }
+}
+
+/// Records block 0 holds after the header: `floor((bs − 16 − 40) / 52)`.
+#[must_use]
+pub const fn records_in_first_block(block_size: BlockSize) -> usize {
+    block_size.payload_len().saturating_sub(HEADER_LEN) / RECORD_LEN
+}
+
+/// Records every later block holds: `floor((bs − 16) / 52)`.
+#[must_use]
+pub const fn records_per_later_block(block_size: BlockSize) -> usize {
+    block_size.payload_len() / RECORD_LEN
+}
+
+/// Blocks a write log of `count` records needs (SPEC §3): 1 if it fits in block 0, else
+/// `1 + ceil((count − cap0) / capN)`. Whole records per block, never split. `None` only
+/// if the result does not fit in u64 (it always does for counts read from an i32).
+///
+/// ```
+/// use dwvd_regions::{BlockSize, worm::blocks_needed};
+///
+/// let size = BlockSize::new(512)?; // 8 records in block 0, 9 in each later block
+/// assert_eq!(blocks_needed(size, 8), Some(1));
+/// assert_eq!(blocks_needed(size, 9), Some(2));
+/// assert_eq!(blocks_needed(size, 37), Some(5));
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[must_use]
+pub fn blocks_needed(block_size: BlockSize, count: u64) -> Option<u64> {
+    let first = u64::try_from(records_in_first_block(block_size)).ok()?;
+    let later = u64::try_from(records_per_later_block(block_size)).ok()?;
+    match count.checked_sub(first) {
+        None | Some(0) => Some(1),
+        Some(overflow) => overflow.div_ceil(later).checked_add(1),
+    }
+}
+
+/// Where record `index` lives: (block, byte offset in the block).
+pub(crate) fn record_location(block_size: BlockSize, index: usize) -> Option<(usize, usize)> {
+    let first = records_in_first_block(block_size);
+    let later = records_per_later_block(block_size);
+    match index.checked_sub(first) {
+        None => Some((0, HEADER_LEN.checked_add(index.checked_mul(RECORD_LEN)?)?)),
+        Some(beyond) => {
+            let block = beyond.checked_div(later)?.checked_add(1)?;
+            let offset = beyond.checked_rem(later)?.checked_mul(RECORD_LEN)?;
+            Some((block, offset))
+        }
+    }
+}
