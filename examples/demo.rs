@@ -1,11 +1,15 @@
-//! A Streaming Append ring growing from 0 %, wrapping around, and its header block
-//! written to bytes and read back — printed step by step.
+//! A tour of the regions, printed step by step:
+//! * a Streaming Append ring growing from 0 %, wrapping around, and its header block
+//!   written to bytes and read back;
+//! * a WORM region: appends, a rejected write below the high-water mark, the write log
+//!   across two blocks emitted and parsed back, and an audit that catches changed data.
 //!
 //! Run with `cargo run --example demo`.
 
 use dwvd_regions::block::Block;
 use dwvd_regions::streaming::{StreamingRing, StreamingView, WrapPolicy};
-use dwvd_regions::{BlockSize, Error};
+use dwvd_regions::worm::{WormRegion, WormView, audit, records_in_first_block, seal_data_block};
+use dwvd_regions::{BlockSize, Error, Tag, Ticks};
 
 fn show(ring: &StreamingRing) -> String {
     let (allocated, max) = ring.allocation_ratio();
@@ -19,6 +23,12 @@ fn show(ring: &StreamingRing) -> String {
 }
 
 fn main() -> Result<(), Error> {
+    streaming_demo()?;
+    worm_demo()
+}
+
+fn streaming_demo() -> Result<(), Error> {
+    println!("=== Streaming Append region (STRE) ===\n");
     let block_size = BlockSize::new(512)?;
     let mut ring = StreamingRing::new(block_size, 12, 5)?;
     println!("A telemetry ring of at most 12 blocks of {block_size}, growing 5 blocks at a time.");
@@ -94,6 +104,108 @@ fn main() -> Result<(), Error> {
     match StreamingRing::parse(&block, block_size) {
         Ok(_) => println!("unexpected: corrupt header accepted"),
         Err(error) => println!("{}: {error}", error.kind()),
+    }
+    Ok(())
+}
+
+fn worm_demo() -> Result<(), Error> {
+    println!("\n=== WORM Immutable region (WORM) ===\n");
+    let block_size = BlockSize::new(512)?;
+    let created = Ticks::from_unix_seconds(1_764_403_200).unwrap_or(Ticks::UNIX_EPOCH);
+    let one_year = 365 * 24 * 3600 * Ticks::PER_SECOND;
+    let mut region = WormRegion::<64>::new(block_size, 32, one_year, created)?;
+    let mut data_blocks = vec![vec![0u8; 512]; 32];
+    println!(
+        "A ledger of 32 blocks of {block_size}, kept for a year; block 0 of the log holds {} \
+         records.",
+        records_in_first_block(block_size)
+    );
+
+    println!("\n-- appending 10 ledger entries --");
+    for entry in 0..10i64 {
+        let text = format!("invoice #{:04}: {} EUR", 1000 + entry, 120 + 7 * entry);
+        let at = created
+            .checked_add(entry * 60 * Ticks::PER_SECOND)
+            .unwrap_or(created);
+        let index = region.append(text.as_bytes(), at)?;
+        seal_data_block(&mut data_blocks[index as usize], text.as_bytes(), 1)?;
+        let record = region.log()[index as usize];
+        println!(
+            "block {index}: {:<24} sha256 {}…  mark -> {}",
+            text,
+            hex_line(&record.content_sha256[..8]).replace(' ', ""),
+            region.high_water_mark()
+        );
+    }
+
+    println!("\n-- trying to rewrite history --");
+    match region.write(3, b"invoice #1003: 0 EUR", created) {
+        Ok(_) => println!("unexpected: the write was accepted"),
+        Err(error) => println!("write(3): {} — {error}", error.kind()),
+    }
+    match region.write(12, b"skipping ahead", created) {
+        Ok(_) => println!("unexpected: the write was accepted"),
+        Err(error) => println!("write(12): {} — {error}", error.kind()),
+    }
+    println!(
+        "used {} / free {} blocks; block 9 immutable: {}, block 10 immutable: {}",
+        region.used_blocks(),
+        region.free_blocks(),
+        region.is_immutable(9),
+        region.is_immutable(10)
+    );
+    let day_before = created
+        .checked_add(one_year - 24 * 3600 * Ticks::PER_SECOND)
+        .unwrap_or(created);
+    let year_after = created.checked_add(one_year).unwrap_or(created);
+    println!(
+        "reclaimable a day before the year is out: {}; a year after creation: {}",
+        region.is_reclaimable(day_before),
+        region.is_reclaimable(year_after)
+    );
+
+    println!("\n-- emitting the header and log (generation 4) and parsing them back --");
+    region.set_generation(4);
+    let mut image = vec![0u8; region.buffer_len()];
+    region.emit(&mut image)?;
+    for (index, block) in image.chunks_exact(512).enumerate() {
+        let block = Block::new_checked(block)?;
+        println!(
+            "log block {index}: tag {}, generation {}, checksum {}",
+            block.tag(),
+            block.generation(),
+            if block.checksum_ok() { "ok" } else { "BAD" }
+        );
+    }
+    let view = WormView::new_checked(&image, block_size)?;
+    println!(
+        "view: mark {}, {} records across {} blocks, log in sequence: {}",
+        view.high_water_mark(),
+        view.write_log_count(),
+        view.block_count(),
+        view.check_log_sequence().is_ok()
+    );
+    let parsed = WormRegion::<64>::parse(&image, block_size)?;
+    println!(
+        "parsed region equals the region in memory: {}",
+        parsed == region
+    );
+
+    println!("\n-- someone edits block 6 and re-seals its checksum; the audit notices --");
+    data_blocks[6][15] = b'9';
+    dwvd_regions::block::seal(&mut data_blocks[6], Tag::DATA, 1)?;
+    let mut scratch = vec![0u8; 512];
+    let read = |index: u64, buffer: &mut [u8]| -> Result<(), &'static str> {
+        let block = data_blocks.get(index as usize).ok_or("no such block")?;
+        buffer.copy_from_slice(block);
+        Ok(())
+    };
+    for (record, outcome) in audit(parsed.log().iter().copied(), &mut scratch, read) {
+        if let Err(error) = outcome {
+            println!("audit: {error}");
+        } else if record.block_index == 0 {
+            println!("audit: block 0 intact (and the others unless listed)");
+        }
     }
     Ok(())
 }

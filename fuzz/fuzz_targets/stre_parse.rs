@@ -7,9 +7,9 @@
 //!   under those rules or fails with `invalid_field`, never another category.
 #![no_main]
 
-use dwvd_regions::block::seal;
 use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
 use dwvd_regions::{BlockSize, ErrorKind, Tag};
+use dwvd_regions_fuzz::{Input, resealed};
 use libfuzzer_sys::fuzz_target;
 
 /// One ring operation, decoded from one input byte: the low two bits choose the
@@ -86,39 +86,26 @@ fn check_ring(ring: &mut StreamingRing, original: &[u8], ops: &[Op]) {
     }
 }
 
-/// Input layout (see `scripts/fuzz-seed`): byte 0 = flags (bit 0: re-seal the block so
-/// the checksum passes; bits 1-2: block size source), bytes 1-2 = a little-endian u16
-/// for the size, bytes 3-7 = five ring operations, the rest = the region.
-const PREFIX: usize = 8;
-
 fuzz_target!(|data: &[u8]| {
-    let Some((prefix, region)) = data.split_first_chunk::<PREFIX>() else {
+    let Some(input) = Input::decode(data) else {
         return;
     };
-    let reseal = prefix[0] & 1 == 1;
-    let size_value = u16::from_le_bytes([prefix[1], prefix[2]]);
-    let block_size = match (prefix[0] >> 1) & 3 {
-        0 => 512,
-        1 => 4096,
-        2 if size_value == 0 => 65536,
-        2 => usize::from(size_value),
-        _ => usize::from(size_value).saturating_mul(2),
-    };
-    let ops: Vec<Op> = prefix[3..].iter().copied().map(Op::decode).collect();
-    let mut region = region.to_vec();
-    let Ok(size) = BlockSize::new(block_size) else {
-        assert!(!(512..=65536).contains(&block_size));
+    let ops: Vec<Op> = input.operations.iter().copied().map(Op::decode).collect();
+    let Ok(size) = BlockSize::new(input.block_size) else {
+        assert!(!(512..=65536).contains(&input.block_size));
         return;
     };
-    if reseal {
-        // Exactly one block, so the fields are reached through a valid checksum.
-        region.resize(block_size, 0);
-        seal(&mut region, Tag::STRE, 1).expect("one whole block");
-    }
+    let region = if input.reseal {
+        // One block, so the fields are reached through a valid checksum.
+        let end = input.region.len().min(input.block_size);
+        resealed(&input.region[..end], input.block_size, Tag::STRE)
+    } else {
+        input.region.to_vec()
+    };
     match StreamingRing::parse(&region, size) {
-        Ok(mut ring) => check_ring(&mut ring, &region[..block_size], &ops),
+        Ok(mut ring) => check_ring(&mut ring, &region[..input.block_size], &ops),
         Err(error) => {
-            if reseal {
+            if input.reseal {
                 assert_eq!(error.kind(), ErrorKind::InvalidField, "{error}");
             }
             assert!(!error.to_string().is_empty());
