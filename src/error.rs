@@ -192,10 +192,12 @@ pub enum Error {
     },
     /// The caller's output buffer is too small.
     BufferTooSmall {
-        /// Bytes needed.
+        /// Bytes needed: a whole number of blocks.
         needed: usize,
         /// Bytes given.
         available: usize,
+        /// The region's block size.
+        block_size: BlockSize,
     },
     /// A value passed by the caller is out of range.
     InvalidArgument {
@@ -322,7 +324,9 @@ impl Error {
         }
     }
 
-    /// The index of the block the error is about, when it is about one block.
+    /// The index, in the region buffer, of the block the error is about, when it is
+    /// about one block. ([`Error::ContentMismatch`] names a *data* block by its index in
+    /// the WORM region's data range instead: see its `block_index`.)
     #[must_use]
     pub const fn block(&self) -> Option<u64> {
         match self {
@@ -330,6 +334,8 @@ impl Error {
             | Self::WrongTag { block, .. }
             | Self::InvalidField { block, .. }
             | Self::TornWrite { block, .. } => Some(*block),
+            // The count is a field of block 0.
+            Self::CountExceedsBlocks { .. } => Some(0),
             _ => None,
         }
     }
@@ -437,9 +443,16 @@ impl fmt::Display for Error {
                 "position {position} was not written yet: the next position to be written \
                  (write_head) is {write_head}"
             ),
-            Self::BufferTooSmall { needed, available } => write!(
+            Self::BufferTooSmall {
+                needed,
+                available,
+                block_size,
+            } => write!(
                 f,
-                "output buffer too small: {needed} bytes needed, {available} given"
+                "output buffer too small: {} blocks of {} bytes ({needed} bytes) needed, \
+                 {available} bytes given",
+                needed.checked_div(block_size.get()).unwrap_or(0),
+                block_size.get()
             ),
             Self::InvalidArgument {
                 argument,

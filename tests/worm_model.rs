@@ -20,6 +20,7 @@ fn data() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         8 => proptest::collection::vec(any::<u8>(), 0..64),
         1 => proptest::collection::vec(any::<u8>(), 490..=500),
+        1 => proptest::collection::vec(any::<u8>(), 680..=690),
     ]
 }
 
@@ -43,12 +44,12 @@ impl Model {
     }
 
     /// The category the model expects for a write at `index`, or None if accepted.
-    fn refuse(&self, index: u64, data: &[u8]) -> Option<ErrorKind> {
+    fn refuse(&self, index: u64, data: &[u8], payload: usize) -> Option<ErrorKind> {
         if index < self.mark() {
             Some(ErrorKind::Immutable)
         } else if index > self.mark() {
             Some(ErrorKind::NonSequential)
-        } else if data.len() > 496 {
+        } else if data.len() > payload {
             Some(ErrorKind::RecordTooLarge)
         } else if self.mark() == self.capacity || self.log.len() == LOG {
             Some(ErrorKind::Full)
@@ -63,11 +64,13 @@ proptest! {
 
     #[test]
     fn worm_region_matches_model(
+        block_size in prop_oneof![Just(512usize), Just(700), Just(4096)],
         capacity in 1u64..50,
         generation: u32,
         ops in proptest::collection::vec(op(), 0..120),
     ) {
-        let size = BlockSize::new(512).unwrap();
+        let size = BlockSize::new(block_size).unwrap();
+        let payload = block_size - 16;
         let mut region = WormRegion::<LOG>::new(size, capacity, 0, Ticks::new(42)).unwrap();
         region.set_generation(generation);
         let mut model = Model { capacity, log: Vec::new() };
@@ -86,6 +89,17 @@ proptest! {
                     region.emit(&mut image).unwrap();
                     let parsed = WormRegion::<LOG>::parse(&image, size).unwrap();
                     prop_assert_eq!(&parsed, &region);
+                    // The bytes hold the model's records where SPEC §3 puts them.
+                    let first = (block_size - 56) / 52;
+                    let later = (block_size - 16) / 52;
+                    prop_assert_eq!(i32::from_le_bytes(image[32..36].try_into().unwrap()), model.log.len() as i32);
+                    for (i, (index, ticks, length, sha)) in model.log.iter().enumerate() {
+                        let at = if i < first { 40 + 52 * i } else { block_size * (1 + (i - first) / later) + 52 * ((i - first) % later) };
+                        prop_assert_eq!(u64::from_le_bytes(image[at..at + 8].try_into().unwrap()), *index);
+                        prop_assert_eq!(i64::from_le_bytes(image[at + 8..at + 16].try_into().unwrap()), *ticks);
+                        prop_assert_eq!(i32::from_le_bytes(image[at + 16..at + 20].try_into().unwrap()) as usize, *length);
+                        prop_assert_eq!(&image[at + 20..at + 52], &sha[..]);
+                    }
                     continue;
                 }
             };
@@ -94,7 +108,7 @@ proptest! {
                 Op::Append(_) => region.append(bytes, Ticks::new(clock)),
                 _ => region.write(index, bytes, Ticks::new(clock)),
             };
-            match (model.refuse(index, bytes), result) {
+            match (model.refuse(index, bytes, payload), result) {
                 (None, Ok(written)) => {
                     prop_assert_eq!(written, index);
                     model.log.push((index, clock, bytes.len(), Sha256::digest(bytes).into()));

@@ -204,8 +204,6 @@ fn retention_is_never_for_zero_and_checked_otherwise() {
     let forever = WormRegion::<1>::new(size, 1, 0, created).unwrap();
     assert_eq!(forever.reclaimable_from(), None);
     assert!(!forever.is_reclaimable(Ticks::MAX));
-    let negative = WormRegion::<1>::new(size, 1, -5, created).unwrap();
-    assert!(!negative.is_reclaimable(Ticks::MAX));
 
     let kept = WormRegion::<1>::new(size, 1, 500, created).unwrap();
     assert_eq!(kept.reclaimable_from(), Some(Ticks::new(1_500)));
@@ -235,9 +233,22 @@ fn constructor_and_emit_refuse_bad_arguments() {
         error,
         Error::BufferTooSmall {
             needed: 1024,
-            available: 512
+            available: 512,
+            block_size: size
         }
     );
+    assert_eq!(
+        error.to_string(),
+        "output buffer too small: 2 blocks of 512 bytes (1024 bytes) needed, 512 bytes given"
+    );
+    let error = WormRegion::<1>::new(size, 10, -1, Ticks::new(0)).unwrap_err();
+    assert!(matches!(
+        error,
+        Error::InvalidArgument {
+            argument: "retention_period_ticks",
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -469,4 +480,86 @@ fn each_broken_field_is_named() {
         assert_eq!(error.kind(), kind, "{field}: {error}");
         assert!(error.to_string().contains(field), "{error}");
     }
+}
+
+#[test]
+fn the_owned_parse_refuses_a_log_that_disagrees_with_the_mark() {
+    let size = BlockSize::new(512).unwrap();
+    let mut region = WormRegion::<8>::new(size, 10, 0, Ticks::new(0)).unwrap();
+    for _ in 0..3 {
+        region.append(b"x", Ticks::new(0)).unwrap();
+    }
+    let mut image = vec![0u8; 512];
+    region.emit(&mut image).unwrap();
+
+    // The mark rolled back to 0 behind a valid checksum: an append would be handed
+    // block 0 again, which the log says is written. The view shows it; the owned parse,
+    // which firmware appends to, refuses it.
+    let mut rolled_back = image.clone();
+    rolled_back[..8].copy_from_slice(&0i64.to_le_bytes());
+    seal(&mut rolled_back, Tag::WORM, 0).unwrap();
+    let view = WormView::new_checked(&rolled_back, size).unwrap();
+    assert_eq!(view.high_water_mark(), 0);
+    let error = WormRegion::<8>::parse(&rolled_back, size).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidField {
+                field: "write_log_count",
+                value: 3,
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    // A record naming a block past the region's capacity.
+    let mut far = image.clone();
+    far[40 + 104..40 + 112].copy_from_slice(&200i64.to_le_bytes());
+    seal(&mut far, Tag::WORM, 0).unwrap();
+    let error = WormRegion::<8>::parse(&far, size).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidField {
+                field: "block_index",
+                value: 200,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn reserved_log_blocks_after_the_log_are_accepted_and_emit_writes_the_needed_ones() {
+    let size = BlockSize::new(512).unwrap();
+    let mut region = WormRegion::<8>::new(size, 10, 0, Ticks::new(0)).unwrap();
+    region.append(b"x", Ticks::new(0)).unwrap();
+    let mut image = vec![0u8; 3 * 512];
+    region.emit(&mut image).unwrap();
+    for block in image[512..].chunks_exact_mut(512) {
+        seal(block, Tag::WORM, 0).unwrap();
+    }
+    let parsed = WormRegion::<8>::parse(&image, size).unwrap();
+    assert_eq!(parsed, region);
+    let mut emitted = vec![0u8; parsed.buffer_len()];
+    assert_eq!(parsed.emit(&mut emitted).unwrap(), 512);
+    assert_eq!(emitted, image[..512]);
+    // A reserved block with anything in it is not padding.
+    image[600] = 1;
+    seal(&mut image[512..1024], Tag::WORM, 0).unwrap();
+    let error = WormView::new_checked(&image, size).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidField {
+                block: 1,
+                field: "padding",
+                offset: 88,
+                ..
+            }
+        ),
+        "{error}"
+    );
 }

@@ -43,8 +43,14 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
         (Ok(view), Err(owned_error)) => {
-            assert_eq!(owned_error.kind(), ErrorKind::CapacityExceeded);
-            assert!(view.write_log_count() > LOG);
+            // Only two reasons: the log disagrees with the mark, or exceeds the capacity.
+            match view.check_log_sequence() {
+                Err(sequence_error) => assert_eq!(owned_error, sequence_error),
+                Ok(()) => {
+                    assert_eq!(owned_error.kind(), ErrorKind::CapacityExceeded);
+                    assert!(view.write_log_count() > LOG);
+                }
+            }
             assert_eq!(view.records().count(), view.write_log_count());
             return;
         }
@@ -56,7 +62,9 @@ fuzz_target!(|data: &[u8]| {
     let needed = blocks_needed(size, view.write_log_count() as u64).unwrap();
     assert!(needed as usize <= view.block_count());
     assert_eq!(owned.block_count(), needed as usize);
-    let _ = view.check_log_sequence();
+    // The owned parse succeeded, so the log agrees with the mark.
+    assert!(view.check_log_sequence().is_ok());
+    assert_eq!(view.write_log_count() as u64, owned.high_water_mark());
 
     let mut emitted = vec![0u8; owned.buffer_len()];
     owned.emit(&mut emitted).unwrap();
@@ -72,6 +80,15 @@ fuzz_target!(|data: &[u8]| {
             Ok(index) => {
                 assert_eq!((index, target), (mark, mark));
                 assert_eq!(owned.high_water_mark(), mark + 1);
+                // No block is ever handed out twice.
+                assert_eq!(
+                    owned
+                        .log()
+                        .iter()
+                        .filter(|record| record.block_index == index)
+                        .count(),
+                    1
+                );
             }
             Err(error) => {
                 assert_eq!(owned, before);

@@ -55,8 +55,11 @@ impl LoggedWrite {
     }
 
     /// Checks a whole data block read back (see [`seal_data_block`]): its checksum and
-    /// tag (errors name the data block's index), the logged SHA-256 over its first
-    /// `data_length` bytes, and zeros after them.
+    /// tag, the logged SHA-256 over its first `data_length` bytes, and zeros after them.
+    ///
+    /// Checksum and tag errors name the data block by its index in the WORM region's data
+    /// range (this record's `block_index`). The block's generation is not checked: each
+    /// data block keeps the generation current when it was written.
     pub fn verify_data_block(&self, block: &[u8]) -> Result<()> {
         let opened =
             block::open(block, Tag::DATA).map_err(|error| error.at_block(self.block_index))?;

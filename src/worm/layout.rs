@@ -58,6 +58,7 @@ pub(crate) mod field {
 
     pub const HIGH_WATER_MARK: usize = offset_of!(WormHeader, high_water_mark);
     pub const TOTAL_CAPACITY_BLOCKS: usize = offset_of!(WormHeader, total_capacity_blocks);
+    pub const RETENTION_PERIOD_TICKS: usize = offset_of!(WormHeader, retention_period_ticks);
     pub const WRITE_LOG_COUNT: usize = offset_of!(WormHeader, write_log_count);
     pub const RESERVED: usize = offset_of!(WormHeader, reserved);
     pub const BLOCK_INDEX: usize = offset_of!(WriteRecord, block_index);
@@ -139,12 +140,45 @@ pub const fn records_per_later_block(block_size: BlockSize) -> usize {
 /// # Ok::<(), dwvd_regions::Error>(())
 /// ```
 #[must_use]
-pub fn blocks_needed(block_size: BlockSize, count: u64) -> Option<u64> {
-    let first = u64::try_from(records_in_first_block(block_size)).ok()?;
-    let later = u64::try_from(records_per_later_block(block_size)).ok()?;
-    match count.checked_sub(first) {
-        None | Some(0) => Some(1),
-        Some(overflow) => overflow.div_ceil(later).checked_add(1),
+pub const fn blocks_needed(block_size: BlockSize, count: u64) -> Option<u64> {
+    // Both capacities are small (at most 65536 / 52), so the casts are lossless.
+    let first = records_in_first_block(block_size) as u64;
+    let later = records_per_later_block(block_size) as u64;
+    let Some(overflow) = count.checked_sub(first) else {
+        return Some(1);
+    };
+    // ceil(overflow / later) without overflow: floor, plus one if a remainder is left.
+    let (Some(whole), Some(rest)) = (overflow.checked_div(later), overflow.checked_rem(later))
+    else {
+        return None;
+    };
+    let partial = if rest > 0 { 1 } else { 0 };
+    match whole.checked_add(partial) {
+        Some(later_blocks) => later_blocks.checked_add(1),
+        None => None,
+    }
+}
+
+/// Bytes an emitted WORM region with `count` records takes: `blocks_needed × block_size`,
+/// or `None` if that does not fit in usize. A `const fn`, so firmware can size a static
+/// emit buffer for its log capacity:
+///
+/// ```
+/// use dwvd_regions::{BlockSize, worm::region_len};
+///
+/// const BLOCK_SIZE: BlockSize = match BlockSize::new(512) { Ok(size) => size, Err(_) => BlockSize::MIN };
+/// const LEN: usize = match region_len(BLOCK_SIZE, 64) { Some(len) => len, None => 0 };
+/// let emit_buffer = [0u8; LEN]; // on the stack or in a static, no allocator
+/// assert_eq!(emit_buffer.len(), 8 * 512); // 8 records in block 0, then 9 per block: 1 + ceil(56 / 9)
+/// ```
+#[must_use]
+pub const fn region_len(block_size: BlockSize, count: u64) -> Option<usize> {
+    let Some(blocks) = blocks_needed(block_size, count) else {
+        return None;
+    };
+    match (blocks as u128).checked_mul(block_size.get() as u128) {
+        Some(bytes) if bytes <= usize::MAX as u128 => Some(bytes as usize),
+        _ => None,
     }
 }
 

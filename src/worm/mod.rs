@@ -27,7 +27,7 @@ mod view;
 pub use data::{Audit, AuditError, audit, seal_data_block};
 pub use layout::{
     HEADER_LEN, LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed,
-    records_in_first_block, records_per_later_block,
+    records_in_first_block, records_per_later_block, region_len,
 };
 pub use region::WormRegion;
 pub use view::{Records, WormView};

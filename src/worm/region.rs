@@ -54,8 +54,9 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// A new, empty region (high-water mark 0, generation 0).
     ///
     /// `total_capacity_blocks` must be in `1..=i64::MAX`; `retention_period_ticks` is how
-    /// long written blocks must be kept (0, or less, means forever); `created` is the
-    /// region's creation time (the crate has no clock).
+    /// long written blocks must be kept (0 means forever; negative is
+    /// [`Error::InvalidArgument`]); `created` is the region's creation time (the crate has
+    /// no clock).
     pub fn new(
         block_size: BlockSize,
         total_capacity_blocks: u64,
@@ -68,13 +69,13 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
                 requirement: "it must be between 1 and i64::MAX",
             });
         }
-        // The on-disk count is an i32: a larger log could not be written.
-        if i32::try_from(LOG_CAPACITY).is_err() {
+        if retention_period_ticks < 0 {
             return Err(Error::InvalidArgument {
-                argument: "LOG_CAPACITY",
-                requirement: "it must be at most i32::MAX, the largest write_log_count",
+                argument: "retention_period_ticks",
+                requirement: "it must be 0 (retain forever) or a positive number of ticks",
             });
         }
+        Self::check_log_capacity()?;
         Ok(WormRegion {
             block_size,
             high_water_mark: 0,
@@ -86,15 +87,36 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         })
     }
 
-    /// Checks `region` ([`WormView::new_checked`]) and copies it into an owned value;
-    /// a log longer than `LOG_CAPACITY` is [`Error::CapacityExceeded`].
+    /// The on-disk count is an i32: a larger log could not be written.
+    const fn check_log_capacity() -> Result<()> {
+        if LOG_CAPACITY > i32::MAX as usize {
+            return Err(Error::InvalidArgument {
+                argument: "LOG_CAPACITY",
+                requirement: "it must be at most i32::MAX, the largest write_log_count",
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks `region` ([`WormView::new_checked`]) and copies it into an owned value
+    /// (see [`from_view`](Self::from_view) for the further checks).
+    ///
+    /// The region buffer may hold more blocks than the log needs (space reserved for the
+    /// log to grow; their payloads must be zero). [`emit`](Self::emit) writes only the
+    /// [`block_count`](Self::block_count) blocks the log needs, so parse → emit
+    /// reproduces the buffer's first `block_count()` blocks byte for byte.
     pub fn parse(region: &[u8], block_size: BlockSize) -> Result<Self> {
         Self::from_view(&WormView::new_checked(region, block_size)?)
     }
 
-    /// The owned value of a checked view; a log longer than `LOG_CAPACITY` is
+    /// The owned value of a checked view, for a firmware that will append to it, so the
+    /// log must also agree with the mark ([`WormView::check_log_sequence`]: record `i`
+    /// logs block `i`, one per written block) — otherwise an append could be handed a
+    /// block the log says is already written. A log longer than `LOG_CAPACITY` is
     /// [`Error::CapacityExceeded`].
     pub fn from_view(view: &WormView<'_>) -> Result<Self> {
+        Self::check_log_capacity()?;
+        view.check_log_sequence()?;
         let count = view.write_log_count();
         if count > LOG_CAPACITY {
             return Err(Error::CapacityExceeded {
@@ -140,7 +162,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         self.total_capacity_blocks
     }
 
-    /// Retention period in ticks (0, or less, means forever).
+    /// Retention period in ticks (0 means forever).
     #[must_use]
     pub const fn retention_period_ticks(&self) -> i64 {
         self.retention_period_ticks
@@ -184,8 +206,8 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     }
 
     /// The first time written blocks may be reclaimed: `created + retention_period`, or
-    /// `None` when they must be kept forever (a period of 0 or less, or a sum past the
-    /// range of ticks).
+    /// `None` when they must be kept forever (a period of 0, or a sum past the range of
+    /// ticks).
     #[must_use]
     pub const fn reclaimable_from(&self) -> Option<Ticks> {
         if self.retention_period_ticks <= 0 {
@@ -311,12 +333,21 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// `buffer`: the header and the log's records in whole records per block, zeros after
     /// them, every block sealed with tag `WORM` and [`generation`](Self::generation).
     /// Returns the bytes written; a short buffer is [`Error::BufferTooSmall`] (the message
-    /// says how many bytes, i.e. `block_count()` blocks, are needed).
+    /// says how many blocks are needed). [`region_len`](super::region_len) sizes a buffer
+    /// for a whole log capacity at compile time.
+    ///
+    /// `emit` does not change the generation: call
+    /// [`advance_generation`](Self::advance_generation) before persisting an update, so
+    /// a multi-block write interrupted part-way shows as a torn write.
     pub fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
         let size = self.block_size.get();
         let needed = self.buffer_len();
         let available = buffer.len();
-        let too_small = Error::BufferTooSmall { needed, available };
+        let too_small = Error::BufferTooSmall {
+            needed,
+            available,
+            block_size: self.block_size,
+        };
         let region = buffer.get_mut(..needed).ok_or(too_small.clone())?;
         region.fill(0);
         self.header()

@@ -18,13 +18,19 @@ use crate::ticks::Ticks;
 /// checksum, tag (`WORM`) and generation (one generation for the region, else
 /// `torn_write`); `write_log_count` is not negative and fits in the blocks given
 /// (`truncated` otherwise); the header fields (`total_capacity_blocks > 0`,
-/// `0 ≤ high_water_mark ≤ total_capacity_blocks`, reserved zero); every record's
+/// `0 ≤ high_water_mark ≤ total_capacity_blocks`, `retention_period_ticks ≥ 0`, reserved
+/// zero); every record's
 /// `block_index ≥ 0` and `0 ≤ data_length ≤ bs − 16`; and that everything after the last
 /// record is zero. After that nothing can fail, and the records are read in place —
 /// nothing is copied, and their number is not bounded.
 ///
 /// Whether the log agrees with the mark (one record per written block, in order) is a
-/// separate question: [`check_log_sequence`](Self::check_log_sequence).
+/// separate question, so an inspector can still show a log that disagrees:
+/// [`check_log_sequence`](Self::check_log_sequence). The owned
+/// [`WormRegion::parse`](super::WormRegion::parse) requires it.
+///
+/// Blocks after those the log needs are accepted when sealed, tagged and zero (space
+/// reserved for the log to grow).
 ///
 /// ```
 /// use dwvd_regions::{BlockSize, Ticks, worm::{WormRegion, WormView}};
@@ -120,6 +126,16 @@ impl<'a> WormView<'a> {
                 field::HIGH_WATER_MARK,
                 mark,
                 "it must be between 0 and total_capacity_blocks",
+            ));
+        }
+        let retention = header.retention_period_ticks.get();
+        if retention < 0 {
+            return Err(invalid(
+                0,
+                "retention_period_ticks",
+                field::RETENTION_PERIOD_TICKS,
+                retention,
+                "it must be 0 (retain forever) or positive",
             ));
         }
         let reserved = header.reserved.get();
@@ -238,7 +254,7 @@ impl<'a> WormView<'a> {
         u64::try_from(self.header.total_capacity_blocks.get()).unwrap_or(0)
     }
 
-    /// Retention period in ticks; 0 (or less) means written blocks are kept forever.
+    /// Retention period in ticks; 0 means written blocks are kept forever.
     #[must_use]
     pub fn retention_period_ticks(&self) -> i64 {
         self.header.retention_period_ticks.get()
