@@ -52,6 +52,13 @@ pub enum ErrorKind {
     TornWrite,
     /// Data read back does not match what the write log recorded for it.
     ContentMismatch,
+    /// A public key that is not a valid SEC1-encoded P-256 point.
+    InvalidPublicKey,
+    /// A signature that does not verify (malformed, high-S under the strict policy, or
+    /// not made by this key over these bytes).
+    BadSignature,
+    /// Bytes that are not UTF-8 where a `&str` was asked for.
+    InvalidUtf8,
 }
 
 impl ErrorKind {
@@ -60,7 +67,8 @@ impl ErrorKind {
     /// `"invalid_block_size"`, `"record_too_large"`) and by this crate's additions
     /// (`"full"`, `"overwritten"`, `"not_written_yet"`, `"buffer_too_small"`,
     /// `"invalid_argument"`, `"counter_overflow"`, `"immutable"`, `"non_sequential"`,
-    /// `"capacity_exceeded"`, `"torn_write"`, `"content_mismatch"`).
+    /// `"capacity_exceeded"`, `"torn_write"`, `"content_mismatch"`, `"invalid_public_key"`,
+    /// `"bad_signature"`, `"invalid_utf8"`).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -81,6 +89,9 @@ impl ErrorKind {
             Self::CapacityExceeded => "capacity_exceeded",
             Self::TornWrite => "torn_write",
             Self::ContentMismatch => "content_mismatch",
+            Self::InvalidPublicKey => "invalid_public_key",
+            Self::BadSignature => "bad_signature",
+            Self::InvalidUtf8 => "invalid_utf8",
         }
     }
 }
@@ -267,6 +278,29 @@ pub enum Error {
         /// The generation found.
         found: u32,
     },
+    /// A vault's `passport_count` says more passports than its blocks hold.
+    PassportsExceedBlocks {
+        /// The count read from block 0.
+        count: u64,
+        /// Passports the blocks hold.
+        found: u64,
+        /// Blocks in the region buffer.
+        blocks: u64,
+    },
+    /// A public key that is not a valid SEC1-encoded P-256 point.
+    InvalidPublicKey,
+    /// A signature that does not verify.
+    BadSignature {
+        /// Why.
+        reason: SignatureFailure,
+    },
+    /// Bytes that are not UTF-8 where a `&str` was asked for.
+    InvalidUtf8 {
+        /// The field (`"issuer"`, `"notes"`).
+        field: &'static str,
+        /// Bytes before the first invalid sequence.
+        valid_up_to: usize,
+    },
     /// Data read back differs from what the WORM write log recorded.
     ContentMismatch {
         /// The data block's index in the WORM region.
@@ -274,6 +308,20 @@ pub enum Error {
         /// What differs.
         reason: ContentMismatchReason,
     },
+}
+
+/// Why a signature failed in [`Error::BadSignature`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureFailure {
+    /// Not 64 bytes, or `r` or `s` is 0 or not below the group order `n`.
+    Malformed,
+    /// `s` is in the upper half of the group order, refused by
+    /// [`SignaturePolicy::LowSOnly`](crate::vault::SignaturePolicy::LowSOnly).
+    HighS,
+    /// Well formed, but not made by this key over these bytes: a wrong key or a changed
+    /// field.
+    Mismatch,
 }
 
 /// What differs in an [`Error::ContentMismatch`].
@@ -321,6 +369,10 @@ impl Error {
             Self::CapacityExceeded { .. } => ErrorKind::CapacityExceeded,
             Self::TornWrite { .. } => ErrorKind::TornWrite,
             Self::ContentMismatch { .. } => ErrorKind::ContentMismatch,
+            Self::PassportsExceedBlocks { .. } => ErrorKind::Truncated,
+            Self::InvalidPublicKey => ErrorKind::InvalidPublicKey,
+            Self::BadSignature { .. } => ErrorKind::BadSignature,
+            Self::InvalidUtf8 { .. } => ErrorKind::InvalidUtf8,
         }
     }
 
@@ -335,7 +387,7 @@ impl Error {
             | Self::InvalidField { block, .. }
             | Self::TornWrite { block, .. } => Some(*block),
             // The count is a field of block 0.
-            Self::CountExceedsBlocks { .. } => Some(0),
+            Self::CountExceedsBlocks { .. } | Self::PassportsExceedBlocks { .. } => Some(0),
             _ => None,
         }
     }
@@ -516,6 +568,38 @@ impl fmt::Display for Error {
                 f,
                 "block {block}: torn write: its generation is {found} but block 0's is \
                  {expected}"
+            ),
+            Self::PassportsExceedBlocks {
+                count,
+                found,
+                blocks,
+            } => write!(
+                f,
+                "truncated region: block 0 field passport_count says {count}, but the \
+                 {blocks} blocks hold only {found} passports"
+            ),
+            Self::InvalidPublicKey => f.write_str(
+                "invalid public key: not a SEC1-encoded P-256 point (33 bytes compressed or \
+                 65 uncompressed, on the curve)",
+            ),
+            Self::BadSignature { reason } => match reason {
+                SignatureFailure::Malformed => f.write_str(
+                    "bad signature: malformed (not 64 bytes, or r or s is 0 or not below the \
+                     group order)",
+                ),
+                SignatureFailure::HighS => f.write_str(
+                    "bad signature: s is high and the low-S-only policy refuses it \
+                     (the default policy accepts it)",
+                ),
+                SignatureFailure::Mismatch => f.write_str(
+                    "bad signature: it was not made by this key over these bytes (wrong key, \
+                     or a field changed after signing)",
+                ),
+            },
+            Self::InvalidUtf8 { field, valid_up_to } => write!(
+                f,
+                "{field} is not UTF-8: invalid bytes after the first {valid_up_to}; its \
+                 bytes are still available"
             ),
             Self::ContentMismatch {
                 block_index,

@@ -7,6 +7,8 @@
 //!   at 0 % allocated, grows on demand and wraps around overwriting its oldest entries.
 //! * [`worm`] — the **WORM Immutable** region (`WORM`): append-only blocks behind a
 //!   high-water mark, each write logged with its SHA-256.
+//! * [`vault`] — the **Compliance Vault** region (`CMVT`): compliance passports signed
+//!   with ECDSA P-256 and verifiable with a public key.
 //!
 //! Every region sits on the shared [`block`] layer: a [`BlockSize`] (512..=65536), block
 //! type [`Tag`]s, and the 16-byte trailer (tag, generation, XXH64 of the payload) that
@@ -68,10 +70,11 @@ pub mod block;
 mod error;
 pub mod streaming;
 mod ticks;
+pub mod vault;
 pub mod worm;
 
 pub use block::{BlockSize, Tag};
-pub use error::{ContentMismatchReason, Error, ErrorKind, Result};
+pub use error::{ContentMismatchReason, Error, ErrorKind, Result, SignatureFailure};
 pub use ticks::Ticks;
 
 // Compiles and runs the README's example as a doctest, so it cannot go stale.

@@ -1,0 +1,45 @@
+//! Compliance Vault region (tag `CMVT`, SPEC §4): compliance passports — the assessment
+//! of a data object against a framework (GDPR, HIPAA, SOX, PCI-DSS, SOC2, ISO27001, CCPA,
+//! FISMA, FedRAMP) — signed with ECDSA P-256 and verifiable with a public key the region
+//! never stores.
+//!
+//! Block 0 starts with a 16-byte [`VaultHeader`] (the passport count); passports follow
+//! and continue at offset 0 of later blocks, never split: one that does not fit in the
+//! rest of a block starts the next, and the rest is zero. A reader treats fewer than 132
+//! remaining bytes, or a nil passport id, as padding — so the nil id is reserved.
+//!
+//! Two faces, as in smoltcp's `wire` modules:
+//! * [`VaultView`] — a checked, borrowed view whose [`PassportView`]s read in place, with
+//!   no bound on their number, for inspectors;
+//! * [`Vault`] — the owned vault of at most `CAPACITY` [`Passport`]s (`heapless`), for
+//!   firmware: add, remove, queries, emit and parse.
+//!
+//! # Signatures
+//!
+//! A passport's signature is ECDSA P-256 over SHA-256 of the passport's serialized bytes
+//! without their final 64 (the signature itself), stored as raw `r‖s`. Signing is
+//! deterministic (RFC 6979: no RNG on firmware) and always produces low-S. Verification
+//! takes a caller's [`p256::ecdsa::VerifyingKey`] (or SEC1 bytes, compressed or not, via
+//! [`verifying_key_from_sec1`]) and follows a [`SignaturePolicy`]: by default any valid
+//! signature is accepted, high-S included, as the SPEC requires (other signers, such as
+//! .NET and OpenSSL, do not normalise `s`); `r` or `s` equal to 0 or ≥ n is always
+//! rejected; [`SignaturePolicy::LowSOnly`] refuses high-S too.
+
+mod layout;
+mod passport;
+mod signature;
+#[allow(clippy::module_inception)]
+mod vault;
+mod view;
+
+pub use layout::{
+    ComplianceStatus, Framework, MAX_ISSUER_LEN, MAX_NOTES_LEN, MAX_PASSPORT_LEN,
+    MAX_SIGNED_PAYLOAD_LEN, MIN_PASSPORT_LEN, PassportHead, SIGNATURE_LEN, VAULT_HEADER_LEN,
+    VaultHeader,
+};
+pub use passport::Passport;
+pub use signature::{
+    SignaturePolicy, sign_digest, verify_digest, verify_message, verifying_key_from_sec1,
+};
+pub use vault::Vault;
+pub use view::{PassportView, Passports, VaultView};

@@ -1,0 +1,321 @@
+//! The owned compliance passport, its serialized form and its signature.
+
+use p256::ecdsa::{SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use zerocopy::IntoBytes;
+use zerocopy::little_endian::{I32, I64, U16};
+
+use super::layout::{
+    ComplianceStatus, Framework, MAX_ISSUER_LEN, MAX_NOTES_LEN, MIN_PASSPORT_LEN, PassportHead,
+    SIGNATURE_LEN,
+};
+use super::signature::{SignaturePolicy, sign_digest, verify_digest};
+use crate::error::{Error, Result};
+use crate::ticks::Ticks;
+
+/// A compliance passport: the assessment of one data object against one framework,
+/// signed with ECDSA P-256 (SPEC §4). Owned and bounded: the issuer holds at most 128
+/// bytes and the notes at most 256, in `heapless` vectors.
+///
+/// Issuer and notes are bytes (UTF-8 by convention): [`issuer`](Self::issuer) and
+/// [`notes`](Self::notes) give checked `&str` views, the `_bytes` accessors the bytes.
+///
+/// ```
+/// use dwvd_regions::Ticks;
+/// use dwvd_regions::vault::{ComplianceStatus, Framework, Passport};
+/// use p256::ecdsa::SigningKey;
+/// use uuid::Uuid;
+///
+/// let key = SigningKey::from_slice(&[0x42; 32]).unwrap(); // a fixed seed: no RNG
+/// let passport = Passport::new(
+///     Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef),
+///     Uuid::from_u128(42),
+///     Framework::Gdpr,
+///     ComplianceStatus::Compliant,
+/// )
+/// .with_issued(Ticks::from_unix_seconds(1_764_403_200).unwrap())
+/// .with_issuer(b"dpo@example.org")?
+/// .with_notes(b"annual review")?
+/// .signed(&key)?;
+/// assert!(passport.verify(key.verifying_key()).is_ok());
+/// assert_eq!(passport.issuer()?, "dpo@example.org");
+/// assert_eq!(passport.serialized_len(), 132 + 15 + 13);
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Passport {
+    passport_id: Uuid,
+    object_id: Uuid,
+    framework: Framework,
+    status: ComplianceStatus,
+    issued: Ticks,
+    expires: Ticks,
+    last_verified: Ticks,
+    issuer: heapless::Vec<u8, MAX_ISSUER_LEN>,
+    notes: heapless::Vec<u8, MAX_NOTES_LEN>,
+    signature: [u8; SIGNATURE_LEN],
+}
+
+impl Passport {
+    /// A passport with these identities and assessment; times 0, no expiry, empty issuer
+    /// and notes, and an all-zero (invalid) signature until [`signed`](Self::signed).
+    #[must_use]
+    pub const fn new(
+        passport_id: Uuid,
+        object_id: Uuid,
+        framework: Framework,
+        status: ComplianceStatus,
+    ) -> Self {
+        Passport {
+            passport_id,
+            object_id,
+            framework,
+            status,
+            issued: Ticks::new(0),
+            expires: Ticks::new(0),
+            last_verified: Ticks::new(0),
+            issuer: heapless::Vec::new(),
+            notes: heapless::Vec::new(),
+            signature: [0; SIGNATURE_LEN],
+        }
+    }
+
+    /// With the issue time.
+    #[must_use]
+    pub const fn with_issued(mut self, issued: Ticks) -> Self {
+        self.issued = issued;
+        self
+    }
+
+    /// With the expiry time ([`Ticks::new(0)`](Ticks::new) = never).
+    #[must_use]
+    pub const fn with_expires(mut self, expires: Ticks) -> Self {
+        self.expires = expires;
+        self
+    }
+
+    /// With the time the assessment was last verified.
+    #[must_use]
+    pub const fn with_last_verified(mut self, last_verified: Ticks) -> Self {
+        self.last_verified = last_verified;
+        self
+    }
+
+    /// With the issuer's bytes; more than 128 is [`Error::InvalidArgument`].
+    pub fn with_issuer(mut self, issuer: &[u8]) -> Result<Self> {
+        self.issuer = heapless::Vec::from_slice(issuer).map_err(|_| Error::InvalidArgument {
+            argument: "issuer",
+            requirement: "it must be at most 128 bytes",
+        })?;
+        Ok(self)
+    }
+
+    /// With the notes' bytes; more than 256 is [`Error::InvalidArgument`].
+    pub fn with_notes(mut self, notes: &[u8]) -> Result<Self> {
+        self.notes = heapless::Vec::from_slice(notes).map_err(|_| Error::InvalidArgument {
+            argument: "notes",
+            requirement: "it must be at most 256 bytes",
+        })?;
+        Ok(self)
+    }
+
+    /// With a signature made elsewhere (raw `r‖s`).
+    #[must_use]
+    pub const fn with_signature(mut self, signature: [u8; SIGNATURE_LEN]) -> Self {
+        self.signature = signature;
+        self
+    }
+
+    /// Signed with `key`: deterministic (RFC 6979, no RNG), low-S. Signing the same
+    /// passport twice gives the same bytes.
+    pub fn signed(mut self, key: &SigningKey) -> Result<Self> {
+        self.signature = sign_digest(&self.signed_payload_digest(), key)?;
+        Ok(self)
+    }
+
+    /// The passport's id (never nil in a vault: the nil id marks padding).
+    #[must_use]
+    pub const fn passport_id(&self) -> Uuid {
+        self.passport_id
+    }
+
+    /// The id of the data object assessed.
+    #[must_use]
+    pub const fn object_id(&self) -> Uuid {
+        self.object_id
+    }
+
+    /// The framework assessed against.
+    #[must_use]
+    pub const fn framework(&self) -> Framework {
+        self.framework
+    }
+
+    /// The assessment's outcome.
+    #[must_use]
+    pub const fn status(&self) -> ComplianceStatus {
+        self.status
+    }
+
+    /// When the passport was issued.
+    #[must_use]
+    pub const fn issued(&self) -> Ticks {
+        self.issued
+    }
+
+    /// When the passport expires, as stored (0 = never).
+    #[must_use]
+    pub const fn expires(&self) -> Ticks {
+        self.expires
+    }
+
+    /// When the passport expires, or `None` if it never does.
+    #[must_use]
+    pub const fn expiry(&self) -> Option<Ticks> {
+        if self.expires.get() == 0 {
+            None
+        } else {
+            Some(self.expires)
+        }
+    }
+
+    /// When the assessment was last verified.
+    #[must_use]
+    pub const fn last_verified(&self) -> Ticks {
+        self.last_verified
+    }
+
+    /// The issuer's bytes.
+    #[must_use]
+    pub fn issuer_bytes(&self) -> &[u8] {
+        &self.issuer
+    }
+
+    /// The issuer as text, or [`Error::InvalidUtf8`].
+    pub fn issuer(&self) -> Result<&str> {
+        utf8("issuer", &self.issuer)
+    }
+
+    /// The notes' bytes.
+    #[must_use]
+    pub fn notes_bytes(&self) -> &[u8] {
+        &self.notes
+    }
+
+    /// The notes as text, or [`Error::InvalidUtf8`].
+    pub fn notes(&self) -> Result<&str> {
+        utf8("notes", &self.notes)
+    }
+
+    /// The signature, raw `r‖s`.
+    #[must_use]
+    pub const fn signature(&self) -> &[u8; SIGNATURE_LEN] {
+        &self.signature
+    }
+
+    /// Bytes on disk: `132 + issuer + notes`.
+    #[must_use]
+    pub fn serialized_len(&self) -> usize {
+        MIN_PASSPORT_LEN
+            .saturating_add(self.issuer.len())
+            .saturating_add(self.notes.len())
+    }
+
+    fn head(&self) -> PassportHead {
+        PassportHead {
+            passport_id: self.passport_id.to_bytes_le(),
+            object_id: self.object_id.to_bytes_le(),
+            framework_id: U16::new(self.framework.code()),
+            compliance_status: U16::new(self.status.code()),
+            issued_utc_ticks: I64::new(self.issued.get()),
+            expires_utc_ticks: I64::new(self.expires.get()),
+            last_verified_utc_ticks: I64::new(self.last_verified.get()),
+            // At most 128: bounded by the vector's capacity.
+            issuer_len: I32::new(i32::try_from(self.issuer.len()).unwrap_or(i32::MAX)),
+        }
+    }
+
+    fn notes_len_field(&self) -> I32 {
+        I32::new(i32::try_from(self.notes.len()).unwrap_or(i32::MAX))
+    }
+
+    /// SHA-256 of the signed payload: the serialized passport without its signature.
+    #[must_use]
+    pub fn signed_payload_digest(&self) -> [u8; 32] {
+        Sha256::new()
+            .chain_update(self.head().as_bytes())
+            .chain_update(&self.issuer)
+            .chain_update(self.notes_len_field().as_bytes())
+            .chain_update(&self.notes)
+            .finalize()
+            .into()
+    }
+
+    /// Writes the serialized passport (SPEC §4) at the start of `out`; returns its length.
+    /// An `out` shorter than [`serialized_len`](Self::serialized_len) is
+    /// [`Error::RecordTooLarge`].
+    pub fn write_to(&self, out: &mut [u8]) -> Result<usize> {
+        let length = self.serialized_len();
+        let too_large = Error::RecordTooLarge {
+            length,
+            capacity: out.len(),
+        };
+        let out = out.get_mut(..length).ok_or(too_large.clone())?;
+        let head = self.head();
+        let notes_len = self.notes_len_field();
+        let mut position = 0usize;
+        for piece in [
+            head.as_bytes(),
+            &self.issuer,
+            notes_len.as_bytes(),
+            &self.notes,
+            &self.signature,
+        ] {
+            let end = position.saturating_add(piece.len());
+            out.get_mut(position..end)
+                .ok_or(too_large.clone())?
+                .copy_from_slice(piece);
+            position = end;
+        }
+        Ok(length)
+    }
+
+    /// Verifies the signature with `key` under the default (lenient, high-S accepted)
+    /// [`SignaturePolicy`].
+    pub fn verify(&self, key: &VerifyingKey) -> Result<()> {
+        self.verify_with_policy(key, SignaturePolicy::default())
+    }
+
+    /// Verifies the signature with `key` under `policy`.
+    pub fn verify_with_policy(&self, key: &VerifyingKey, policy: SignaturePolicy) -> Result<()> {
+        verify_digest(&self.signed_payload_digest(), &self.signature, key, policy)
+    }
+
+    pub(crate) fn from_parts(
+        head: &PassportHead,
+        issuer: &[u8],
+        notes: &[u8],
+        signature: &[u8; SIGNATURE_LEN],
+    ) -> Result<Self> {
+        Passport::new(
+            Uuid::from_bytes_le(head.passport_id),
+            Uuid::from_bytes_le(head.object_id),
+            Framework::from_code(head.framework_id.get()),
+            ComplianceStatus::from_code(head.compliance_status.get()),
+        )
+        .with_issued(Ticks::new(head.issued_utc_ticks.get()))
+        .with_expires(Ticks::new(head.expires_utc_ticks.get()))
+        .with_last_verified(Ticks::new(head.last_verified_utc_ticks.get()))
+        .with_issuer(issuer)?
+        .with_notes(notes)
+        .map(|passport| passport.with_signature(*signature))
+    }
+}
+
+pub(crate) fn utf8<'a>(field: &'static str, bytes: &'a [u8]) -> Result<&'a str> {
+    core::str::from_utf8(bytes).map_err(|error| Error::InvalidUtf8 {
+        field,
+        valid_up_to: error.valid_up_to(),
+    })
+}

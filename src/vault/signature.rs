@@ -1,0 +1,94 @@
+//! ECDSA P-256 over SHA-256 with raw `r‖s` signatures: signing (deterministic, RFC 6979,
+//! low-S) and verification (lenient by default: high-S accepted).
+
+use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use super::layout::SIGNATURE_LEN;
+use crate::error::{Error, Result, SignatureFailure};
+
+/// Which signatures verification accepts.
+///
+/// An ECDSA signature `(r, s)` has a twin `(r, n − s)` that verifies just as well. Some
+/// signers (this crate, Bitcoin) always emit the low one; others (.NET, OpenSSL) do not
+/// normalise. The SPEC requires accepting both, so the default is
+/// [`AcceptHighS`](Self::AcceptHighS). Callers who must reject malleable twins — for
+/// example because they use the signature bytes as an identifier — ask for
+/// [`LowSOnly`](Self::LowSOnly). Under both policies `r` and `s` must be in `1..n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SignaturePolicy {
+    /// Accept any valid signature, high-S included (the SPEC's requirement).
+    #[default]
+    AcceptHighS,
+    /// Accept only signatures whose `s` is in the lower half of the group order.
+    LowSOnly,
+}
+
+/// A P-256 public key from SEC1 bytes: 33 (compressed) or 65 (uncompressed). Anything
+/// else, or a point not on the curve, is [`Error::InvalidPublicKey`].
+pub fn verifying_key_from_sec1(bytes: &[u8]) -> Result<VerifyingKey> {
+    VerifyingKey::from_sec1_bytes(bytes).map_err(|_| Error::InvalidPublicKey)
+}
+
+/// Verifies a raw `r‖s` `signature` over the SHA-256 `digest` of a message.
+///
+/// Errors are [`Error::BadSignature`] with the reason: `Malformed` (not 64 bytes, or `r`
+/// or `s` is 0 or ≥ n), `HighS` (only under [`SignaturePolicy::LowSOnly`]), or `Mismatch`.
+pub fn verify_digest(
+    digest: &[u8; 32],
+    signature: &[u8],
+    key: &VerifyingKey,
+    policy: SignaturePolicy,
+) -> Result<()> {
+    let bad = |reason| Error::BadSignature { reason };
+    if signature.len() != SIGNATURE_LEN {
+        return Err(bad(SignatureFailure::Malformed));
+    }
+    // from_slice checks 0 < r < n and 0 < s < n.
+    let parsed = Signature::from_slice(signature).map_err(|_| bad(SignatureFailure::Malformed))?;
+    if policy == SignaturePolicy::LowSOnly && parsed.normalize_s().is_some() {
+        return Err(bad(SignatureFailure::HighS));
+    }
+    key.verify_prehash(digest, &parsed)
+        .map_err(|_| bad(SignatureFailure::Mismatch))
+}
+
+/// Verifies a raw `r‖s` `signature` over `message` (hashed with SHA-256); see
+/// [`verify_digest`].
+///
+/// ```
+/// use dwvd_regions::vault::{SignaturePolicy, sign_digest, verify_message};
+/// use p256::ecdsa::SigningKey;
+/// use sha2::{Digest, Sha256};
+///
+/// let key = SigningKey::from_slice(&[7u8; 32]).unwrap();
+/// let signature = sign_digest(&Sha256::digest(b"hello").into(), &key)?;
+/// let public = key.verifying_key();
+/// assert!(verify_message(b"hello", &signature, public, SignaturePolicy::default()).is_ok());
+/// assert!(verify_message(b"hellO", &signature, public, SignaturePolicy::default()).is_err());
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+pub fn verify_message(
+    message: &[u8],
+    signature: &[u8],
+    key: &VerifyingKey,
+    policy: SignaturePolicy,
+) -> Result<()> {
+    verify_digest(&Sha256::digest(message).into(), signature, key, policy)
+}
+
+/// Signs the SHA-256 `digest` of a message: deterministic (RFC 6979, no RNG needed) and
+/// always low-S. Returns raw `r‖s`.
+pub fn sign_digest(digest: &[u8; 32], key: &SigningKey) -> Result<[u8; SIGNATURE_LEN]> {
+    let signature: Signature = key
+        .sign_prehash(digest)
+        .map_err(|_| Error::InvalidArgument {
+            argument: "digest",
+            requirement: "it must be a SHA-256 digest the key can sign",
+        })?;
+    let low = signature.normalize_s().unwrap_or(signature);
+    let mut raw = [0u8; SIGNATURE_LEN];
+    raw.copy_from_slice(&low.to_bytes());
+    Ok(raw)
+}

@@ -1,0 +1,278 @@
+//! The owned, bounded Compliance Vault, for firmware.
+
+use p256::ecdsa::VerifyingKey;
+use uuid::Uuid;
+use zerocopy::IntoBytes;
+use zerocopy::little_endian::I32;
+
+use super::layout::{Framework, VAULT_HEADER_LEN, VaultHeader};
+use super::passport::Passport;
+use super::view::VaultView;
+use crate::block::{BlockSize, Tag, seal};
+use crate::error::{Error, Result};
+
+/// Where each passport goes: passports are never split across blocks; one that does not
+/// fit in the rest of the current block's payload starts the next block.
+#[derive(Debug, Clone, Copy)]
+struct Placement {
+    payload_len: usize,
+    block: usize,
+    offset: usize,
+}
+
+impl Placement {
+    const fn new(block_size: BlockSize) -> Self {
+        Placement {
+            payload_len: block_size.payload_len(),
+            block: 0,
+            offset: VAULT_HEADER_LEN,
+        }
+    }
+
+    /// The (block, offset) of the next passport of `size` bytes (at most a payload).
+    fn place(&mut self, size: usize) -> (usize, usize) {
+        if self.offset.saturating_add(size) > self.payload_len {
+            self.block = self.block.saturating_add(1);
+            self.offset = 0;
+        }
+        let at = (self.block, self.offset);
+        self.offset = self.offset.saturating_add(size);
+        at
+    }
+
+    /// Blocks used so far.
+    const fn blocks(&self) -> usize {
+        self.block.saturating_add(1)
+    }
+}
+
+/// The owned Compliance Vault: at most `CAPACITY` passports in a `heapless::Vec`, for
+/// firmware. Keys are never stored in the vault: signing and verification take them as
+/// arguments.
+///
+/// ```
+/// use dwvd_regions::BlockSize;
+/// use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault};
+/// use p256::ecdsa::SigningKey;
+/// use uuid::Uuid;
+///
+/// let key = SigningKey::from_slice(&[3u8; 32]).unwrap();
+/// let object = Uuid::from_u128(0xDA7A);
+/// let mut vault = Vault::<8>::new(BlockSize::new(4096)?);
+/// for (id, framework) in [(1, Framework::Gdpr), (2, Framework::Sox)] {
+///     let passport = Passport::new(Uuid::from_u128(id), object, framework, ComplianceStatus::Compliant);
+///     vault.add(passport.signed(&key)?)?;
+/// }
+/// assert_eq!(vault.by_object(object).count(), 2);
+/// assert_eq!(vault.by_framework(Framework::Sox).count(), 1);
+/// assert!(vault.verify_all(key.verifying_key()).all(|(_, result)| result.is_ok()));
+///
+/// let mut image = vec![0u8; vault.buffer_len()];
+/// vault.emit(&mut image)?;
+/// assert_eq!(Vault::<8>::parse(&image, vault.block_size())?, vault);
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vault<const CAPACITY: usize> {
+    block_size: BlockSize,
+    generation: u32,
+    passports: heapless::Vec<Passport, CAPACITY>,
+}
+
+impl<const CAPACITY: usize> Vault<CAPACITY> {
+    /// An empty vault, generation 0.
+    #[must_use]
+    pub const fn new(block_size: BlockSize) -> Self {
+        Vault {
+            block_size,
+            generation: 0,
+            passports: heapless::Vec::new(),
+        }
+    }
+
+    /// Checks `region` ([`VaultView::new_checked`]) and copies it into an owned value; more
+    /// than `CAPACITY` passports is [`Error::CapacityExceeded`].
+    pub fn parse(region: &[u8], block_size: BlockSize) -> Result<Self> {
+        Self::from_view(&VaultView::new_checked(region, block_size)?)
+    }
+
+    /// The owned value of a checked view.
+    pub fn from_view(view: &VaultView<'_>) -> Result<Self> {
+        let count = view.passport_count();
+        let exceeded = Error::CapacityExceeded {
+            what: "vault",
+            count: u64::try_from(count).unwrap_or(u64::MAX),
+            capacity: CAPACITY,
+        };
+        if count > CAPACITY {
+            return Err(exceeded);
+        }
+        let mut passports = heapless::Vec::new();
+        for passport in view.passports() {
+            passports
+                .push(passport.to_passport()?)
+                .map_err(|_| exceeded.clone())?;
+        }
+        Ok(Vault {
+            block_size: view.block_size(),
+            generation: view.generation(),
+            passports,
+        })
+    }
+
+    /// The block size of the region.
+    #[must_use]
+    pub const fn block_size(&self) -> BlockSize {
+        self.block_size
+    }
+
+    /// The generation [`emit`](Self::emit) writes into every block.
+    #[must_use]
+    pub const fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// Sets the generation the next [`emit`](Self::emit) writes.
+    pub fn set_generation(&mut self, generation: u32) {
+        self.generation = generation;
+    }
+
+    /// Moves to the next generation (wrapping from `u32::MAX` to 0) and returns it.
+    pub fn advance_generation(&mut self) -> u32 {
+        self.generation = self.generation.wrapping_add(1);
+        self.generation
+    }
+
+    /// Adds a passport at the end.
+    ///
+    /// Errors (the vault is unchanged): a nil passport id is [`Error::InvalidArgument`]
+    /// (the nil id marks padding on disk); a passport larger than one block's payload
+    /// (possible at 512-byte blocks: up to 516 bytes) is [`Error::RecordTooLarge`]; a vault
+    /// holding `CAPACITY` passports is [`Error::LogFull`] (category `full`).
+    pub fn add(&mut self, passport: Passport) -> Result<()> {
+        if passport.passport_id().is_nil() {
+            return Err(Error::InvalidArgument {
+                argument: "passport_id",
+                requirement: "it must not be nil: the nil id marks padding in the vault's blocks",
+            });
+        }
+        let capacity = self.block_size.payload_len();
+        if passport.serialized_len() > capacity {
+            return Err(Error::RecordTooLarge {
+                length: passport.serialized_len(),
+                capacity,
+            });
+        }
+        self.passports.push(passport).map_err(|_| Error::LogFull {
+            what: "vault",
+            capacity: CAPACITY,
+        })
+    }
+
+    /// Removes and returns the first passport with this id.
+    pub fn remove(&mut self, passport_id: Uuid) -> Option<Passport> {
+        let index = self
+            .passports
+            .iter()
+            .position(|passport| passport.passport_id() == passport_id)?;
+        Some(self.passports.remove(index))
+    }
+
+    /// The first passport with this id.
+    #[must_use]
+    pub fn get(&self, passport_id: Uuid) -> Option<&Passport> {
+        self.passports
+            .iter()
+            .find(|passport| passport.passport_id() == passport_id)
+    }
+
+    /// The passports assessing this data object.
+    pub fn by_object(&self, object_id: Uuid) -> impl Iterator<Item = &Passport> {
+        self.passports
+            .iter()
+            .filter(move |passport| passport.object_id() == object_id)
+    }
+
+    /// The passports for this framework.
+    pub fn by_framework(&self, framework: Framework) -> impl Iterator<Item = &Passport> {
+        self.passports
+            .iter()
+            .filter(move |passport| passport.framework() == framework)
+    }
+
+    /// Every passport, in order.
+    #[must_use]
+    pub fn all(&self) -> &[Passport] {
+        &self.passports
+    }
+
+    /// How many passports the vault holds.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.passports.len()
+    }
+
+    /// Verifies every passport with `key` (default, lenient policy).
+    pub fn verify_all<'a>(
+        &'a self,
+        key: &'a VerifyingKey,
+    ) -> impl Iterator<Item = (&'a Passport, Result<()>)> + 'a {
+        self.passports
+            .iter()
+            .map(move |passport| (passport, passport.verify(key)))
+    }
+
+    /// Blocks [`emit`](Self::emit) writes: passports placed whole, in order.
+    #[must_use]
+    pub fn block_count(&self) -> usize {
+        let mut placement = Placement::new(self.block_size);
+        for passport in &self.passports {
+            placement.place(passport.serialized_len());
+        }
+        placement.blocks()
+    }
+
+    /// Bytes [`emit`](Self::emit) writes: `block_count() × block_size`.
+    #[must_use]
+    pub fn buffer_len(&self) -> usize {
+        self.block_count().saturating_mul(self.block_size.get())
+    }
+
+    /// Writes the vault into the first [`buffer_len`](Self::buffer_len) bytes of
+    /// `buffer`: the count, the passports (a passport that does not fit in the rest of a
+    /// block starts the next one), zeros elsewhere, every block sealed with tag `CMVT` and
+    /// [`generation`](Self::generation). Returns the bytes written; a short buffer is
+    /// [`Error::BufferTooSmall`].
+    pub fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
+        let size = self.block_size.get();
+        let needed = self.buffer_len();
+        let too_small = Error::BufferTooSmall {
+            needed,
+            available: buffer.len(),
+            block_size: self.block_size,
+        };
+        let region = buffer.get_mut(..needed).ok_or(too_small.clone())?;
+        region.fill(0);
+        let header = VaultHeader {
+            passport_count: I32::new(i32::try_from(self.passports.len()).unwrap_or(i32::MAX)),
+            reserved: [0; 12],
+        };
+        header
+            .write_to_prefix(region)
+            .map_err(|_| too_small.clone())?;
+        let mut placement = Placement::new(self.block_size);
+        for passport in &self.passports {
+            let (block, offset) = placement.place(passport.serialized_len());
+            let start = block
+                .checked_mul(size)
+                .and_then(|start| start.checked_add(offset))
+                .ok_or(too_small.clone())?;
+            let slot = region.get_mut(start..).ok_or(too_small.clone())?;
+            passport.write_to(slot)?;
+        }
+        for block in region.chunks_exact_mut(size) {
+            seal(block, Tag::CMVT, self.generation)?;
+        }
+        Ok(needed)
+    }
+}

@@ -1,0 +1,478 @@
+//! The borrowed, checked view over a Compliance Vault, for inspectors.
+
+use core::iter::FusedIterator;
+
+use p256::ecdsa::VerifyingKey;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use zerocopy::FromBytes;
+use zerocopy::little_endian::I32;
+
+use super::layout::{
+    ComplianceStatus, Framework, MAX_ISSUER_LEN, MAX_NOTES_LEN, MIN_PASSPORT_LEN, NOTES_LEN_FIELD,
+    PASSPORT_HEAD_LEN, PassportHead, SIGNATURE_LEN, VAULT_HEADER_LEN, VaultHeader, field,
+};
+use super::passport::{Passport, utf8};
+use super::signature::{SignaturePolicy, verify_digest};
+use crate::block::{BlockSize, RegionBlocks, Tag};
+use crate::error::{Error, Result};
+use crate::ticks::Ticks;
+
+fn invalid(
+    block: usize,
+    field: &'static str,
+    offset: usize,
+    value: i64,
+    requirement: &'static str,
+) -> Error {
+    Error::InvalidField {
+        block: u64::try_from(block).unwrap_or(u64::MAX),
+        field,
+        offset,
+        value,
+        requirement,
+    }
+}
+
+/// Where the reader is: a block and a byte offset in its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    block: usize,
+    offset: usize,
+}
+
+/// Reads the passport at or after `cursor`, applying SPEC §4's reader rule: where fewer
+/// than 132 payload bytes remain, or the passport id is nil, the rest of the block is
+/// padding (and must be zero) and reading goes on at the next block. `Ok(None)` when
+/// the blocks run out.
+fn next_passport<'a>(
+    blocks: &RegionBlocks<'a>,
+    cursor: &mut Cursor,
+) -> Result<Option<PassportView<'a>>> {
+    loop {
+        let Some(payload) = blocks.payload(cursor.block) else {
+            return Ok(None);
+        };
+        let rest = payload.get(cursor.offset..).unwrap_or_default();
+        let is_padding = rest.len() < MIN_PASSPORT_LEN
+            || rest
+                .get(..16)
+                .is_some_and(|id| id.iter().all(|byte| *byte == 0));
+        if is_padding {
+            check_zero(cursor.block, cursor.offset, rest)?;
+            cursor.block = cursor.block.saturating_add(1);
+            cursor.offset = 0;
+            continue;
+        }
+        let passport = PassportView::read(rest, *cursor)?;
+        cursor.offset = cursor.offset.saturating_add(passport.bytes.len());
+        return Ok(Some(passport));
+    }
+}
+
+/// Every byte of `bytes` (which starts at `offset` of `block`) must be zero; the first
+/// that is not is reported as `field`.
+fn check_zero_field(
+    block: usize,
+    offset: usize,
+    bytes: &[u8],
+    field: &'static str,
+    requirement: &'static str,
+) -> Result<()> {
+    match bytes.iter().position(|byte| *byte != 0) {
+        None => Ok(()),
+        Some(position) => Err(invalid(
+            block,
+            field,
+            offset.saturating_add(position),
+            i64::from(bytes.get(position).copied().unwrap_or(0)),
+            requirement,
+        )),
+    }
+}
+
+fn check_zero(block: usize, offset: usize, bytes: &[u8]) -> Result<()> {
+    check_zero_field(
+        block,
+        offset,
+        bytes,
+        "padding",
+        "padding between and after passports must be zero",
+    )
+}
+
+/// A checked, borrowed view over a Compliance Vault's blocks, for inspectors.
+///
+/// Building one verifies, in order: the buffer is a whole number of blocks; every block's
+/// checksum, tag (`CMVT`) and generation (one for the region, else `torn_write`);
+/// `passport_count ≥ 0` and reserved bytes zero; then every passport, read by SPEC §4's
+/// rule — `issuer_len` in 0..=128, `notes_len` in 0..=256, no passport running past its
+/// block's payload (`invalid_field`, naming block, offset and field) — and that the count
+/// is reached before the blocks run out (`truncated` otherwise); finally, that all padding
+/// (between passports and after the last) is zero. After that nothing can fail; passports
+/// are read in place, with no bound on their number.
+///
+/// ```
+/// use dwvd_regions::BlockSize;
+/// use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault, VaultView};
+/// use p256::ecdsa::SigningKey;
+/// use uuid::Uuid;
+///
+/// let key = SigningKey::from_slice(&[1u8; 32]).unwrap();
+/// let size = BlockSize::new(512)?;
+/// let mut vault = Vault::<4>::new(size);
+/// let passport = Passport::new(Uuid::from_u128(1), Uuid::from_u128(9), Framework::Hipaa, ComplianceStatus::Exempt);
+/// vault.add(passport.signed(&key)?)?;
+/// let mut image = vec![0u8; vault.buffer_len()];
+/// vault.emit(&mut image)?;
+///
+/// let view = VaultView::new_checked(&image, size)?;
+/// for passport in view.passports() {
+///     assert_eq!(passport.framework(), Framework::Hipaa);
+///     assert!(passport.verify(key.verifying_key()).is_ok());
+/// }
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VaultView<'a> {
+    blocks: RegionBlocks<'a>,
+    count: usize,
+    generation: u32,
+}
+
+impl<'a> VaultView<'a> {
+    /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
+    /// documentation for what is checked, in which order.
+    pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        let blocks = RegionBlocks::new(region, block_size)?;
+        let generation = blocks.verify_all(Tag::CMVT)?;
+        let first = blocks.payload(0).unwrap_or_default();
+        // The payload is at least 496 bytes: the 16-byte header always fits.
+        let (header, _) =
+            VaultHeader::ref_from_prefix(first).map_err(|_| Error::RegionNotWholeBlocks {
+                length: region.len(),
+                block_size,
+            })?;
+        let count_value = header.passport_count.get();
+        let count = usize::try_from(count_value).map_err(|_| {
+            invalid(
+                0,
+                "passport_count",
+                field::PASSPORT_COUNT,
+                i64::from(count_value),
+                "it must not be negative",
+            )
+        })?;
+        check_zero_field(
+            0,
+            field::RESERVED,
+            &header.reserved,
+            "reserved",
+            "the 12 bytes after passport_count must be zero",
+        )?;
+
+        let mut cursor = Cursor {
+            block: 0,
+            offset: VAULT_HEADER_LEN,
+        };
+        for found in 0..count {
+            if next_passport(&blocks, &mut cursor)?.is_none() {
+                return Err(Error::PassportsExceedBlocks {
+                    count: u64::try_from(count).unwrap_or(u64::MAX),
+                    found: u64::try_from(found).unwrap_or(u64::MAX),
+                    blocks: u64::try_from(blocks.len()).unwrap_or(u64::MAX),
+                });
+            }
+        }
+        // Everything after the last passport is padding.
+        while let Some(payload) = blocks.payload(cursor.block) {
+            check_zero(
+                cursor.block,
+                cursor.offset,
+                payload.get(cursor.offset..).unwrap_or_default(),
+            )?;
+            cursor.block = cursor.block.saturating_add(1);
+            cursor.offset = 0;
+        }
+        Ok(VaultView {
+            blocks,
+            count,
+            generation,
+        })
+    }
+
+    /// The generation every block carries.
+    #[must_use]
+    pub const fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The block size the region was read with.
+    #[must_use]
+    pub const fn block_size(&self) -> BlockSize {
+        self.blocks.block_size()
+    }
+
+    /// Blocks in the region buffer.
+    #[must_use]
+    pub fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Passports in the vault (`passport_count`).
+    #[must_use]
+    pub const fn passport_count(&self) -> usize {
+        self.count
+    }
+
+    /// The passports in order, read in place.
+    #[must_use]
+    pub fn passports(&self) -> Passports<'a> {
+        Passports {
+            blocks: self.blocks,
+            cursor: Cursor {
+                block: 0,
+                offset: VAULT_HEADER_LEN,
+            },
+            remaining: self.count,
+        }
+    }
+
+    /// The first passport with this id.
+    #[must_use]
+    pub fn find(&self, passport_id: Uuid) -> Option<PassportView<'a>> {
+        self.passports()
+            .find(|passport| passport.passport_id() == passport_id)
+    }
+}
+
+/// Iterator over a [`VaultView`]'s passports, in place.
+#[derive(Debug, Clone)]
+pub struct Passports<'a> {
+    blocks: RegionBlocks<'a>,
+    cursor: Cursor,
+    remaining: usize,
+}
+
+impl<'a> Iterator for Passports<'a> {
+    type Item = PassportView<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        // The view checked every passport, so this neither fails nor runs out.
+        let passport = next_passport(&self.blocks, &mut self.cursor)
+            .ok()
+            .flatten()?;
+        self.remaining = self.remaining.saturating_sub(1);
+        Some(passport)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for Passports<'_> {}
+impl FusedIterator for Passports<'_> {}
+
+/// One passport read in place from a vault's blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassportView<'a> {
+    bytes: &'a [u8],
+    head: &'a PassportHead,
+    issuer: &'a [u8],
+    notes: &'a [u8],
+    signature: &'a [u8; SIGNATURE_LEN],
+    block: usize,
+    offset: usize,
+}
+
+impl<'a> PassportView<'a> {
+    /// Reads the passport at the start of `rest` (which begins at `at`), checking its
+    /// lengths against their ranges and against the payload left.
+    fn read(rest: &'a [u8], at: Cursor) -> Result<Self> {
+        let field_error = |field, relative: usize, value: i64, requirement| {
+            invalid(
+                at.block,
+                field,
+                at.offset.saturating_add(relative),
+                value,
+                requirement,
+            )
+        };
+        let runs_past = "the passport runs past the end of its block's payload";
+        let (head, _) = PassportHead::ref_from_prefix(rest)
+            .map_err(|_| field_error("passport_id", 0, 0, runs_past))?;
+
+        let issuer_value = head.issuer_len.get();
+        let issuer_len = usize::try_from(issuer_value)
+            .ok()
+            .filter(|length| *length <= MAX_ISSUER_LEN)
+            .ok_or(field_error(
+                "issuer_len",
+                field::ISSUER_LEN,
+                i64::from(issuer_value),
+                "it must be between 0 and 128",
+            ))?;
+        let notes_len_at = PASSPORT_HEAD_LEN.saturating_add(issuer_len);
+        let notes_at = notes_len_at.saturating_add(NOTES_LEN_FIELD);
+        let notes_len_bytes = rest.get(notes_len_at..notes_at).ok_or(field_error(
+            "issuer_len",
+            field::ISSUER_LEN,
+            i64::from(issuer_value),
+            runs_past,
+        ))?;
+        let notes_value = I32::read_from_bytes(notes_len_bytes).map_or(-1, |value| value.get());
+        let notes_len = usize::try_from(notes_value)
+            .ok()
+            .filter(|length| *length <= MAX_NOTES_LEN)
+            .ok_or(field_error(
+                "notes_len",
+                notes_len_at,
+                i64::from(notes_value),
+                "it must be between 0 and 256",
+            ))?;
+        let signature_at = notes_at.saturating_add(notes_len);
+        let end = signature_at.saturating_add(SIGNATURE_LEN);
+        let bytes = rest.get(..end).ok_or(field_error(
+            "notes_len",
+            notes_len_at,
+            i64::from(notes_value),
+            runs_past,
+        ))?;
+        let issuer = bytes
+            .get(PASSPORT_HEAD_LEN..notes_len_at)
+            .unwrap_or_default();
+        let notes = bytes.get(notes_at..signature_at).unwrap_or_default();
+        let signature = bytes
+            .get(signature_at..end)
+            .and_then(|signature| <&[u8; SIGNATURE_LEN]>::try_from(signature).ok())
+            .ok_or(field_error("signature", signature_at, 0, runs_past))?;
+        Ok(PassportView {
+            bytes,
+            head,
+            issuer,
+            notes,
+            signature,
+            block: at.block,
+            offset: at.offset,
+        })
+    }
+
+    /// The passport's serialized bytes.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Where it is: (block index in the region, byte offset in the block).
+    #[must_use]
+    pub const fn location(&self) -> (usize, usize) {
+        (self.block, self.offset)
+    }
+
+    /// The fixed head, as stored.
+    #[must_use]
+    pub const fn head(&self) -> &'a PassportHead {
+        self.head
+    }
+
+    /// The passport's id.
+    #[must_use]
+    pub fn passport_id(&self) -> Uuid {
+        Uuid::from_bytes_le(self.head.passport_id)
+    }
+
+    /// The id of the data object assessed.
+    #[must_use]
+    pub fn object_id(&self) -> Uuid {
+        Uuid::from_bytes_le(self.head.object_id)
+    }
+
+    /// The framework assessed against.
+    #[must_use]
+    pub fn framework(&self) -> Framework {
+        Framework::from_code(self.head.framework_id.get())
+    }
+
+    /// The assessment's outcome.
+    #[must_use]
+    pub fn status(&self) -> ComplianceStatus {
+        ComplianceStatus::from_code(self.head.compliance_status.get())
+    }
+
+    /// When the passport was issued.
+    #[must_use]
+    pub fn issued(&self) -> Ticks {
+        Ticks::new(self.head.issued_utc_ticks.get())
+    }
+
+    /// When it expires, as stored (0 = never).
+    #[must_use]
+    pub fn expires(&self) -> Ticks {
+        Ticks::new(self.head.expires_utc_ticks.get())
+    }
+
+    /// When the assessment was last verified.
+    #[must_use]
+    pub fn last_verified(&self) -> Ticks {
+        Ticks::new(self.head.last_verified_utc_ticks.get())
+    }
+
+    /// The issuer's bytes.
+    #[must_use]
+    pub const fn issuer_bytes(&self) -> &'a [u8] {
+        self.issuer
+    }
+
+    /// The issuer as text, or [`Error::InvalidUtf8`].
+    pub fn issuer(&self) -> Result<&'a str> {
+        utf8("issuer", self.issuer)
+    }
+
+    /// The notes' bytes.
+    #[must_use]
+    pub const fn notes_bytes(&self) -> &'a [u8] {
+        self.notes
+    }
+
+    /// The notes as text, or [`Error::InvalidUtf8`].
+    pub fn notes(&self) -> Result<&'a str> {
+        utf8("notes", self.notes)
+    }
+
+    /// The signature, raw `r‖s`.
+    #[must_use]
+    pub const fn signature(&self) -> &'a [u8; SIGNATURE_LEN] {
+        self.signature
+    }
+
+    /// The signed payload: the serialized passport without its final 64 bytes.
+    #[must_use]
+    pub fn signed_payload(&self) -> &'a [u8] {
+        let length = self.bytes.len().saturating_sub(SIGNATURE_LEN);
+        self.bytes.get(..length).unwrap_or_default()
+    }
+
+    /// Verifies the signature with `key` under the default (lenient) policy.
+    pub fn verify(&self, key: &VerifyingKey) -> Result<()> {
+        self.verify_with_policy(key, SignaturePolicy::default())
+    }
+
+    /// Verifies the signature with `key` under `policy`.
+    pub fn verify_with_policy(&self, key: &VerifyingKey, policy: SignaturePolicy) -> Result<()> {
+        verify_digest(
+            &Sha256::digest(self.signed_payload()).into(),
+            self.signature,
+            key,
+            policy,
+        )
+    }
+
+    /// The owned passport.
+    pub fn to_passport(&self) -> Result<Passport> {
+        Passport::from_parts(self.head, self.issuer, self.notes, self.signature)
+    }
+}
