@@ -2,14 +2,19 @@
 //! * a Streaming Append ring growing from 0 %, wrapping around, and its header block
 //!   written to bytes and read back;
 //! * a WORM region: appends, a rejected write below the high-water mark, the write log
-//!   across two blocks emitted and parsed back, and an audit that catches changed data.
+//!   across two blocks emitted and parsed back, and an audit that catches changed data;
+//! * a Compliance Vault: a key pair from a fixed seed, three passports for two objects,
+//!   queries, one tampered passport failing verification, emitted and parsed back.
 //!
 //! Run with `cargo run --example demo`.
 
 use dwvd_regions::block::Block;
 use dwvd_regions::streaming::{StreamingRing, StreamingView, WrapPolicy};
+use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault, VaultView};
 use dwvd_regions::worm::{WormRegion, WormView, audit, records_in_first_block, seal_data_block};
 use dwvd_regions::{BlockSize, Error, Tag, Ticks};
+use p256::ecdsa::SigningKey;
+use uuid::Uuid;
 
 fn show(ring: &StreamingRing) -> String {
     let (allocated, max) = ring.allocation_ratio();
@@ -24,7 +29,8 @@ fn show(ring: &StreamingRing) -> String {
 
 fn main() -> Result<(), Error> {
     streaming_demo()?;
-    worm_demo()
+    worm_demo()?;
+    vault_demo()
 }
 
 fn streaming_demo() -> Result<(), Error> {
@@ -207,6 +213,118 @@ fn worm_demo() -> Result<(), Error> {
             println!("audit: block 0 intact (and the others unless listed)");
         }
     }
+    Ok(())
+}
+
+fn vault_demo() -> Result<(), Error> {
+    println!("\n=== Compliance Vault (CMVT) ===\n");
+    let block_size = BlockSize::new(512)?;
+    // A fixed seed: firmware has no RNG, and signing is deterministic (RFC 6979).
+    let signing_key = SigningKey::from_slice(&[0x5E; 32]).expect("a fixed, valid seed");
+    let public_key = *signing_key.verifying_key();
+    let sec1 = public_key.to_encoded_point(true);
+    println!(
+        "signing key from a fixed seed; public key (SEC1, compressed): {}",
+        hex_line(sec1.as_bytes()).replace(' ', "")
+    );
+
+    let customers = Uuid::from_u128(0x0000_c057_0000_0000_0000_0000_0000_0001);
+    let payroll = Uuid::from_u128(0x0000_9a71_0000_0000_0000_0000_0000_0002);
+    let issued = Ticks::from_unix_seconds(1_764_403_200).unwrap_or(Ticks::UNIX_EPOCH);
+    let mut vault = Vault::<8>::new(block_size);
+    for (id, object, framework, status, notes) in [
+        (
+            1u128,
+            customers,
+            Framework::Gdpr,
+            ComplianceStatus::Compliant,
+            "DPIA done, retention 30 days",
+        ),
+        (
+            2,
+            customers,
+            Framework::Ccpa,
+            ComplianceStatus::PendingReview,
+            "opt-out flow under review",
+        ),
+        (
+            3,
+            payroll,
+            Framework::Sox,
+            ComplianceStatus::Compliant,
+            "quarterly controls tested",
+        ),
+    ] {
+        let passport = Passport::new(Uuid::from_u128(id), object, framework, status)
+            .with_issued(issued)
+            .with_last_verified(issued)
+            .with_issuer(b"compliance-office@example.org")?
+            .with_notes(notes.as_bytes())?
+            .signed(&signing_key)?;
+        println!(
+            "add passport {} for object {}: {framework} {status} ({} bytes)",
+            passport.passport_id(),
+            object,
+            passport.serialized_len()
+        );
+        vault.add(passport)?;
+    }
+
+    println!("\n-- queries --");
+    println!(
+        "passports for the customer database: {}",
+        vault.by_object(customers).count()
+    );
+    for passport in vault.by_framework(Framework::Sox) {
+        let notes = passport.notes().unwrap_or("<notes are not UTF-8>");
+        println!("SOX: {} says \"{notes}\"", passport.passport_id());
+    }
+    let found = vault.get(Uuid::from_u128(2)).map(Passport::status);
+    println!("passport 2 status: {found:?}");
+
+    println!("\n-- emitting (generation 9), tampering with passport 3 on disk, reading back --");
+    vault.set_generation(9);
+    let mut image = vec![0u8; vault.buffer_len()];
+    vault.emit(&mut image)?;
+    println!(
+        "{} passports in {} blocks",
+        vault.count(),
+        vault.block_count()
+    );
+    // Someone flips SOX "Compliant" (1) to "NonCompliant" (2) and re-seals the block so
+    // its checksum is fine: only the signature can tell.
+    let view = VaultView::new_checked(&image, block_size)?;
+    let (block, offset) = view
+        .find(Uuid::from_u128(3))
+        .map(|p| p.location())
+        .unwrap_or((0, 0));
+    let status_at = block * 512 + offset + 34;
+    image[status_at] = 2;
+    dwvd_regions::block::seal(&mut image[block * 512..(block + 1) * 512], Tag::CMVT, 9)?;
+
+    let view = VaultView::new_checked(&image, block_size)?;
+    for passport in view.passports() {
+        let verdict = match passport.verify(&public_key) {
+            Ok(()) => "signature valid".to_string(),
+            Err(error) => format!("REJECTED: {error}"),
+        };
+        println!(
+            "passport {} {} {}: {verdict}",
+            passport.passport_id(),
+            passport.framework(),
+            passport.status()
+        );
+    }
+    let parsed = Vault::<8>::parse(&image, block_size)?;
+    let tampered = parsed
+        .all()
+        .iter()
+        .filter(|p| p.verify(&public_key).is_err())
+        .count();
+    println!(
+        "parsed back: {} passports, {tampered} failing verification",
+        parsed.count()
+    );
     Ok(())
 }
 
