@@ -274,15 +274,8 @@ impl<'a> StreamingView<'a> {
     /// The owned ring this header describes.
     #[must_use]
     pub fn to_ring(&self) -> StreamingRing {
-        StreamingRing {
-            block_size: self.block_size,
-            max_capacity_blocks: self.max_capacity_blocks(),
-            allocated_blocks: self.allocated_blocks(),
-            write_head: self.write_head(),
-            read_tail: self.read_tail(),
-            growth_increment: self.growth_increment(),
-            generation: self.generation,
-        }
+        // The header was validated when the view was built.
+        StreamingRing::from_valid_header(self.block_size, self.header, self.generation)
     }
 }
 
@@ -401,6 +394,32 @@ impl StreamingRing {
             growth_increment,
             generation: 0,
         })
+    }
+
+    /// The ring a header describes, if it satisfies every invariant
+    /// ([`StreamingHeader::validate`]); for tools that build images from descriptions.
+    pub fn from_header(
+        block_size: BlockSize,
+        header: &StreamingHeader,
+        generation: u32,
+    ) -> Result<Self> {
+        header.validate()?;
+        Ok(Self::from_valid_header(block_size, header, generation))
+    }
+
+    /// The ring of a header that passed [`StreamingHeader::validate`] (so every value is
+    /// in range and the fallbacks are unreachable).
+    fn from_valid_header(block_size: BlockSize, header: &StreamingHeader, generation: u32) -> Self {
+        let counter = |value: i64| u64::try_from(value).unwrap_or(0);
+        StreamingRing {
+            block_size,
+            max_capacity_blocks: counter(header.max_capacity_blocks.get()),
+            allocated_blocks: counter(header.allocated_blocks.get()),
+            write_head: counter(header.write_head.get()),
+            read_tail: counter(header.read_tail.get()),
+            growth_increment: u32::try_from(header.growth_increment.get()).unwrap_or(0),
+            generation,
+        }
     }
 
     /// Parses the header block at the start of `region` ([`StreamingView::new_checked`]).

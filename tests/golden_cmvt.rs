@@ -49,6 +49,16 @@ fn every_cmvt_case_matches_its_expectation() {
         if let Some(category) = case.expect_error() {
             let error = VaultView::new_checked(&case.image, size).unwrap_err();
             assert_eq!(error.kind().as_str(), category, "{}: {error}", case.name);
+            let (field, offset) = match case.name.as_str() {
+                "bad_cmvt_issuer_len" => ("issuer_len", 16 + 60),
+                "bad_cmvt_negative_count" => ("passport_count", 0),
+                other => panic!("unexpected bad case {other}"),
+            };
+            assert!(
+                matches!(error, dwvd_regions::Error::InvalidField { block: 0, field: f, offset: o, .. } if f == field && o == offset),
+                "{}: {error}",
+                case.name
+            );
             assert_eq!(
                 Vault::<CAPACITY>::parse(&case.image, size).unwrap_err(),
                 error

@@ -366,3 +366,126 @@ fn guids_are_stored_in_microsoft_byte_order() {
     assert_eq!(&image[32..48], &expected[..]);
     let _ = Ticks::new(0);
 }
+
+#[test]
+fn placement_boundaries_at_512_byte_blocks() {
+    let size = BlockSize::new(512).unwrap();
+    // (issuer, notes) pairs and where SPEC §4 puts them. Block 0 has 480 bytes for
+    // passports (16..496), later blocks 496.
+    type Lengths = &'static [(usize, usize)];
+    type Places = &'static [(usize, usize)];
+    let cases: [(Lengths, Places); 4] = [
+        // 348 + 132 = 480: block 0 filled exactly.
+        (&[(128, 88), (0, 0)], &[(0, 16), (0, 364)]),
+        // 349 + 132: 131 bytes left, too few for any passport.
+        (&[(128, 89), (0, 0)], &[(0, 16), (1, 0)]),
+        // 348 then 200: 132 zero bytes left, read as padding (nil id).
+        (&[(128, 88), (34, 34)], &[(0, 16), (1, 0)]),
+        // 496 bytes: a whole later payload, never block 0.
+        (&[(128, 236)], &[(1, 0)]),
+    ];
+    for (lengths, places) in cases {
+        let mut vault = Vault::<4>::new(size);
+        for (index, (issuer, notes)) in lengths.iter().enumerate() {
+            vault
+                .add(passport(
+                    index as u128 + 1,
+                    1,
+                    Framework::Soc2,
+                    *issuer,
+                    *notes,
+                ))
+                .unwrap();
+        }
+        let sizes: Vec<usize> = vault.all().iter().map(Passport::serialized_len).collect();
+        assert_eq!(
+            spec_placement(512, &sizes).0,
+            places.to_vec(),
+            "the test's own placement"
+        );
+        let mut image = vec![0u8; vault.buffer_len()];
+        vault.emit(&mut image).unwrap();
+        let view = VaultView::new_checked(&image, size).unwrap();
+        let found: Vec<_> = view.passports().map(|p| p.location()).collect();
+        assert_eq!(found, places.to_vec(), "{lengths:?}");
+        assert!(
+            view.passports()
+                .all(|p| p.verify(key().verifying_key()).is_ok())
+        );
+        assert_eq!(Vault::<4>::parse(&image, size).unwrap(), vault);
+    }
+}
+
+#[test]
+fn a_vault_laid_out_with_a_larger_gap_reads_and_emits_canonically() {
+    // Count 1, the passport in block 1 although it would fit in block 0: the reader rule
+    // reads block 0's zeros as padding.
+    let size = BlockSize::new(512).unwrap();
+    let mut canonical = Vault::<2>::new(size);
+    canonical
+        .add(passport(5, 1, Framework::Fisma, 4, 4))
+        .unwrap();
+    let mut one_block = vec![0u8; 512];
+    canonical.emit(&mut one_block).unwrap();
+    let length = canonical.all()[0].serialized_len();
+    let mut gapped = vec![0u8; 1024];
+    gapped[0] = 1;
+    gapped[512..512 + length].copy_from_slice(&one_block[16..16 + length]);
+    for block in gapped.chunks_exact_mut(512) {
+        seal(block, Tag::CMVT, 0).unwrap();
+    }
+    let view = VaultView::new_checked(&gapped, size).unwrap();
+    assert_eq!(view.passports().next().unwrap().location(), (1, 0));
+    let parsed = Vault::<2>::parse(&gapped, size).unwrap();
+    assert_eq!(parsed, canonical);
+    let mut emitted = vec![0u8; parsed.buffer_len()];
+    parsed.emit(&mut emitted).unwrap();
+    assert_eq!(emitted, one_block, "emit is canonical and more compact");
+}
+
+#[test]
+fn passport_ids_are_unique_in_an_owned_vault() {
+    let size = BlockSize::new(4096).unwrap();
+    let mut vault = Vault::<4>::new(size);
+    vault.add(passport(1, 1, Framework::Gdpr, 0, 0)).unwrap();
+    let error = vault.add(passport(1, 2, Framework::Sox, 0, 0)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidArgument {
+                argument: "passport_id",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    // An image repeating an id: the view shows it, the owned parse refuses it.
+    let twice = [
+        passport(1, 1, Framework::Gdpr, 0, 0),
+        passport(1, 1, Framework::Gdpr, 0, 0),
+    ];
+    let mut image = vec![0u8; 4096];
+    dwvd_regions::vault::emit_vault(size, &twice, 0, &mut image).unwrap();
+    assert_eq!(
+        VaultView::new_checked(&image, size)
+            .unwrap()
+            .passports()
+            .count(),
+        2
+    );
+    let error = Vault::<4>::parse(&image, size).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidField {
+                block: 0,
+                field: "passport_id",
+                offset: 148,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    vault.clear();
+    assert_eq!(vault.count(), 0);
+}

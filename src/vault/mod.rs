@@ -41,5 +41,5 @@ pub use passport::Passport;
 pub use signature::{
     SignaturePolicy, sign_digest, verify_digest, verify_message, verifying_key_from_sec1,
 };
-pub use vault::Vault;
+pub use vault::{Vault, block_count, emit_vault};
 pub use view::{PassportView, Passports, VaultView};

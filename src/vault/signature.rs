@@ -16,6 +16,7 @@ use crate::error::{Error, Result, SignatureFailure};
 /// [`AcceptHighS`](Self::AcceptHighS). Callers who must reject malleable twins — for
 /// example because they use the signature bytes as an identifier — ask for
 /// [`LowSOnly`](Self::LowSOnly). Under both policies `r` and `s` must be in `1..n`.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SignaturePolicy {
     /// Accept any valid signature, high-S included (the SPEC's requirement).
@@ -34,7 +35,8 @@ pub fn verifying_key_from_sec1(bytes: &[u8]) -> Result<VerifyingKey> {
 /// Verifies a raw `r‖s` `signature` over the SHA-256 `digest` of a message.
 ///
 /// Errors are [`Error::BadSignature`] with the reason: `Malformed` (not 64 bytes, or `r`
-/// or `s` is 0 or ≥ n), `HighS` (only under [`SignaturePolicy::LowSOnly`]), or `Mismatch`.
+/// or `s` is 0 or ≥ n), `Mismatch` (a wrong key or changed bytes), or `HighS` (a signature
+/// that verifies but has a high `s`, only under [`SignaturePolicy::LowSOnly`]).
 pub fn verify_digest(
     digest: &[u8; 32],
     signature: &[u8],
@@ -47,11 +49,13 @@ pub fn verify_digest(
     }
     // from_slice checks 0 < r < n and 0 < s < n.
     let parsed = Signature::from_slice(signature).map_err(|_| bad(SignatureFailure::Malformed))?;
+    key.verify_prehash(digest, &parsed)
+        .map_err(|_| bad(SignatureFailure::Mismatch))?;
+    // Only a signature that verifies is reported as high-S: a forgery is a mismatch.
     if policy == SignaturePolicy::LowSOnly && parsed.normalize_s().is_some() {
         return Err(bad(SignatureFailure::HighS));
     }
-    key.verify_prehash(digest, &parsed)
-        .map_err(|_| bad(SignatureFailure::Mismatch))
+    Ok(())
 }
 
 /// Verifies a raw `r‖s` `signature` over `message` (hashed with SHA-256); see

@@ -7,6 +7,7 @@ use zerocopy::little_endian::I32;
 
 use super::layout::{Framework, VAULT_HEADER_LEN, VaultHeader};
 use super::passport::Passport;
+use super::signature::SignaturePolicy;
 use super::view::VaultView;
 use crate::block::{BlockSize, Tag, seal};
 use crate::error::{Error, Result};
@@ -48,7 +49,12 @@ impl Placement {
 
 /// The owned Compliance Vault: at most `CAPACITY` passports in a `heapless::Vec`, for
 /// firmware. Keys are never stored in the vault: signing and verification take them as
-/// arguments.
+/// arguments. Passport ids are unique in a vault.
+///
+/// Size: a [`Passport`] reserves room for the longest issuer and notes (about 560 bytes),
+/// so a `Vault<N>` takes about `N × 560` bytes; on a small stack, keep it in a `static`
+/// (e.g. behind a mutex cell) rather than in a local, since [`parse`](Self::parse)
+/// returns it by value.
 ///
 /// ```
 /// use dwvd_regions::BlockSize;
@@ -96,7 +102,8 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         Self::from_view(&VaultView::new_checked(region, block_size)?)
     }
 
-    /// The owned value of a checked view.
+    /// The owned value of a checked view. A passport id that repeats is
+    /// [`Error::InvalidField`] (the view itself shows such a vault as it is).
     pub fn from_view(view: &VaultView<'_>) -> Result<Self> {
         let count = view.passport_count();
         let exceeded = Error::CapacityExceeded {
@@ -107,8 +114,21 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         if count > CAPACITY {
             return Err(exceeded);
         }
-        let mut passports = heapless::Vec::new();
+        let mut passports: heapless::Vec<Passport, CAPACITY> = heapless::Vec::new();
         for passport in view.passports() {
+            if passports
+                .iter()
+                .any(|held| held.passport_id() == passport.passport_id())
+            {
+                let (block, offset) = passport.location();
+                return Err(Error::InvalidField {
+                    block: u64::try_from(block).unwrap_or(u64::MAX),
+                    field: "passport_id",
+                    offset,
+                    value: 0,
+                    requirement: "passport ids must be unique in a vault (this one repeats)",
+                });
+            }
             passports
                 .push(passport.to_passport()?)
                 .map_err(|_| exceeded.clone())?;
@@ -146,21 +166,16 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
     /// Adds a passport at the end.
     ///
     /// Errors (the vault is unchanged): a nil passport id is [`Error::InvalidArgument`]
-    /// (the nil id marks padding on disk); a passport larger than one block's payload
+    /// (the nil id marks padding on disk), and so is an id the vault already holds; a
+    /// passport larger than one block's payload
     /// (possible at 512-byte blocks: up to 516 bytes) is [`Error::RecordTooLarge`]; a vault
     /// holding `CAPACITY` passports is [`Error::LogFull`] (category `full`).
     pub fn add(&mut self, passport: Passport) -> Result<()> {
-        if passport.passport_id().is_nil() {
+        check_addable(self.block_size, &passport)?;
+        if self.get(passport.passport_id()).is_some() {
             return Err(Error::InvalidArgument {
                 argument: "passport_id",
-                requirement: "it must not be nil: the nil id marks padding in the vault's blocks",
-            });
-        }
-        let capacity = self.block_size.payload_len();
-        if passport.serialized_len() > capacity {
-            return Err(Error::RecordTooLarge {
-                length: passport.serialized_len(),
-                capacity,
+                requirement: "it must be unique: the vault already holds a passport with this id",
             });
         }
         self.passports.push(passport).map_err(|_| Error::LogFull {
@@ -169,7 +184,12 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         })
     }
 
-    /// Removes and returns the first passport with this id.
+    /// Removes every passport.
+    pub fn clear(&mut self) {
+        self.passports.clear();
+    }
+
+    /// Removes and returns the passport with this id.
     pub fn remove(&mut self, passport_id: Uuid) -> Option<Passport> {
         let index = self
             .passports
@@ -178,7 +198,7 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         Some(self.passports.remove(index))
     }
 
-    /// The first passport with this id.
+    /// The passport with this id.
     #[must_use]
     pub fn get(&self, passport_id: Uuid) -> Option<&Passport> {
         self.passports
@@ -217,19 +237,24 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         &'a self,
         key: &'a VerifyingKey,
     ) -> impl Iterator<Item = (&'a Passport, Result<()>)> + 'a {
+        self.verify_all_with_policy(key, SignaturePolicy::default())
+    }
+
+    /// Verifies every passport with `key` under `policy`.
+    pub fn verify_all_with_policy<'a>(
+        &'a self,
+        key: &'a VerifyingKey,
+        policy: SignaturePolicy,
+    ) -> impl Iterator<Item = (&'a Passport, Result<()>)> + 'a {
         self.passports
             .iter()
-            .map(move |passport| (passport, passport.verify(key)))
+            .map(move |passport| (passport, passport.verify_with_policy(key, policy)))
     }
 
     /// Blocks [`emit`](Self::emit) writes: passports placed whole, in order.
     #[must_use]
     pub fn block_count(&self) -> usize {
-        let mut placement = Placement::new(self.block_size);
-        for passport in &self.passports {
-            placement.place(passport.serialized_len());
-        }
-        placement.blocks()
+        block_count(self.block_size, &self.passports)
     }
 
     /// Bytes [`emit`](Self::emit) writes: `block_count() × block_size`.
@@ -239,40 +264,97 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
     }
 
     /// Writes the vault into the first [`buffer_len`](Self::buffer_len) bytes of
-    /// `buffer`: the count, the passports (a passport that does not fit in the rest of a
-    /// block starts the next one), zeros elsewhere, every block sealed with tag `CMVT` and
-    /// [`generation`](Self::generation). Returns the bytes written; a short buffer is
-    /// [`Error::BufferTooSmall`].
+    /// `buffer` ([`emit_vault`]). Returns the bytes written.
+    ///
+    /// Placement is canonical (each passport as early as it fits), so a vault read from
+    /// an image laid out otherwise, or with spare zero blocks, emits more compactly. When
+    /// a vault shrinks (after [`remove`](Self::remove)) on a fixed-size region, zero and
+    /// re-seal the blocks it no longer uses, or readers of the whole region will find
+    /// stale blocks.
     pub fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
-        let size = self.block_size.get();
-        let needed = self.buffer_len();
-        let too_small = Error::BufferTooSmall {
-            needed,
-            available: buffer.len(),
-            block_size: self.block_size,
-        };
-        let region = buffer.get_mut(..needed).ok_or(too_small.clone())?;
-        region.fill(0);
-        let header = VaultHeader {
-            passport_count: I32::new(i32::try_from(self.passports.len()).unwrap_or(i32::MAX)),
-            reserved: [0; 12],
-        };
-        header
-            .write_to_prefix(region)
-            .map_err(|_| too_small.clone())?;
-        let mut placement = Placement::new(self.block_size);
-        for passport in &self.passports {
-            let (block, offset) = placement.place(passport.serialized_len());
-            let start = block
-                .checked_mul(size)
-                .and_then(|start| start.checked_add(offset))
-                .ok_or(too_small.clone())?;
-            let slot = region.get_mut(start..).ok_or(too_small.clone())?;
-            passport.write_to(slot)?;
-        }
-        for block in region.chunks_exact_mut(size) {
-            seal(block, Tag::CMVT, self.generation)?;
-        }
-        Ok(needed)
+        emit_vault(self.block_size, &self.passports, self.generation, buffer)
     }
+}
+
+/// Blocks a vault of `passports` takes: passports placed whole, in order, starting at
+/// offset 16 of block 0.
+#[must_use]
+pub fn block_count(block_size: BlockSize, passports: &[Passport]) -> usize {
+    let mut placement = Placement::new(block_size);
+    for passport in passports {
+        placement.place(passport.serialized_len());
+    }
+    placement.blocks()
+}
+
+/// Writes a vault of `passports`, any number of them, into the first
+/// `block_count × block_size` bytes of `buffer`: the count, the passports (one that does
+/// not fit in the rest of a block starts the next), zeros elsewhere, every block sealed
+/// with tag `CMVT` and `generation`. The unbounded counterpart of [`Vault::emit`] (which
+/// calls it), for tools that build images from descriptions. A nil passport id
+/// ([`Error::InvalidArgument`]) or a passport larger than a payload
+/// ([`Error::RecordTooLarge`]) is refused, as by [`Vault::add`]; a short buffer is
+/// [`Error::BufferTooSmall`].
+pub fn emit_vault(
+    block_size: BlockSize,
+    passports: &[Passport],
+    generation: u32,
+    buffer: &mut [u8],
+) -> Result<usize> {
+    for passport in passports {
+        check_addable(block_size, passport)?;
+    }
+    let size = block_size.get();
+    let needed = block_count(block_size, passports).saturating_mul(size);
+    let too_small = Error::BufferTooSmall {
+        needed,
+        available: buffer.len(),
+        block_size,
+    };
+    let passport_count = i32::try_from(passports.len()).map_err(|_| Error::InvalidArgument {
+        argument: "passports",
+        requirement: "there must be at most i32::MAX, the largest passport_count",
+    })?;
+    let region = buffer.get_mut(..needed).ok_or(too_small.clone())?;
+    region.fill(0);
+    let header = VaultHeader {
+        passport_count: I32::new(passport_count),
+        reserved: [0; 12],
+    };
+    header
+        .write_to_prefix(region)
+        .map_err(|_| too_small.clone())?;
+    let mut placement = Placement::new(block_size);
+    for passport in passports {
+        let (block, offset) = placement.place(passport.serialized_len());
+        let start = block
+            .checked_mul(size)
+            .and_then(|start| start.checked_add(offset))
+            .ok_or(too_small.clone())?;
+        let slot = region.get_mut(start..).ok_or(too_small.clone())?;
+        passport.write_to(slot)?;
+    }
+    for block in region.chunks_exact_mut(size) {
+        seal(block, Tag::CMVT, generation)?;
+    }
+    Ok(needed)
+}
+
+/// What [`Vault::add`] and [`emit_vault`] refuse: a nil id (it marks padding) and a
+/// passport larger than one block's payload.
+fn check_addable(block_size: BlockSize, passport: &Passport) -> Result<()> {
+    if passport.passport_id().is_nil() {
+        return Err(Error::InvalidArgument {
+            argument: "passport_id",
+            requirement: "it must not be nil: the nil id marks padding in the vault's blocks",
+        });
+    }
+    let capacity = block_size.payload_len();
+    if passport.serialized_len() > capacity {
+        return Err(Error::RecordTooLarge {
+            length: passport.serialized_len(),
+            capacity,
+        });
+    }
+    Ok(())
 }

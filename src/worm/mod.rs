@@ -29,5 +29,5 @@ pub use layout::{
     HEADER_LEN, LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed,
     records_in_first_block, records_per_later_block, region_len,
 };
-pub use region::WormRegion;
+pub use region::{WormRegion, emit_region};
 pub use view::{Records, WormView};

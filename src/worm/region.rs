@@ -340,35 +340,62 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// [`advance_generation`](Self::advance_generation) before persisting an update, so
     /// a multi-block write interrupted part-way shows as a torn write.
     pub fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
-        let size = self.block_size.get();
-        let needed = self.buffer_len();
-        let available = buffer.len();
-        let too_small = Error::BufferTooSmall {
-            needed,
-            available,
-            block_size: self.block_size,
-        };
-        let region = buffer.get_mut(..needed).ok_or(too_small.clone())?;
-        region.fill(0);
-        self.header()
-            .write_to_prefix(region)
-            .map_err(|_| too_small.clone())?;
-        for (index, record) in self.log.iter().enumerate() {
-            let (block, offset) =
-                record_location(self.block_size, index).ok_or(too_small.clone())?;
-            let start = block
-                .checked_mul(size)
-                .and_then(|start| start.checked_add(offset))
-                .ok_or(too_small.clone())?;
-            let slot = region.get_mut(start..).ok_or(too_small.clone())?;
-            record
-                .to_record()
-                .write_to_prefix(slot)
-                .map_err(|_| too_small.clone())?;
-        }
-        for block in region.chunks_exact_mut(size) {
-            seal(block, Tag::WORM, self.generation)?;
-        }
-        Ok(needed)
+        emit_region(
+            self.block_size,
+            &self.header(),
+            &self.log,
+            self.generation,
+            buffer,
+        )
     }
+}
+
+/// Writes a WORM region of `header`'s fields and `log`, of any length, into the first
+/// [`region_len`](super::region_len)`(block_size, log.len())` bytes of `buffer`: the
+/// unbounded counterpart of [`WormRegion::emit`] (which calls it), for tools that build
+/// images from descriptions. `write_log_count` is taken from `log.len()`; the other header
+/// fields are written as given.
+pub fn emit_region(
+    block_size: BlockSize,
+    header: &WormHeader,
+    log: &[LoggedWrite],
+    generation: u32,
+    buffer: &mut [u8],
+) -> Result<usize> {
+    let size = block_size.get();
+    let count = u64::try_from(log.len()).unwrap_or(u64::MAX);
+    let needed = super::region_len(block_size, count).unwrap_or(usize::MAX);
+    let available = buffer.len();
+    let too_small = Error::BufferTooSmall {
+        needed,
+        available,
+        block_size,
+    };
+    let write_log_count = i32::try_from(log.len()).map_err(|_| Error::InvalidArgument {
+        argument: "log",
+        requirement: "it must hold at most i32::MAX records, the largest write_log_count",
+    })?;
+    let region = buffer.get_mut(..needed).ok_or(too_small.clone())?;
+    region.fill(0);
+    let mut header = *header;
+    header.write_log_count = I32::new(write_log_count);
+    header
+        .write_to_prefix(region)
+        .map_err(|_| too_small.clone())?;
+    for (index, record) in log.iter().enumerate() {
+        let (block, offset) = record_location(block_size, index).ok_or(too_small.clone())?;
+        let start = block
+            .checked_mul(size)
+            .and_then(|start| start.checked_add(offset))
+            .ok_or(too_small.clone())?;
+        let slot = region.get_mut(start..).ok_or(too_small.clone())?;
+        record
+            .to_record()
+            .write_to_prefix(slot)
+            .map_err(|_| too_small.clone())?;
+    }
+    for block in region.chunks_exact_mut(size) {
+        seal(block, Tag::WORM, generation)?;
+    }
+    Ok(needed)
 }
