@@ -392,6 +392,17 @@ impl Error {
         }
     }
 
+    /// The same error with its block index moved `base` blocks on: for tools that parse a
+    /// region found at block `base` of a larger image, so the error names the image's
+    /// block. Errors that name no block are unchanged.
+    #[must_use]
+    pub const fn relocated(self, base: u64) -> Self {
+        match self.block() {
+            Some(block) => self.at_block(block.saturating_add(base)),
+            None => self,
+        }
+    }
+
     /// The same error, relocated to block `index` of a larger buffer.
     ///
     /// Single-block functions report block 0; walkers over a region call this so the

@@ -201,6 +201,36 @@ impl<'a> VaultView<'a> {
         })
     }
 
+    /// Checks the vault at the start of `image`, which may go on with other blocks: the
+    /// vault ends in the block where its last passport (by `passport_count`) is found,
+    /// and only its blocks are checked ([`new_checked`](Self::new_checked)). Returns the
+    /// view and the number of blocks the vault takes. For inspectors walking a whole image.
+    pub fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
+        let blocks = RegionBlocks::new(image, block_size)?;
+        // Size the vault by reading it unverified; the check below verifies exactly those
+        // blocks, so corruption is reported as such, not as whatever the walk tripped on.
+        let count = blocks
+            .payload(0)
+            .and_then(|payload| VaultHeader::ref_from_prefix(payload).ok())
+            .map_or(0, |(header, _)| header.passport_count.get());
+        let mut cursor = Cursor {
+            block: 0,
+            offset: VAULT_HEADER_LEN,
+        };
+        for _ in 0..usize::try_from(count).unwrap_or(0) {
+            match next_passport(&blocks, &mut cursor) {
+                Ok(Some(_)) => {}
+                // Out of blocks: the whole image, reported as a count past its blocks.
+                Ok(None) => break,
+                Err(_) => break,
+            }
+        }
+        let extent = cursor.block.saturating_add(1).clamp(1, blocks.len());
+        let end = extent.saturating_mul(block_size.get());
+        let view = Self::new_checked(image.get(..end).unwrap_or(image), block_size)?;
+        Ok((view, extent))
+    }
+
     /// The generation every block carries.
     #[must_use]
     pub const fn generation(&self) -> u32 {

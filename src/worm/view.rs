@@ -160,6 +160,30 @@ impl<'a> WormView<'a> {
         Ok(view)
     }
 
+    /// Checks the WORM region at the start of `image`, which may go on with other blocks:
+    /// the region's extent comes from its `write_log_count` ([`blocks_needed`]), and only
+    /// those blocks are checked ([`new_checked`](Self::new_checked)). Returns the view and
+    /// the number of blocks the region takes. For inspectors walking a whole image.
+    pub fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
+        let blocks = RegionBlocks::new(image, block_size)?;
+        // The count is read before block 0 is verified only to size the region; the
+        // check below verifies it (a corrupt block 0 is reported as such).
+        let count = blocks
+            .payload(0)
+            .and_then(|payload| WormHeader::ref_from_prefix(payload).ok())
+            .map_or(0, |(header, _)| header.write_log_count.get());
+        let needed = u64::try_from(count)
+            .ok()
+            .and_then(|count| blocks_needed(block_size, count))
+            .and_then(|needed| usize::try_from(needed).ok())
+            .unwrap_or(1);
+        let extent = needed.clamp(1, blocks.len());
+        let end = extent.saturating_mul(block_size.get());
+        let view = Self::new_checked(image.get(..end).unwrap_or(image), block_size)?;
+        // A count needing more blocks than the image holds was reported above.
+        Ok((view, extent))
+    }
+
     /// Checks every record's fields, and that every byte after the records is zero.
     fn check_records_and_padding(&self) -> Result<()> {
         let block_size = self.blocks.block_size();

@@ -1,0 +1,153 @@
+//! `parse --format human`: the same content as the JSON, as tables.
+
+use std::io::Write;
+
+use comfy_table::Table;
+use dwvd_regions::vault::{ComplianceStatus, Framework};
+use dwvd_regions::{BlockSize, Ticks};
+
+use crate::schema::Parsed;
+
+fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.set_header(header.to_vec());
+    table
+}
+
+/// A tick count with its Unix time, e.g. `639000000000000000 (unix 1764403200.0000000)`.
+fn ticks(value: i64) -> String {
+    let shown = Ticks::new(value).to_string();
+    shown.replace(" ticks", "")
+}
+
+pub fn print(out: &mut impl Write, parsed: &Parsed, block_size: BlockSize) -> std::io::Result<()> {
+    match parsed {
+        Parsed::Stre(ring) => {
+            writeln!(out, "Streaming Append region (STRE), {block_size} blocks")?;
+            let mut fields = table(&["field", "value"]);
+            let permille = if ring.max_capacity_blocks > 0 {
+                i128::from(ring.allocated_blocks) * 1000 / i128::from(ring.max_capacity_blocks)
+            } else {
+                0
+            };
+            for (name, value) in [
+                ("max_capacity_blocks", ring.max_capacity_blocks.to_string()),
+                (
+                    "allocated_blocks",
+                    format!(
+                        "{} ({}.{} %)",
+                        ring.allocated_blocks,
+                        permille / 10,
+                        permille % 10
+                    ),
+                ),
+                ("write_head", ring.write_head.to_string()),
+                ("read_tail", ring.read_tail.to_string()),
+                ("entry_count", ring.entry_count.to_string()),
+                ("growth_increment", ring.growth_increment.to_string()),
+                ("generation", ring.generation.to_string()),
+            ] {
+                fields.add_row(vec![name.to_string(), value]);
+            }
+            writeln!(out, "{fields}")
+        }
+        Parsed::Worm(worm) => {
+            writeln!(out, "WORM Immutable region, {block_size} blocks")?;
+            let mut fields = table(&["field", "value"]);
+            let retention = if worm.retention_period_ticks == 0 {
+                "0 (retain forever)".to_string()
+            } else {
+                format!(
+                    "{} ({} days)",
+                    worm.retention_period_ticks,
+                    worm.retention_period_ticks / (86_400 * Ticks::PER_SECOND)
+                )
+            };
+            for (name, value) in [
+                ("high_water_mark", worm.high_water_mark.to_string()),
+                (
+                    "total_capacity_blocks",
+                    worm.total_capacity_blocks.to_string(),
+                ),
+                ("retention_period_ticks", retention),
+                ("created_utc_ticks", ticks(worm.created_utc_ticks)),
+                ("generation", worm.generation.to_string()),
+                ("write_log", format!("{} records", worm.write_log.len())),
+            ] {
+                fields.add_row(vec![name.to_string(), value]);
+            }
+            writeln!(out, "{fields}")?;
+            let mut log = table(&[
+                "block_index",
+                "timestamp_utc_ticks",
+                "data_length",
+                "content_sha256",
+            ]);
+            for record in &worm.write_log {
+                log.add_row(vec![
+                    record.block_index.to_string(),
+                    ticks(record.timestamp_utc_ticks),
+                    record.data_length.to_string(),
+                    record.content_sha256.clone(),
+                ]);
+            }
+            writeln!(out, "{log}")
+        }
+        Parsed::Cmvt(vault) => {
+            writeln!(
+                out,
+                "Compliance Vault (CMVT), {block_size} blocks, generation {}, {} passports",
+                vault.generation,
+                vault.passports.len()
+            )?;
+            for passport in &vault.passports {
+                let mut fields = table(&["field", "value"]);
+                let expires = if passport.expires_utc_ticks == 0 {
+                    "0 (never)".to_string()
+                } else {
+                    ticks(passport.expires_utc_ticks)
+                };
+                let mut rows = vec![
+                    ("passport_id", passport.passport_id.clone()),
+                    ("object_id", passport.object_id.clone()),
+                    (
+                        "framework_id",
+                        format!(
+                            "{} ({})",
+                            passport.framework_id,
+                            Framework::from_code(passport.framework_id)
+                        ),
+                    ),
+                    (
+                        "compliance_status",
+                        format!(
+                            "{} ({})",
+                            passport.compliance_status,
+                            ComplianceStatus::from_code(passport.compliance_status)
+                        ),
+                    ),
+                    ("issued_utc_ticks", ticks(passport.issued_utc_ticks)),
+                    ("expires_utc_ticks", expires),
+                    (
+                        "last_verified_utc_ticks",
+                        ticks(passport.last_verified_utc_ticks),
+                    ),
+                    ("issuer_id", passport.issuer_id.clone()),
+                    ("notes", passport.notes.clone()),
+                    ("signature", passport.signature.clone().unwrap_or_default()),
+                ];
+                if let Some(valid) = passport.signature_valid {
+                    rows.push((
+                        "signature_valid",
+                        if valid { "yes" } else { "NO" }.to_string(),
+                    ));
+                }
+                for (name, value) in rows {
+                    fields.add_row(vec![name.to_string(), value]);
+                }
+                writeln!(out, "{fields}")?;
+            }
+            Ok(())
+        }
+    }
+}
