@@ -1,0 +1,254 @@
+//! `dwvd parse` and `dwvd build` over every golden case: parse prints exactly the case's
+//! `expect` (compared as JSON values), error cases print their category and exit 1, and
+//! build of every `expect` reproduces the `.bin` byte for byte.
+
+mod common;
+
+use common::{cases, dwvd};
+use serde_json::Value;
+
+fn parse_output(case: &common::Case, with_key: bool) -> (Value, i32) {
+    let mut command = dwvd();
+    command
+        .args(["parse", case.kind()])
+        .arg(&case.bin)
+        .args(["--block-size", &case.block_size()]);
+    if with_key {
+        command.args([
+            "--public-key",
+            case.meta["public_key_sec1"].as_str().unwrap(),
+        ]);
+    }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("{}: {error}: {stdout:?}", case.name));
+    (value, output.status.code().unwrap())
+}
+
+#[test]
+fn parse_prints_each_expect_exactly() {
+    let mut checked = 0;
+    for case in cases() {
+        let is_vault = case.kind() == "cmvt";
+        let (value, status) = parse_output(
+            &case,
+            is_vault && case.meta.get("public_key_sec1").is_some(),
+        );
+        if let Some(category) = case.meta.get("expect_error").and_then(Value::as_str) {
+            assert_eq!(status, 1, "{}", case.name);
+            assert_eq!(value["error"], category, "{}", case.name);
+            assert!(
+                value["message"]
+                    .as_str()
+                    .is_some_and(|message| !message.is_empty())
+            );
+            assert_eq!(
+                value.as_object().unwrap().len(),
+                2,
+                "only error and message"
+            );
+        } else {
+            assert_eq!(status, 0, "{}", case.name);
+            assert_eq!(value, case.meta["expect"], "{}", case.name);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 28);
+}
+
+#[test]
+fn without_a_key_passports_have_no_signature_valid() {
+    for case in cases().iter().filter(|case| {
+        case.kind() == "cmvt" && case.meta.get("expect").is_some_and(|e| !e.is_null())
+    }) {
+        let (value, status) = parse_output(case, false);
+        assert_eq!(status, 0);
+        let mut expect = case.meta["expect"].clone();
+        for passport in expect["passports"].as_array_mut().unwrap() {
+            passport.as_object_mut().unwrap().remove("signature_valid");
+        }
+        assert_eq!(value, expect, "{}", case.name);
+    }
+}
+
+#[test]
+fn build_reproduces_every_golden_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut built = 0;
+    for case in cases() {
+        let Some(expect) = case.meta.get("expect").filter(|expect| !expect.is_null()) else {
+            continue;
+        };
+        let description = dir.path().join(format!("{}.json", case.name));
+        std::fs::write(&description, serde_json::to_vec_pretty(expect).unwrap()).unwrap();
+        let output = dir.path().join(format!("{}.bin", case.name));
+        dwvd()
+            .args(["build", case.kind()])
+            .arg(&description)
+            .args(["--block-size", &case.block_size(), "-o"])
+            .arg(&output)
+            .assert()
+            .success();
+        assert_eq!(
+            std::fs::read(&output).unwrap(),
+            case.image(),
+            "{}",
+            case.name
+        );
+        built += 1;
+    }
+    assert_eq!(built, 22);
+}
+
+#[test]
+fn build_signs_passports_without_a_signature_when_given_a_key() {
+    let case = cases()
+        .into_iter()
+        .find(|case| case.name == "cmvt_bs512_three")
+        .unwrap();
+    let mut description = case.meta["expect"].clone();
+    for passport in description["passports"].as_array_mut().unwrap() {
+        let passport = passport.as_object_mut().unwrap();
+        passport.remove("signature");
+        passport.remove("signature_valid");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unsigned.json");
+    std::fs::write(&path, description.to_string()).unwrap();
+    let image = dir.path().join("signed.bin");
+    // Without a key: an error, and nothing written.
+    dwvd()
+        .args(["build", "cmvt"])
+        .arg(&path)
+        .args(["--block-size", "512", "-o"])
+        .arg(&image)
+        .assert()
+        .code(2);
+    assert!(!image.exists());
+    // With one: deterministic signatures that verify with its public key.
+    let secret = "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721";
+    for attempt in 0..2 {
+        dwvd()
+            .args(["build", "cmvt"])
+            .arg(&path)
+            .args(["--block-size", "512", "--signing-key", secret, "-o"])
+            .arg(dir.path().join(format!("signed{attempt}.bin")))
+            .assert()
+            .success();
+    }
+    let first = std::fs::read(dir.path().join("signed0.bin")).unwrap();
+    assert_eq!(
+        first,
+        std::fs::read(dir.path().join("signed1.bin")).unwrap(),
+        "deterministic"
+    );
+    // RFC 6979 A.2.5's P-256 key: its public key, uncompressed.
+    let public = "0460fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb67903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299";
+    let output = dwvd()
+        .args(["parse", "cmvt"])
+        .arg(dir.path().join("signed0.bin"))
+        .args(["--block-size", "512", "--public-key", public])
+        .output()
+        .unwrap();
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let passports = value["passports"].as_array().unwrap();
+    assert_eq!(passports.len(), 3);
+    assert!(
+        passports
+            .iter()
+            .all(|passport| passport["signature_valid"] == true)
+    );
+}
+
+#[test]
+fn usage_and_format_errors_have_their_exit_codes() {
+    let case = cases()
+        .into_iter()
+        .find(|case| case.name == "stre_bs512_max64_w23")
+        .unwrap();
+    // Missing file, bad arguments: 2, message on stderr, nothing on stdout.
+    dwvd()
+        .args(["parse", "stre", "/no/such/file", "--block-size", "512"])
+        .assert()
+        .code(2)
+        .stdout("");
+    dwvd()
+        .args(["parse", "nope"])
+        .arg(&case.bin)
+        .args(["--block-size", "512"])
+        .assert()
+        .code(2);
+    dwvd()
+        .args(["parse", "stre"])
+        .arg(&case.bin)
+        .assert()
+        .code(2);
+    dwvd()
+        .args(["parse", "cmvt"])
+        .arg(&case.bin)
+        .args(["--block-size", "512", "--public-key", "zz"])
+        .assert()
+        .code(2);
+    // Format errors: 1 with a JSON error.
+    let output = dwvd()
+        .args(["parse", "stre"])
+        .arg(&case.bin)
+        .args(["--block-size", "100"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["error"], "invalid_block_size");
+    let output = dwvd()
+        .args(["parse", "worm"])
+        .arg(&case.bin)
+        .args(["--block-size", "512"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["error"], "wrong_tag");
+    // --offset and --blocks pick a region out of a larger file.
+    let dir = tempfile::tempdir().unwrap();
+    let mut image = vec![0xEEu8; 1000];
+    image.extend(case.image());
+    image.extend([0xEEu8; 512]);
+    let path = dir.path().join("embedded.img");
+    std::fs::write(&path, &image).unwrap();
+    let output = dwvd()
+        .args(["parse", "stre"])
+        .arg(&path)
+        .args(["--block-size", "512", "--offset", "1000", "--blocks", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value, case.meta["expect"]);
+}
+
+#[test]
+fn human_format_shows_the_same_content_as_tables() {
+    let case = cases()
+        .into_iter()
+        .find(|case| case.name == "worm_bs512_n9")
+        .unwrap();
+    let output = dwvd()
+        .args(["parse", "worm"])
+        .arg(&case.bin)
+        .args(["--block-size", "512", "--format", "human"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for record in case.meta["expect"]["write_log"].as_array().unwrap() {
+        assert!(
+            text.contains(record["content_sha256"].as_str().unwrap()),
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains("high_water_mark") && text.contains("| 9"),
+        "{text}"
+    );
+}

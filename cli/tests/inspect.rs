@@ -1,0 +1,339 @@
+//! `dwvd inspect` over images made of golden regions: every block listed, every region
+//! found and decoded, corruption and torn writes reported without stopping, fsck-like
+//! exit status; and a 1 GiB image inspected in bounded memory.
+
+mod common;
+
+use common::{cases, dwvd};
+use serde_json::Value;
+
+fn image_of(names: &[&str]) -> Vec<u8> {
+    let all = cases();
+    names
+        .iter()
+        .flat_map(|name| all.iter().find(|case| case.name == *name).unwrap().image())
+        .collect()
+}
+
+fn inspect_json(image: &[u8], extra: &[&str]) -> (Value, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.bin");
+    std::fs::write(&path, image).unwrap();
+    let output = dwvd()
+        .arg("inspect")
+        .arg(&path)
+        .arg("--json")
+        .args(extra)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stdout)));
+    (report, output.status.code().unwrap())
+}
+
+/// (kind, first block, block count, status) of each region.
+fn regions(report: &Value) -> Vec<(String, u64, u64, String)> {
+    report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|region| {
+            (
+                region["kind"].as_str().unwrap().to_owned(),
+                region["first_block"].as_u64().unwrap(),
+                region["block_count"].as_u64().unwrap(),
+                region["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn region(kind: &str, first: u64, count: u64, status: &str) -> (String, u64, u64, String) {
+    (kind.to_owned(), first, count, status.to_owned())
+}
+
+const MIXED: [&str; 8] = [
+    "stre_bs512_max64_w23",  // block 0
+    "worm_bs512_n8",         // 1
+    "worm_bs512_n9",         // 2-3 (right after another WORM region)
+    "cmvt_bs512_three",      // 4-6
+    "cmvt_bs512_gap",        // 7-8 (right after another vault)
+    "worm_bs512_n37",        // 9-13
+    "stre_bs512_max40_w137", // 14
+    "stre_bs512_max1000_w0", // 15
+];
+
+#[test]
+fn a_concatenation_of_golden_images_is_listed_and_decoded_region_by_region() {
+    let (report, status) = inspect_json(&image_of(&MIXED), &[]);
+    assert_eq!(status, 0, "{report}");
+    assert_eq!(report["block_size"], 512);
+    assert!(
+        report["block_size_source"]
+            .as_str()
+            .unwrap()
+            .contains("detected")
+    );
+    let blocks = report["blocks"].as_array().unwrap();
+    assert_eq!(blocks.len(), 16);
+    let tags: Vec<&str> = blocks
+        .iter()
+        .map(|block| block["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            "STRE", "WORM", "WORM", "WORM", "CMVT", "CMVT", "CMVT", "CMVT", "CMVT", "WORM", "WORM",
+            "WORM", "WORM", "WORM", "STRE", "STRE"
+        ]
+    );
+    assert!(
+        blocks
+            .iter()
+            .enumerate()
+            .all(|(index, block)| block["index"] == index && block["checksum_ok"] == true)
+    );
+    assert_eq!(
+        regions(&report),
+        [
+            region("STRE", 0, 1, "ok"),
+            region("WORM", 1, 1, "ok"),
+            region("WORM", 2, 2, "ok"),
+            region("CMVT", 4, 3, "ok"),
+            region("CMVT", 7, 2, "ok"),
+            region("WORM", 9, 5, "ok"),
+            region("STRE", 14, 1, "ok"),
+            region("STRE", 15, 1, "ok"),
+        ]
+    );
+    // Summaries carry the decoded values.
+    let all = cases();
+    let expect =
+        |name: &str| all.iter().find(|case| case.name == name).unwrap().meta["expect"].clone();
+    assert_eq!(
+        report["regions"][0]["summary"]["write_head"],
+        expect("stre_bs512_max64_w23")["write_head"]
+    );
+    assert_eq!(report["regions"][5]["summary"]["write_log_count"], 37);
+    assert_eq!(
+        report["regions"][5]["summary"]["high_water_mark"],
+        expect("worm_bs512_n37")["high_water_mark"]
+    );
+    assert_eq!(report["regions"][3]["summary"]["passport_count"], 3);
+    assert_eq!(report["clean"], true);
+}
+
+#[test]
+fn a_corrupt_block_in_the_middle_is_reported_and_the_walk_goes_on() {
+    let mut image = image_of(&MIXED);
+    image[10 * 512 + 100] ^= 0x20; // block 10: inside the 5-block WORM region at 9
+    let (report, status) = inspect_json(&image, &["--block-size", "512"]);
+    assert_eq!(status, 1, "fsck-like: corruption found");
+    let blocks = report["blocks"].as_array().unwrap();
+    assert_eq!(blocks.len(), 16, "every block is listed");
+    for block in blocks {
+        assert_eq!(block["checksum_ok"], block["index"] != 10, "{block}");
+    }
+    assert_eq!(blocks[10]["tag"], "WORM", "the tag is still read");
+    let found = regions(&report);
+    assert_eq!(found[5], region("WORM", 9, 5, "checksum_mismatch"));
+    assert!(
+        report["regions"][5]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("block 10:")
+    );
+    // The regions after it are still decoded.
+    assert_eq!(found[6], region("STRE", 14, 1, "ok"));
+    assert_eq!(found[7], region("STRE", 15, 1, "ok"));
+    assert_eq!(report["corrupt_blocks"], 1);
+    assert_eq!(report["clean"], false);
+
+    // The human report lists the same, and names the bad block.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corrupt.img");
+    std::fs::write(&path, &image).unwrap();
+    let output = dwvd().arg("inspect").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    // Block lines are indented and start with the index.
+    let listed = text
+        .lines()
+        .filter(|line| {
+            line.starts_with(' ')
+                && line
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|word| word.parse::<u64>().is_ok())
+        })
+        .count();
+    assert_eq!(listed, 16, "{text}");
+    assert!(text.contains("MISMATCH"), "{text}");
+    assert!(text.contains("CORRUPTION FOUND"), "{text}");
+}
+
+#[test]
+fn a_torn_region_and_unknown_tags_are_reported() {
+    let mut image = image_of(&["worm_bs512_n9", "stre_bs512_max64_w23"]);
+    // Block 1 of the WORM region rewritten under another generation: a torn write.
+    let generation = u32::from_le_bytes(image[512 + 500..512 + 504].try_into().unwrap());
+    dwvd_regions::block::seal(
+        &mut image[512..1024],
+        dwvd_regions::Tag::WORM,
+        generation.wrapping_add(1),
+    )
+    .unwrap();
+    // And a block of a kind the format does not know.
+    let mut odd = vec![0u8; 512];
+    dwvd_regions::block::seal(&mut odd, dwvd_regions::Tag::from_ascii(*b"ZZZ?"), 7).unwrap();
+    image.extend(odd);
+    let (report, status) = inspect_json(&image, &[]);
+    assert_eq!(status, 1);
+    assert_eq!(regions(&report)[0], region("WORM", 0, 2, "torn_write"));
+    assert!(
+        report["regions"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("block 1")
+    );
+    assert_eq!(regions(&report)[1], region("STRE", 2, 1, "ok"));
+    assert_eq!(report["blocks"][3]["tag"], "ZZZ?");
+    assert_eq!(report["blocks"][3]["known_tag"], false);
+    assert_eq!(report["blocks"][3]["checksum_ok"], true);
+}
+
+#[test]
+fn signatures_are_checked_with_a_public_key() {
+    let case = cases()
+        .into_iter()
+        .find(|case| case.name == "cmvt_bs512_many")
+        .unwrap();
+    let key = case.meta["public_key_sec1"].as_str().unwrap().to_owned();
+    let (report, status) = inspect_json(&case.image(), &["--public-key", &key]);
+    assert_eq!(
+        status, 0,
+        "an invalid signature is reported, not corruption"
+    );
+    let summary = &report["regions"][0]["summary"];
+    assert_eq!(summary["passport_count"], 39);
+    assert_eq!(summary["signatures_valid"], 38);
+    assert_eq!(summary["signatures_invalid"], 1);
+    let tampered: Vec<&Value> = case.meta["expect"]["passports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|passport| passport["signature_valid"] == false)
+        .map(|passport| &passport["passport_id"])
+        .collect();
+    assert_eq!(
+        summary["invalid_passports"],
+        Value::from(tampered.into_iter().cloned().collect::<Vec<_>>())
+    );
+}
+
+#[test]
+fn hexdump_shows_a_block_beside_its_fields() {
+    let image = image_of(&MIXED);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.bin");
+    std::fs::write(&path, &image).unwrap();
+    let output = dwvd()
+        .arg("inspect")
+        .arg(&path)
+        .args(["--hexdump", "9"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("block 9 of"), "{text}");
+    assert!(
+        text.contains("tag WORM") && text.contains("verifies"),
+        "{text}"
+    );
+    assert!(text.contains("high_water_mark@0=37"), "{text}");
+    assert!(text.contains("write_log_count@32=37"), "{text}");
+    assert!(text.contains("trailer.tag@496=WORM"), "{text}");
+    dwvd()
+        .arg("inspect")
+        .arg(&path)
+        .args(["--hexdump", "16"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    dwvd().args(["inspect", "/no/such/image"]).assert().code(2);
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.img");
+    std::fs::write(&empty, b"").unwrap();
+    dwvd().arg("inspect").arg(&empty).assert().code(2);
+    dwvd()
+        .arg("inspect")
+        .arg(&empty)
+        .args(["--block-size", "12"])
+        .assert()
+        .code(2);
+}
+
+/// 1 GiB of valid blocks, inspected under a 256 MiB address-space limit: the image is
+/// streamed, never read whole. Under a pseudo-terminal (`script`), a progress bar shows.
+#[test]
+fn a_one_gibibyte_image_is_inspected_in_bounded_memory() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.img");
+    let mut chunk = vec![0u8; 1 << 20];
+    for (index, block) in chunk.chunks_exact_mut(4096).enumerate() {
+        block[..8].copy_from_slice(&(index as u64).to_le_bytes());
+        dwvd_regions::block::seal(block, dwvd_regions::Tag::DATA, 1).unwrap();
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for _ in 0..1024 {
+        file.write_all(&chunk).unwrap();
+    }
+    file.flush().unwrap();
+    drop(file);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 1 << 30);
+
+    let binary = assert_cmd::cargo::cargo_bin("dwvd");
+    let script = format!(
+        "ulimit -v 262144 && exec '{}' inspect '{}' --json",
+        binary.display(),
+        path.display()
+    );
+    let output = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The report is streamed too: check its ends without holding a parsed copy.
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("\"block_size\":4096"));
+    assert!(text.contains("{\"index\":262143,"));
+    assert!(
+        text.trim_end()
+            .ends_with("\"corrupt_blocks\":0,\"region_problems\":0,\"clean\":true}")
+    );
+
+    // On a terminal the progress bar is drawn on standard error.
+    let command = format!(
+        "'{}' inspect '{}' > /dev/null",
+        binary.display(),
+        path.display()
+    );
+    if let Ok(output) = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+    {
+        let terminal = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            terminal.contains("inspecting"),
+            "progress on a terminal: {terminal:?}"
+        );
+    }
+}
