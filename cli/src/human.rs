@@ -132,8 +132,9 @@ pub fn print(out: &mut impl Write, parsed: &Parsed, block_size: BlockSize) -> st
                         "last_verified_utc_ticks",
                         ticks(passport.last_verified_utc_ticks),
                     ),
-                    ("issuer_id", passport.issuer_id.clone()),
-                    ("notes", passport.notes.clone()),
+                    // Escaped: an image's text must not drive the terminal.
+                    ("issuer_id", passport.issuer_id.escape_debug().to_string()),
+                    ("notes", passport.notes.escape_debug().to_string()),
                     ("signature", passport.signature.clone().unwrap_or_default()),
                 ];
                 if let Some(valid) = passport.signature_valid {

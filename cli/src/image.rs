@@ -51,3 +51,17 @@ pub fn signing_key(text: &str) -> anyhow::Result<SigningKey> {
         anyhow::anyhow!("--signing-key is not a P-256 private key (32 bytes, 0 < key < n)")
     })
 }
+
+/// The error for a file holding fewer than the `--blocks` asked for: the region is
+/// truncated.
+pub fn short_region(
+    read: usize,
+    blocks: u64,
+    block_size: BlockSize,
+) -> Option<dwvd_regions::Error> {
+    let whole = (read / block_size.get()) as u64;
+    (whole < blocks).then(|| dwvd_regions::Error::BlockOutOfRange {
+        index: blocks - 1,
+        blocks: whole,
+    })
+}

@@ -30,8 +30,9 @@ pub struct Options {
 
 /// Images at least this large get a progress bar (on a terminal).
 const PROGRESS_THRESHOLD: u64 = 32 << 20;
-/// A run of same-tag region blocks is decoded in pieces of at most this many bytes.
-const MAX_RUN_BYTES: usize = 256 << 20;
+/// The largest region decoded, in bytes: memory stays bounded whatever a header claims.
+/// A larger region is reported as not decoded.
+const MAX_REGION_BYTES: usize = 32 << 20;
 
 /// How the block size was chosen.
 #[derive(Debug, Clone, Copy)]
@@ -73,14 +74,22 @@ pub fn block_size_for(
             best = Some((size, score));
         }
     }
-    if best.is_none() {
+    // Other sizes by their first block, then — when block 0 is damaged — by the next few.
+    for blocks in [0..1, 1..4] {
+        if best.is_some() {
+            break;
+        }
         for size in 512..=65536usize {
             if size.is_power_of_two() {
                 continue;
             }
             tried += 1;
-            if verifies(size, 0) {
-                best = Some((size, 1));
+            let score = blocks
+                .clone()
+                .filter(|index| verifies(size, *index))
+                .count();
+            if score > 0 {
+                best = Some((size, score));
                 break;
             }
         }
@@ -138,13 +147,6 @@ impl RegionReport {
             corrupt: true,
         }
     }
-}
-
-/// A run of consecutive blocks with the same region tag, waiting to be decoded.
-struct Run {
-    tag: Tag,
-    first: u64,
-    bytes: Vec<u8>,
 }
 
 /// Inspects the image at `path`, writing the report to `out`. Returns whether the image
@@ -211,10 +213,16 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
         )?;
     }
 
+    let mut regions_file = RegionReader {
+        file: File::open(path).with_context(|| format!("cannot open image {}", path.display()))?,
+        block_size,
+        blocks: whole_blocks,
+    };
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut block = vec![0u8; size];
     let mut regions: Vec<RegionReport> = Vec::new();
-    let mut run: Option<Run> = None;
+    // Blocks before this index belong to a region already decoded.
+    let mut region_end = 0u64;
     let mut corrupt_blocks = 0u64;
     for index in 0..whole_blocks {
         reader
@@ -256,28 +264,12 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
         }
 
         let tag = view.tag();
-        let is_region_tag = tag == Tag::STRE || tag == Tag::WORM || tag == Tag::CMVT;
-        let continues = run
-            .as_ref()
-            .is_some_and(|run| run.tag == tag && run.bytes.len() + size <= MAX_RUN_BYTES);
-        if !continues {
-            if let Some(finished) = run.take() {
-                decode_run(&finished, block_size, options.key.as_ref(), &mut regions);
-            }
-            if is_region_tag {
-                run = Some(Run {
-                    tag,
-                    first: index,
-                    bytes: Vec::new(),
-                });
-            }
+        if index >= region_end && (tag == Tag::STRE || tag == Tag::WORM || tag == Tag::CMVT) {
+            let (report, extent) =
+                decode_region_at(&mut regions_file, index, tag, &block, options.key.as_ref())?;
+            regions.push(report);
+            region_end = index + extent.max(1) as u64;
         }
-        if let Some(current) = run.as_mut() {
-            current.bytes.extend_from_slice(&block);
-        }
-    }
-    if let Some(finished) = run.take() {
-        decode_run(&finished, block_size, options.key.as_ref(), &mut regions);
     }
     progress.finish_and_clear();
 
@@ -323,27 +315,89 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
     Ok(clean)
 }
 
-/// Splits a run of same-tag blocks into regions and decodes each.
-fn decode_run(
-    run: &Run,
+/// Reads regions out of the image by block index, independently of the sequential walk.
+struct RegionReader {
+    file: File,
     block_size: BlockSize,
-    key: Option<&VerifyingKey>,
-    regions: &mut Vec<RegionReport>,
-) {
-    let size = block_size.get();
-    let blocks = run.bytes.len() / size;
-    let mut start = 0usize;
-    while start < blocks {
-        let rest = &run.bytes[start * size..];
-        let first = run.first + start as u64;
-        let (report, extent) = match run.tag {
-            tag if tag == Tag::STRE => decode_stream(&rest[..size], block_size, first),
-            tag if tag == Tag::WORM => decode_worm(rest, block_size, first),
-            _ => decode_vault(rest, block_size, first, key),
-        };
-        regions.push(report);
-        start += extent.max(1);
+    blocks: u64,
+}
+
+impl RegionReader {
+    /// Appends blocks `from..from + count` to `buffer`, stopping early at the end of the
+    /// image, at a block whose trailer carries another tag than `tag`, or at
+    /// [`MAX_REGION_BYTES`]. Returns how many blocks were appended.
+    fn read(
+        &mut self,
+        buffer: &mut Vec<u8>,
+        from: u64,
+        count: u64,
+        tag: Tag,
+    ) -> anyhow::Result<u64> {
+        use std::io::{Seek, SeekFrom};
+        let size = self.block_size.get();
+        let count = count.min(self.blocks.saturating_sub(from));
+        self.file.seek(SeekFrom::Start(from * size as u64))?;
+        let mut block = vec![0u8; size];
+        for read in 0..count {
+            if buffer.len() + size > MAX_REGION_BYTES {
+                return Ok(read);
+            }
+            self.file.read_exact(&mut block)?;
+            let trailer_tag = Block::new_checked(&block[..])
+                .map(|view| view.tag())
+                .map_err(|error| anyhow!("{error}"))?;
+            if trailer_tag != tag {
+                return Ok(read);
+            }
+            buffer.extend_from_slice(&block);
+        }
+        Ok(count)
     }
+}
+
+/// Decodes the region that starts at block `first` (whose bytes are `block`), reading its
+/// further blocks as its header sizes it. Returns the report and the blocks it takes.
+fn decode_region_at(
+    reader: &mut RegionReader,
+    first: u64,
+    tag: Tag,
+    block: &[u8],
+    key: Option<&VerifyingKey>,
+) -> anyhow::Result<(RegionReport, usize)> {
+    let block_size = reader.block_size;
+    let size = block_size.get();
+    if tag == Tag::STRE {
+        return Ok(decode_stream(block, block_size, first));
+    }
+    let mut buffer = block.to_vec();
+    if tag == Tag::WORM {
+        // The header's count sizes the region (a corrupt header: just this block).
+        let sound = Block::new_checked(block).is_ok_and(|view| view.checksum_ok());
+        let needed = block
+            .get(32..36)
+            .and_then(|bytes| <[u8; 4]>::try_from(bytes).ok())
+            .and_then(|bytes| u64::try_from(i32::from_le_bytes(bytes)).ok())
+            .and_then(|count| dwvd_regions::worm::blocks_needed(block_size, count))
+            .filter(|_| sound)
+            .unwrap_or(1);
+        reader.read(&mut buffer, first + 1, needed - 1, tag)?;
+        return Ok(decode_worm(&buffer, block_size, first, needed as usize));
+    }
+    // A vault's extent shows only by walking it: read ahead 1, 2, 4, … blocks until the
+    // walk finds its last passport, the run of CMVT blocks ends, or the cap is reached.
+    let mut wanted = 1u64;
+    let extent = loop {
+        if let Some(extent) = VaultView::probable_extent(&buffer, block_size) {
+            break Some(extent);
+        }
+        let have = (buffer.len() / size) as u64;
+        let added = reader.read(&mut buffer, first + have, wanted, tag)?;
+        if added < wanted {
+            break VaultView::probable_extent(&buffer, block_size);
+        }
+        wanted = wanted.saturating_mul(2);
+    };
+    Ok(decode_vault(&buffer, block_size, first, extent, key))
 }
 
 fn decode_stream(block: &[u8], block_size: BlockSize, first: u64) -> (RegionReport, usize) {
@@ -351,14 +405,19 @@ fn decode_stream(block: &[u8], block_size: BlockSize, first: u64) -> (RegionRepo
         Ok(view) => {
             let ring = view.to_ring();
             let permille = ring.allocation_permille();
+            // The slots the ring positions fall in (none while nothing is allocated).
+            let slot = |position: u64| position.checked_rem(ring.allocated_blocks());
+            let shown = |slot: Option<u64>| slot.map_or("-".to_string(), |slot| slot.to_string());
             let text = format!(
-                "ok — ring allocated {}/{} blocks ({}.{} %), write_head {}, read_tail {}, {} entries, growth {}, generation {}",
+                "ok — ring allocated {}/{} blocks ({}.{} %), write_head {} (slot {}), read_tail {} (slot {}), {} entries, growth {}, generation {}",
                 ring.allocated_blocks(),
                 ring.max_capacity_blocks(),
                 permille / 10,
                 permille % 10,
                 ring.write_head(),
+                shown(slot(ring.write_head())),
                 ring.read_tail(),
+                shown(slot(ring.read_tail())),
                 ring.entry_count(),
                 ring.growth_increment(),
                 view.generation()
@@ -368,7 +427,9 @@ fn decode_stream(block: &[u8], block_size: BlockSize, first: u64) -> (RegionRepo
                 "allocated_blocks": ring.allocated_blocks(),
                 "allocation_permille": permille,
                 "write_head": ring.write_head(),
+                "write_head_slot": slot(ring.write_head()),
                 "read_tail": ring.read_tail(),
+                "read_tail_slot": slot(ring.read_tail()),
                 "entry_count": ring.entry_count(),
                 "growth_increment": ring.growth_increment(),
                 "generation": view.generation(),
@@ -379,7 +440,12 @@ fn decode_stream(block: &[u8], block_size: BlockSize, first: u64) -> (RegionRepo
     }
 }
 
-fn decode_worm(rest: &[u8], block_size: BlockSize, first: u64) -> (RegionReport, usize) {
+fn decode_worm(
+    rest: &[u8],
+    block_size: BlockSize,
+    first: u64,
+    needed: usize,
+) -> (RegionReport, usize) {
     match WormView::new_checked_prefix(rest, block_size) {
         Ok((view, extent)) => {
             let sequence = view.check_log_sequence();
@@ -421,21 +487,8 @@ fn decode_worm(rest: &[u8], block_size: BlockSize, first: u64) -> (RegionReport,
             (report, extent)
         }
         Err(error) => {
-            // Skip the blocks the header says the region has, when it can be read.
-            let extent = rest
-                .get(32..36)
-                .and_then(|bytes| <[u8; 4]>::try_from(bytes).ok())
-                .and_then(|bytes| u64::try_from(i32::from_le_bytes(bytes)).ok())
-                .and_then(|count| dwvd_regions::worm::blocks_needed(block_size, count))
-                .map_or(1, |needed| {
-                    needed.min((rest.len() / block_size.get()) as u64) as usize
-                });
-            let extent = match error.block() {
-                Some(block) if error.kind() != dwvd_regions::ErrorKind::TornWrite => {
-                    extent.max(block as usize + 1)
-                }
-                _ => extent,
-            };
+            let available = rest.len() / block_size.get();
+            let extent = extent_after_error(&error, needed.min(available), available);
             (
                 RegionReport::failed("WORM", first, extent as u64, &error),
                 extent,
@@ -448,6 +501,7 @@ fn decode_vault(
     rest: &[u8],
     block_size: BlockSize,
     first: u64,
+    probable: Option<usize>,
     key: Option<&VerifyingKey>,
 ) -> (RegionReport, usize) {
     match VaultView::new_checked_prefix(rest, block_size) {
@@ -511,14 +565,31 @@ fn decode_vault(
             (ok("CMVT", first, extent as u64, summary, text), extent)
         }
         Err(error) => {
-            // Where a damaged vault ends cannot be read from it: the rest of this run of
-            // CMVT blocks is reported as its region.
-            let extent = rest.len() / block_size.get();
+            let available = rest.len() / block_size.get();
+            let extent = extent_after_error(
+                &error,
+                probable.unwrap_or(available).min(available),
+                available,
+            );
             (
                 RegionReport::failed("CMVT", first, extent as u64, &error),
                 extent,
             )
         }
+    }
+}
+
+/// How many blocks a region that failed to decode takes: all the blocks read when it ran
+/// past them (`truncated`); just its first block when that block itself is bad (its
+/// header cannot be trusted to size it, and what follows may be another region); else
+/// the size its header gave.
+fn extent_after_error(error: &Error, sized: usize, available: usize) -> usize {
+    if error.kind() == dwvd_regions::ErrorKind::Truncated {
+        return available.max(1);
+    }
+    match error.block() {
+        Some(0) => 1,
+        _ => sized.max(1),
     }
 }
 

@@ -179,6 +179,11 @@ fn run(command: Command) -> Result<(), Failure> {
             let key = public_key.as_deref().map(image::public_key).transpose()?;
             let block_size = dwvd_regions::BlockSize::new(block_size).map_err(Failure::Format)?;
             let region = image::read_region(&image, offset, blocks, block_size)?;
+            if let Some(error) =
+                blocks.and_then(|blocks| image::short_region(region.len(), blocks, block_size))
+            {
+                return Err(Failure::Format(error));
+            }
             let parsed =
                 schema::parse(kind, &region, block_size, key.as_ref()).map_err(Failure::Format)?;
             let mut out = std::io::stdout().lock();

@@ -337,3 +337,79 @@ fn a_one_gibibyte_image_is_inspected_in_bounded_memory() {
         );
     }
 }
+
+#[test]
+fn a_corrupt_vault_does_not_swallow_the_next_one() {
+    let mut image = image_of(&MIXED);
+    image[5 * 512 + 40] ^= 1; // block 5: the second block of the vault at 4-6
+    let (report, status) = inspect_json(&image, &["--block-size", "512"]);
+    assert_eq!(status, 1);
+    let found = regions(&report);
+    assert_eq!(found[3], region("CMVT", 4, 3, "checksum_mismatch"));
+    assert_eq!(
+        found[4],
+        region("CMVT", 7, 2, "ok"),
+        "the next vault is still found"
+    );
+    assert_eq!(found.len(), 8);
+}
+
+#[test]
+fn a_changed_tag_inside_a_region_does_not_swallow_what_follows() {
+    let mut image = image_of(&MIXED);
+    // Block 10 (inside the WORM region at 9-13) gets another tag; the checksum does not
+    // cover the tag, so the block still verifies.
+    image[10 * 512 + 496..10 * 512 + 500].copy_from_slice(b"XXXX");
+    let (report, status) = inspect_json(&image, &["--block-size", "512"]);
+    assert_eq!(status, 1);
+    assert_eq!(report["blocks"][10]["tag"], "XXXX");
+    assert_eq!(report["blocks"][10]["checksum_ok"], true);
+    let found = regions(&report);
+    assert_eq!(found[5], region("WORM", 9, 1, "truncated"), "{found:?}");
+    // The WORM blocks left after the odd one are reported, and the STRE regions after
+    // them are still found.
+    assert!(
+        found
+            .iter()
+            .any(|(kind, first, _, status)| kind == "WORM" && *first == 11 && status != "ok")
+    );
+    assert_eq!(found[found.len() - 2], region("STRE", 14, 1, "ok"));
+    assert_eq!(found[found.len() - 1], region("STRE", 15, 1, "ok"));
+}
+
+/// About 40 MiB of golden regions repeated back to back, inspected under the same
+/// 256 MiB address-space limit: each region is read on its own, never a whole run.
+#[test]
+fn many_regions_back_to_back_are_each_found_in_bounded_memory() {
+    use std::io::Write;
+    let unit = image_of(&["worm_bs512_n37", "cmvt_bs512_three", "stre_bs512_max64_w23"]);
+    let repeats = (40 << 20) / unit.len();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("regions.img");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for _ in 0..repeats {
+        file.write_all(&unit).unwrap();
+    }
+    file.flush().unwrap();
+    drop(file);
+    let binary = assert_cmd::cargo::cargo_bin("dwvd");
+    let script = format!(
+        "ulimit -v 262144 && exec '{}' inspect '{}' --json",
+        binary.display(),
+        path.display()
+    );
+    let output = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found = report["regions"].as_array().unwrap();
+    assert_eq!(found.len(), 3 * repeats);
+    assert!(found.iter().all(|region| region["status"] == "ok"));
+    assert_eq!(report["clean"], true);
+}

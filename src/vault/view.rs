@@ -201,14 +201,14 @@ impl<'a> VaultView<'a> {
         })
     }
 
-    /// Checks the vault at the start of `image`, which may go on with other blocks: the
-    /// vault ends in the block where its last passport (by `passport_count`) is found,
-    /// and only its blocks are checked ([`new_checked`](Self::new_checked)). Returns the
-    /// view and the number of blocks the vault takes. For inspectors walking a whole image.
-    pub fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
-        let blocks = RegionBlocks::new(image, block_size)?;
-        // Size the vault by reading it unverified; the check below verifies exactly those
-        // blocks, so corruption is reported as such, not as whatever the walk tripped on.
+    /// How many blocks the vault at the start of `image` seems to take, read *without*
+    /// verifying anything: `Some(n)` when its `passport_count` passports end in block
+    /// `n − 1` (or reading them stops at a malformed passport in that block), `None` when
+    /// `image` ends first. For inspectors that must size a region before checking it;
+    /// [`new_checked_prefix`](Self::new_checked_prefix) then checks those blocks.
+    #[must_use]
+    pub fn probable_extent(image: &'a [u8], block_size: BlockSize) -> Option<usize> {
+        let blocks = RegionBlocks::new(image, block_size).ok()?;
         let count = blocks
             .payload(0)
             .and_then(|payload| VaultHeader::ref_from_prefix(payload).ok())
@@ -220,12 +220,26 @@ impl<'a> VaultView<'a> {
         for _ in 0..usize::try_from(count).unwrap_or(0) {
             match next_passport(&blocks, &mut cursor) {
                 Ok(Some(_)) => {}
-                // Out of blocks: the whole image, reported as a count past its blocks.
-                Ok(None) => break,
+                Ok(None) => return None,
                 Err(_) => break,
             }
         }
-        let extent = cursor.block.saturating_add(1).clamp(1, blocks.len());
+        Some(cursor.block.saturating_add(1).min(blocks.len()))
+    }
+
+    /// Checks the vault at the start of `image`, which may go on with other blocks: the
+    /// vault ends in the block where its last passport (by `passport_count`) is found
+    /// ([`probable_extent`](Self::probable_extent)), and only its blocks are checked
+    /// ([`new_checked`](Self::new_checked)). Returns the view and the number of blocks the
+    /// vault takes. For inspectors walking a whole image.
+    pub fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
+        let blocks = RegionBlocks::new(image, block_size)?;
+        // Sized unverified; the check below verifies exactly those blocks, so corruption
+        // is reported as such, not as whatever the walk tripped on. Running out of blocks
+        // checks them all, which reports the count past the blocks.
+        let extent = Self::probable_extent(image, block_size)
+            .unwrap_or(blocks.len())
+            .max(1);
         let end = extent.saturating_mul(block_size.get());
         let view = Self::new_checked(image.get(..end).unwrap_or(image), block_size)?;
         Ok((view, extent))
