@@ -392,6 +392,23 @@ impl Error {
         }
     }
 
+    /// An [`Error::InvalidField`] in block `block` of a region buffer.
+    pub(crate) fn invalid_field(
+        block: usize,
+        field: &'static str,
+        offset: usize,
+        value: i64,
+        requirement: &'static str,
+    ) -> Self {
+        Error::InvalidField {
+            block: u64::try_from(block).unwrap_or(u64::MAX),
+            field,
+            offset,
+            value,
+            requirement,
+        }
+    }
+
     /// The same error with its block index moved `base` blocks on: for tools that parse a
     /// region found at block `base` of a larger image, so the error names the image's
     /// block. Errors that name no block are unchanged.

@@ -1,5 +1,7 @@
 //! Walking a region buffer block by block.
 
+use zerocopy::{FromBytes, Immutable, KnownLayout};
+
 use super::{BlockSize, OpenedBlock, Tag, open};
 use crate::error::{Error, Result};
 
@@ -123,6 +125,32 @@ impl<'a> RegionBlocks<'a> {
             length: self.region.len(),
             block_size: self.block_size,
         })
+    }
+
+    /// Checks `region` for a multi-block region of type `tag`: a whole number of blocks,
+    /// every block verified ([`verify_all`](Self::verify_all)); then casts the region's
+    /// header `H` over the start of block 0's payload. Returns the blocks, their common
+    /// generation and the header.
+    pub(crate) fn verified_header<H>(
+        region: &'a [u8],
+        block_size: BlockSize,
+        tag: Tag,
+    ) -> Result<(Self, u32, &'a H)>
+    where
+        H: FromBytes + KnownLayout + Immutable,
+    {
+        let blocks = Self::new(region, block_size)?;
+        let generation = blocks.verify_all(tag)?;
+        // Region headers are far smaller than the smallest payload (496 bytes), so the
+        // cast cannot fail; the error is unreachable.
+        let (header, _) = blocks
+            .payload(0)
+            .and_then(|payload| H::ref_from_prefix(payload).ok())
+            .ok_or(Error::RegionNotWholeBlocks {
+                length: region.len(),
+                block_size,
+            })?;
+        Ok((blocks, generation, header))
     }
 
     /// Opens every block in order, each with [`RegionBlocks::open`].

@@ -18,22 +18,6 @@ use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{Error, Result};
 use crate::ticks::Ticks;
 
-fn invalid(
-    block: usize,
-    field: &'static str,
-    offset: usize,
-    value: i64,
-    requirement: &'static str,
-) -> Error {
-    Error::InvalidField {
-        block: u64::try_from(block).unwrap_or(u64::MAX),
-        field,
-        offset,
-        value,
-        requirement,
-    }
-}
-
 /// Where the reader is: a block and a byte offset in its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Cursor {
@@ -81,7 +65,7 @@ fn check_zero_field(
 ) -> Result<()> {
     match bytes.iter().position(|byte| *byte != 0) {
         None => Ok(()),
-        Some(position) => Err(invalid(
+        Some(position) => Err(Error::invalid_field(
             block,
             field,
             offset.saturating_add(position),
@@ -144,18 +128,11 @@ impl<'a> VaultView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        let blocks = RegionBlocks::new(region, block_size)?;
-        let generation = blocks.verify_all(Tag::CMVT)?;
-        let first = blocks.payload(0).unwrap_or_default();
-        // The payload is at least 496 bytes: the 16-byte header always fits.
-        let (header, _) =
-            VaultHeader::ref_from_prefix(first).map_err(|_| Error::RegionNotWholeBlocks {
-                length: region.len(),
-                block_size,
-            })?;
+        let (blocks, generation, header) =
+            RegionBlocks::verified_header::<VaultHeader>(region, block_size, Tag::CMVT)?;
         let count_value = header.passport_count.get();
         let count = usize::try_from(count_value).map_err(|_| {
-            invalid(
+            Error::invalid_field(
                 0,
                 "passport_count",
                 field::PASSPORT_COUNT,
@@ -338,7 +315,7 @@ impl<'a> PassportView<'a> {
     /// lengths against their ranges and against the payload left.
     fn read(rest: &'a [u8], at: Cursor) -> Result<Self> {
         let field_error = |field, relative: usize, value: i64, requirement| {
-            invalid(
+            Error::invalid_field(
                 at.block,
                 field,
                 at.offset.saturating_add(relative),

@@ -57,39 +57,16 @@ pub struct WormView<'a> {
     count: usize,
 }
 
-fn invalid(
-    block: usize,
-    field: &'static str,
-    offset: usize,
-    value: i64,
-    requirement: &'static str,
-) -> Error {
-    Error::InvalidField {
-        block: u64::try_from(block).unwrap_or(u64::MAX),
-        field,
-        offset,
-        value,
-        requirement,
-    }
-}
-
 impl<'a> WormView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        let blocks = RegionBlocks::new(region, block_size)?;
-        let generation = blocks.verify_all(Tag::WORM)?;
-        let first = blocks.payload(0).unwrap_or_default();
-        // The payload is at least 496 bytes: the 40-byte header always fits.
-        let (header, _) =
-            WormHeader::ref_from_prefix(first).map_err(|_| Error::RegionNotWholeBlocks {
-                length: region.len(),
-                block_size,
-            })?;
+        let (blocks, generation, header) =
+            RegionBlocks::verified_header::<WormHeader>(region, block_size, Tag::WORM)?;
 
         let count_value = header.write_log_count.get();
         let count = u64::try_from(count_value).map_err(|_| {
-            invalid(
+            Error::invalid_field(
                 0,
                 "write_log_count",
                 field::WRITE_LOG_COUNT,
@@ -110,7 +87,7 @@ impl<'a> WormView<'a> {
 
         let total = header.total_capacity_blocks.get();
         if total <= 0 {
-            return Err(invalid(
+            return Err(Error::invalid_field(
                 0,
                 "total_capacity_blocks",
                 field::TOTAL_CAPACITY_BLOCKS,
@@ -120,7 +97,7 @@ impl<'a> WormView<'a> {
         }
         let mark = header.high_water_mark.get();
         if !(0..=total).contains(&mark) {
-            return Err(invalid(
+            return Err(Error::invalid_field(
                 0,
                 "high_water_mark",
                 field::HIGH_WATER_MARK,
@@ -130,7 +107,7 @@ impl<'a> WormView<'a> {
         }
         let retention = header.retention_period_ticks.get();
         if retention < 0 {
-            return Err(invalid(
+            return Err(Error::invalid_field(
                 0,
                 "retention_period_ticks",
                 field::RETENTION_PERIOD_TICKS,
@@ -140,7 +117,7 @@ impl<'a> WormView<'a> {
         }
         let reserved = header.reserved.get();
         if reserved != 0 {
-            return Err(invalid(
+            return Err(Error::invalid_field(
                 0,
                 "reserved",
                 field::RESERVED,
@@ -207,7 +184,7 @@ impl<'a> WormView<'a> {
                 let offset = start.saturating_add(slot.saturating_mul(RECORD_LEN));
                 let block_index = record.block_index.get();
                 if block_index < 0 {
-                    return Err(invalid(
+                    return Err(Error::invalid_field(
                         block,
                         "block_index",
                         offset.saturating_add(field::BLOCK_INDEX),
@@ -217,7 +194,7 @@ impl<'a> WormView<'a> {
                 }
                 let length = record.data_length.get();
                 if usize::try_from(length).map_or(true, |length| length > payload_len) {
-                    return Err(invalid(
+                    return Err(Error::invalid_field(
                         block,
                         "data_length",
                         offset.saturating_add(field::DATA_LENGTH),
@@ -230,7 +207,7 @@ impl<'a> WormView<'a> {
             if let Some(position) = padding.iter().position(|byte| *byte != 0) {
                 let offset = records_end.saturating_add(position);
                 let value = padding.get(position).copied().unwrap_or(0);
-                return Err(invalid(
+                return Err(Error::invalid_field(
                     block,
                     "padding",
                     offset,
@@ -323,7 +300,7 @@ impl<'a> WormView<'a> {
     pub fn check_log_sequence(&self) -> Result<()> {
         let mark = self.header.high_water_mark.get();
         if i64::from(self.header.write_log_count.get()) != mark {
-            return Err(invalid(
+            return Err(Error::invalid_field(
                 0,
                 "write_log_count",
                 field::WRITE_LOG_COUNT,
@@ -337,7 +314,7 @@ impl<'a> WormView<'a> {
             if record.block_index.get() != expected {
                 let (block, offset) =
                     super::layout::record_location(block_size, index).unwrap_or((0, 0));
-                return Err(invalid(
+                return Err(Error::invalid_field(
                     block,
                     "block_index",
                     offset.saturating_add(field::BLOCK_INDEX),

@@ -85,3 +85,99 @@ pub fn stre_header_block(fields: [i64; 5], growth_increment: i32, generation: u3
 pub fn unhex(text: &str) -> Vec<u8> {
     hex::decode(text).expect("hex in a golden vector")
 }
+
+/// What [`mutilate`] tried.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Mutilations {
+    pub truncations: usize,
+    pub flips: usize,
+    pub generation_flips: usize,
+}
+
+impl std::ops::AddAssign for Mutilations {
+    fn add_assign(&mut self, other: Self) {
+        self.truncations += other.truncations;
+        self.flips += other.flips;
+        self.generation_flips += other.generation_flips;
+    }
+}
+
+/// Every truncation of `case`'s image and every single-bit flip of it, through `parse`:
+/// a truncation is `truncated`; a flip in a trailer's tag is `wrong_tag`; a flip in a
+/// generation is, for a one-block image, the original value with that generation
+/// (`with_generation`) and otherwise `torn_write` naming the first block that differs;
+/// any other flip is `checksum_mismatch` naming its block. Never a panic, never `Ok`
+/// with other content.
+pub fn mutilate<T, P, G>(case: &GoldenCase, parse: P, with_generation: G) -> Mutilations
+where
+    T: PartialEq + std::fmt::Debug,
+    P: Fn(&[u8]) -> Result<T, dwvd_regions::Error>,
+    G: Fn(&T, u32) -> (T, u32),
+{
+    use dwvd_regions::ErrorKind;
+    let bs = case.block_size();
+    let original = parse(&case.image).unwrap_or_else(|error| panic!("{}: {error}", case.name));
+    let mut tried = Mutilations::default();
+    for length in 0..case.image.len() {
+        let error = parse(&case.image[..length]).expect_err("a truncated image is an error");
+        assert_eq!(
+            error.kind(),
+            ErrorKind::Truncated,
+            "{} cut to {length}: {error}",
+            case.name
+        );
+        tried.truncations += 1;
+    }
+    let mut image = case.image.clone();
+    for bit in 0..image.len() * 8 {
+        let byte = bit / 8;
+        let (block, offset) = (byte / bs, byte % bs);
+        image[byte] ^= 1 << (bit % 8);
+        let result = parse(&image);
+        image[byte] ^= 1 << (bit % 8);
+        tried.flips += 1;
+        let in_tag = (bs - 16..bs - 12).contains(&offset);
+        let in_generation = (bs - 12..bs - 8).contains(&offset);
+        match result {
+            Ok(parsed) => {
+                assert!(
+                    in_generation && case.blocks() == 1,
+                    "{} bit {bit} accepted",
+                    case.name
+                );
+                let (_, generation) = with_generation(&original, 0);
+                let flipped = generation ^ (1 << ((offset - (bs - 12)) * 8 + bit % 8));
+                assert_eq!(
+                    parsed,
+                    with_generation(&original, flipped).0,
+                    "{} bit {bit}",
+                    case.name
+                );
+                tried.generation_flips += 1;
+            }
+            Err(error) => {
+                let expected = if in_tag {
+                    ErrorKind::WrongTag
+                } else if in_generation {
+                    ErrorKind::TornWrite
+                } else {
+                    ErrorKind::ChecksumMismatch
+                };
+                assert_eq!(error.kind(), expected, "{} bit {bit}: {error}", case.name);
+                // A changed generation in block 0 makes block 1 the first that differs.
+                let named = if in_generation && block == 0 {
+                    1
+                } else {
+                    block as u64
+                };
+                assert_eq!(
+                    error.block(),
+                    Some(named),
+                    "{} bit {bit}: {error}",
+                    case.name
+                );
+            }
+        }
+    }
+    tried
+}
