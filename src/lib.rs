@@ -42,6 +42,8 @@
 //!
 //! * `std` — conversions between [`Ticks`] and `std::time::SystemTime`, and a float
 //!   allocation percentage. Off by default; the core never needs it.
+//! * `arbitrary` — `arbitrary::Arbitrary` for the owned types, built through their own
+//!   operations (so always valid), for structure-aware fuzzing.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -66,6 +68,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary;
 pub mod block;
 mod error;
 pub mod streaming;
