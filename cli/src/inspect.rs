@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use anyhow::{Context, anyhow, bail};
@@ -49,16 +49,24 @@ pub fn block_size_for(
     path: &Path,
     given: Option<usize>,
 ) -> anyhow::Result<(BlockSize, SizeSource)> {
+    let open = || File::open(path).with_context(|| format!("cannot open image {}", path.display()));
+    block_size_of(open, given)
+}
+
+/// [`block_size_for`] over any source: `open` gives a fresh reader at its start.
+pub fn block_size_of<R: Read>(
+    open: impl Fn() -> anyhow::Result<R>,
+    given: Option<usize>,
+) -> anyhow::Result<(BlockSize, SizeSource)> {
     if let Some(size) = given {
         let size = BlockSize::new(size).map_err(|error| anyhow!("--block-size: {error}"))?;
         return Ok((size, SizeSource::Given));
     }
     let mut head = Vec::new();
-    File::open(path)
-        .with_context(|| format!("cannot open image {}", path.display()))?
+    open()?
         .take(8 * 65536)
         .read_to_end(&mut head)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+        .context("cannot read the image")?;
     let verifies = |size: usize, index: usize| {
         head.get(index * size..(index + 1) * size)
             .and_then(|bytes| Block::new_checked(bytes).ok())
@@ -152,18 +160,28 @@ impl RegionReport {
 /// Inspects the image at `path`, writing the report to `out`. Returns whether the image
 /// is clean: every block verifies and every region decodes.
 pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<bool, Failure> {
-    let (block_size, source) = block_size_for(path, options.block_size)?;
-    let file = File::open(path).with_context(|| format!("cannot open image {}", path.display()))?;
-    let length = file
+    let open = || File::open(path).with_context(|| format!("cannot open image {}", path.display()));
+    let length = open()?
         .metadata()
         .with_context(|| format!("cannot read {}", path.display()))?
         .len();
+    inspect_source(&path.display().to_string(), length, open, options, out)
+}
+
+/// [`inspect`] over any source of `length` bytes: `open` gives a fresh reader at its
+/// start (the walk and the region reader each use their own). `name` is shown as the
+/// image's name.
+pub fn inspect_source<R: Read + Seek>(
+    name: &str,
+    length: u64,
+    open: impl Fn() -> anyhow::Result<R>,
+    options: &Options,
+    out: &mut impl Write,
+) -> Result<bool, Failure> {
+    let (block_size, source) = block_size_of(&open, options.block_size)?;
+    let file = open()?;
     if length == 0 {
-        return Err(anyhow!(
-            "{} is empty: there are no blocks to inspect",
-            path.display()
-        )
-        .into());
+        return Err(anyhow!("{name} is empty: there are no blocks to inspect").into());
     }
     let size = block_size.get();
     let whole_blocks = length / size as u64;
@@ -197,14 +215,13 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
         write!(
             out,
             "{{\"image\":{},\"bytes\":{length},\"block_size\":{size},\"block_size_source\":{},\"blocks\":[",
-            serde_json::to_string(&path.display().to_string()).unwrap_or_default(),
+            serde_json::to_string(name).unwrap_or_default(),
             serde_json::to_string(&source_text).unwrap_or_default()
         )?;
     } else {
         writeln!(
             out,
-            "image {}: {length} bytes, {whole_blocks} blocks, {source_text}",
-            path.display()
+            "image {name}: {length} bytes, {whole_blocks} blocks, {source_text}"
         )?;
         writeln!(
             out,
@@ -214,7 +231,7 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
     }
 
     let mut regions_file = RegionReader {
-        file: File::open(path).with_context(|| format!("cannot open image {}", path.display()))?,
+        file: open()?,
         block_size,
         blocks: whole_blocks,
     };
@@ -227,7 +244,7 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
     for index in 0..whole_blocks {
         reader
             .read_exact(&mut block)
-            .with_context(|| format!("cannot read block {index} of {}", path.display()))?;
+            .with_context(|| format!("cannot read block {index} of {name}"))?;
         progress.inc(size as u64);
         let view = Block::new_checked(&block[..]).map_err(|error| anyhow!("{error}"))?;
         let line = BlockLine {
@@ -316,13 +333,13 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
 }
 
 /// Reads regions out of the image by block index, independently of the sequential walk.
-struct RegionReader {
-    file: File,
+struct RegionReader<R> {
+    file: R,
     block_size: BlockSize,
     blocks: u64,
 }
 
-impl RegionReader {
+impl<R: Read + Seek> RegionReader<R> {
     /// Appends blocks `from..from + count` to `buffer`, stopping early at the end of the
     /// image, at a block whose trailer carries another tag than `tag`, or at
     /// [`MAX_REGION_BYTES`]. Returns how many blocks were appended.
@@ -333,7 +350,6 @@ impl RegionReader {
         count: u64,
         tag: Tag,
     ) -> anyhow::Result<u64> {
-        use std::io::{Seek, SeekFrom};
         let size = self.block_size.get();
         let count = count.min(self.blocks.saturating_sub(from));
         self.file.seek(SeekFrom::Start(from * size as u64))?;
@@ -357,8 +373,8 @@ impl RegionReader {
 
 /// Decodes the region that starts at block `first` (whose bytes are `block`), reading its
 /// further blocks as its header sizes it. Returns the report and the blocks it takes.
-fn decode_region_at(
-    reader: &mut RegionReader,
+fn decode_region_at<R: Read + Seek>(
+    reader: &mut RegionReader<R>,
     first: u64,
     tag: Tag,
     block: &[u8],
@@ -614,7 +630,6 @@ fn ok(
 
 /// Reads block `index` of `path` (for `--hexdump`).
 pub fn read_block(path: &Path, index: u64, block_size: BlockSize) -> anyhow::Result<Vec<u8>> {
-    use std::io::{Seek, SeekFrom};
     let mut file =
         File::open(path).with_context(|| format!("cannot open image {}", path.display()))?;
     let length = file.metadata()?.len();

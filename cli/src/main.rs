@@ -3,18 +3,12 @@
 //! Exit status: 0 on success; 1 on a format error (`parse`, `build`) or when `inspect`
 //! found corruption; 2 on a usage or I/O error.
 
-mod demo;
-mod hexdump;
-mod human;
-mod image;
-mod inspect;
-mod schema;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use dwvd::{Failure, Format, Kind, demo, hexdump, human, image, inspect, schema};
 
 /// Inspect, parse and build images of the DWVD v2.0 Streaming Append (STRE), WORM
 /// Immutable (WORM) and Compliance Vault (CMVT) regions.
@@ -91,50 +85,6 @@ enum Command {
         /// Where to write the image (default: a file in the temporary directory).
         image: Option<PathBuf>,
     },
-}
-
-/// A region kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Kind {
-    /// Streaming Append region.
-    Stre,
-    /// WORM Immutable region.
-    Worm,
-    /// Compliance Vault region.
-    Cmvt,
-}
-
-/// How `parse` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    /// One JSON object.
-    Json,
-    /// Readable tables.
-    Human,
-}
-
-/// Why a command failed, and so its exit status.
-#[derive(Debug)]
-enum Failure {
-    /// The image (or description) breaks the format: `{"error", "message"}` on standard
-    /// output, exit status 1.
-    Format(dwvd_regions::Error),
-    /// `inspect` found and reported corruption: exit status 1.
-    Corruption,
-    /// A usage or I/O error: a message on standard error, exit status 2.
-    Usage(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(error: anyhow::Error) -> Self {
-        Failure::Usage(error)
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(error: std::io::Error) -> Self {
-        Failure::Usage(error.into())
-    }
 }
 
 fn main() -> ExitCode {

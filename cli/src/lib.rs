@@ -1,0 +1,55 @@
+//! The `dwvd` tool's library: parsing, building and inspecting DWVD v2.0 region images.
+//! The binary (`main.rs`) is its command line; the fuzz targets use the inspector.
+
+pub mod demo;
+pub mod hexdump;
+pub mod human;
+pub mod image;
+pub mod inspect;
+pub mod schema;
+
+use clap::ValueEnum;
+
+/// A region kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// Streaming Append region.
+    Stre,
+    /// WORM Immutable region.
+    Worm,
+    /// Compliance Vault region.
+    Cmvt,
+}
+
+/// How `parse` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One JSON object.
+    Json,
+    /// Readable tables.
+    Human,
+}
+
+/// Why a command failed, and so its exit status.
+#[derive(Debug)]
+pub enum Failure {
+    /// The image (or description) breaks the format: `{"error", "message"}` on standard
+    /// output, exit status 1.
+    Format(dwvd_regions::Error),
+    /// `inspect` found and reported corruption: exit status 1.
+    Corruption,
+    /// A usage or I/O error: a message on standard error, exit status 2.
+    Usage(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::Usage(error)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Self {
+        Failure::Usage(error.into())
+    }
+}

@@ -1,0 +1,75 @@
+//! The inspector's whole-image walk over arbitrary images (half the time with every block
+//! re-sealed under a region tag chosen by the input, so regions are reached and decoded).
+//!
+//! Invariants, beyond "did not crash": the JSON report parses; every whole block is
+//! listed once, in order; regions are in order, do not overlap and lie inside the image;
+//! `clean` is exactly "no bad checksum, no region problem, no trailing bytes".
+#![no_main]
+
+use std::io::Cursor;
+
+use dwvd::inspect::{Options, inspect_source};
+use dwvd_regions::Tag;
+use dwvd_regions_fuzz::Input;
+use libfuzzer_sys::fuzz_target;
+
+const TAGS: [Tag; 4] = [Tag::STRE, Tag::WORM, Tag::CMVT, Tag::DATA];
+
+fuzz_target!(|data: &[u8]| {
+    let Some(input) = Input::decode(data) else {
+        return;
+    };
+    if !(512..=65536).contains(&input.block_size) {
+        return;
+    }
+    let size = input.block_size;
+    let mut image = input.region.to_vec();
+    if input.reseal {
+        let whole = image.len() / size;
+        for (index, block) in image.chunks_exact_mut(size).take(whole).enumerate() {
+            let tag = TAGS[usize::from(input.operations[index % 5]) % 4];
+            dwvd_regions::block::seal(block, tag, u32::from(input.operations[0]))
+                .expect("one block");
+        }
+    }
+    if image.is_empty() {
+        return;
+    }
+    // The block size is given, or (sometimes) detected from the trailers.
+    let given = if input.operations[1] % 4 == 0 {
+        None
+    } else {
+        Some(size)
+    };
+    let options = Options {
+        block_size: given,
+        json: true,
+        key: None,
+    };
+    let mut out = Vec::new();
+    let open = || Ok(Cursor::new(image.as_slice()));
+    let clean = match inspect_source("fuzz", image.len() as u64, open, &options, &mut out) {
+        Ok(clean) => clean,
+        Err(failure) => panic!("inspect failed on an in-memory image: {failure:?}"),
+    };
+    let report: serde_json::Value = serde_json::from_slice(&out).expect("the report is JSON");
+    let block_size = report["block_size"].as_u64().expect("block size") as usize;
+    let blocks = report["blocks"].as_array().expect("blocks");
+    assert_eq!(blocks.len(), image.len() / block_size);
+    for (index, block) in blocks.iter().enumerate() {
+        assert_eq!(block["index"], index);
+    }
+    let mut next_free = 0u64;
+    for region in report["regions"].as_array().expect("regions") {
+        let first = region["first_block"].as_u64().expect("first");
+        let count = region["block_count"].as_u64().expect("count");
+        assert!(first >= next_free && count >= 1, "{region}");
+        next_free = first + count;
+        assert!(next_free <= blocks.len() as u64, "{region}");
+    }
+    let any_bad = blocks.iter().any(|block| block["checksum_ok"] == false);
+    let problems = report["region_problems"].as_u64().expect("problems");
+    let trailing = report["trailing_bytes"].as_u64().expect("trailing");
+    assert_eq!(clean, !any_bad && problems == 0 && trailing == 0);
+    assert_eq!(report["clean"], clean);
+});
