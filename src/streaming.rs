@@ -499,7 +499,7 @@ impl StreamingRing {
     /// For a ring built by this crate that means fully grown and every block live. A
     /// [pinned](StreamingRing#pinned-rings) ring is full at its current allocation.
     #[must_use]
-    pub const fn is_full(&self) -> bool {
+    pub fn is_full(&self) -> bool {
         self.entry_count() >= self.allocation_for_next_append()
     }
 
@@ -513,20 +513,20 @@ impl StreamingRing {
 
     /// The allocation the next append writes into: the current one, grown first when
     /// the head has reached it (SPEC §2) or when a pinned ring holds no live entry.
-    const fn allocation_for_next_append(&self) -> u64 {
+    fn allocation_for_next_append(&self) -> u64 {
         let allocated = self.allocated_blocks;
-        let grows = allocated < self.max_capacity_blocks
-            && (self.write_head == allocated || (self.write_head > allocated && self.is_empty()));
+        // An empty ring also grows from past its allocation: it moves no live entry.
+        let grows = if self.is_empty() {
+            self.write_head >= allocated
+        } else {
+            self.write_head == allocated
+        };
         if !grows {
             return allocated;
         }
+        // No room (fully grown) makes this a step of 0.
         let room = self.max_capacity_blocks.saturating_sub(allocated);
-        let step = if (self.growth_increment as u64) < room {
-            self.growth_increment as u64
-        } else {
-            room
-        };
-        allocated.saturating_add(step)
+        allocated.saturating_add(u64::from(self.growth_increment).min(room))
     }
 
     /// Allocation as `(allocated_blocks, max_capacity_blocks)`: exact, no floats.

@@ -193,6 +193,52 @@ fn a_ring_wrapped_below_its_maximum_is_pinned_until_emptied() {
 }
 
 #[test]
+fn a_ring_whose_head_reached_its_allocation_is_not_pinned_and_grows() {
+    let mut ring = StreamingRing::new(size(), 10, 4).unwrap();
+    for _ in 0..4 {
+        ring.append(b"x").unwrap();
+    }
+    assert_eq!((ring.allocated_blocks(), ring.write_head()), (4, 4));
+    assert!(
+        !ring.is_pinned(),
+        "head == allocation is where growth happens"
+    );
+    assert!(!ring.is_full());
+    assert_eq!(ring.append(b"x").unwrap().physical_slot, 4);
+    assert_eq!(ring.allocated_blocks(), 8);
+}
+
+#[cfg(feature = "std")]
+#[test]
+fn allocation_percent_is_allocated_over_max() {
+    let mut ring = StreamingRing::new(size(), 8, 3).unwrap();
+    assert_eq!(ring.allocation_percent(), 0.0);
+    ring.append(b"x").unwrap();
+    assert_eq!(ring.allocation_percent(), 37.5);
+    for _ in 0..9 {
+        ring.append(b"x").unwrap();
+    }
+    assert_eq!(ring.allocation_percent(), 100.0);
+    assert_eq!(ring.allocation_permille(), 1000);
+}
+
+#[test]
+fn a_fully_grown_ring_that_wrapped_is_full_but_not_pinned() {
+    let mut ring = StreamingRing::new(size(), 3, 2).unwrap();
+    for _ in 0..7 {
+        ring.append(b"x").unwrap();
+    }
+    assert_eq!((ring.allocated_blocks(), ring.write_head()), (3, 7));
+    assert!(
+        !ring.is_pinned(),
+        "fully grown: wrapping is the ring's normal life"
+    );
+    assert!(ring.is_full());
+    ring.consume();
+    assert!(!ring.is_full() && !ring.is_pinned());
+}
+
+#[test]
 fn a_foreign_header_with_no_allocation_but_a_moved_head_grows_when_appended_to() {
     let block = header_block(10, 0, 7, 7, 0, 3);
     let mut ring = StreamingRing::parse(&block, size()).unwrap();
