@@ -134,6 +134,7 @@ proptest! {
             // Every live position maps to the slot it was written to, and no later write
             // was handed that slot.
             for &position in &model.live {
+                prop_assert!(ring.is_readable(position));
                 let slot = ring.physical_slot(position).unwrap();
                 prop_assert_eq!(Some(&slot), model.slot_of.get(&position));
                 prop_assert_eq!(model.slot_owner.get(&slot), Some(&position));
@@ -148,6 +149,7 @@ proptest! {
                 ring.physical_slot(model.next_position).unwrap_err().kind(),
                 ErrorKind::NotWrittenYet
             );
+            prop_assert!(!ring.is_readable(model.next_position));
         }
     }
 }

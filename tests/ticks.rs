@@ -98,7 +98,11 @@ fn system_time_round_trip() {
     assert_eq!(SystemTime::try_from(ticks).unwrap(), time);
     let before = UNIX_EPOCH - Duration::from_secs(86_400);
     assert_eq!(Ticks::try_from(before).unwrap().to_unix_seconds(), -86_400);
-    assert!(Ticks::now().is_some());
+    // The clock reads a time after this code was written, within a second of SystemTime.
+    let now = Ticks::now().unwrap();
+    assert!(now > Ticks::from_unix_seconds(1_764_000_000).unwrap());
+    let system = Ticks::try_from(SystemTime::now()).unwrap();
+    assert!((system.get() - now.get()).abs() < Ticks::PER_SECOND);
 }
 
 proptest! {
