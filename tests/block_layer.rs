@@ -207,3 +207,19 @@ fn error_kinds_have_stable_names() {
         "record of 600 bytes is too large: a block holds at most 496 bytes"
     );
 }
+
+#[test]
+fn conversions_and_display_of_the_small_types() {
+    let size = BlockSize::new(2048).unwrap();
+    assert_eq!(usize::from(size), 2048);
+    assert_eq!(size.to_string(), "2048 bytes");
+    assert_eq!(u32::from(Tag::WORM), 0x574F_524D);
+    assert_eq!(Tag::from(0x574F_524Du32), Tag::WORM);
+    let ticks = dwvd_regions::Ticks::from(639_000_000_000_000_000i64);
+    assert_eq!(i64::from(ticks), 639_000_000_000_000_000);
+    assert_eq!(ticks.get(), 639_000_000_000_000_000);
+    let region = [0u8; 1024];
+    let blocks = RegionBlocks::new(&region, BlockSize::new(512).unwrap()).unwrap();
+    assert!(!blocks.is_empty(), "a region has at least one block");
+    assert_eq!(blocks.into_iter().count(), 2);
+}
