@@ -69,6 +69,9 @@ fn records_per_block_and_blocks_needed_follow_the_spec() {
         blocks_needed(bs512, u64::MAX),
         Some(1 + (u64::MAX - 8).div_ceil(9))
     );
+    // Bytes for a log past what memory can address: None, not a wrapped length.
+    assert_eq!(dwvd_regions::worm::region_len(bs512, u64::MAX), None);
+    assert_eq!(dwvd_regions::worm::region_len(bs512, 37), Some(5 * 512));
 }
 
 #[test]
