@@ -13,11 +13,12 @@ use anyhow::{Context, anyhow, bail};
 use dwvd_regions::block::Block;
 use dwvd_regions::streaming::StreamingView;
 use dwvd_regions::vault::VaultView;
-use dwvd_regions::worm::WormView;
+use dwvd_regions::worm::{WormHeader, WormView};
 use dwvd_regions::{BlockSize, Error, Tag, Ticks};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use p256::ecdsa::VerifyingKey;
 use serde::Serialize;
+use zerocopy::FromBytes;
 
 use crate::Failure;
 
@@ -389,10 +390,9 @@ fn decode_region_at<R: Read + Seek>(
     if tag == Tag::WORM {
         // The header's count sizes the region (a corrupt header: just this block).
         let sound = Block::new_checked(block).is_ok_and(|view| view.checksum_ok());
-        let needed = block
-            .get(32..36)
-            .and_then(|bytes| <[u8; 4]>::try_from(bytes).ok())
-            .and_then(|bytes| u64::try_from(i32::from_le_bytes(bytes)).ok())
+        let needed = WormHeader::read_from_prefix(block)
+            .ok()
+            .and_then(|(header, _)| u64::try_from(header.write_log_count.get()).ok())
             .and_then(|count| dwvd_regions::worm::blocks_needed(block_size, count))
             .filter(|_| sound)
             .unwrap_or(1);

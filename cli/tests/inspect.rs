@@ -32,6 +32,21 @@ fn inspect_json(image: &[u8], extra: &[&str]) -> (Value, i32) {
 }
 
 /// (kind, first block, block count, status) of each region.
+/// `dwvd inspect PATH --json` under a 256 MiB address-space limit (`ulimit -v`): an
+/// inspector that read the image whole, or a run of regions at once, would fail.
+fn inspect_json_under_256_mib(path: &std::path::Path) -> std::process::Output {
+    let binary = assert_cmd::cargo::cargo_bin("dwvd");
+    let script = format!(
+        "ulimit -v 262144 && exec '{}' inspect '{}' --json",
+        binary.display(),
+        path.display()
+    );
+    std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap()
+}
+
 fn regions(report: &Value) -> Vec<(String, u64, u64, String)> {
     report["regions"]
         .as_array()
@@ -296,16 +311,7 @@ fn a_one_gibibyte_image_is_inspected_in_bounded_memory() {
     drop(file);
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 1 << 30);
 
-    let binary = assert_cmd::cargo::cargo_bin("dwvd");
-    let script = format!(
-        "ulimit -v 262144 && exec '{}' inspect '{}' --json",
-        binary.display(),
-        path.display()
-    );
-    let output = std::process::Command::new("sh")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
+    let output = inspect_json_under_256_mib(&path);
     assert!(
         output.status.success(),
         "{}",
@@ -321,6 +327,7 @@ fn a_one_gibibyte_image_is_inspected_in_bounded_memory() {
     );
 
     // On a terminal the progress bar is drawn on standard error.
+    let binary = assert_cmd::cargo::cargo_bin("dwvd");
     let command = format!(
         "'{}' inspect '{}' > /dev/null",
         binary.display(),
@@ -392,16 +399,7 @@ fn many_regions_back_to_back_are_each_found_in_bounded_memory() {
     }
     file.flush().unwrap();
     drop(file);
-    let binary = assert_cmd::cargo::cargo_bin("dwvd");
-    let script = format!(
-        "ulimit -v 262144 && exec '{}' inspect '{}' --json",
-        binary.display(),
-        path.display()
-    );
-    let output = std::process::Command::new("sh")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
+    let output = inspect_json_under_256_mib(&path);
     assert!(
         output.status.success(),
         "{}",
