@@ -135,3 +135,31 @@ fn every_kept_fuzz_failure_replays_cleanly() {
     }
     assert!(replayed >= 1, "the kept inputs are replayed");
 }
+
+/// The one cmvt_parse finding so far (the target, not the crate, was wrong): a vault whose
+/// view reads two passports with one id. The owned parse must refuse it as a repeated id.
+#[test]
+fn the_repeated_passport_id_input_still_reads_as_a_repeat() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/regressions/cmvt_parse/duplicate-passport-id");
+    let (reseal, block_size, region) = decode(&std::fs::read(path).unwrap()).unwrap();
+    let region = if reseal {
+        resealed(&region, block_size, Tag::CMVT)
+    } else {
+        region
+    };
+    let size = BlockSize::new(block_size).unwrap();
+    let view = VaultView::new_checked(&region, size).unwrap();
+    let mut ids: Vec<_> = view.passports().map(|p| p.passport_id()).collect();
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert!(
+        ids.len() < count,
+        "{count} passports, {} distinct ids",
+        ids.len()
+    );
+    let error = Vault::<48>::parse(&region, size).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidField);
+    assert!(error.to_string().contains("unique"), "{error}");
+}
