@@ -72,6 +72,7 @@ extern crate std;
 mod arbitrary;
 pub mod block;
 mod error;
+pub mod storage;
 pub mod streaming;
 mod ticks;
 pub mod vault;

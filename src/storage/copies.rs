@@ -1,0 +1,197 @@
+//! Two metadata copies per region, and serial-number arithmetic on generations.
+
+use super::device::BlockDevice;
+use super::error::{DeviceOperation, StorageError};
+use crate::error::Error;
+
+/// Whether generation `candidate` is newer than `current` under RFC 1982 serial-number
+/// arithmetic on 32 bits: `candidate` is newer when it lies less than 2³¹ steps ahead of
+/// `current`, counting round the wrap.
+///
+/// So after `u32::MAX` comes 0, and 0 is newer than `u32::MAX` — a counter that wraps
+/// does not make the oldest copy look newest. Two generations exactly 2³¹ apart are
+/// undefined in RFC 1982; here neither is newer. The two copies of a region never differ
+/// by more than a few steps, so that case does not arise from this crate's writes.
+///
+/// ```
+/// use dwvd_regions::storage::generation_is_newer;
+///
+/// assert!(generation_is_newer(8, 7));
+/// assert!(!generation_is_newer(7, 8));
+/// assert!(generation_is_newer(0, u32::MAX)); // across the wrap
+/// assert!(generation_is_newer(2, u32::MAX - 1));
+/// assert!(!generation_is_newer(u32::MAX, 0));
+/// assert!(!generation_is_newer(5, 5));
+/// ```
+#[must_use]
+pub const fn generation_is_newer(candidate: u32, current: u32) -> bool {
+    let distance = candidate.wrapping_sub(current);
+    distance != 0 && distance < (1 << 31)
+}
+
+/// One of a region's two metadata copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetadataCopy {
+    /// The copy at the region's first block.
+    A,
+    /// The copy right after copy A.
+    B,
+}
+
+impl MetadataCopy {
+    /// The other copy: where the next commit goes.
+    #[must_use]
+    pub const fn other(self) -> Self {
+        match self {
+            Self::A => Self::B,
+            Self::B => Self::A,
+        }
+    }
+}
+
+/// Where a region's two copies lie on the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Copies {
+    pub first_block: u64,
+    pub blocks_per_copy: u64,
+}
+
+impl Copies {
+    /// The first device block of `copy`.
+    pub fn start(&self, copy: MetadataCopy) -> u64 {
+        match copy {
+            MetadataCopy::A => self.first_block,
+            MetadataCopy::B => self.first_block.saturating_add(self.blocks_per_copy),
+        }
+    }
+
+    /// The first device block after both copies.
+    pub fn end(&self) -> u64 {
+        self.first_block
+            .saturating_add(self.blocks_per_copy.saturating_mul(2))
+    }
+
+    /// The scratch bytes one copy takes.
+    pub fn copy_len(&self, block_size: usize) -> usize {
+        usize::try_from(self.blocks_per_copy)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(block_size)
+    }
+
+    /// Reads `copy` into the front of `scratch` and returns those bytes.
+    pub fn read<'s, D: BlockDevice>(
+        &self,
+        device: &mut D,
+        copy: MetadataCopy,
+        scratch: &'s mut [u8],
+    ) -> Result<&'s [u8], StorageError<D::Error>> {
+        let size = device.block_size().get();
+        let bytes = take_scratch::<D::Error>(scratch, self.copy_len(size))?;
+        let mut index = self.start(copy);
+        for block in bytes.chunks_exact_mut(size) {
+            device
+                .read_block(index, block)
+                .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
+            index = index.saturating_add(1);
+        }
+        Ok(bytes)
+    }
+
+    /// Writes `blocks` (whole blocks, at most one copy) to `copy`, then syncs: the commit
+    /// point of an operation.
+    pub fn write<D: BlockDevice>(
+        &self,
+        device: &mut D,
+        copy: MetadataCopy,
+        blocks: &[u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        let size = device.block_size().get();
+        let mut index = self.start(copy);
+        for block in blocks.chunks_exact(size) {
+            write_block(device, index, block)?;
+            index = index.saturating_add(1);
+        }
+        sync(device, index.saturating_sub(1))
+    }
+
+    /// Reads both copies, checking each with `check` (which returns the copy's generation
+    /// when it is valid), and returns the one to trust: the valid one, or of two valid
+    /// ones the newer generation ([`generation_is_newer`]; copy A on a tie).
+    pub fn choose<D: BlockDevice>(
+        &self,
+        device: &mut D,
+        scratch: &mut [u8],
+        mut check: impl FnMut(&[u8]) -> Result<u32, Error>,
+    ) -> Result<(MetadataCopy, u32), StorageError<D::Error>> {
+        // Errors name device blocks, not blocks of the copy.
+        let a = check(self.read(device, MetadataCopy::A, scratch)?)
+            .map_err(|error| error.relocated(self.start(MetadataCopy::A)));
+        let b = check(self.read(device, MetadataCopy::B, scratch)?)
+            .map_err(|error| error.relocated(self.start(MetadataCopy::B)));
+        match (a, b) {
+            (Ok(a), Ok(b)) if generation_is_newer(b, a) => Ok((MetadataCopy::B, b)),
+            (Ok(a), _) => Ok((MetadataCopy::A, a)),
+            (Err(_), Ok(b)) => Ok((MetadataCopy::B, b)),
+            (Err(copy_a), Err(copy_b)) => Err(StorageError::NoValidCopy {
+                first_block: self.first_block,
+                copy_a: (&copy_a).into(),
+                copy_b: (&copy_b).into(),
+            }),
+        }
+    }
+}
+
+/// The front `needed` bytes of `scratch`, or [`StorageError::ScratchTooSmall`].
+pub(crate) fn take_scratch<E>(
+    scratch: &mut [u8],
+    needed: usize,
+) -> Result<&mut [u8], StorageError<E>> {
+    let available = scratch.len();
+    scratch
+        .get_mut(..needed)
+        .ok_or(StorageError::ScratchTooSmall { needed, available })
+}
+
+pub(crate) fn device_error<E>(operation: DeviceOperation, block: u64, error: E) -> StorageError<E> {
+    StorageError::Device {
+        operation,
+        block,
+        error,
+    }
+}
+
+pub(crate) fn write_block<D: BlockDevice>(
+    device: &mut D,
+    index: u64,
+    block: &[u8],
+) -> Result<(), StorageError<D::Error>> {
+    device
+        .write_block(index, block)
+        .map_err(|error| device_error(DeviceOperation::Write, index, error))
+}
+
+pub(crate) fn sync<D: BlockDevice>(
+    device: &mut D,
+    last_block: u64,
+) -> Result<(), StorageError<D::Error>> {
+    device
+        .sync()
+        .map_err(|error| device_error(DeviceOperation::Sync, last_block, error))
+}
+
+/// Checks that `blocks_needed` blocks from `first_block` fit on the device.
+pub(crate) fn check_fits<D: BlockDevice>(
+    device: &D,
+    first_block: u64,
+    blocks_needed: u64,
+) -> Result<(), StorageError<D::Error>> {
+    let device_blocks = device.block_count();
+    match first_block.checked_add(blocks_needed) {
+        Some(end) if end <= device_blocks => Ok(()),
+        _ => Err(StorageError::DoesNotFit {
+            first_block,
+            blocks_needed,
+            device_blocks,
+        }),
+    }
+}

@@ -1,0 +1,191 @@
+//! A block device over NOR flash (feature `embedded-storage`).
+
+use core::fmt;
+
+use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
+
+use super::device::BlockDevice;
+use crate::block::BlockSize;
+
+/// Why a [`NorFlashDevice`] cannot be laid over a flash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NorFlashConfigError {
+    /// The block size is not a multiple of the flash's erase, write or read size, so a
+    /// block cannot be erased and written on its own.
+    BlockSizeNotAligned {
+        /// The block size.
+        block_size: usize,
+        /// The flash's `ERASE_SIZE`.
+        erase_size: usize,
+        /// The flash's `WRITE_SIZE`.
+        write_size: usize,
+        /// The flash's `READ_SIZE`.
+        read_size: usize,
+    },
+    /// `base_offset` is not a multiple of the erase size, or the blocks run past the end
+    /// of the flash.
+    OutOfFlash {
+        /// Where the device starts in the flash.
+        base_offset: u32,
+        /// Blocks asked for.
+        block_count: u32,
+        /// The flash's capacity in bytes.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for NorFlashConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BlockSizeNotAligned {
+                block_size,
+                erase_size,
+                write_size,
+                read_size,
+            } => write!(
+                f,
+                "block size {block_size} is not a multiple of the flash's erase ({erase_size}), write ({write_size}) and read ({read_size}) sizes"
+            ),
+            Self::OutOfFlash {
+                base_offset,
+                block_count,
+                capacity,
+            } => write!(
+                f,
+                "{block_count} blocks from offset {base_offset} do not fit, erase-aligned, in a flash of {capacity} bytes"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for NorFlashConfigError {}
+
+/// A [`BlockDevice`] over a NOR flash driver implementing `embedded-storage`'s
+/// [`NorFlash`]: block `i` is the flash range `base_offset + i × block_size ..`.
+///
+/// What it assumes about the flash:
+///
+/// * the block size is a multiple of `ERASE_SIZE` (and so of `WRITE_SIZE` and
+///   `READ_SIZE`), so every block write erases exactly that block's sectors and then
+///   programs it; no other block is touched. Checked by [`new`](Self::new).
+/// * erased flash reads as `0xFF`, and an interrupted erase or program leaves the block's
+///   bytes in any state — the block checksum catches it, and the stored regions never
+///   erase the copy holding the committed state.
+/// * writes are durable when `write` returns, so [`sync`](BlockDevice::sync) does nothing.
+///
+/// Flash wears: every stored-region commit erases the metadata blocks of one copy, so
+/// copy A and copy B each take half the commits. Size the region for the flash's
+/// endurance.
+#[derive(Debug)]
+pub struct NorFlashDevice<F> {
+    flash: F,
+    block_size: BlockSize,
+    base_offset: u32,
+    block_count: u32,
+}
+
+impl<F: NorFlash> NorFlashDevice<F> {
+    /// A device of `block_count` blocks of `block_size` from `base_offset` in `flash`.
+    pub fn new(
+        flash: F,
+        block_size: BlockSize,
+        base_offset: u32,
+        block_count: u32,
+    ) -> Result<Self, NorFlashConfigError> {
+        let size = block_size.get();
+        let aligned = |unit: usize| unit != 0 && size.is_multiple_of(unit);
+        if !(aligned(F::ERASE_SIZE) && aligned(F::WRITE_SIZE) && aligned(F::READ_SIZE)) {
+            return Err(NorFlashConfigError::BlockSizeNotAligned {
+                block_size: size,
+                erase_size: F::ERASE_SIZE,
+                write_size: F::WRITE_SIZE,
+                read_size: F::READ_SIZE,
+            });
+        }
+        let capacity = flash.capacity();
+        let out_of_flash = NorFlashConfigError::OutOfFlash {
+            base_offset,
+            block_count,
+            capacity,
+        };
+        let base = usize::try_from(base_offset).map_err(|_| out_of_flash)?;
+        let end = usize::try_from(block_count)
+            .ok()
+            .and_then(|count| count.checked_mul(size))
+            .and_then(|length| length.checked_add(base))
+            .ok_or(out_of_flash)?;
+        if !base.is_multiple_of(F::ERASE_SIZE) || end > capacity || u32::try_from(end).is_err() {
+            return Err(out_of_flash);
+        }
+        Ok(Self {
+            flash,
+            block_size,
+            base_offset,
+            block_count,
+        })
+    }
+
+    /// The flash back.
+    pub fn into_inner(self) -> F {
+        self.flash
+    }
+
+    /// The flash range of block `index`, or `None` past the end (checked in `new` to fit
+    /// in a u32).
+    fn range(&self, index: u64, length: usize) -> Option<(u32, u32)> {
+        let size = u32::try_from(self.block_size.get()).ok()?;
+        if length != self.block_size.get() || index >= u64::from(self.block_count) {
+            return None;
+        }
+        let start = u32::try_from(index)
+            .ok()?
+            .checked_mul(size)?
+            .checked_add(self.base_offset)?;
+        Some((start, start.checked_add(size)?))
+    }
+}
+
+/// The error of a [`NorFlashDevice`]: the flash's own, or a block outside the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NorFlashDeviceError<E> {
+    /// The flash driver failed.
+    Flash(E),
+    /// A block index past the device, or a buffer that is not one block long.
+    OutOfRange {
+        /// The block index asked for.
+        index: u64,
+    },
+}
+
+impl<F: NorFlash> BlockDevice for NorFlashDevice<F> {
+    type Error = NorFlashDeviceError<F::Error>;
+
+    fn block_size(&self) -> BlockSize {
+        self.block_size
+    }
+
+    fn block_count(&self) -> u64 {
+        u64::from(self.block_count)
+    }
+
+    fn read_block(&mut self, index: u64, buffer: &mut [u8]) -> Result<(), Self::Error> {
+        let (start, _) = self
+            .range(index, buffer.len())
+            .ok_or(NorFlashDeviceError::OutOfRange { index })?;
+        ReadNorFlash::read(&mut self.flash, start, buffer).map_err(NorFlashDeviceError::Flash)
+    }
+
+    fn write_block(&mut self, index: u64, data: &[u8]) -> Result<(), Self::Error> {
+        let (start, end) = self
+            .range(index, data.len())
+            .ok_or(NorFlashDeviceError::OutOfRange { index })?;
+        self.flash
+            .erase(start, end)
+            .map_err(NorFlashDeviceError::Flash)?;
+        self.flash
+            .write(start, data)
+            .map_err(NorFlashDeviceError::Flash)
+    }
+}

@@ -1,0 +1,238 @@
+//! A WORM region persisted on a block device.
+
+use super::copies::{
+    Copies, MetadataCopy, check_fits, device_error, sync, take_scratch, write_block,
+};
+use super::device::BlockDevice;
+use super::error::{DeviceOperation, StorageError};
+use super::ring::check_block_size;
+use crate::block::BlockSize;
+use crate::error::{Error, Result};
+use crate::ticks::Ticks;
+use crate::worm::{WormRegion, WormView, blocks_needed, seal_data_block};
+
+/// A [`WormRegion`] kept on a [`BlockDevice`]: every append atomic under a power cut, and
+/// once `append` returns `Ok`, the data and its log record survive any later cut.
+///
+/// # Layout (device blocks, from `first_block`)
+///
+/// | blocks | what |
+/// |---|---|
+/// | `M` | metadata copy A: the WORM header and write log (SPEC §3) |
+/// | `M` | metadata copy B |
+/// | `total_capacity_blocks` | the data blocks; WORM block `i` is device block `first_block + 2M + i` (data, zeros, tag `DATA`) |
+///
+/// `M` = [`blocks_needed`]`(block_size, LOG_CAPACITY)`: room for the log when full.
+///
+/// # Commit order
+///
+/// An append writes the data block at the high-water mark (never a block the committed
+/// state counts as written), syncs, then writes the whole metadata copy — header and
+/// log, every block sealed with the next generation — into the copy not holding the
+/// current state, and syncs: the commit point. A cut before it leaves the old copy
+/// current; a cut during it leaves a copy that fails its checksum or whose blocks carry
+/// different generations (`torn_write`), so [`recover`](Self::recover) keeps the other.
+///
+/// # Example
+///
+/// ```
+/// use dwvd_regions::storage::{RamDevice, StoredWorm};
+/// use dwvd_regions::worm::WormRegion;
+/// use dwvd_regions::{BlockSize, Ticks};
+///
+/// let mut device = RamDevice::<512, 16>::new();
+/// let mut scratch = [0u8; 512 * 2];
+/// let region = WormRegion::<16>::new(BlockSize::MIN, 8, 0, Ticks::new(638_000_000_000_000_000))?;
+/// let mut stored = StoredWorm::format(&mut device, 0, region, &mut scratch)?;
+/// let index = stored.append(&mut device, b"invoice 2026-0042", Ticks::new(638_000_000_100_000_000), &mut scratch)?;
+///
+/// let stored = StoredWorm::<16>::recover(&mut device, 0, &mut scratch)?;
+/// assert_eq!(stored.region().high_water_mark(), 1);
+/// // Read back and checked against the logged length and SHA-256.
+/// assert_eq!(stored.read(&mut device, index, &mut scratch)?, b"invoice 2026-0042");
+/// # Ok::<(), dwvd_regions::storage::StorageError<dwvd_regions::storage::RamDeviceError>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredWorm<const LOG_CAPACITY: usize> {
+    region: WormRegion<LOG_CAPACITY>,
+    copies: Copies,
+    current: MetadataCopy,
+}
+
+impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
+    /// Blocks of one metadata copy: the header and a log of `LOG_CAPACITY` records.
+    #[must_use]
+    pub fn blocks_per_copy(block_size: BlockSize) -> u64 {
+        blocks_needed(block_size, LOG_CAPACITY as u64).unwrap_or(u64::MAX)
+    }
+
+    /// Device blocks the region takes: two metadata copies and the data blocks.
+    #[must_use]
+    pub fn blocks_needed(block_size: BlockSize, total_capacity_blocks: u64) -> u64 {
+        Self::blocks_per_copy(block_size)
+            .saturating_mul(2)
+            .saturating_add(total_capacity_blocks)
+    }
+
+    /// Scratch bytes every operation needs: one metadata copy.
+    #[must_use]
+    pub fn scratch_len(block_size: BlockSize) -> usize {
+        usize::try_from(Self::blocks_per_copy(block_size))
+            .unwrap_or(usize::MAX)
+            .saturating_mul(block_size.get())
+    }
+
+    fn copies(first_block: u64, block_size: BlockSize) -> Copies {
+        Copies {
+            first_block,
+            blocks_per_copy: Self::blocks_per_copy(block_size),
+        }
+    }
+
+    /// Writes `region` to a new region at `first_block`: metadata copy B, then copy A with
+    /// the next generation. Formatting is not atomic: if it is cut, format again. The
+    /// region's data blocks are not written (a region with written blocks needs them on
+    /// the device already).
+    pub fn format<D: BlockDevice>(
+        device: &mut D,
+        first_block: u64,
+        region: WormRegion<LOG_CAPACITY>,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
+        let size = region.block_size();
+        check_block_size(device, size)?;
+        check_fits(
+            device,
+            first_block,
+            Self::blocks_needed(size, region.total_capacity_blocks()),
+        )?;
+        let mut stored = StoredWorm {
+            region,
+            copies: Self::copies(first_block, size),
+            current: MetadataCopy::A,
+        };
+        let state = stored.region.clone();
+        stored.commit(device, state.clone(), scratch)?;
+        stored.commit(device, state, scratch)?;
+        Ok(stored)
+    }
+
+    /// Reads the region back from `first_block`: of the two metadata copies, the valid
+    /// one (checksums, one generation across its blocks, a log that agrees with the mark),
+    /// or of two valid ones the newer generation
+    /// ([`generation_is_newer`](super::generation_is_newer)).
+    pub fn recover<D: BlockDevice>(
+        device: &mut D,
+        first_block: u64,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
+        let size = device.block_size();
+        let copies = Self::copies(first_block, size);
+        check_fits(
+            device,
+            first_block,
+            copies.end().saturating_sub(first_block),
+        )?;
+        let parse = |bytes: &[u8]| -> Result<WormRegion<LOG_CAPACITY>> {
+            let (view, _) = WormView::new_checked_prefix(bytes, size)?;
+            WormRegion::from_view(&view)
+        };
+        let (current, _) = copies.choose(device, scratch, |bytes| {
+            parse(bytes).map(|region| region.generation())
+        })?;
+        let region = parse(copies.read(device, current, scratch)?)
+            .map_err(|error| error.relocated(copies.start(current)))?;
+        check_fits(
+            device,
+            first_block,
+            Self::blocks_needed(size, region.total_capacity_blocks()),
+        )?;
+        Ok(StoredWorm {
+            region,
+            copies,
+            current,
+        })
+    }
+
+    /// The region's state as last committed.
+    #[must_use]
+    pub const fn region(&self) -> &WormRegion<LOG_CAPACITY> {
+        &self.region
+    }
+
+    /// The metadata copy holding the committed state.
+    #[must_use]
+    pub const fn current_copy(&self) -> MetadataCopy {
+        self.current
+    }
+
+    /// The device block of WORM data block `index`.
+    #[must_use]
+    pub fn data_block(&self, index: u64) -> u64 {
+        self.copies.end().saturating_add(index)
+    }
+
+    /// Appends `data` at the high-water mark and returns its WORM block index. When it
+    /// returns `Ok`, the data block and its log record are on the device and no later
+    /// power cut loses them. A refusal (full, log full, too large) writes nothing.
+    pub fn append<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        data: &[u8],
+        timestamp: Ticks,
+        scratch: &mut [u8],
+    ) -> Result<u64, StorageError<D::Error>> {
+        let mut next = self.region.clone();
+        let index = next.append(data, timestamp)?;
+        let block = take_scratch::<D::Error>(scratch, self.region.block_size().get())?;
+        seal_data_block(block, data, self.region.generation().wrapping_add(1))?;
+        let device_block = self.data_block(index);
+        write_block(device, device_block, block)?;
+        sync(device, device_block)?;
+        self.commit(device, next, scratch)?;
+        Ok(index)
+    }
+
+    /// Reads WORM block `index` and checks it against its log record (checksum, tag,
+    /// length, SHA-256, zero padding); returns the data, which lies in `scratch`.
+    /// A block not yet written is [`Error::NotWrittenYet`].
+    pub fn read<'s, D: BlockDevice>(
+        &self,
+        device: &mut D,
+        index: u64,
+        scratch: &'s mut [u8],
+    ) -> Result<&'s [u8], StorageError<D::Error>> {
+        let record = usize::try_from(index)
+            .ok()
+            .and_then(|position| self.region.log().get(position))
+            .filter(|record| record.block_index == index)
+            .ok_or(Error::NotWrittenYet {
+                position: index,
+                write_head: self.region.high_water_mark(),
+            })?;
+        let device_block = self.data_block(index);
+        let block = take_scratch::<D::Error>(scratch, self.region.block_size().get())?;
+        device
+            .read_block(device_block, block)
+            .map_err(|error| device_error(DeviceOperation::Read, device_block, error))?;
+        record.verify_data_block(block)?;
+        let length = usize::try_from(record.data_length).unwrap_or(usize::MAX);
+        Ok(block.get(..length).unwrap_or_default())
+    }
+
+    fn commit<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        mut next: WormRegion<LOG_CAPACITY>,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        next.set_generation(self.region.generation().wrapping_add(1));
+        let bytes = take_scratch::<D::Error>(scratch, next.buffer_len())?;
+        next.emit(bytes)?;
+        let target = self.current.other();
+        self.copies.write(device, target, bytes)?;
+        self.region = next;
+        self.current = target;
+        Ok(())
+    }
+}

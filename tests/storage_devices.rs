@@ -1,0 +1,388 @@
+//! The block devices, generation order across the u32 wrap, and what the stored regions
+//! refuse.
+
+use dwvd_regions::storage::{
+    BlockDevice, Fault, FaultError, FaultyDevice, FileDevice, MetadataCopy, RamDevice,
+    RamDeviceError, StorageError, StoredRing, StoredVault, StoredWorm, generation_is_newer,
+};
+use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
+use dwvd_regions::vault::Vault;
+use dwvd_regions::worm::WormRegion;
+use dwvd_regions::{BlockSize, ErrorKind, Ticks};
+
+const SIZE: BlockSize = BlockSize::MIN;
+
+/// RFC 1982 on 32 bits, written out: `a` is newer than `b` when `(a − b) mod 2³²` lies in
+/// `1 .. 2³¹`.
+fn reference_newer(a: u32, b: u32) -> bool {
+    let distance = (u64::from(a) + (1 << 32) - u64::from(b)) % (1 << 32);
+    distance != 0 && distance < (1 << 31)
+}
+
+#[test]
+fn generation_order_follows_rfc_1982_across_the_wrap() {
+    let interesting = [
+        0,
+        1,
+        2,
+        0x7FFF_FFFE,
+        0x7FFF_FFFF,
+        0x8000_0000,
+        0x8000_0001,
+        u32::MAX - 2,
+        u32::MAX - 1,
+        u32::MAX,
+    ];
+    for &a in &interesting {
+        for &b in &interesting {
+            assert_eq!(
+                generation_is_newer(a, b),
+                reference_newer(a, b),
+                "{a} vs {b}"
+            );
+            // Never both newer.
+            assert!(!(generation_is_newer(a, b) && generation_is_newer(b, a)));
+        }
+    }
+    // One step on is always newer, even from u32::MAX to 0.
+    for g in [0, 41, 0x7FFF_FFFF, 0x8000_0000, u32::MAX - 1, u32::MAX] {
+        assert!(generation_is_newer(g.wrapping_add(1), g));
+        assert!(!generation_is_newer(g, g.wrapping_add(1)));
+    }
+}
+
+#[test]
+fn every_region_recovers_its_newest_state_while_the_generation_wraps() {
+    let mut device = RamDevice::<512, 22>::new();
+    let mut scratch = [0u8; 1024];
+
+    let mut ring = StreamingRing::new(SIZE, 4, 4).unwrap();
+    ring.set_generation(u32::MAX - 4);
+    let mut ring = StoredRing::format(&mut device, 0, ring, &mut scratch).unwrap();
+    let mut worm = WormRegion::<16>::new(SIZE, 8, 0, Ticks::new(0)).unwrap();
+    worm.set_generation(u32::MAX - 3);
+    let mut worm = StoredWorm::format(&mut device, 6, worm, &mut scratch).unwrap();
+    let mut vault = Vault::<4>::new(SIZE);
+    vault.set_generation(u32::MAX - 2);
+    let mut vault = StoredVault::format(&mut device, 18, 2, vault, &mut scratch).unwrap();
+
+    let mut wrapped = [false; 3];
+    for step in 0..8u8 {
+        ring.append(&mut device, &[step], &mut scratch).unwrap();
+        worm.append(&mut device, &[step], Ticks::new(step.into()), &mut scratch)
+            .unwrap();
+        vault
+            .remove(&mut device, uuid::Uuid::from_u128(1), &mut scratch)
+            .unwrap();
+        let passport = dwvd_regions::vault::Passport::new(
+            uuid::Uuid::from_u128(u128::from(step) + 10),
+            uuid::Uuid::from_u128(7),
+            dwvd_regions::vault::Framework::Sox,
+            dwvd_regions::vault::ComplianceStatus::PendingReview,
+        );
+        if step < 4 {
+            vault.add(&mut device, passport, &mut scratch).unwrap();
+        }
+
+        let recovered_ring = StoredRing::recover(&mut device, 0, &mut scratch).unwrap();
+        let recovered_worm = StoredWorm::<16>::recover(&mut device, 6, &mut scratch).unwrap();
+        let recovered_vault = StoredVault::<4>::recover(&mut device, 18, 2, &mut scratch).unwrap();
+        assert_eq!(recovered_ring, ring, "step {step}");
+        assert_eq!(recovered_worm, worm, "step {step}");
+        assert_eq!(recovered_vault.vault(), vault.vault(), "step {step}");
+        wrapped[0] |= ring.ring().generation() < 8;
+        wrapped[1] |= worm.region().generation() < 8;
+        wrapped[2] |= vault.vault().generation() < 8;
+    }
+    assert_eq!(wrapped, [true; 3], "every generation crossed u32::MAX");
+    assert_eq!(ring.ring().write_head(), 8);
+    assert_eq!(worm.region().high_water_mark(), 8);
+}
+
+#[test]
+fn the_newer_copy_wins_and_a_damaged_one_is_passed_over() {
+    let mut device = RamDevice::<512, 6>::new();
+    let mut scratch = [0u8; 512];
+    let ring = StreamingRing::new(SIZE, 4, 4).unwrap();
+    let mut stored = StoredRing::format(&mut device, 0, ring, &mut scratch).unwrap();
+    assert_eq!(stored.current_copy(), MetadataCopy::A);
+    stored.append(&mut device, b"x", &mut scratch).unwrap();
+    assert_eq!(stored.current_copy(), MetadataCopy::B);
+    let newest = stored.ring().clone();
+
+    // Damage copy B (the newest): copy A, one generation older, is recovered.
+    let mut damaged = device.clone();
+    damaged.as_bytes_mut()[512 + 3] ^= 0x10;
+    let recovered = StoredRing::recover(&mut damaged, 0, &mut scratch).unwrap();
+    assert_eq!(recovered.current_copy(), MetadataCopy::A);
+    assert_eq!(recovered.ring().generation(), newest.generation() - 1);
+    assert_eq!(recovered.ring().write_head(), 0);
+
+    // Damage both: no valid copy, and each copy's reason names its device block.
+    damaged.as_bytes_mut()[3] ^= 0x10;
+    let error = StoredRing::recover(&mut damaged, 0, &mut scratch).unwrap_err();
+    match &error {
+        StorageError::NoValidCopy {
+            first_block: 0,
+            copy_a,
+            copy_b,
+        } => {
+            assert_eq!(copy_a.kind, ErrorKind::ChecksumMismatch);
+            assert_eq!(copy_a.block, Some(0));
+            assert_eq!(copy_b.kind, ErrorKind::ChecksumMismatch);
+            assert_eq!(copy_b.block, Some(1));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "no valid metadata copy for the region at device block 0: copy A: checksum_mismatch at device block 0; copy B: checksum_mismatch at device block 1 (format the region if the device is new)"
+    );
+}
+
+#[test]
+fn a_blank_device_has_no_region_and_layouts_must_fit() {
+    let mut device = RamDevice::<512, 8>::new();
+    let mut scratch = [0u8; 4096];
+    assert!(matches!(
+        StoredRing::recover(&mut device, 0, &mut scratch),
+        Err(StorageError::NoValidCopy { .. })
+    ));
+    assert!(matches!(
+        StoredWorm::<16>::recover(&mut device, 0, &mut scratch),
+        Err(StorageError::NoValidCopy { .. })
+    ));
+    assert!(matches!(
+        StoredVault::<4>::recover(&mut device, 0, 2, &mut scratch),
+        Err(StorageError::NoValidCopy { .. })
+    ));
+
+    // 2 header copies + 7 slots = 9 blocks on an 8-block device.
+    let ring = StreamingRing::new(SIZE, 7, 1).unwrap();
+    assert_eq!(
+        StoredRing::format(&mut device, 0, ring, &mut scratch),
+        Err(StorageError::DoesNotFit {
+            first_block: 0,
+            blocks_needed: 9,
+            device_blocks: 8
+        })
+    );
+    let ring = StreamingRing::new(SIZE, 2, 1).unwrap();
+    assert!(matches!(
+        StoredRing::format(&mut device, u64::MAX, ring, &mut scratch),
+        Err(StorageError::DoesNotFit { .. })
+    ));
+
+    let worm = WormRegion::<16>::new(SIZE, 4, 0, Ticks::new(0)).unwrap();
+    assert_eq!(StoredWorm::<16>::blocks_needed(SIZE, 4), 8);
+    assert!(StoredWorm::format(&mut device, 1, worm.clone(), &mut scratch).is_err());
+    assert!(StoredWorm::format(&mut device, 0, worm, &mut scratch).is_ok());
+
+    // Other block sizes and short scratch buffers are refused before anything is written.
+    let ring = StreamingRing::new(BlockSize::DEFAULT, 2, 1).unwrap();
+    assert!(matches!(
+        StoredRing::format(&mut device, 0, ring, &mut scratch),
+        Err(StorageError::BlockSizeMismatch { .. })
+    ));
+    let ring = StreamingRing::new(SIZE, 2, 1).unwrap();
+    let mut small = [0u8; 100];
+    assert_eq!(
+        StoredRing::format(&mut device, 0, ring, &mut small),
+        Err(StorageError::ScratchTooSmall {
+            needed: 512,
+            available: 100
+        })
+    );
+    assert!(matches!(
+        StoredVault::<4>::format(&mut device, 0, 0, Vault::new(SIZE), &mut scratch),
+        Err(StorageError::Region(_))
+    ));
+}
+
+#[test]
+fn refusals_write_nothing() {
+    let mut device = RamDevice::<512, 8>::new();
+    let mut scratch = [0u8; 512];
+    let ring = StreamingRing::new(SIZE, 2, 2).unwrap();
+    let mut stored = StoredRing::format(&mut device, 0, ring, &mut scratch).unwrap();
+    stored.append(&mut device, b"a", &mut scratch).unwrap();
+    stored.append(&mut device, b"b", &mut scratch).unwrap();
+    let image = device.clone();
+    let before = stored.clone();
+
+    let full = stored
+        .append_with(&mut device, b"c", WrapPolicy::Reject, &mut scratch)
+        .unwrap_err();
+    assert_eq!(full.region_error().map(|e| e.kind()), Some(ErrorKind::Full));
+    let too_large = stored
+        .append(&mut device, &[0; 497], &mut scratch)
+        .unwrap_err();
+    assert_eq!(
+        too_large.region_error().map(|e| e.kind()),
+        Some(ErrorKind::RecordTooLarge)
+    );
+    assert_eq!(stored, before);
+    assert!(device == image, "a refused operation wrote to the device");
+
+    // Reads outside the live range are errors, not panics.
+    let error = stored.read(&mut device, 2, &mut scratch).unwrap_err();
+    assert_eq!(
+        error.region_error().map(|e| e.kind()),
+        Some(ErrorKind::NotWrittenYet)
+    );
+    assert_eq!(stored.consume(&mut device, &mut scratch).unwrap(), Some(0));
+    let error = stored.read(&mut device, 0, &mut scratch).unwrap_err();
+    assert_eq!(
+        error.region_error().map(|e| e.kind()),
+        Some(ErrorKind::Overwritten)
+    );
+}
+
+#[test]
+fn a_damaged_data_block_is_reported_not_returned() {
+    let mut device = RamDevice::<512, 8>::new();
+    let mut scratch = [0u8; 512];
+    let worm = WormRegion::<8>::new(SIZE, 4, 0, Ticks::new(0)).unwrap();
+    let mut stored = StoredWorm::format(&mut device, 0, worm, &mut scratch).unwrap();
+    let index = stored
+        .append(&mut device, b"kept", Ticks::new(1), &mut scratch)
+        .unwrap();
+    let block = usize::try_from(stored.data_block(index)).unwrap();
+    assert_eq!(block, 2);
+    assert_eq!(
+        stored.read(&mut device, index, &mut scratch).unwrap(),
+        b"kept"
+    );
+    device.as_bytes_mut()[block * 512] ^= 1;
+    let error = stored.read(&mut device, index, &mut scratch).unwrap_err();
+    assert_eq!(
+        error.region_error().map(|e| e.kind()),
+        Some(ErrorKind::ChecksumMismatch)
+    );
+    let error = stored.read(&mut device, 1, &mut scratch).unwrap_err();
+    assert_eq!(
+        error.region_error().map(|e| e.kind()),
+        Some(ErrorKind::NotWrittenYet)
+    );
+}
+
+#[test]
+fn ram_device_refuses_bad_indices_and_lengths() {
+    let mut device = RamDevice::<512, 2>::new();
+    let mut block = [0u8; 512];
+    assert_eq!(
+        device.read_block(2, &mut block),
+        Err(RamDeviceError::OutOfRange {
+            index: 2,
+            block_count: 2
+        })
+    );
+    assert_eq!(
+        device.write_block(u64::MAX, &block),
+        Err(RamDeviceError::OutOfRange {
+            index: u64::MAX,
+            block_count: 2
+        })
+    );
+    assert_eq!(
+        device.write_block(0, &block[..511]),
+        Err(RamDeviceError::WrongLength {
+            length: 511,
+            block_size: 512
+        })
+    );
+    assert!(device.as_bytes().iter().all(|byte| *byte == 0));
+    device.write_block(1, &[9; 512]).unwrap();
+    assert_eq!(&device.as_bytes()[512..], &[9; 512]);
+    assert_eq!(
+        RamDeviceError::OutOfRange {
+            index: 2,
+            block_count: 2
+        }
+        .to_string(),
+        "block 2 is past the end of the RAM device (2 blocks)"
+    );
+}
+
+#[test]
+fn faulty_device_counts_and_fails_as_told() {
+    let mut device = FaultyDevice::<_, 512>::new(
+        RamDevice::<512, 2>::new(),
+        Fault::Fail {
+            operation: dwvd_regions::storage::DeviceOperation::Write,
+            nth: 2,
+            forever: false,
+        },
+    );
+    let block = [1u8; 512];
+    assert!(device.write_block(0, &block).is_ok());
+    assert!(matches!(
+        device.write_block(1, &block),
+        Err(FaultError::Injected { block: 1, .. })
+    ));
+    assert!(device.write_block(1, &block).is_ok());
+    assert_eq!(device.writes(), 3);
+    assert!(!device.power_lost());
+
+    let mut device = FaultyDevice::<_, 512>::new(
+        RamDevice::<512, 2>::new(),
+        Fault::PowerCut {
+            nth_write: 1,
+            torn: false,
+        },
+    );
+    assert_eq!(device.write_block(0, &block), Err(FaultError::PowerLost));
+    assert!(device.power_lost());
+    let mut read = [0u8; 512];
+    assert_eq!(device.read_block(0, &mut read), Err(FaultError::PowerLost));
+    assert_eq!(device.sync(), Err(FaultError::PowerLost));
+    assert_eq!(
+        device.inner().as_bytes()[..512],
+        block,
+        "an untorn cut lands whole"
+    );
+}
+
+#[test]
+fn file_device_keeps_regions_in_a_file() {
+    let path = std::env::temp_dir().join(format!("dwvd-storage-test-{}.img", std::process::id()));
+    let open = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .unwrap()
+    };
+    let _ = std::fs::remove_file(&path);
+    let mut scratch = [0u8; 1024];
+    {
+        let mut device = FileDevice::new(open(), SIZE, 12).unwrap();
+        let worm = WormRegion::<16>::new(SIZE, 8, 0, Ticks::new(0)).unwrap();
+        let mut stored = StoredWorm::format(&mut device, 0, worm, &mut scratch).unwrap();
+        stored
+            .append(&mut device, b"on disk", Ticks::new(3), &mut scratch)
+            .unwrap();
+        let mut block = [0u8; 512];
+        assert!(device.read_block(12, &mut block).is_err());
+        assert!(device.write_block(0, &block[..10]).is_err());
+    }
+    // Reopened: the same bytes, and the inspector's parser agrees.
+    let mut device = FileDevice::open(open(), SIZE).unwrap();
+    assert_eq!(device.block_count(), 12);
+    let stored = StoredWorm::<16>::recover(&mut device, 0, &mut scratch).unwrap();
+    assert_eq!(
+        stored.read(&mut device, 0, &mut scratch).unwrap(),
+        b"on disk"
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let copy = stored.current_copy();
+    let start = if copy == MetadataCopy::A { 0 } else { 2 * 512 };
+    let parsed = WormRegion::<16>::parse(&bytes[start..start + 512], SIZE).unwrap();
+    assert_eq!(&parsed, stored.region());
+
+    std::fs::write(&path, [0u8; 700]).unwrap();
+    assert!(FileDevice::open(open(), SIZE).is_err(), "not whole blocks");
+    std::fs::remove_file(&path).unwrap();
+}
