@@ -45,7 +45,7 @@ impl LoggedWrite {
                 },
             });
         }
-        if Sha256::digest(data).as_slice() != self.content_sha256 {
+        if AsRef::<[u8]>::as_ref(&Sha256::digest(data)) != self.content_sha256 {
             return Err(Error::ContentMismatch {
                 block_index: self.block_index,
                 reason: ContentMismatchReason::Sha256,

@@ -1,0 +1,91 @@
+//! Support shared by the firmware binaries: checks printed over semihosting, the exit
+//! status QEMU passes to the shell, a panic handler, and peak-stack measurement.
+//!
+//! The binaries are `regions` (all three regions on a RAM block device) and `primitives`
+//! (only XXH64, SHA-256 and one P-256 verify: the baseline the footprint is compared to).
+#![no_std]
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use cortex_m_semihosting::{debug, hprintln};
+
+static FAILURES: AtomicU32 = AtomicU32::new(0);
+
+/// Prints `PASS name` or `FAIL name` and counts failures.
+pub fn check(name: &str, ok: bool) {
+    if ok {
+        hprintln!("PASS {}", name);
+    } else {
+        FAILURES.fetch_add(1, Ordering::Relaxed);
+        hprintln!("FAIL {}", name);
+    }
+}
+
+/// Prints the peak stack and exits QEMU: status 0 when every check passed, 1 otherwise.
+pub fn finish() -> ! {
+    hprintln!("peak stack: {} bytes", peak_stack_bytes());
+    let failures = FAILURES.load(Ordering::Relaxed);
+    if failures == 0 {
+        hprintln!("all checks passed");
+        debug::exit(debug::EXIT_SUCCESS);
+    } else {
+        hprintln!("{} checks failed", failures);
+        debug::exit(debug::EXIT_FAILURE);
+    }
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("PANIC {}", info);
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// The deepest the stack has reached: cortex-m-rt's `paint-stack` fills
+/// `_stack_end .. _stack_start` with `0xCCCC_CCCC` at reset; the lowest word no longer
+/// holding it marks the peak.
+pub fn peak_stack_bytes() -> usize {
+    unsafe extern "C" {
+        static _stack_start: u32;
+        static _stack_end: u32;
+    }
+    let top = (&raw const _stack_start) as usize;
+    let mut address = (&raw const _stack_end) as usize;
+    while address < top {
+        // SAFETY: every word between _stack_end and _stack_start is RAM owned by the
+        // stack (cortex-m-rt's linker script); reading it races nothing (one core, no
+        // interrupts enabled) and a volatile read keeps the compiler from assuming values.
+        let word = unsafe { core::ptr::read_volatile(address as *const u32) };
+        if word != cortex_m_rt::STACK_PAINT_VALUE {
+            break;
+        }
+        address += 4;
+    }
+    top - address
+}
+
+/// Bytes from hex at compile time (for keys and signatures written in the source).
+pub const fn hex<const N: usize>(text: &str) -> [u8; N] {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => panic!("not a hex digit"),
+        }
+    }
+    let bytes = text.as_bytes();
+    assert!(bytes.len() == 2 * N, "hex text of the wrong length");
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = nibble(bytes[2 * i]) << 4 | nibble(bytes[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
