@@ -128,6 +128,15 @@ fn every_cmvt_case_matches_its_expectation() {
                 json["signature"].as_str().unwrap()
             );
             assert_eq!(owned, &expected_passport(json), "{context}");
+            // The owned passport's accessors read the same fields.
+            assert_eq!(owned.issuer().unwrap(), json["issuer_id"].as_str().unwrap());
+            assert_eq!(owned.notes().unwrap(), json["notes"].as_str().unwrap());
+            let expires = json["expires_utc_ticks"].as_i64().unwrap();
+            assert_eq!(
+                owned.expiry().map(|ticks| ticks.get()),
+                (expires != 0).then_some(expires),
+                "{context}: expiry"
+            );
             assert_eq!(view.to_passport().unwrap(), *owned);
             assert_eq!(view.signed_payload().len(), view.as_bytes().len() - 64);
 
