@@ -489,3 +489,20 @@ fn passport_ids_are_unique_in_an_owned_vault() {
     vault.clear();
     assert_eq!(vault.count(), 0);
 }
+
+#[test]
+fn generations_advance_wrap_and_are_sealed_into_every_block() {
+    let mut vault = Vault::<4>::new(BlockSize::MIN);
+    assert_eq!(vault.advance_generation(), 1);
+    assert_eq!(vault.generation(), 1);
+    vault.set_generation(u32::MAX);
+    assert_eq!(vault.advance_generation(), 0);
+    vault.set_generation(0x0102_0304);
+    assert_eq!(vault.advance_generation(), 0x0102_0305);
+    vault.add(passport(1, 2, Framework::Gdpr, 10, 0)).unwrap();
+    let mut image = vec![0u8; vault.buffer_len()];
+    vault.emit(&mut image).unwrap();
+    for block in image.chunks(512) {
+        assert_eq!(&block[500..504], &0x0102_0305u32.to_le_bytes());
+    }
+}

@@ -566,3 +566,23 @@ fn reserved_log_blocks_after_the_log_are_accepted_and_emit_writes_the_needed_one
         "{error}"
     );
 }
+
+#[test]
+fn generations_advance_wrap_and_are_sealed_into_every_block() {
+    let mut region = WormRegion::<32>::new(BlockSize::MIN, 40, 0, Ticks::new(0)).unwrap();
+    assert_eq!(region.advance_generation(), 1);
+    region.set_generation(u32::MAX);
+    assert_eq!(region.advance_generation(), 0);
+    assert_eq!(region.generation(), 0);
+    region.set_generation(7);
+    assert_eq!(region.advance_generation(), 8);
+    for n in 0..12u8 {
+        region.append(&[n], Ticks::new(n.into())).unwrap();
+    }
+    let mut image = vec![0u8; region.buffer_len()];
+    region.emit(&mut image).unwrap();
+    assert_eq!(image.len(), 2 * 512, "12 records take two blocks");
+    for block in image.chunks(512) {
+        assert_eq!(&block[500..504], &8u32.to_le_bytes());
+    }
+}
