@@ -7,29 +7,55 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::{debug, hio};
 
 static FAILURES: AtomicU32 = AtomicU32::new(0);
 
+/// Writes `text` to the host's stdout (semihosting). Plain bytes, no `core::fmt`: the
+/// formatting machinery would dominate the baseline's flash.
+pub fn print(text: &str) {
+    if let Ok(mut out) = hio::hstdout() {
+        let _ = out.write_all(text.as_bytes());
+    }
+}
+
+/// Writes `number` in decimal.
+pub fn print_number(mut number: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    print(core::str::from_utf8(&digits[start..]).unwrap_or("?"));
+}
+
 /// Prints `PASS name` or `FAIL name` and counts failures.
 pub fn check(name: &str, ok: bool) {
-    if ok {
-        hprintln!("PASS {}", name);
-    } else {
+    if !ok {
         FAILURES.fetch_add(1, Ordering::Relaxed);
-        hprintln!("FAIL {}", name);
     }
+    print(if ok { "PASS " } else { "FAIL " });
+    print(name);
+    print("\n");
 }
 
 /// Prints the peak stack and exits QEMU: status 0 when every check passed, 1 otherwise.
 pub fn finish() -> ! {
-    hprintln!("peak stack: {} bytes", peak_stack_bytes());
+    print("peak stack: ");
+    print_number(peak_stack_bytes());
+    print(" bytes\n");
     let failures = FAILURES.load(Ordering::Relaxed);
     if failures == 0 {
-        hprintln!("all checks passed");
+        print("all checks passed\n");
         debug::exit(debug::EXIT_SUCCESS);
     } else {
-        hprintln!("{} checks failed", failures);
+        print_number(failures as usize);
+        print(" checks failed\n");
         debug::exit(debug::EXIT_FAILURE);
     }
     loop {
@@ -37,9 +63,18 @@ pub fn finish() -> ! {
     }
 }
 
+/// Prints where the panic happened (not its message: formatting it would keep every
+/// panic message's formatting code in flash) and exits with a failure.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    hprintln!("PANIC {}", info);
+    print("PANIC");
+    if let Some(location) = info.location() {
+        print(" at ");
+        print(location.file());
+        print(":");
+        print_number(location.line() as usize);
+    }
+    print("\n");
     debug::exit(debug::EXIT_FAILURE);
     loop {
         cortex_m::asm::wfi();

@@ -10,8 +10,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use cortex_m_semihosting::hprintln;
-use dwvd_firmware::{check, finish};
+use dwvd_firmware::{check, finish, print};
 use dwvd_regions::storage::{RamDevice, StoredRing, StoredVault, StoredWorm};
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::vault::Vault;
@@ -41,7 +40,7 @@ const VAULT_AT: u64 = 10; // 2 copies of 3 blocks
 
 #[entry]
 fn main() -> ! {
-    hprintln!("dwvd-regions firmware example (Cortex-M4, QEMU mps2-an386)");
+    print("dwvd-regions firmware example (Cortex-M4, QEMU mps2-an386)\n");
     let device = DEVICE.init_with(Device::new);
     let mut scratch = [0u8; 3 * 512];
     golden_images(&mut scratch);
