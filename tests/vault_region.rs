@@ -506,3 +506,29 @@ fn generations_advance_wrap_and_are_sealed_into_every_block() {
         assert_eq!(&block[500..504], &0x0102_0305u32.to_le_bytes());
     }
 }
+
+#[test]
+fn verify_all_reports_every_passport_once() {
+    use dwvd_regions::vault::SignaturePolicy;
+    let mut vault = Vault::<4>::new(BlockSize::DEFAULT);
+    for id in 1..=3 {
+        vault.add(passport(id, 9, Framework::Soc2, 5, 5)).unwrap();
+    }
+    let right = key();
+    let results: Vec<_> = vault.verify_all(right.verifying_key()).collect();
+    assert_eq!(results.len(), 3);
+    for ((passport, result), expected) in results.iter().zip(vault.all()) {
+        assert_eq!(*passport, expected);
+        assert!(result.is_ok());
+    }
+    let wrong = SigningKey::from_slice(&[0x24; 32]).unwrap();
+    let results: Vec<_> = vault
+        .verify_all_with_policy(wrong.verifying_key(), SignaturePolicy::LowSOnly)
+        .collect();
+    assert_eq!(results.len(), 3);
+    assert!(results.iter().all(|(_, result)| {
+        result
+            .as_ref()
+            .is_err_and(|error| error.kind() == ErrorKind::BadSignature)
+    }));
+}
