@@ -44,6 +44,16 @@ pub fn check(name: &str, ok: bool) {
     print("\n");
 }
 
+/// Prints the peak stack reached so far, after `phase` (the peak only grows, so the
+/// phase that raised it shows).
+pub fn print_stack_so_far(phase: &str) {
+    print("  stack after ");
+    print(phase);
+    print(": ");
+    print_number(peak_stack_bytes());
+    print(" bytes\n");
+}
+
 /// Prints the peak stack and exits QEMU: status 0 when every check passed, 1 otherwise.
 pub fn finish() -> ! {
     print("peak stack: ");

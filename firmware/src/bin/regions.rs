@@ -44,12 +44,17 @@ fn main() -> ! {
     let device = DEVICE.init_with(Device::new);
     let mut scratch = [0u8; 3 * 512];
     golden_images(&mut scratch);
+    dwvd_firmware::print_stack_so_far("golden images");
     stored_ring(device, &mut scratch);
+    dwvd_firmware::print_stack_so_far("stored ring");
     stored_worm(device, &mut scratch);
+    dwvd_firmware::print_stack_so_far("stored WORM");
     stored_vault(device, &mut scratch);
+    dwvd_firmware::print_stack_so_far("stored vault");
     finish()
 }
 
+#[inline(never)]
 fn golden_images(scratch: &mut [u8]) {
     let ring = StreamingRing::parse(GOLDEN_STRE, SIZE);
     check(
@@ -117,6 +122,7 @@ fn golden_images(scratch: &mut [u8]) {
     );
 }
 
+#[inline(never)]
 fn stored_ring(device: &mut Device, scratch: &mut [u8]) {
     let outcome = (|| {
         let ring = StreamingRing::new(SIZE, 3, 1)?;
@@ -145,6 +151,7 @@ fn stored_ring(device: &mut Device, scratch: &mut [u8]) {
     );
 }
 
+#[inline(never)]
 fn stored_worm(device: &mut Device, scratch: &mut [u8]) {
     let outcome = (|| {
         let region = WormRegion::<4>::new(SIZE, 3, 0, Ticks::new(639_000_000_000_000_000))?;
@@ -189,6 +196,7 @@ fn stored_worm(device: &mut Device, scratch: &mut [u8]) {
     );
 }
 
+#[inline(never)]
 fn stored_vault(device: &mut Device, scratch: &mut [u8]) {
     let Ok(key) = VerifyingKey::from_sec1_bytes(&GOLDEN_KEY) else {
         check("vault: the golden public key decodes", false);
