@@ -2,6 +2,7 @@
 
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
+use crate::block::{self, Tag};
 use crate::error::Error;
 
 /// Whether generation `candidate` is newer than `current` under RFC 1982 serial-number
@@ -138,6 +139,53 @@ impl Copies {
                 copy_b: (&copy_b).into(),
             }),
         }
+    }
+}
+
+/// Makes `scratch[..copy_len]` a whole copy: the `emitted` bytes of the region, then
+/// blocks with zero payloads sealed with `tag` and `generation`. Format writes whole
+/// copies so that no block of an older region stays behind in a copy: a stale block that
+/// happened to carry the generation the new region reaches later could otherwise pass as
+/// part of a valid copy.
+pub(crate) fn pad_copy<E>(
+    scratch: &mut [u8],
+    emitted: usize,
+    copy_len: usize,
+    block_size: usize,
+    tag: Tag,
+    generation: u32,
+) -> Result<usize, StorageError<E>> {
+    let copy = take_scratch::<E>(scratch, copy_len)?;
+    let tail = copy.get_mut(emitted..).unwrap_or_default();
+    tail.fill(0);
+    for block in tail.chunks_exact_mut(block_size) {
+        block::seal(block, tag, generation)?;
+    }
+    Ok(copy_len)
+}
+
+/// What a mutating operation leaves behind: after a device error the device may hold a
+/// commit the value in memory does not know of, so the value refuses further changes
+/// until it is recovered ([`StorageError::NeedsRecovery`]).
+pub(crate) fn note_device_error<T, E>(
+    needs_recovery: &mut bool,
+    result: Result<T, StorageError<E>>,
+) -> Result<T, StorageError<E>> {
+    if result.as_ref().is_err_and(StorageError::is_device_error) {
+        *needs_recovery = true;
+    }
+    result
+}
+
+/// Refuses a change to a value that needs recovery.
+pub(crate) fn check_not_poisoned<E>(
+    needs_recovery: bool,
+    first_block: u64,
+) -> Result<(), StorageError<E>> {
+    if needs_recovery {
+        Err(StorageError::NeedsRecovery { first_block })
+    } else {
+        Ok(())
     }
 }
 

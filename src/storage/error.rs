@@ -59,11 +59,12 @@ impl fmt::Display for CopyFailure {
 /// The error of a stored-region operation: the device's own error, or the crate's.
 ///
 /// After [`Device`](Self::Device) the operation may or may not have reached the device
-/// (a write can fail after its block was written). The value in memory is the last state
-/// it committed — unchanged, except that a ring append that overwrites commits the
-/// consume of the oldest entry first and keeps it — and `recover` tells what the device
-/// holds (the state before or after the operation). After any other error nothing was
-/// written.
+/// (a write can fail after its block was written, a sync after every write landed). The
+/// value in memory is the last state it committed — unchanged, except that a ring append
+/// that overwrites commits the consume of the oldest entry first and keeps it — and it
+/// refuses further changes with [`NeedsRecovery`](Self::NeedsRecovery): the region's
+/// `recover` tells what the device holds (the state before or after the operation) and
+/// gives the value to continue with. After any other error nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StorageError<E> {
@@ -90,6 +91,13 @@ pub enum StorageError<E> {
         copy_a: CopyFailure,
         /// Why copy B was refused.
         copy_b: CopyFailure,
+    },
+    /// An earlier operation on this value failed on the device, which may therefore hold
+    /// a commit this value does not know of; changing it now could overwrite data that
+    /// commit counts. Call the region's `recover` and continue with its result.
+    NeedsRecovery {
+        /// The region's first device block.
+        first_block: u64,
     },
     /// The region's layout needs blocks past the end of the device.
     DoesNotFit {
@@ -158,6 +166,10 @@ impl<E: fmt::Debug> fmt::Display for StorageError<E> {
             } => write!(
                 f,
                 "no valid metadata copy for the region at device block {first_block}: copy A: {copy_a}; copy B: {copy_b} (format the region if the device is new)"
+            ),
+            Self::NeedsRecovery { first_block } => write!(
+                f,
+                "the region at device block {first_block} had a device error in an earlier operation: recover it before changing it again"
             ),
             Self::DoesNotFit {
                 first_block,

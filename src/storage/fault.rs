@@ -14,7 +14,8 @@ pub enum Fault {
     #[default]
     None,
     /// The `nth` call (counting from 1) of `operation` fails; with `forever`, so does
-    /// every later call of it. A failed write or sync writes nothing.
+    /// every later call of it. The failing call itself writes nothing; writes before it
+    /// stay on the device (so a failed sync can follow writes that landed).
     Fail {
         /// Which calls are counted.
         operation: DeviceOperation,
@@ -68,8 +69,9 @@ impl<E: fmt::Debug> core::error::Error for FaultError<E> {}
 
 /// Wraps a [`BlockDevice`] and injects a [`Fault`]: the device for testing that every
 /// failure surfaces as an error and that recovery after a power cut finds a consistent
-/// state. `BLOCK_SIZE` is the inner device's block size (a torn write needs one block of
-/// buffer; no allocation).
+/// state. `BLOCK_SIZE` is the inner device's block size: a torn write needs one block of
+/// buffer (no allocation), and with a smaller `BLOCK_SIZE` a torn cut leaves the block
+/// unwritten instead of half written.
 ///
 /// ```
 /// use dwvd_regions::storage::{BlockDevice, Fault, FaultError, FaultyDevice, RamDevice};

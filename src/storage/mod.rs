@@ -37,9 +37,21 @@
 //! appended.
 //!
 //! When an operation returns `Ok`, its state is durable. When it returns
-//! [`StorageError::Device`], it may or may not be on the device (the value in memory is
-//! the last state committed): run `recover` to learn which. Formatting is not atomic; an interrupted
-//! format is run again.
+//! [`StorageError::Device`], it may or may not be on the device: the value in memory keeps
+//! the last state it committed and refuses further changes
+//! ([`StorageError::NeedsRecovery`]) — going on could reuse a slot and a generation that
+//! the device's newer copy counts — until `recover` gives the value to continue with.
+//!
+//! `format` writes both copies whole (tail blocks padded and sealed), so nothing of an
+//! older region at the same place survives in them. It is not atomic: an interrupted
+//! format is run again. `recover` must be given the layout `format` was given (the first
+//! block, and the vault's `blocks_per_copy` or the WORM's `LOG_CAPACITY`): they are not
+//! stored on the device.
+//!
+//! A read error during `recover` is returned as the device's error, even when the other
+//! copy reads fine: the unreadable copy may be the newer one, and falling back would
+//! silently drop its operations (and the next commit would overwrite it). Retry, or
+//! repair the device; an inspector can still read either copy with the region views.
 //!
 //! # Example: a power cut at every block write
 //!

@@ -1,7 +1,8 @@
 //! A Streaming Append ring persisted on a block device.
 
 use super::copies::{
-    Copies, MetadataCopy, check_fits, device_error, sync, take_scratch, write_block,
+    Copies, MetadataCopy, check_fits, check_not_poisoned, device_error, note_device_error, sync,
+    take_scratch, write_block,
 };
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
@@ -57,6 +58,7 @@ pub struct StoredRing {
     ring: StreamingRing,
     copies: Copies,
     current: MetadataCopy,
+    needs_recovery: bool,
 }
 
 impl StoredRing {
@@ -81,7 +83,9 @@ impl StoredRing {
     }
 
     /// Writes `ring` to a new region at `first_block`: header copy B, then copy A with the
-    /// next generation. Formatting is not atomic: if it is cut, format again.
+    /// next generation. Formatting is not atomic: if it is cut, format again. A ring that
+    /// already holds entries is written as it is: its live slots must already hold their
+    /// data blocks (start from [`StreamingRing::new`] otherwise).
     pub fn format<D: BlockDevice>(
         device: &mut D,
         first_block: u64,
@@ -98,6 +102,7 @@ impl StoredRing {
             ring,
             copies: Self::copies(first_block),
             current: MetadataCopy::A,
+            needs_recovery: false,
         };
         // Copy B first, then A one generation newer: both valid, A current.
         let state = stored.ring.clone();
@@ -130,6 +135,7 @@ impl StoredRing {
             ring,
             copies,
             current,
+            needs_recovery: false,
         })
     }
 
@@ -143,6 +149,14 @@ impl StoredRing {
     #[must_use]
     pub const fn current_copy(&self) -> MetadataCopy {
         self.current
+    }
+
+    /// Whether an operation failed on the device since this value was formatted or
+    /// recovered: it then refuses changes ([`StorageError::NeedsRecovery`]) until
+    /// [`recover`](Self::recover) gives a value that knows what the device holds.
+    #[must_use]
+    pub const fn needs_recovery(&self) -> bool {
+        self.needs_recovery
     }
 
     /// The device block of data slot `slot`.
@@ -164,6 +178,18 @@ impl StoredRing {
     /// Appends `data` with the given [`WrapPolicy`]. When it returns `Ok`, the entry is on
     /// the device; a refusal ([`StorageError::Region`]) writes nothing.
     pub fn append_with<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        data: &[u8],
+        policy: WrapPolicy,
+        scratch: &mut [u8],
+    ) -> Result<Appended, StorageError<D::Error>> {
+        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
+        let result = self.append_unchecked(device, data, policy, scratch);
+        note_device_error(&mut self.needs_recovery, result)
+    }
+
+    fn append_unchecked<D: BlockDevice>(
         &mut self,
         device: &mut D,
         data: &[u8],
@@ -195,11 +221,13 @@ impl StoredRing {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<Option<u64>, StorageError<D::Error>> {
+        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
         let mut next = self.ring.clone();
         let Some(position) = next.consume() else {
             return Ok(None);
         };
-        self.commit(device, next, scratch)?;
+        let result = self.commit(device, next, scratch);
+        note_device_error(&mut self.needs_recovery, result)?;
         Ok(Some(position))
     }
 
@@ -209,9 +237,11 @@ impl StoredRing {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
+        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
         let mut next = self.ring.clone();
         next.reset();
-        self.commit(device, next, scratch)
+        let result = self.commit(device, next, scratch);
+        note_device_error(&mut self.needs_recovery, result)
     }
 
     /// Reads the live entry at `position` into `scratch` (one block) and returns its

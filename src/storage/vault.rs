@@ -1,10 +1,12 @@
 //! A Compliance Vault persisted on a block device.
 
-use super::copies::{Copies, MetadataCopy, check_fits};
+use super::copies::{
+    Copies, MetadataCopy, check_fits, check_not_poisoned, note_device_error, pad_copy, take_scratch,
+};
 use super::device::BlockDevice;
 use super::error::StorageError;
 use super::ring::check_block_size;
-use crate::block::BlockSize;
+use crate::block::{BlockSize, Tag};
 use crate::error::{Error, Result};
 use crate::vault::{Passport, Vault, VaultView};
 use uuid::Uuid;
@@ -57,6 +59,7 @@ pub struct StoredVault<const CAPACITY: usize> {
     vault: Vault<CAPACITY>,
     copies: Copies,
     current: MetadataCopy,
+    needs_recovery: bool,
 }
 
 impl<const CAPACITY: usize> StoredVault<CAPACITY> {
@@ -103,10 +106,12 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
             vault,
             copies: Self::copies(first_block, blocks_per_copy),
             current: MetadataCopy::A,
+            needs_recovery: false,
         };
+        // Whole copies, tail blocks included, so nothing of an older region stays behind.
         let state = stored.vault.clone();
-        stored.commit(device, state.clone(), scratch)?;
-        stored.commit(device, state, scratch)?;
+        stored.commit(device, state.clone(), scratch, true)?;
+        stored.commit(device, state, scratch, true)?;
         Ok(stored)
     }
 
@@ -122,7 +127,13 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
         let size = device.block_size();
-        let copies = Self::copies(first_block, blocks_per_copy.max(1));
+        if blocks_per_copy == 0 {
+            return Err(StorageError::Region(Error::InvalidArgument {
+                argument: "blocks_per_copy",
+                requirement: "a vault copy needs at least one block",
+            }));
+        }
+        let copies = Self::copies(first_block, blocks_per_copy);
         check_fits(
             device,
             first_block,
@@ -141,6 +152,7 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
             vault,
             copies,
             current,
+            needs_recovery: false,
         })
     }
 
@@ -148,6 +160,14 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
     #[must_use]
     pub const fn vault(&self) -> &Vault<CAPACITY> {
         &self.vault
+    }
+
+    /// Whether an operation failed on the device since this value was formatted or
+    /// recovered: it then refuses changes ([`StorageError::NeedsRecovery`]) until
+    /// [`recover`](Self::recover) gives a value that knows what the device holds.
+    #[must_use]
+    pub const fn needs_recovery(&self) -> bool {
+        self.needs_recovery
     }
 
     /// The copy holding the committed state.
@@ -165,9 +185,11 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         passport: Passport,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
+        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
         let mut next = self.vault.clone();
         next.add(passport)?;
-        self.commit(device, next, scratch)
+        let result = self.commit(device, next, scratch, false);
+        note_device_error(&mut self.needs_recovery, result)
     }
 
     /// Removes the passport with this id and commits; `Ok(None)` (nothing written) when
@@ -178,19 +200,25 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         passport_id: Uuid,
         scratch: &mut [u8],
     ) -> Result<Option<Passport>, StorageError<D::Error>> {
+        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
         let mut next = self.vault.clone();
         let Some(removed) = next.remove(passport_id) else {
             return Ok(None);
         };
-        self.commit(device, next, scratch)?;
+        let result = self.commit(device, next, scratch, false);
+        note_device_error(&mut self.needs_recovery, result)?;
         Ok(Some(removed))
     }
 
+    /// Writes `next` with the generation after the current one into the other copy (the
+    /// whole copy, tail blocks padded, when `whole_copy`); on success it becomes the
+    /// committed state.
     fn commit<D: BlockDevice>(
         &mut self,
         device: &mut D,
         mut next: Vault<CAPACITY>,
         scratch: &mut [u8],
+        whole_copy: bool,
     ) -> Result<(), StorageError<D::Error>> {
         let blocks = next.block_count();
         let room = usize::try_from(self.copies.blocks_per_copy).unwrap_or(usize::MAX);
@@ -201,13 +229,15 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
                 capacity: room,
             }));
         }
-        next.set_generation(self.vault.generation().wrapping_add(1));
-        let needed = next.buffer_len();
-        let available = scratch.len();
-        let bytes = scratch
-            .get_mut(..needed)
-            .ok_or(StorageError::ScratchTooSmall { needed, available })?;
-        next.emit(bytes)?;
+        let generation = self.vault.generation().wrapping_add(1);
+        next.set_generation(generation);
+        let size = next.block_size().get();
+        let mut length = next.emit(take_scratch::<D::Error>(scratch, next.buffer_len())?)?;
+        if whole_copy {
+            let copy_len = self.copies.copy_len(size);
+            length = pad_copy(scratch, length, copy_len, size, Tag::CMVT, generation)?;
+        }
+        let bytes = take_scratch::<D::Error>(scratch, length)?;
         let target = self.current.other();
         self.copies.write(device, target, bytes)?;
         self.vault = next;

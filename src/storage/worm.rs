@@ -1,12 +1,13 @@
 //! A WORM region persisted on a block device.
 
 use super::copies::{
-    Copies, MetadataCopy, check_fits, device_error, sync, take_scratch, write_block,
+    Copies, MetadataCopy, check_fits, check_not_poisoned, device_error, note_device_error,
+    pad_copy, sync, take_scratch, write_block,
 };
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
 use super::ring::check_block_size;
-use crate::block::BlockSize;
+use crate::block::{BlockSize, Tag};
 use crate::error::{Error, Result};
 use crate::ticks::Ticks;
 use crate::worm::{WormRegion, WormView, blocks_needed, seal_data_block};
@@ -57,6 +58,7 @@ pub struct StoredWorm<const LOG_CAPACITY: usize> {
     region: WormRegion<LOG_CAPACITY>,
     copies: Copies,
     current: MetadataCopy,
+    needs_recovery: bool,
 }
 
 impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
@@ -110,10 +112,12 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
             region,
             copies: Self::copies(first_block, size),
             current: MetadataCopy::A,
+            needs_recovery: false,
         };
+        // Whole copies, tail blocks included, so nothing of an older region stays behind.
         let state = stored.region.clone();
-        stored.commit(device, state.clone(), scratch)?;
-        stored.commit(device, state, scratch)?;
+        stored.commit(device, state.clone(), scratch, true)?;
+        stored.commit(device, state, scratch, true)?;
         Ok(stored)
     }
 
@@ -151,6 +155,7 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
             region,
             copies,
             current,
+            needs_recovery: false,
         })
     }
 
@@ -158,6 +163,14 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
     #[must_use]
     pub const fn region(&self) -> &WormRegion<LOG_CAPACITY> {
         &self.region
+    }
+
+    /// Whether an operation failed on the device since this value was formatted or
+    /// recovered: it then refuses changes ([`StorageError::NeedsRecovery`]) until
+    /// [`recover`](Self::recover) gives a value that knows what the device holds.
+    #[must_use]
+    pub const fn needs_recovery(&self) -> bool {
+        self.needs_recovery
     }
 
     /// The metadata copy holding the committed state.
@@ -182,6 +195,18 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         timestamp: Ticks,
         scratch: &mut [u8],
     ) -> Result<u64, StorageError<D::Error>> {
+        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
+        let result = self.append_unchecked(device, data, timestamp, scratch);
+        note_device_error(&mut self.needs_recovery, result)
+    }
+
+    fn append_unchecked<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        data: &[u8],
+        timestamp: Ticks,
+        scratch: &mut [u8],
+    ) -> Result<u64, StorageError<D::Error>> {
         let mut next = self.region.clone();
         let index = next.append(data, timestamp)?;
         let block = take_scratch::<D::Error>(scratch, self.region.block_size().get())?;
@@ -189,7 +214,7 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         let device_block = self.data_block(index);
         write_block(device, device_block, block)?;
         sync(device, device_block)?;
-        self.commit(device, next, scratch)?;
+        self.commit(device, next, scratch, false)?;
         Ok(index)
     }
 
@@ -220,15 +245,25 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         Ok(block.get(..length).unwrap_or_default())
     }
 
+    /// Writes `next` with the generation after the current one into the other copy (the
+    /// whole copy, tail blocks padded, when `whole_copy`); on success it becomes the
+    /// committed state.
     fn commit<D: BlockDevice>(
         &mut self,
         device: &mut D,
         mut next: WormRegion<LOG_CAPACITY>,
         scratch: &mut [u8],
+        whole_copy: bool,
     ) -> Result<(), StorageError<D::Error>> {
-        next.set_generation(self.region.generation().wrapping_add(1));
-        let bytes = take_scratch::<D::Error>(scratch, next.buffer_len())?;
-        next.emit(bytes)?;
+        let generation = self.region.generation().wrapping_add(1);
+        next.set_generation(generation);
+        let size = next.block_size().get();
+        let mut length = next.emit(take_scratch::<D::Error>(scratch, next.buffer_len())?)?;
+        if whole_copy {
+            let copy_len = self.copies.copy_len(size);
+            length = pad_copy(scratch, length, copy_len, size, Tag::WORM, generation)?;
+        }
+        let bytes = take_scratch::<D::Error>(scratch, length)?;
         let target = self.current.other();
         self.copies.write(device, target, bytes)?;
         self.region = next;
