@@ -532,3 +532,23 @@ fn verify_all_reports_every_passport_once() {
             .is_err_and(|error| error.kind() == ErrorKind::BadSignature)
     }));
 }
+
+#[test]
+fn the_passport_iterator_knows_how_many_are_left() {
+    let mut vault = Vault::<4>::new(BlockSize::MIN);
+    for id in 1..=3 {
+        vault
+            .add(passport(id, 9, Framework::Ccpa, 20, 100))
+            .unwrap();
+    }
+    let mut image = vec![0u8; vault.buffer_len()];
+    vault.emit(&mut image).unwrap();
+    let view = VaultView::new_checked(&image, BlockSize::MIN).unwrap();
+    let mut passports = view.passports();
+    assert_eq!(passports.size_hint(), (3, Some(3)));
+    assert_eq!(passports.len(), 3);
+    passports.next();
+    assert_eq!(passports.size_hint(), (2, Some(2)));
+    assert_eq!(passports.by_ref().count(), 2);
+    assert_eq!(passports.size_hint(), (0, Some(0)));
+}

@@ -313,11 +313,34 @@ fn audit_tells_changed_data_from_intact_data() {
     )
     .map(|(_, outcome)| outcome)
     .collect();
+    assert_eq!(failing.len(), region.log().len());
     assert!(
         failing
             .iter()
             .all(|outcome| *outcome == Err(AuditError::Read("disk gone")))
     );
+    assert_eq!(
+        failing[0].as_ref().unwrap_err().to_string(),
+        "reading the data block failed: disk gone"
+    );
+    let data_error = Error::ContentMismatch {
+        block_index: 1,
+        reason: ContentMismatchReason::Sha256,
+    };
+    assert_eq!(
+        AuditError::<&str>::Data(data_error.clone()).to_string(),
+        data_error.to_string()
+    );
+    // The audit knows how many records are left.
+    let mut walk = audit(
+        region.log().iter().copied(),
+        &mut scratch,
+        |_, _: &mut [u8]| Err("disk gone"),
+    );
+    let total = region.log().len();
+    assert_eq!(walk.size_hint(), (total, Some(total)));
+    walk.next();
+    assert_eq!(walk.size_hint(), (total - 1, Some(total - 1)));
 
     let record = region.log()[0];
     assert_eq!(
@@ -585,4 +608,13 @@ fn generations_advance_wrap_and_are_sealed_into_every_block() {
     for block in image.chunks(512) {
         assert_eq!(&block[500..504], &8u32.to_le_bytes());
     }
+}
+
+#[test]
+fn accessors_return_what_the_region_was_made_with() {
+    let region = WormRegion::<24>::new(BlockSize::MIN, 40, 12_345, Ticks::new(77)).unwrap();
+    assert_eq!(region.retention_period_ticks(), 12_345);
+    assert_eq!(region.log_capacity(), 24);
+    assert_eq!(region.total_capacity_blocks(), 40);
+    assert_eq!(region.created(), Ticks::new(77));
 }
