@@ -164,31 +164,6 @@ pub(crate) fn pad_copy<E>(
     Ok(copy_len)
 }
 
-/// What a mutating operation leaves behind: after a device error the device may hold a
-/// commit the value in memory does not know of, so the value refuses further changes
-/// until it is recovered ([`StorageError::NeedsRecovery`]).
-pub(crate) fn note_device_error<T, E>(
-    needs_recovery: &mut bool,
-    result: Result<T, StorageError<E>>,
-) -> Result<T, StorageError<E>> {
-    if result.as_ref().is_err_and(StorageError::is_device_error) {
-        *needs_recovery = true;
-    }
-    result
-}
-
-/// Refuses a change to a value that needs recovery.
-pub(crate) fn check_not_poisoned<E>(
-    needs_recovery: bool,
-    first_block: u64,
-) -> Result<(), StorageError<E>> {
-    if needs_recovery {
-        Err(StorageError::NeedsRecovery { first_block })
-    } else {
-        Ok(())
-    }
-}
-
 /// The front `needed` bytes of `scratch`, or [`StorageError::ScratchTooSmall`].
 pub(crate) fn take_scratch<E>(
     scratch: &mut [u8],

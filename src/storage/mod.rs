@@ -82,6 +82,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod committed;
 mod copies;
 mod device;
 mod error;

@@ -1,8 +1,8 @@
 //! A Streaming Append ring persisted on a block device.
 
+use super::committed::Committed;
 use super::copies::{
-    Copies, MetadataCopy, check_fits, check_not_poisoned, device_error, note_device_error, sync,
-    take_scratch, write_block,
+    Copies, MetadataCopy, check_fits, device_error, sync, take_scratch, write_block,
 };
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
@@ -55,10 +55,7 @@ use crate::worm::seal_data_block;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRing {
-    ring: StreamingRing,
-    copies: Copies,
-    current: MetadataCopy,
-    needs_recovery: bool,
+    committed: Committed<StreamingRing>,
 }
 
 impl StoredRing {
@@ -92,23 +89,13 @@ impl StoredRing {
         ring: StreamingRing,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        check_block_size(device, ring.block_size())?;
         check_fits(
             device,
             first_block,
             Self::blocks_needed(ring.max_capacity_blocks()),
         )?;
-        let mut stored = StoredRing {
-            ring,
-            copies: Self::copies(first_block),
-            current: MetadataCopy::A,
-            needs_recovery: false,
-        };
-        // Copy B first, then A one generation newer: both valid, A current.
-        let state = stored.ring.clone();
-        stored.commit(device, state.clone(), scratch)?;
-        stored.commit(device, state, scratch)?;
-        Ok(stored)
+        let committed = Committed::format(device, Self::copies(first_block), ring, scratch)?;
+        Ok(StoredRing { committed })
     }
 
     /// Reads the ring back from the region at `first_block`: of the two header copies, the
@@ -119,36 +106,26 @@ impl StoredRing {
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let size = device.block_size();
-        let copies = Self::copies(first_block);
-        check_fits(device, first_block, 2)?;
-        let (current, _) = copies.choose(device, scratch, |bytes| {
-            StreamingRing::parse(bytes, size).map(|ring| ring.generation())
-        })?;
-        let ring = StreamingRing::parse(copies.read(device, current, scratch)?, size)?;
+        let committed: Committed<StreamingRing> =
+            Committed::recover(device, Self::copies(first_block), scratch)?;
         check_fits(
             device,
             first_block,
-            Self::blocks_needed(ring.max_capacity_blocks()),
+            Self::blocks_needed(committed.value.max_capacity_blocks()),
         )?;
-        Ok(StoredRing {
-            ring,
-            copies,
-            current,
-            needs_recovery: false,
-        })
+        Ok(StoredRing { committed })
     }
 
     /// The ring's state as last committed.
     #[must_use]
     pub const fn ring(&self) -> &StreamingRing {
-        &self.ring
+        &self.committed.value
     }
 
     /// The header copy holding the committed state.
     #[must_use]
     pub const fn current_copy(&self) -> MetadataCopy {
-        self.current
+        self.committed.current
     }
 
     /// Whether an operation failed on the device since this value was formatted or
@@ -156,12 +133,12 @@ impl StoredRing {
     /// [`recover`](Self::recover) gives a value that knows what the device holds.
     #[must_use]
     pub const fn needs_recovery(&self) -> bool {
-        self.needs_recovery
+        self.committed.needs_recovery
     }
 
     /// The device block of data slot `slot`.
     fn slot_block(&self, slot: u64) -> u64 {
-        self.copies.end().saturating_add(slot)
+        self.committed.copies.end().saturating_add(slot)
     }
 
     /// Appends `data`, overwriting the oldest entry when the ring is full
@@ -184,9 +161,9 @@ impl StoredRing {
         policy: WrapPolicy,
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
-        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
+        self.committed.check_not_poisoned()?;
         let result = self.append_unchecked(device, data, policy, scratch);
-        note_device_error(&mut self.needs_recovery, result)
+        self.committed.note(result)
     }
 
     fn append_unchecked<D: BlockDevice>(
@@ -196,21 +173,23 @@ impl StoredRing {
         policy: WrapPolicy,
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
-        let mut next = self.ring.clone();
+        let ring = self.ring();
+        let mut next = ring.clone();
         let appended = next.append_with(data, policy)?;
         if appended.overwritten.is_some() {
             // The oldest entry's slot is about to be reused: commit its consume first, so
             // no committed state counts a slot whose data is being replaced.
-            let mut consumed = self.ring.clone();
+            let mut consumed = ring.clone();
             consumed.consume();
-            self.commit(device, consumed, scratch)?;
+            self.committed.commit(device, consumed, scratch, false)?;
         }
-        let block = take_scratch::<D::Error>(scratch, self.ring.block_size().get())?;
-        seal_data_block(block, data, self.ring.generation().wrapping_add(1))?;
+        let ring = self.ring();
+        let block = take_scratch::<D::Error>(scratch, ring.block_size().get())?;
+        seal_data_block(block, data, ring.generation().wrapping_add(1))?;
         let index = self.slot_block(appended.physical_slot);
         write_block(device, index, block)?;
         sync(device, index)?;
-        self.commit(device, next, scratch)?;
+        self.committed.commit(device, next, scratch, false)?;
         Ok(appended)
     }
 
@@ -221,13 +200,13 @@ impl StoredRing {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<Option<u64>, StorageError<D::Error>> {
-        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
-        let mut next = self.ring.clone();
+        self.committed.check_not_poisoned()?;
+        let mut next = self.ring().clone();
         let Some(position) = next.consume() else {
             return Ok(None);
         };
-        let result = self.commit(device, next, scratch);
-        note_device_error(&mut self.needs_recovery, result)?;
+        let result = self.committed.commit(device, next, scratch, false);
+        self.committed.note(result)?;
         Ok(Some(position))
     }
 
@@ -237,11 +216,11 @@ impl StoredRing {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
-        let mut next = self.ring.clone();
+        self.committed.check_not_poisoned()?;
+        let mut next = self.ring().clone();
         next.reset();
-        let result = self.commit(device, next, scratch);
-        note_device_error(&mut self.needs_recovery, result)
+        let result = self.committed.commit(device, next, scratch, false);
+        self.committed.note(result)
     }
 
     /// Reads the live entry at `position` into `scratch` (one block) and returns its
@@ -254,46 +233,13 @@ impl StoredRing {
         position: u64,
         scratch: &'s mut [u8],
     ) -> Result<&'s [u8], StorageError<D::Error>> {
-        let slot = self.ring.physical_slot(position)?;
+        let slot = self.ring().physical_slot(position)?;
         let index = self.slot_block(slot);
-        let block = take_scratch::<D::Error>(scratch, self.ring.block_size().get())?;
+        let block = take_scratch::<D::Error>(scratch, self.ring().block_size().get())?;
         device
             .read_block(index, block)
             .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
         let opened = block::open(block, Tag::DATA).map_err(|error| error.at_block(index))?;
         Ok(opened.payload())
-    }
-
-    /// Writes `next` with the generation after the current one into the other copy; on
-    /// success it becomes the committed state.
-    fn commit<D: BlockDevice>(
-        &mut self,
-        device: &mut D,
-        mut next: StreamingRing,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        next.set_generation(self.ring.generation().wrapping_add(1));
-        let block = take_scratch::<D::Error>(scratch, next.buffer_len())?;
-        next.emit(block)?;
-        let target = self.current.other();
-        self.copies.write(device, target, block)?;
-        self.ring = next;
-        self.current = target;
-        Ok(())
-    }
-}
-
-pub(crate) fn check_block_size<D: BlockDevice>(
-    device: &D,
-    region: BlockSize,
-) -> Result<(), StorageError<D::Error>> {
-    let device_size = device.block_size();
-    if device_size == region {
-        Ok(())
-    } else {
-        Err(StorageError::BlockSizeMismatch {
-            region,
-            device: device_size,
-        })
     }
 }

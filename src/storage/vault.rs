@@ -1,14 +1,12 @@
 //! A Compliance Vault persisted on a block device.
 
-use super::copies::{
-    Copies, MetadataCopy, check_fits, check_not_poisoned, note_device_error, pad_copy, take_scratch,
-};
+use super::committed::Committed;
+use super::copies::{Copies, MetadataCopy, check_fits};
 use super::device::BlockDevice;
 use super::error::StorageError;
-use super::ring::check_block_size;
-use crate::block::{BlockSize, Tag};
+use crate::block::BlockSize;
 use crate::error::{Error, Result};
-use crate::vault::{Passport, Vault, VaultView};
+use crate::vault::{Passport, Vault};
 use uuid::Uuid;
 
 /// A [`Vault`] kept on a [`BlockDevice`] in a fixed number of blocks, every change atomic
@@ -56,10 +54,7 @@ use uuid::Uuid;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredVault<const CAPACITY: usize> {
-    vault: Vault<CAPACITY>,
-    copies: Copies,
-    current: MetadataCopy,
-    needs_recovery: bool,
+    committed: Committed<Vault<CAPACITY>>,
 }
 
 impl<const CAPACITY: usize> StoredVault<CAPACITY> {
@@ -94,7 +89,6 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         vault: Vault<CAPACITY>,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        check_block_size(device, vault.block_size())?;
         if blocks_per_copy == 0 {
             return Err(StorageError::Region(Error::InvalidArgument {
                 argument: "blocks_per_copy",
@@ -102,17 +96,9 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
             }));
         }
         check_fits(device, first_block, Self::blocks_needed(blocks_per_copy))?;
-        let mut stored = StoredVault {
-            vault,
-            copies: Self::copies(first_block, blocks_per_copy),
-            current: MetadataCopy::A,
-            needs_recovery: false,
-        };
-        // Whole copies, tail blocks included, so nothing of an older region stays behind.
-        let state = stored.vault.clone();
-        stored.commit(device, state.clone(), scratch, true)?;
-        stored.commit(device, state, scratch, true)?;
-        Ok(stored)
+        let copies = Self::copies(first_block, blocks_per_copy);
+        let committed = Committed::format(device, copies, vault, scratch)?;
+        Ok(StoredVault { committed })
     }
 
     /// Reads the vault back from `first_block` (copies of `blocks_per_copy` blocks): of
@@ -126,7 +112,6 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         blocks_per_copy: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let size = device.block_size();
         if blocks_per_copy == 0 {
             return Err(StorageError::Region(Error::InvalidArgument {
                 argument: "blocks_per_copy",
@@ -134,32 +119,14 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
             }));
         }
         let copies = Self::copies(first_block, blocks_per_copy);
-        check_fits(
-            device,
-            first_block,
-            Self::blocks_needed(copies.blocks_per_copy),
-        )?;
-        let parse = |bytes: &[u8]| -> Result<Vault<CAPACITY>> {
-            let (view, _) = VaultView::new_checked_prefix(bytes, size)?;
-            Vault::from_view(&view)
-        };
-        let (current, _) = copies.choose(device, scratch, |bytes| {
-            parse(bytes).map(|vault| vault.generation())
-        })?;
-        let vault = parse(copies.read(device, current, scratch)?)
-            .map_err(|error| error.relocated(copies.start(current)))?;
-        Ok(StoredVault {
-            vault,
-            copies,
-            current,
-            needs_recovery: false,
-        })
+        let committed = Committed::recover(device, copies, scratch)?;
+        Ok(StoredVault { committed })
     }
 
     /// The vault as last committed.
     #[must_use]
     pub const fn vault(&self) -> &Vault<CAPACITY> {
-        &self.vault
+        &self.committed.value
     }
 
     /// Whether an operation failed on the device since this value was formatted or
@@ -167,13 +134,13 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
     /// [`recover`](Self::recover) gives a value that knows what the device holds.
     #[must_use]
     pub const fn needs_recovery(&self) -> bool {
-        self.needs_recovery
+        self.committed.needs_recovery
     }
 
     /// The copy holding the committed state.
     #[must_use]
     pub const fn current_copy(&self) -> MetadataCopy {
-        self.current
+        self.committed.current
     }
 
     /// Adds a signed passport ([`Vault::add`]) and commits. A refusal — a repeated or nil
@@ -185,11 +152,11 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         passport: Passport,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
-        let mut next = self.vault.clone();
+        self.committed.check_not_poisoned()?;
+        let mut next = self.vault().clone();
         next.add(passport)?;
-        let result = self.commit(device, next, scratch, false);
-        note_device_error(&mut self.needs_recovery, result)
+        let result = self.committed.commit(device, next, scratch, false);
+        self.committed.note(result)
     }
 
     /// Removes the passport with this id and commits; `Ok(None)` (nothing written) when
@@ -200,48 +167,13 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         passport_id: Uuid,
         scratch: &mut [u8],
     ) -> Result<Option<Passport>, StorageError<D::Error>> {
-        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
-        let mut next = self.vault.clone();
+        self.committed.check_not_poisoned()?;
+        let mut next = self.vault().clone();
         let Some(removed) = next.remove(passport_id) else {
             return Ok(None);
         };
-        let result = self.commit(device, next, scratch, false);
-        note_device_error(&mut self.needs_recovery, result)?;
+        let result = self.committed.commit(device, next, scratch, false);
+        self.committed.note(result)?;
         Ok(Some(removed))
-    }
-
-    /// Writes `next` with the generation after the current one into the other copy (the
-    /// whole copy, tail blocks padded, when `whole_copy`); on success it becomes the
-    /// committed state.
-    fn commit<D: BlockDevice>(
-        &mut self,
-        device: &mut D,
-        mut next: Vault<CAPACITY>,
-        scratch: &mut [u8],
-        whole_copy: bool,
-    ) -> Result<(), StorageError<D::Error>> {
-        let blocks = next.block_count();
-        let room = usize::try_from(self.copies.blocks_per_copy).unwrap_or(usize::MAX);
-        if blocks > room {
-            return Err(StorageError::Region(Error::CapacityExceeded {
-                what: "vault blocks per copy",
-                count: u64::try_from(blocks).unwrap_or(u64::MAX),
-                capacity: room,
-            }));
-        }
-        let generation = self.vault.generation().wrapping_add(1);
-        next.set_generation(generation);
-        let size = next.block_size().get();
-        let mut length = next.emit(take_scratch::<D::Error>(scratch, next.buffer_len())?)?;
-        if whole_copy {
-            let copy_len = self.copies.copy_len(size);
-            length = pad_copy(scratch, length, copy_len, size, Tag::CMVT, generation)?;
-        }
-        let bytes = take_scratch::<D::Error>(scratch, length)?;
-        let target = self.current.other();
-        self.copies.write(device, target, bytes)?;
-        self.vault = next;
-        self.current = target;
-        Ok(())
     }
 }

@@ -1,16 +1,15 @@
 //! A WORM region persisted on a block device.
 
+use super::committed::Committed;
 use super::copies::{
-    Copies, MetadataCopy, check_fits, check_not_poisoned, device_error, note_device_error,
-    pad_copy, sync, take_scratch, write_block,
+    Copies, MetadataCopy, check_fits, device_error, sync, take_scratch, write_block,
 };
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
-use super::ring::check_block_size;
-use crate::block::{BlockSize, Tag};
+use crate::block::BlockSize;
 use crate::error::{Error, Result};
 use crate::ticks::Ticks;
-use crate::worm::{WormRegion, WormView, blocks_needed, seal_data_block};
+use crate::worm::{WormRegion, blocks_needed, seal_data_block};
 
 /// A [`WormRegion`] kept on a [`BlockDevice`]: every append atomic under a power cut, and
 /// once `append` returns `Ok`, the data and its log record survive any later cut.
@@ -55,10 +54,7 @@ use crate::worm::{WormRegion, WormView, blocks_needed, seal_data_block};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredWorm<const LOG_CAPACITY: usize> {
-    region: WormRegion<LOG_CAPACITY>,
-    copies: Copies,
-    current: MetadataCopy,
-    needs_recovery: bool,
+    committed: Committed<WormRegion<LOG_CAPACITY>>,
 }
 
 impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
@@ -102,23 +98,14 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
         let size = region.block_size();
-        check_block_size(device, size)?;
         check_fits(
             device,
             first_block,
             Self::blocks_needed(size, region.total_capacity_blocks()),
         )?;
-        let mut stored = StoredWorm {
-            region,
-            copies: Self::copies(first_block, size),
-            current: MetadataCopy::A,
-            needs_recovery: false,
-        };
-        // Whole copies, tail blocks included, so nothing of an older region stays behind.
-        let state = stored.region.clone();
-        stored.commit(device, state.clone(), scratch, true)?;
-        stored.commit(device, state, scratch, true)?;
-        Ok(stored)
+        let copies = Self::copies(first_block, size);
+        let committed = Committed::format(device, copies, region, scratch)?;
+        Ok(StoredWorm { committed })
     }
 
     /// Reads the region back from `first_block`: of the two metadata copies, the valid
@@ -131,38 +118,20 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
         let size = device.block_size();
-        let copies = Self::copies(first_block, size);
+        let committed: Committed<WormRegion<LOG_CAPACITY>> =
+            Committed::recover(device, Self::copies(first_block, size), scratch)?;
         check_fits(
             device,
             first_block,
-            copies.end().saturating_sub(first_block),
+            Self::blocks_needed(size, committed.value.total_capacity_blocks()),
         )?;
-        let parse = |bytes: &[u8]| -> Result<WormRegion<LOG_CAPACITY>> {
-            let (view, _) = WormView::new_checked_prefix(bytes, size)?;
-            WormRegion::from_view(&view)
-        };
-        let (current, _) = copies.choose(device, scratch, |bytes| {
-            parse(bytes).map(|region| region.generation())
-        })?;
-        let region = parse(copies.read(device, current, scratch)?)
-            .map_err(|error| error.relocated(copies.start(current)))?;
-        check_fits(
-            device,
-            first_block,
-            Self::blocks_needed(size, region.total_capacity_blocks()),
-        )?;
-        Ok(StoredWorm {
-            region,
-            copies,
-            current,
-            needs_recovery: false,
-        })
+        Ok(StoredWorm { committed })
     }
 
     /// The region's state as last committed.
     #[must_use]
     pub const fn region(&self) -> &WormRegion<LOG_CAPACITY> {
-        &self.region
+        &self.committed.value
     }
 
     /// Whether an operation failed on the device since this value was formatted or
@@ -170,19 +139,19 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
     /// [`recover`](Self::recover) gives a value that knows what the device holds.
     #[must_use]
     pub const fn needs_recovery(&self) -> bool {
-        self.needs_recovery
+        self.committed.needs_recovery
     }
 
     /// The metadata copy holding the committed state.
     #[must_use]
     pub const fn current_copy(&self) -> MetadataCopy {
-        self.current
+        self.committed.current
     }
 
     /// The device block of WORM data block `index`.
     #[must_use]
     pub fn data_block(&self, index: u64) -> u64 {
-        self.copies.end().saturating_add(index)
+        self.committed.copies.end().saturating_add(index)
     }
 
     /// Appends `data` at the high-water mark and returns its WORM block index. When it
@@ -195,9 +164,9 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         timestamp: Ticks,
         scratch: &mut [u8],
     ) -> Result<u64, StorageError<D::Error>> {
-        check_not_poisoned(self.needs_recovery, self.copies.first_block)?;
+        self.committed.check_not_poisoned()?;
         let result = self.append_unchecked(device, data, timestamp, scratch);
-        note_device_error(&mut self.needs_recovery, result)
+        self.committed.note(result)
     }
 
     fn append_unchecked<D: BlockDevice>(
@@ -207,14 +176,14 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         timestamp: Ticks,
         scratch: &mut [u8],
     ) -> Result<u64, StorageError<D::Error>> {
-        let mut next = self.region.clone();
+        let mut next = self.region().clone();
         let index = next.append(data, timestamp)?;
-        let block = take_scratch::<D::Error>(scratch, self.region.block_size().get())?;
-        seal_data_block(block, data, self.region.generation().wrapping_add(1))?;
+        let block = take_scratch::<D::Error>(scratch, self.region().block_size().get())?;
+        seal_data_block(block, data, self.region().generation().wrapping_add(1))?;
         let device_block = self.data_block(index);
         write_block(device, device_block, block)?;
         sync(device, device_block)?;
-        self.commit(device, next, scratch, false)?;
+        self.committed.commit(device, next, scratch, false)?;
         Ok(index)
     }
 
@@ -229,45 +198,19 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
     ) -> Result<&'s [u8], StorageError<D::Error>> {
         let record = usize::try_from(index)
             .ok()
-            .and_then(|position| self.region.log().get(position))
+            .and_then(|position| self.region().log().get(position))
             .filter(|record| record.block_index == index)
             .ok_or(Error::NotWrittenYet {
                 position: index,
-                write_head: self.region.high_water_mark(),
+                write_head: self.region().high_water_mark(),
             })?;
         let device_block = self.data_block(index);
-        let block = take_scratch::<D::Error>(scratch, self.region.block_size().get())?;
+        let block = take_scratch::<D::Error>(scratch, self.region().block_size().get())?;
         device
             .read_block(device_block, block)
             .map_err(|error| device_error(DeviceOperation::Read, device_block, error))?;
         record.verify_data_block(block)?;
         let length = usize::try_from(record.data_length).unwrap_or(usize::MAX);
         Ok(block.get(..length).unwrap_or_default())
-    }
-
-    /// Writes `next` with the generation after the current one into the other copy (the
-    /// whole copy, tail blocks padded, when `whole_copy`); on success it becomes the
-    /// committed state.
-    fn commit<D: BlockDevice>(
-        &mut self,
-        device: &mut D,
-        mut next: WormRegion<LOG_CAPACITY>,
-        scratch: &mut [u8],
-        whole_copy: bool,
-    ) -> Result<(), StorageError<D::Error>> {
-        let generation = self.region.generation().wrapping_add(1);
-        next.set_generation(generation);
-        let size = next.block_size().get();
-        let mut length = next.emit(take_scratch::<D::Error>(scratch, next.buffer_len())?)?;
-        if whole_copy {
-            let copy_len = self.copies.copy_len(size);
-            length = pad_copy(scratch, length, copy_len, size, Tag::WORM, generation)?;
-        }
-        let bytes = take_scratch::<D::Error>(scratch, length)?;
-        let target = self.current.other();
-        self.copies.write(device, target, bytes)?;
-        self.region = next;
-        self.current = target;
-        Ok(())
     }
 }

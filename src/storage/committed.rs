@@ -1,0 +1,188 @@
+//! The commit protocol every stored region shares: a region value and its two copies.
+
+use super::copies::{Copies, MetadataCopy, check_fits, pad_copy, take_scratch};
+use super::device::BlockDevice;
+use super::error::StorageError;
+use crate::block::{BlockSize, Tag};
+use crate::error::Error;
+use crate::streaming::StreamingRing;
+use crate::vault::{Vault, VaultView};
+use crate::worm::{WormRegion, WormView};
+
+/// What the commit protocol needs of a region's owned value.
+pub(crate) trait Metadata: Clone + Sized {
+    /// The tag of the region's blocks (for padding whole copies).
+    const TAG: Tag;
+    fn block_size(&self) -> BlockSize;
+    fn generation(&self) -> u32;
+    fn set_generation(&mut self, generation: u32);
+    fn buffer_len(&self) -> usize;
+    fn emit(&self, buffer: &mut [u8]) -> Result<usize, Error>;
+    /// The value a copy's bytes hold, if the copy is valid (only its needed prefix read).
+    fn parse_copy(bytes: &[u8], block_size: BlockSize) -> Result<Self, Error>;
+}
+
+/// The methods every owned region has under the same names, forwarded.
+macro_rules! forward_metadata {
+    ($tag:expr) => {
+        const TAG: Tag = $tag;
+        fn block_size(&self) -> BlockSize {
+            self.block_size()
+        }
+        fn generation(&self) -> u32 {
+            self.generation()
+        }
+        fn set_generation(&mut self, generation: u32) {
+            self.set_generation(generation);
+        }
+        fn buffer_len(&self) -> usize {
+            self.buffer_len()
+        }
+        fn emit(&self, buffer: &mut [u8]) -> Result<usize, Error> {
+            self.emit(buffer)
+        }
+    };
+}
+
+impl Metadata for StreamingRing {
+    forward_metadata!(Tag::STRE);
+    fn parse_copy(bytes: &[u8], block_size: BlockSize) -> Result<Self, Error> {
+        Self::parse(bytes, block_size)
+    }
+}
+
+impl<const LOG_CAPACITY: usize> Metadata for WormRegion<LOG_CAPACITY> {
+    forward_metadata!(Tag::WORM);
+    fn parse_copy(bytes: &[u8], block_size: BlockSize) -> Result<Self, Error> {
+        let (view, _) = WormView::new_checked_prefix(bytes, block_size)?;
+        Self::from_view(&view)
+    }
+}
+
+impl<const CAPACITY: usize> Metadata for Vault<CAPACITY> {
+    forward_metadata!(Tag::CMVT);
+    fn parse_copy(bytes: &[u8], block_size: BlockSize) -> Result<Self, Error> {
+        let (view, _) = VaultView::new_checked_prefix(bytes, block_size)?;
+        Self::from_view(&view)
+    }
+}
+
+/// A region value as last committed, where its two copies lie, which one holds it, and
+/// whether a device error has made it stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Committed<M> {
+    pub value: M,
+    pub copies: Copies,
+    pub current: MetadataCopy,
+    pub needs_recovery: bool,
+}
+
+impl<M: Metadata> Committed<M> {
+    /// Writes `value` into both copies, whole (B, then A one generation newer).
+    pub fn format<D: BlockDevice>(
+        device: &mut D,
+        copies: Copies,
+        value: M,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
+        let region = value.block_size();
+        let device_size = device.block_size();
+        if region != device_size {
+            return Err(StorageError::BlockSizeMismatch {
+                region,
+                device: device_size,
+            });
+        }
+        let mut committed = Committed {
+            value,
+            copies,
+            current: MetadataCopy::A,
+            needs_recovery: false,
+        };
+        // Whole copies, tail blocks included, so nothing of an older region stays behind.
+        let state = committed.value.clone();
+        committed.commit(device, state.clone(), scratch, true)?;
+        committed.commit(device, state, scratch, true)?;
+        Ok(committed)
+    }
+
+    /// Reads both copies and keeps the valid one, or of two the newer generation.
+    pub fn recover<D: BlockDevice>(
+        device: &mut D,
+        copies: Copies,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
+        let size = device.block_size();
+        check_fits(
+            device,
+            copies.first_block,
+            copies.end().saturating_sub(copies.first_block),
+        )?;
+        let (current, _) = copies.choose(device, scratch, |bytes| {
+            M::parse_copy(bytes, size).map(|value| value.generation())
+        })?;
+        let value = M::parse_copy(copies.read(device, current, scratch)?, size)
+            .map_err(|error| error.relocated(copies.start(current)))?;
+        Ok(Committed {
+            value,
+            copies,
+            current,
+            needs_recovery: false,
+        })
+    }
+
+    /// Refuses a change while a device error may have left a commit this value does not
+    /// know of.
+    pub fn check_not_poisoned<E>(&self) -> Result<(), StorageError<E>> {
+        if self.needs_recovery {
+            Err(StorageError::NeedsRecovery {
+                first_block: self.copies.first_block,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Passes `result` through, noting a device error.
+    pub fn note<T, E>(&mut self, result: Result<T, StorageError<E>>) -> Result<T, StorageError<E>> {
+        if result.as_ref().is_err_and(StorageError::is_device_error) {
+            self.needs_recovery = true;
+        }
+        result
+    }
+
+    /// Writes `next` with the generation after the current one into the other copy (the
+    /// whole copy, tail blocks padded, when `whole_copy`), then syncs; on success it
+    /// becomes the committed value.
+    pub fn commit<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        mut next: M,
+        scratch: &mut [u8],
+        whole_copy: bool,
+    ) -> Result<(), StorageError<D::Error>> {
+        let generation = self.value.generation().wrapping_add(1);
+        next.set_generation(generation);
+        let size = next.block_size().get();
+        let copy_len = self.copies.copy_len(size);
+        let needed = next.buffer_len();
+        if needed > copy_len {
+            let room = usize::try_from(self.copies.blocks_per_copy).unwrap_or(usize::MAX);
+            return Err(StorageError::Region(Error::CapacityExceeded {
+                what: "blocks per copy",
+                count: u64::try_from(needed.checked_div(size).unwrap_or(0)).unwrap_or(u64::MAX),
+                capacity: room,
+            }));
+        }
+        let mut length = next.emit(take_scratch::<D::Error>(scratch, needed)?)?;
+        if whole_copy {
+            length = pad_copy(scratch, length, copy_len, size, M::TAG, generation)?;
+        }
+        let bytes = take_scratch::<D::Error>(scratch, length)?;
+        let target = self.current.other();
+        self.copies.write(device, target, bytes)?;
+        self.value = next;
+        self.current = target;
+        Ok(())
+    }
+}
