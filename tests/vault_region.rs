@@ -552,3 +552,20 @@ fn the_passport_iterator_knows_how_many_are_left() {
     assert_eq!(passports.by_ref().count(), 2);
     assert_eq!(passports.size_hint(), (0, Some(0)));
 }
+
+#[test]
+fn the_view_finds_a_passport_by_id() {
+    let mut vault = Vault::<4>::new(BlockSize::MIN);
+    for id in 1..=3 {
+        vault
+            .add(passport(id, 40 + id, Framework::Gdpr, 10, 10))
+            .unwrap();
+    }
+    let mut image = vec![0u8; vault.buffer_len()];
+    vault.emit(&mut image).unwrap();
+    let view = VaultView::new_checked(&image, BlockSize::MIN).unwrap();
+    let found = view.find(Uuid::from_u128(2)).unwrap();
+    assert_eq!(found.passport_id(), Uuid::from_u128(2));
+    assert_eq!(found.object_id(), Uuid::from_u128(42));
+    assert!(view.find(Uuid::from_u128(9)).is_none());
+}
