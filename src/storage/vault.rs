@@ -72,11 +72,18 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
             .saturating_mul(block_size.get())
     }
 
-    fn copies(first_block: u64, blocks_per_copy: u64) -> Copies {
-        Copies {
+    /// The two copies' places; a copy needs at least one block.
+    fn copies<E>(first_block: u64, blocks_per_copy: u64) -> Result<Copies, StorageError<E>> {
+        if blocks_per_copy == 0 {
+            return Err(StorageError::Region(Error::InvalidArgument {
+                argument: "blocks_per_copy",
+                requirement: "a vault copy needs at least one block",
+            }));
+        }
+        Ok(Copies {
             first_block,
             blocks_per_copy,
-        }
+        })
     }
 
     /// Writes `vault` to a new region at `first_block` with room for `blocks_per_copy`
@@ -89,14 +96,8 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         vault: Vault<CAPACITY>,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        if blocks_per_copy == 0 {
-            return Err(StorageError::Region(Error::InvalidArgument {
-                argument: "blocks_per_copy",
-                requirement: "a vault copy needs at least one block",
-            }));
-        }
+        let copies = Self::copies(first_block, blocks_per_copy)?;
         check_fits(device, first_block, Self::blocks_needed(blocks_per_copy))?;
-        let copies = Self::copies(first_block, blocks_per_copy);
         let committed = Committed::format(device, copies, vault, scratch)?;
         Ok(StoredVault { committed })
     }
@@ -112,13 +113,7 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         blocks_per_copy: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        if blocks_per_copy == 0 {
-            return Err(StorageError::Region(Error::InvalidArgument {
-                argument: "blocks_per_copy",
-                requirement: "a vault copy needs at least one block",
-            }));
-        }
-        let copies = Self::copies(first_block, blocks_per_copy);
+        let copies = Self::copies(first_block, blocks_per_copy)?;
         let committed = Committed::recover(device, copies, scratch)?;
         Ok(StoredVault { committed })
     }
