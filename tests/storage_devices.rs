@@ -2,8 +2,8 @@
 //! refuse.
 
 use dwvd_regions::storage::{
-    BlockDevice, Fault, FaultError, FaultyDevice, FileDevice, MetadataCopy, RamDevice,
-    RamDeviceError, StorageError, StoredRing, StoredVault, StoredWorm, generation_is_newer,
+    BlockDevice, Fault, FaultError, FaultyDevice, MetadataCopy, RamDevice, RamDeviceError,
+    StorageError, StoredRing, StoredVault, StoredWorm, generation_is_newer,
 };
 use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
 use dwvd_regions::vault::Vault;
@@ -238,6 +238,89 @@ fn refusals_write_nothing() {
     );
 }
 
+/// A change refused at commit time (the vault outgrows its copy, the scratch is too
+/// small) is undone in memory — the stored regions change their value in place and put it
+/// back — writes nothing, and leaves the value usable.
+#[test]
+fn a_commit_refused_after_the_change_leaves_the_committed_value() {
+    use dwvd_regions::vault::{ComplianceStatus, Framework, Passport};
+    let passport = |id: u128| {
+        Passport::new(
+            uuid::Uuid::from_u128(id),
+            uuid::Uuid::from_u128(7),
+            Framework::Gdpr,
+            ComplianceStatus::Compliant,
+        )
+        .with_notes(&[b'n'; 200])
+        .unwrap()
+    };
+    let mut device = RamDevice::<512, 9>::new();
+    let mut scratch = [0u8; 512];
+    let mut vault =
+        StoredVault::format(&mut device, 0, 1, Vault::<4>::new(SIZE), &mut scratch).unwrap();
+    vault.add(&mut device, passport(1), &mut scratch).unwrap();
+    let (before, image) = (vault.clone(), device.clone());
+    // A second passport needs a second block in a one-block copy.
+    let error = vault
+        .add(&mut device, passport(2), &mut scratch)
+        .unwrap_err();
+    assert_eq!(
+        error.region_error().map(|e| e.kind()),
+        Some(ErrorKind::CapacityExceeded)
+    );
+    assert_eq!(vault, before);
+    assert!(device == image, "a refused add wrote");
+    // A refusal is not a device error: the value takes the next change.
+    assert!(!vault.needs_recovery());
+    let removed = vault
+        .remove(&mut device, uuid::Uuid::from_u128(1), &mut scratch[..100])
+        .unwrap_err();
+    assert!(
+        matches!(removed, StorageError::ScratchTooSmall { .. }),
+        "{removed}"
+    );
+    assert_eq!(vault, before, "the removed passport is back in its place");
+    assert_eq!(
+        vault
+            .remove(&mut device, uuid::Uuid::from_u128(1), &mut scratch)
+            .unwrap()
+            .map(|p| p.passport_id()),
+        Some(uuid::Uuid::from_u128(1))
+    );
+    assert_eq!(vault.vault().count(), 0);
+
+    let region = WormRegion::<4>::new(SIZE, 2, 0, Ticks::new(0)).unwrap();
+    let mut worm = StoredWorm::format(&mut device, 2, region, &mut scratch).unwrap();
+    let (before, image) = (worm.clone(), device.clone());
+    let error = worm
+        .append(&mut device, b"data", Ticks::new(1), &mut scratch[..100])
+        .unwrap_err();
+    assert!(
+        matches!(error, StorageError::ScratchTooSmall { .. }),
+        "{error}"
+    );
+    assert_eq!(worm, before, "the append is taken back");
+    assert!(device == image, "a refused append wrote");
+    assert_eq!(
+        worm.append(&mut device, b"data", Ticks::new(1), &mut scratch)
+            .unwrap(),
+        0
+    );
+
+    let ring = StreamingRing::new(SIZE, 1, 1).unwrap();
+    let mut ring = StoredRing::format(&mut device, 6, ring, &mut scratch).unwrap();
+    ring.append(&mut device, b"old", &mut scratch).unwrap();
+    let before = ring.clone();
+    let error = ring
+        .append(&mut device, b"new", &mut scratch[..100])
+        .unwrap_err();
+    assert!(
+        matches!(error, StorageError::ScratchTooSmall { .. }),
+        "{error}"
+    );
+    assert_eq!(ring, before);
+}
+
 #[test]
 fn a_damaged_data_block_is_reported_not_returned() {
     let mut device = RamDevice::<512, 8>::new();
@@ -341,50 +424,6 @@ fn faulty_device_counts_and_fails_as_told() {
         block,
         "an untorn cut lands whole"
     );
-}
-
-#[test]
-fn file_device_keeps_regions_in_a_file() {
-    let path = std::env::temp_dir().join(format!("dwvd-storage-test-{}.img", std::process::id()));
-    let open = || {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .unwrap()
-    };
-    let _ = std::fs::remove_file(&path);
-    let mut scratch = [0u8; 1024];
-    {
-        let mut device = FileDevice::new(open(), SIZE, 12).unwrap();
-        let worm = WormRegion::<16>::new(SIZE, 8, 0, Ticks::new(0)).unwrap();
-        let mut stored = StoredWorm::format(&mut device, 0, worm, &mut scratch).unwrap();
-        stored
-            .append(&mut device, b"on disk", Ticks::new(3), &mut scratch)
-            .unwrap();
-        let mut block = [0u8; 512];
-        assert!(device.read_block(12, &mut block).is_err());
-        assert!(device.write_block(0, &block[..10]).is_err());
-    }
-    // Reopened: the same bytes, and the inspector's parser agrees.
-    let mut device = FileDevice::open(open(), SIZE).unwrap();
-    assert_eq!(device.block_count(), 12);
-    let stored = StoredWorm::<16>::recover(&mut device, 0, &mut scratch).unwrap();
-    assert_eq!(
-        stored.read(&mut device, 0, &mut scratch).unwrap(),
-        b"on disk"
-    );
-    let bytes = std::fs::read(&path).unwrap();
-    let copy = stored.current_copy();
-    let start = if copy == MetadataCopy::A { 0 } else { 2 * 512 };
-    let parsed = WormRegion::<16>::parse(&bytes[start..start + 512], SIZE).unwrap();
-    assert_eq!(&parsed, stored.region());
-
-    std::fs::write(&path, [0u8; 700]).unwrap();
-    assert!(FileDevice::open(open(), SIZE).is_err(), "not whole blocks");
-    std::fs::remove_file(&path).unwrap();
 }
 
 /// After a device error the device may hold a commit memory does not know of: the value

@@ -10,7 +10,7 @@ use crate::vault::{Vault, VaultView};
 use crate::worm::{WormRegion, WormView};
 
 /// What the commit protocol needs of a region's owned value.
-pub(crate) trait Metadata: Clone + Sized {
+pub(crate) trait Metadata: Sized {
     /// The tag of the region's blocks (for padding whole copies).
     const TAG: Tag;
     fn block_size(&self) -> BlockSize;
@@ -100,9 +100,8 @@ impl<M: Metadata> Committed<M> {
             needs_recovery: false,
         };
         // Whole copies, tail blocks included, so nothing of an older region stays behind.
-        let state = committed.value.clone();
-        committed.commit(device, state.clone(), scratch, true)?;
-        committed.commit(device, state, scratch, true)?;
+        committed.commit(device, scratch, true)?;
+        committed.commit(device, scratch, true)?;
         Ok(committed)
     }
 
@@ -151,21 +150,56 @@ impl<M: Metadata> Committed<M> {
         result
     }
 
-    /// Writes `next` with the generation after the current one into the other copy (the
-    /// whole copy, tail blocks padded, when `whole_copy`), then syncs; on success it
-    /// becomes the committed value.
+    /// Writes the value as the caller has just changed it, with the generation after the
+    /// committed one, into the other copy (the whole copy, tail blocks padded, when
+    /// `whole_copy`), then syncs; on success it is the committed value. On an error the
+    /// generation is put back and the caller must undo its change: the value stays the
+    /// last commit (no clone of it is made, so a large log or vault costs no stack).
     pub fn commit<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+        whole_copy: bool,
+    ) -> Result<(), StorageError<D::Error>> {
+        let committed_generation = self.value.generation();
+        let generation = committed_generation.wrapping_add(1);
+        self.value.set_generation(generation);
+        let result = self.write_other_copy(device, scratch, whole_copy, generation);
+        match result {
+            Ok(()) => self.current = self.current.other(),
+            Err(_) => self.value.set_generation(committed_generation),
+        }
+        result
+    }
+
+    /// Commits `next` in place of the value; on an error the value stays the last commit.
+    /// For small values (the ring's counters), where a copy costs nothing.
+    pub fn replace_and_commit<D: BlockDevice>(
         &mut self,
         device: &mut D,
         mut next: M,
         scratch: &mut [u8],
-        whole_copy: bool,
     ) -> Result<(), StorageError<D::Error>> {
-        let generation = self.value.generation().wrapping_add(1);
-        next.set_generation(generation);
-        let size = next.block_size().get();
+        // `next` may be older than the value (made before a commit it follows).
+        next.set_generation(self.value.generation());
+        let committed = core::mem::replace(&mut self.value, next);
+        let result = self.commit(device, scratch, false);
+        if result.is_err() {
+            self.value = committed;
+        }
+        result
+    }
+
+    fn write_other_copy<D: BlockDevice>(
+        &self,
+        device: &mut D,
+        scratch: &mut [u8],
+        whole_copy: bool,
+        generation: u32,
+    ) -> Result<(), StorageError<D::Error>> {
+        let size = self.value.block_size().get();
         let copy_len = self.copies.copy_len(size);
-        let needed = next.buffer_len();
+        let needed = self.value.buffer_len();
         if needed > copy_len {
             let room = usize::try_from(self.copies.blocks_per_copy).unwrap_or(usize::MAX);
             return Err(StorageError::Region(Error::CapacityExceeded {
@@ -174,15 +208,13 @@ impl<M: Metadata> Committed<M> {
                 capacity: room,
             }));
         }
-        let mut length = next.emit(take_scratch::<D::Error>(scratch, needed)?)?;
+        let mut length = self
+            .value
+            .emit(take_scratch::<D::Error>(scratch, needed)?)?;
         if whole_copy {
             length = pad_copy(scratch, length, copy_len, size, M::TAG, generation)?;
         }
         let bytes = take_scratch::<D::Error>(scratch, length)?;
-        let target = self.current.other();
-        self.copies.write(device, target, bytes)?;
-        self.value = next;
-        self.current = target;
-        Ok(())
+        self.copies.write(device, self.current.other(), bytes)
     }
 }

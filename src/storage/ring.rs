@@ -181,7 +181,8 @@ impl StoredRing {
             // no committed state counts a slot whose data is being replaced.
             let mut consumed = ring.clone();
             consumed.consume();
-            self.committed.commit(device, consumed, scratch, false)?;
+            self.committed
+                .replace_and_commit(device, consumed, scratch)?;
         }
         let ring = self.ring();
         let block = take_scratch::<D::Error>(scratch, ring.block_size().get())?;
@@ -189,7 +190,7 @@ impl StoredRing {
         let index = self.slot_block(appended.physical_slot);
         write_block(device, index, block)?;
         sync(device, index)?;
-        self.committed.commit(device, next, scratch, false)?;
+        self.committed.replace_and_commit(device, next, scratch)?;
         Ok(appended)
     }
 
@@ -205,7 +206,7 @@ impl StoredRing {
         let Some(position) = next.consume() else {
             return Ok(None);
         };
-        let result = self.committed.commit(device, next, scratch, false);
+        let result = self.committed.replace_and_commit(device, next, scratch);
         self.committed.note(result)?;
         Ok(Some(position))
     }
@@ -219,7 +220,7 @@ impl StoredRing {
         self.committed.check_not_poisoned()?;
         let mut next = self.ring().clone();
         next.reset();
-        let result = self.committed.commit(device, next, scratch, false);
+        let result = self.committed.replace_and_commit(device, next, scratch);
         self.committed.note(result)
     }
 

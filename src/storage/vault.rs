@@ -148,9 +148,12 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
         self.committed.check_not_poisoned()?;
-        let mut next = self.vault().clone();
-        next.add(passport)?;
-        let result = self.committed.commit(device, next, scratch, false);
+        // In place, no copy of the vault: a refusal changes nothing, a failure is undone.
+        self.committed.value.add(passport)?;
+        let result = self.committed.commit(device, scratch, false);
+        if result.is_err() {
+            self.committed.value.undo_add();
+        }
         self.committed.note(result)
     }
 
@@ -163,12 +166,16 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         scratch: &mut [u8],
     ) -> Result<Option<Passport>, StorageError<D::Error>> {
         self.committed.check_not_poisoned()?;
-        let mut next = self.vault().clone();
-        let Some(removed) = next.remove(passport_id) else {
+        let Some((index, removed)) = self.committed.value.remove_at_id(passport_id) else {
             return Ok(None);
         };
-        let result = self.committed.commit(device, next, scratch, false);
-        self.committed.note(result)?;
-        Ok(Some(removed))
+        let result = self.committed.commit(device, scratch, false);
+        match self.committed.note(result) {
+            Ok(()) => Ok(Some(removed)),
+            Err(error) => {
+                self.committed.value.undo_remove(index, removed);
+                Err(error)
+            }
+        }
     }
 }

@@ -176,15 +176,28 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         timestamp: Ticks,
         scratch: &mut [u8],
     ) -> Result<u64, StorageError<D::Error>> {
-        let mut next = self.region().clone();
-        let index = next.append(data, timestamp)?;
+        // In place, no copy of the log: a refusal changes nothing, a failure is undone.
+        let index = self.committed.value.append(data, timestamp)?;
+        let result = self.write_data_and_commit(device, index, data, scratch);
+        if result.is_err() {
+            self.committed.value.undo_append();
+        }
+        result.map(|()| index)
+    }
+
+    fn write_data_and_commit<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        index: u64,
+        data: &[u8],
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
         let block = take_scratch::<D::Error>(scratch, self.region().block_size().get())?;
         seal_data_block(block, data, self.region().generation().wrapping_add(1))?;
         let device_block = self.data_block(index);
         write_block(device, device_block, block)?;
         sync(device, device_block)?;
-        self.committed.commit(device, next, scratch, false)?;
-        Ok(index)
+        self.committed.commit(device, scratch, false)
     }
 
     /// Reads WORM block `index` and checks it against its log record (checksum, tag,

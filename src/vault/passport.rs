@@ -104,19 +104,13 @@ impl Passport {
 
     /// With the issuer's bytes; more than 128 is [`Error::InvalidArgument`].
     pub fn with_issuer(mut self, issuer: &[u8]) -> Result<Self> {
-        self.issuer = heapless::Vec::from_slice(issuer).map_err(|_| Error::InvalidArgument {
-            argument: "issuer",
-            requirement: "it must be at most 128 bytes",
-        })?;
+        self.issuer = heapless::Vec::from_slice(issuer).map_err(|_| ISSUER_TOO_LONG)?;
         Ok(self)
     }
 
     /// With the notes' bytes; more than 256 is [`Error::InvalidArgument`].
     pub fn with_notes(mut self, notes: &[u8]) -> Result<Self> {
-        self.notes = heapless::Vec::from_slice(notes).map_err(|_| Error::InvalidArgument {
-            argument: "notes",
-            requirement: "it must be at most 256 bytes",
-        })?;
+        self.notes = heapless::Vec::from_slice(notes).map_err(|_| NOTES_TOO_LONG)?;
         Ok(self)
     }
 
@@ -298,20 +292,56 @@ impl Passport {
         notes: &[u8],
         signature: &[u8; SIGNATURE_LEN],
     ) -> Result<Self> {
-        Passport::new(
-            Uuid::from_bytes_le(head.passport_id),
-            Uuid::from_bytes_le(head.object_id),
-            Framework::from_code(head.framework_id.get()),
-            ComplianceStatus::from_code(head.compliance_status.get()),
-        )
-        .with_issued(Ticks::new(head.issued_utc_ticks.get()))
-        .with_expires(Ticks::new(head.expires_utc_ticks.get()))
-        .with_last_verified(Ticks::new(head.last_verified_utc_ticks.get()))
-        .with_issuer(issuer)?
-        .with_notes(notes)
-        .map(|passport| passport.with_signature(*signature))
+        let mut passport = Passport::new(
+            Uuid::nil(),
+            Uuid::nil(),
+            Framework::Gdpr,
+            ComplianceStatus::Unknown,
+        );
+        passport.set_parts(head, issuer, notes, signature)?;
+        Ok(passport)
+    }
+
+    /// Overwrites every field with the parts read from disk, in place (a vault being
+    /// parsed fills its passports where they lie, rather than moving half-kilobyte
+    /// values through builder calls on a small stack). On an error the passport is
+    /// partly overwritten.
+    pub(crate) fn set_parts(
+        &mut self,
+        head: &PassportHead,
+        issuer: &[u8],
+        notes: &[u8],
+        signature: &[u8; SIGNATURE_LEN],
+    ) -> Result<()> {
+        self.passport_id = Uuid::from_bytes_le(head.passport_id);
+        self.object_id = Uuid::from_bytes_le(head.object_id);
+        self.framework = Framework::from_code(head.framework_id.get());
+        self.status = ComplianceStatus::from_code(head.compliance_status.get());
+        self.issued = Ticks::new(head.issued_utc_ticks.get());
+        self.expires = Ticks::new(head.expires_utc_ticks.get());
+        self.last_verified = Ticks::new(head.last_verified_utc_ticks.get());
+        self.issuer.clear();
+        self.issuer
+            .extend_from_slice(issuer)
+            .map_err(|_| ISSUER_TOO_LONG)?;
+        self.notes.clear();
+        self.notes
+            .extend_from_slice(notes)
+            .map_err(|_| NOTES_TOO_LONG)?;
+        self.signature = *signature;
+        Ok(())
     }
 }
+
+const ISSUER_TOO_LONG: Error = Error::InvalidArgument {
+    argument: "issuer",
+    requirement: "it must be at most 128 bytes",
+};
+
+const NOTES_TOO_LONG: Error = Error::InvalidArgument {
+    argument: "notes",
+    requirement: "it must be at most 256 bytes",
+};
 
 pub(crate) fn utf8<'a>(field: &'static str, bytes: &'a [u8]) -> Result<&'a str> {
     core::str::from_utf8(bytes).map_err(|error| Error::InvalidUtf8 {

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::I32;
 
-use super::layout::{Framework, VAULT_HEADER_LEN, VaultHeader};
+use super::layout::{ComplianceStatus, Framework, VAULT_HEADER_LEN, VaultHeader};
 use super::passport::Passport;
 use super::signature::SignaturePolicy;
 use super::view::VaultView;
@@ -86,6 +86,14 @@ pub struct Vault<const CAPACITY: usize> {
     passports: heapless::Vec<Passport, CAPACITY>,
 }
 
+/// What [`Vault::from_view`] pushes before filling it in place.
+const BLANK_PASSPORT: Passport = Passport::new(
+    Uuid::nil(),
+    Uuid::nil(),
+    Framework::Gdpr,
+    ComplianceStatus::Unknown,
+);
+
 impl<const CAPACITY: usize> Vault<CAPACITY> {
     /// An empty vault, generation 0.
     #[must_use]
@@ -115,12 +123,12 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         if count > CAPACITY {
             return Err(exceeded);
         }
-        let mut passports: heapless::Vec<Passport, CAPACITY> = heapless::Vec::new();
+        // Built where it will be returned from, each passport filled in place: a vault
+        // of a few passports is kilobytes, and firmware stacks are small.
+        let mut vault = Vault::new(view.block_size());
+        vault.generation = view.generation();
         for passport in view.passports() {
-            if passports
-                .iter()
-                .any(|held| held.passport_id() == passport.passport_id())
-            {
+            if vault.get(passport.passport_id()).is_some() {
                 let (block, offset) = passport.location();
                 return Err(Error::InvalidField {
                     block: u64::try_from(block).unwrap_or(u64::MAX),
@@ -130,15 +138,15 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
                     requirement: "passport ids must be unique in a vault (this one repeats)",
                 });
             }
-            passports
-                .push(passport.to_passport()?)
+            vault
+                .passports
+                .push(BLANK_PASSPORT)
                 .map_err(|_| exceeded.clone())?;
+            if let Some(slot) = vault.passports.last_mut() {
+                passport.copy_into(slot)?;
+            }
         }
-        Ok(Vault {
-            block_size: view.block_size(),
-            generation: view.generation(),
-            passports,
-        })
+        Ok(vault)
     }
 
     /// The block size of the region.
@@ -192,11 +200,28 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
 
     /// Removes and returns the passport with this id.
     pub fn remove(&mut self, passport_id: Uuid) -> Option<Passport> {
+        self.remove_at_id(passport_id).map(|(_, passport)| passport)
+    }
+
+    /// Removes the passport with this id; returns where it was, and it.
+    pub(crate) fn remove_at_id(&mut self, passport_id: Uuid) -> Option<(usize, Passport)> {
         let index = self
             .passports
             .iter()
             .position(|passport| passport.passport_id() == passport_id)?;
-        Some(self.passports.remove(index))
+        Some((index, self.passports.remove(index)))
+    }
+
+    /// Takes back the last [`add`](Self::add) (for the stored vault, whose commit failed
+    /// after the value had changed).
+    pub(crate) fn undo_add(&mut self) {
+        self.passports.pop();
+    }
+
+    /// Puts a passport taken by [`remove_at_id`](Self::remove_at_id) back where it was.
+    pub(crate) fn undo_remove(&mut self, index: usize, passport: Passport) {
+        // Cannot fail: the place was freed by the removal this undoes.
+        let _ = self.passports.insert(index, passport);
     }
 
     /// The passport with this id.

@@ -496,4 +496,9 @@ impl<'a> PassportView<'a> {
     pub fn to_passport(&self) -> Result<Passport> {
         Passport::from_parts(self.head, self.issuer, self.notes, self.signature)
     }
+
+    /// Overwrites `passport` with this one, in place.
+    pub(crate) fn copy_into(&self, passport: &mut Passport) -> Result<()> {
+        passport.set_parts(self.head, self.issuer, self.notes, self.signature)
+    }
 }

@@ -281,6 +281,14 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         Ok(block_index)
     }
 
+    /// Takes back the last [`append`](Self::append) (for the stored region, whose commit
+    /// failed after the value had changed).
+    pub(crate) fn undo_append(&mut self) {
+        if self.log.pop().is_some() {
+            self.high_water_mark = self.high_water_mark.saturating_sub(1);
+        }
+    }
+
     /// Writes `data` at `block_index`, which must be the high-water mark (then this is
     /// [`append`](Self::append)). Below the mark is [`Error::Immutable`] ("block N is
     /// immutable: the high-water mark is M"); above it, [`Error::NonSequentialWrite`].
