@@ -364,6 +364,19 @@ pub struct StreamingRing {
 const COUNTER_MAX: u64 = i64::MAX.unsigned_abs();
 
 impl StreamingRing {
+    /// An empty value with nothing meaningful in it, to parse into.
+    pub(crate) const fn placeholder(block_size: BlockSize) -> Self {
+        StreamingRing {
+            block_size,
+            max_capacity_blocks: 0,
+            allocated_blocks: 0,
+            write_head: 0,
+            read_tail: 0,
+            growth_increment: 0,
+            generation: 0,
+        }
+    }
+
     /// A new, empty ring at 0 % allocated, generation 0.
     ///
     /// `max_capacity_blocks` must be in `1..=i64::MAX` and `growth_increment` in

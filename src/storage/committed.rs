@@ -18,8 +18,9 @@ pub(crate) trait Metadata: Sized {
     fn set_generation(&mut self, generation: u32);
     fn buffer_len(&self) -> usize;
     fn emit(&self, buffer: &mut [u8]) -> Result<usize, Error>;
-    /// The value a copy's bytes hold, if the copy is valid (only its needed prefix read).
-    fn parse_copy(bytes: &[u8], block_size: BlockSize) -> Result<Self, Error>;
+    /// Loads the value a copy's bytes hold, in place (no value-sized temporary), if the
+    /// copy is valid (only its needed prefix read). On an error the value is unspecified.
+    fn load_copy(&mut self, bytes: &[u8], block_size: BlockSize) -> Result<(), Error>;
 }
 
 /// The methods every owned region has under the same names, forwarded.
@@ -46,24 +47,25 @@ macro_rules! forward_metadata {
 
 impl Metadata for StreamingRing {
     forward_metadata!(Tag::STRE);
-    fn parse_copy(bytes: &[u8], block_size: BlockSize) -> Result<Self, Error> {
-        Self::parse(bytes, block_size)
+    fn load_copy(&mut self, bytes: &[u8], block_size: BlockSize) -> Result<(), Error> {
+        *self = Self::parse(bytes, block_size)?;
+        Ok(())
     }
 }
 
 impl<const LOG_CAPACITY: usize> Metadata for WormRegion<LOG_CAPACITY> {
     forward_metadata!(Tag::WORM);
-    fn parse_copy(bytes: &[u8], block_size: BlockSize) -> Result<Self, Error> {
+    fn load_copy(&mut self, bytes: &[u8], block_size: BlockSize) -> Result<(), Error> {
         let (view, _) = WormView::new_checked_prefix(bytes, block_size)?;
-        Self::from_view(&view)
+        self.load_from_view(&view)
     }
 }
 
 impl<const CAPACITY: usize> Metadata for Vault<CAPACITY> {
     forward_metadata!(Tag::CMVT);
-    fn parse_copy(bytes: &[u8], block_size: BlockSize) -> Result<Self, Error> {
+    fn load_copy(&mut self, bytes: &[u8], block_size: BlockSize) -> Result<(), Error> {
         let (view, _) = VaultView::new_checked_prefix(bytes, block_size)?;
-        Self::from_view(&view)
+        self.load_from_view(&view)
     }
 }
 
@@ -78,14 +80,24 @@ pub(crate) struct Committed<M> {
 }
 
 impl<M: Metadata> Committed<M> {
-    /// Writes `value` into both copies, whole (B, then A one generation newer).
+    /// `value`, to be formatted into `copies` or replaced by what they hold: until
+    /// [`format`](Self::format) or [`reload`](Self::reload) succeeds it refuses changes.
+    pub const fn new(value: M, copies: Copies) -> Self {
+        Committed {
+            value,
+            copies,
+            current: MetadataCopy::A,
+            needs_recovery: true,
+        }
+    }
+
+    /// Writes the value into both copies, whole (B, then A one generation newer).
     pub fn format<D: BlockDevice>(
+        &mut self,
         device: &mut D,
-        copies: Copies,
-        value: M,
         scratch: &mut [u8],
-    ) -> Result<Self, StorageError<D::Error>> {
-        let region = value.block_size();
+    ) -> Result<(), StorageError<D::Error>> {
+        let region = self.value.block_size();
         let device_size = device.block_size();
         if region != device_size {
             return Err(StorageError::BlockSizeMismatch {
@@ -93,41 +105,39 @@ impl<M: Metadata> Committed<M> {
                 device: device_size,
             });
         }
-        let mut committed = Committed {
-            value,
-            copies,
-            current: MetadataCopy::A,
-            needs_recovery: false,
-        };
+        self.current = MetadataCopy::A;
         // Whole copies, tail blocks included, so nothing of an older region stays behind.
-        committed.commit(device, scratch, true)?;
-        committed.commit(device, scratch, true)?;
-        Ok(committed)
+        self.commit(device, scratch, true)?;
+        self.commit(device, scratch, true)?;
+        self.needs_recovery = false;
+        Ok(())
     }
 
-    /// Reads both copies and keeps the valid one, or of two the newer generation.
-    pub fn recover<D: BlockDevice>(
+    /// Reads both copies and keeps the valid one, or of two the newer generation, in
+    /// place. On an error the value is unspecified and refuses changes.
+    pub fn reload<D: BlockDevice>(
+        &mut self,
         device: &mut D,
-        copies: Copies,
         scratch: &mut [u8],
-    ) -> Result<Self, StorageError<D::Error>> {
+    ) -> Result<(), StorageError<D::Error>> {
+        self.needs_recovery = true;
         let size = device.block_size();
+        let copies = self.copies;
         check_fits(
             device,
             copies.first_block,
             copies.end().saturating_sub(copies.first_block),
         )?;
+        let value = &mut self.value;
         let (current, _) = copies.choose(device, scratch, |bytes| {
-            M::parse_copy(bytes, size).map(|value| value.generation())
+            value.load_copy(bytes, size).map(|()| value.generation())
         })?;
-        let value = M::parse_copy(copies.read(device, current, scratch)?, size)
+        self.value
+            .load_copy(copies.read(device, current, scratch)?, size)
             .map_err(|error| error.relocated(copies.start(current)))?;
-        Ok(Committed {
-            value,
-            copies,
-            current,
-            needs_recovery: false,
-        })
+        self.current = current;
+        self.needs_recovery = false;
+        Ok(())
     }
 
     /// Refuses a change while a device error may have left a commit this value does not

@@ -72,10 +72,22 @@ impl StoredRing {
         block_size.get()
     }
 
-    fn copies(first_block: u64) -> Copies {
+    const fn copies(first_block: u64) -> Copies {
         Copies {
             first_block,
             blocks_per_copy: 1,
+        }
+    }
+
+    /// The ring region at `first_block` holding `ring` — not yet written or read:
+    /// [`format_in_place`](Self::format_in_place) writes `ring` as a new region,
+    /// [`reload`](Self::reload) replaces it with what the device holds, and until one of
+    /// them succeeds the value refuses changes ([`StorageError::NeedsRecovery`]). A
+    /// `const fn`, for firmware that keeps its regions in `static`s.
+    #[must_use]
+    pub const fn new(first_block: u64, ring: StreamingRing) -> Self {
+        StoredRing {
+            committed: Committed::new(ring, Self::copies(first_block)),
         }
     }
 
@@ -89,13 +101,23 @@ impl StoredRing {
         ring: StreamingRing,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
+        let mut stored = Self::new(first_block, ring);
+        stored.format_in_place(device, scratch)?;
+        Ok(stored)
+    }
+
+    /// [`format`](Self::format) for a value made by [`new`](Self::new), in place.
+    pub fn format_in_place<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
         check_fits(
             device,
-            first_block,
-            Self::blocks_needed(ring.max_capacity_blocks()),
+            self.committed.copies.first_block,
+            Self::blocks_needed(self.ring().max_capacity_blocks()),
         )?;
-        let committed = Committed::format(device, Self::copies(first_block), ring, scratch)?;
-        Ok(StoredRing { committed })
+        self.committed.format(device, scratch)
     }
 
     /// Reads the ring back from the region at `first_block`: of the two header copies, the
@@ -106,14 +128,28 @@ impl StoredRing {
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let committed: Committed<StreamingRing> =
-            Committed::recover(device, Self::copies(first_block), scratch)?;
-        check_fits(
+        let mut stored = Self::new(first_block, StreamingRing::placeholder(device.block_size()));
+        stored.reload(device, scratch)?;
+        Ok(stored)
+    }
+
+    /// [`recover`](Self::recover) into this value, in place: at start-up for a value made
+    /// by [`new`](Self::new), or after a device error made it
+    /// [`needs_recovery`](Self::needs_recovery). On an error the value is unspecified and
+    /// refuses changes until a reload succeeds.
+    pub fn reload<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        self.committed.reload(device, scratch)?;
+        let result = check_fits(
             device,
-            first_block,
-            Self::blocks_needed(committed.value.max_capacity_blocks()),
-        )?;
-        Ok(StoredRing { committed })
+            self.committed.copies.first_block,
+            Self::blocks_needed(self.ring().max_capacity_blocks()),
+        );
+        self.committed.needs_recovery = result.is_err();
+        result
     }
 
     /// The ring's state as last committed.

@@ -72,18 +72,59 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
             .saturating_mul(block_size.get())
     }
 
-    /// The two copies' places; a copy needs at least one block.
-    fn copies<E>(first_block: u64, blocks_per_copy: u64) -> Result<Copies, StorageError<E>> {
-        if blocks_per_copy == 0 {
+    /// The vault region at `first_block`, copies of `blocks_per_copy` blocks, holding
+    /// `vault` — not yet written or read: [`format_in_place`](Self::format_in_place)
+    /// writes `vault` as a new region, [`reload`](Self::reload) replaces it with what the
+    /// device holds, and until one of them succeeds the value refuses changes
+    /// ([`StorageError::NeedsRecovery`]).
+    ///
+    /// A `const fn`, so firmware can keep the stored vault in a `static` and never move
+    /// it — a vault of a few passports is kilobytes, and [`format`](Self::format) /
+    /// [`recover`](Self::recover) return it by value:
+    ///
+    /// ```
+    /// use dwvd_regions::BlockSize;
+    /// use dwvd_regions::storage::{RamDevice, StoredVault};
+    /// use dwvd_regions::vault::Vault;
+    ///
+    /// const STORED: StoredVault<2> = StoredVault::new(0, 2, Vault::new(BlockSize::MIN));
+    ///
+    /// let mut device = RamDevice::<512, 4>::new();
+    /// let mut scratch = [0u8; 1024];
+    /// let mut stored = STORED; // in firmware: a static_cell::ConstStaticCell
+    /// stored.format_in_place(&mut device, &mut scratch)?;
+    /// // After a reset: the same value, read back where it lies.
+    /// stored.reload(&mut device, &mut scratch)?;
+    /// assert_eq!(stored.vault().count(), 0);
+    /// # Ok::<(), dwvd_regions::storage::StorageError<dwvd_regions::storage::RamDeviceError>>(())
+    /// ```
+    #[must_use]
+    pub const fn new(first_block: u64, blocks_per_copy: u64, vault: Vault<CAPACITY>) -> Self {
+        StoredVault {
+            committed: Committed::new(
+                vault,
+                Copies {
+                    first_block,
+                    blocks_per_copy,
+                },
+            ),
+        }
+    }
+
+    /// Checks that a copy has at least one block and that both fit on `device`.
+    fn check_layout<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
+        let copies = self.committed.copies;
+        if copies.blocks_per_copy == 0 {
             return Err(StorageError::Region(Error::InvalidArgument {
                 argument: "blocks_per_copy",
                 requirement: "a vault copy needs at least one block",
             }));
         }
-        Ok(Copies {
-            first_block,
-            blocks_per_copy,
-        })
+        check_fits(
+            device,
+            copies.first_block,
+            Self::blocks_needed(copies.blocks_per_copy),
+        )
     }
 
     /// Writes `vault` to a new region at `first_block` with room for `blocks_per_copy`
@@ -96,10 +137,20 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         vault: Vault<CAPACITY>,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let copies = Self::copies(first_block, blocks_per_copy)?;
-        check_fits(device, first_block, Self::blocks_needed(blocks_per_copy))?;
-        let committed = Committed::format(device, copies, vault, scratch)?;
-        Ok(StoredVault { committed })
+        let mut stored = Self::new(first_block, blocks_per_copy, vault);
+        stored.format_in_place(device, scratch)?;
+        Ok(stored)
+    }
+
+    /// [`format`](Self::format) for a value made by [`new`](Self::new): writes its vault
+    /// as a new region, in place.
+    pub fn format_in_place<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        self.check_layout(device)?;
+        self.committed.format(device, scratch)
     }
 
     /// Reads the vault back from `first_block` (copies of `blocks_per_copy` blocks): of
@@ -113,9 +164,23 @@ impl<const CAPACITY: usize> StoredVault<CAPACITY> {
         blocks_per_copy: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let copies = Self::copies(first_block, blocks_per_copy)?;
-        let committed = Committed::recover(device, copies, scratch)?;
-        Ok(StoredVault { committed })
+        let vault = Vault::new(device.block_size());
+        let mut stored = Self::new(first_block, blocks_per_copy, vault);
+        stored.reload(device, scratch)?;
+        Ok(stored)
+    }
+
+    /// [`recover`](Self::recover) into this value, in place (each passport is filled where
+    /// it lies): at start-up for a value made by [`new`](Self::new), or after a device
+    /// error made it [`needs_recovery`](Self::needs_recovery). On an error the value is
+    /// unspecified and refuses changes until a reload succeeds.
+    pub fn reload<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        self.check_layout(device)?;
+        self.committed.reload(device, scratch)
     }
 
     /// The vault as last committed.

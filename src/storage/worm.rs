@@ -60,8 +60,11 @@ pub struct StoredWorm<const LOG_CAPACITY: usize> {
 impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
     /// Blocks of one metadata copy: the header and a log of `LOG_CAPACITY` records.
     #[must_use]
-    pub fn blocks_per_copy(block_size: BlockSize) -> u64 {
-        blocks_needed(block_size, LOG_CAPACITY as u64).unwrap_or(u64::MAX)
+    pub const fn blocks_per_copy(block_size: BlockSize) -> u64 {
+        match blocks_needed(block_size, LOG_CAPACITY as u64) {
+            Some(blocks) => blocks,
+            None => u64::MAX,
+        }
     }
 
     /// Device blocks the region takes: two metadata copies and the data blocks.
@@ -80,10 +83,24 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
             .saturating_mul(block_size.get())
     }
 
-    fn copies(first_block: u64, block_size: BlockSize) -> Copies {
+    const fn copies(first_block: u64, block_size: BlockSize) -> Copies {
         Copies {
             first_block,
             blocks_per_copy: Self::blocks_per_copy(block_size),
+        }
+    }
+
+    /// The WORM region at `first_block` holding `region` — not yet written or read:
+    /// [`format_in_place`](Self::format_in_place) writes `region` as a new region,
+    /// [`reload`](Self::reload) replaces it with what the device holds, and until one of
+    /// them succeeds the value refuses changes ([`StorageError::NeedsRecovery`]). A
+    /// `const fn`; keeping the value in place (a `static`, say) spares the stack a log of
+    /// `LOG_CAPACITY` records on every move.
+    #[must_use]
+    pub const fn new(first_block: u64, region: WormRegion<LOG_CAPACITY>) -> Self {
+        let copies = Self::copies(first_block, region.block_size());
+        StoredWorm {
+            committed: Committed::new(region, copies),
         }
     }
 
@@ -97,15 +114,26 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         region: WormRegion<LOG_CAPACITY>,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let size = region.block_size();
+        let mut stored = Self::new(first_block, region);
+        stored.format_in_place(device, scratch)?;
+        Ok(stored)
+    }
+
+    /// [`format`](Self::format) for a value made by [`new`](Self::new), in place.
+    pub fn format_in_place<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
         check_fits(
             device,
-            first_block,
-            Self::blocks_needed(size, region.total_capacity_blocks()),
+            self.committed.copies.first_block,
+            Self::blocks_needed(
+                self.region().block_size(),
+                self.region().total_capacity_blocks(),
+            ),
         )?;
-        let copies = Self::copies(first_block, size);
-        let committed = Committed::format(device, copies, region, scratch)?;
-        Ok(StoredWorm { committed })
+        self.committed.format(device, scratch)
     }
 
     /// Reads the region back from `first_block`: of the two metadata copies, the valid
@@ -117,15 +145,35 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let size = device.block_size();
-        let committed: Committed<WormRegion<LOG_CAPACITY>> =
-            Committed::recover(device, Self::copies(first_block, size), scratch)?;
-        check_fits(
+        let region = WormRegion::placeholder(device.block_size());
+        let mut stored = Self::new(first_block, region);
+        stored.reload(device, scratch)?;
+        Ok(stored)
+    }
+
+    /// [`recover`](Self::recover) into this value, in place (no log-sized temporary): at
+    /// start-up for a value made by [`new`](Self::new), or after a device error made it
+    /// [`needs_recovery`](Self::needs_recovery). On an error the value is unspecified and
+    /// refuses changes until a reload succeeds.
+    pub fn reload<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        // The copies' length follows the device's block size, as the parse does.
+        self.committed.copies =
+            Self::copies(self.committed.copies.first_block, device.block_size());
+        self.committed.reload(device, scratch)?;
+        let result = check_fits(
             device,
-            first_block,
-            Self::blocks_needed(size, committed.value.total_capacity_blocks()),
-        )?;
-        Ok(StoredWorm { committed })
+            self.committed.copies.first_block,
+            Self::blocks_needed(
+                self.region().block_size(),
+                self.region().total_capacity_blocks(),
+            ),
+        );
+        self.committed.needs_recovery = result.is_err();
+        result
     }
 
     /// The region's state as last committed.

@@ -114,6 +114,15 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
     /// The owned value of a checked view. A passport id that repeats is
     /// [`Error::InvalidField`] (the view itself shows such a vault as it is).
     pub fn from_view(view: &VaultView<'_>) -> Result<Self> {
+        let mut vault = Vault::new(view.block_size());
+        vault.load_from_view(view)?;
+        Ok(vault)
+    }
+
+    /// [`from_view`](Self::from_view) into this value, each passport filled where it lies:
+    /// a vault of a few passports is kilobytes, and firmware stacks are small. On an
+    /// error the value is unspecified.
+    pub(crate) fn load_from_view(&mut self, view: &VaultView<'_>) -> Result<()> {
         let count = view.passport_count();
         let exceeded = Error::CapacityExceeded {
             what: "vault",
@@ -123,12 +132,11 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         if count > CAPACITY {
             return Err(exceeded);
         }
-        // Built where it will be returned from, each passport filled in place: a vault
-        // of a few passports is kilobytes, and firmware stacks are small.
-        let mut vault = Vault::new(view.block_size());
-        vault.generation = view.generation();
+        self.block_size = view.block_size();
+        self.generation = view.generation();
+        self.passports.clear();
         for passport in view.passports() {
-            if vault.get(passport.passport_id()).is_some() {
+            if self.get(passport.passport_id()).is_some() {
                 let (block, offset) = passport.location();
                 return Err(Error::InvalidField {
                     block: u64::try_from(block).unwrap_or(u64::MAX),
@@ -138,15 +146,14 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
                     requirement: "passport ids must be unique in a vault (this one repeats)",
                 });
             }
-            vault
-                .passports
+            self.passports
                 .push(BLANK_PASSPORT)
                 .map_err(|_| exceeded.clone())?;
-            if let Some(slot) = vault.passports.last_mut() {
+            if let Some(slot) = self.passports.last_mut() {
                 passport.copy_into(slot)?;
             }
         }
-        Ok(vault)
+        Ok(())
     }
 
     /// The block size of the region.

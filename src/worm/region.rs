@@ -115,33 +115,49 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// block the log says is already written. A log longer than `LOG_CAPACITY` is
     /// [`Error::CapacityExceeded`].
     pub fn from_view(view: &WormView<'_>) -> Result<Self> {
+        let mut region = Self::placeholder(view.block_size());
+        region.load_from_view(view)?;
+        Ok(region)
+    }
+
+    /// An empty value with nothing meaningful in it, to [`load_from_view`](Self::load_from_view) into.
+    pub(crate) const fn placeholder(block_size: BlockSize) -> Self {
+        WormRegion {
+            block_size,
+            high_water_mark: 0,
+            total_capacity_blocks: 0,
+            retention_period_ticks: 0,
+            created: Ticks::new(0),
+            generation: 0,
+            log: heapless::Vec::new(),
+        }
+    }
+
+    /// [`from_view`](Self::from_view) into this value, in place (no log-sized temporary
+    /// on the stack). On an error the value is unspecified.
+    pub(crate) fn load_from_view(&mut self, view: &WormView<'_>) -> Result<()> {
         Self::check_log_capacity()?;
         view.check_log_sequence()?;
         let count = view.write_log_count();
+        let exceeded = Error::CapacityExceeded {
+            what: "write log",
+            count: u64::try_from(count).unwrap_or(u64::MAX),
+            capacity: LOG_CAPACITY,
+        };
         if count > LOG_CAPACITY {
-            return Err(Error::CapacityExceeded {
-                what: "write log",
-                count: u64::try_from(count).unwrap_or(u64::MAX),
-                capacity: LOG_CAPACITY,
-            });
+            return Err(exceeded);
         }
-        let mut log = heapless::Vec::new();
+        self.log.clear();
         for record in view.logged_writes() {
-            log.push(record).map_err(|_| Error::CapacityExceeded {
-                what: "write log",
-                count: u64::try_from(count).unwrap_or(u64::MAX),
-                capacity: LOG_CAPACITY,
-            })?;
+            self.log.push(record).map_err(|_| exceeded.clone())?;
         }
-        Ok(WormRegion {
-            block_size: view.block_size(),
-            high_water_mark: view.high_water_mark(),
-            total_capacity_blocks: view.total_capacity_blocks(),
-            retention_period_ticks: view.retention_period_ticks(),
-            created: view.created(),
-            generation: view.generation(),
-            log,
-        })
+        self.block_size = view.block_size();
+        self.high_water_mark = view.high_water_mark();
+        self.total_capacity_blocks = view.total_capacity_blocks();
+        self.retention_period_ticks = view.retention_period_ticks();
+        self.created = view.created();
+        self.generation = view.generation();
+        Ok(())
     }
 
     /// The block size of the region.
