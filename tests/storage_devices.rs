@@ -407,6 +407,26 @@ fn faulty_device_counts_and_fails_as_told() {
     assert_eq!(device.writes(), 3);
     assert!(!device.power_lost());
 
+    // Failing forever: from the nth call on (reads counted apart), and set_fault
+    // restarts the count.
+    device.set_fault(Fault::Fail {
+        operation: dwvd_regions::storage::DeviceOperation::Read,
+        nth: 2,
+        forever: true,
+    });
+    assert_eq!(device.reads(), 0);
+    let mut read = [0u8; 512];
+    assert!(device.read_block(0, &mut read).is_ok());
+    for _ in 0..3 {
+        assert!(matches!(
+            device.read_block(0, &mut read),
+            Err(FaultError::Injected { block: 0, .. })
+        ));
+    }
+    assert!(device.write_block(0, &block).is_ok(), "only reads fail");
+    assert!(device.sync().is_ok());
+    assert_eq!((device.reads(), device.writes()), (4, 1));
+
     let mut device = FaultyDevice::<_, 512>::new(
         RamDevice::<512, 2>::new(),
         Fault::PowerCut {
@@ -540,4 +560,331 @@ fn recover_needs_the_layout_format_was_given() {
         StoredVault::<4>::recover(&mut device, 0, 0, &mut scratch),
         Err(StorageError::Region(_))
     ));
+}
+
+/// Values made by the const `new` refuse changes until formatted or reloaded in place;
+/// `reload` gives the same value `recover` does, and is the way out of `NeedsRecovery`.
+#[test]
+fn values_made_in_place_are_formatted_or_reloaded_where_they_lie() {
+    use dwvd_regions::vault::{ComplianceStatus, Framework, Passport};
+    const VAULT: StoredVault<2> = StoredVault::new(11, 2, Vault::new(SIZE));
+    let passport = |id: u128| {
+        Passport::new(
+            uuid::Uuid::from_u128(id),
+            uuid::Uuid::from_u128(7),
+            Framework::Sox,
+            ComplianceStatus::Compliant,
+        )
+    };
+    let mut device = RamDevice::<512, 16>::new();
+    let mut scratch = [0u8; 1024];
+
+    // Not written yet: refuses changes, and a blank device holds no copy to reload.
+    let mut vault = VAULT;
+    assert!(vault.needs_recovery());
+    assert!(matches!(
+        vault.add(&mut device, passport(1), &mut scratch),
+        Err(StorageError::NeedsRecovery { first_block: 11 })
+    ));
+    assert!(matches!(
+        vault.reload(&mut device, &mut scratch),
+        Err(StorageError::NoValidCopy {
+            first_block: 11,
+            ..
+        })
+    ));
+    assert!(
+        vault.needs_recovery(),
+        "a failed reload still refuses changes"
+    );
+    vault.format_in_place(&mut device, &mut scratch).unwrap();
+    assert!(!vault.needs_recovery());
+    vault.add(&mut device, passport(1), &mut scratch).unwrap();
+    vault.add(&mut device, passport(2), &mut scratch).unwrap();
+    let mut reloaded = VAULT;
+    reloaded.reload(&mut device, &mut scratch).unwrap();
+    assert_eq!(reloaded, vault);
+    assert_eq!(
+        StoredVault::<2>::recover(&mut device, 11, 2, &mut scratch).unwrap(),
+        vault
+    );
+    let mut bad = StoredVault::<2>::new(11, 0, Vault::new(SIZE));
+    for result in [
+        bad.format_in_place(&mut device, &mut scratch),
+        bad.reload(&mut device, &mut scratch),
+    ] {
+        let error = result.unwrap_err();
+        assert_eq!(
+            error.region_error().map(|e| e.kind()),
+            Some(ErrorKind::InvalidArgument),
+            "{error}"
+        );
+    }
+
+    let region = WormRegion::<16>::new(SIZE, 4, 0, Ticks::new(0)).unwrap();
+    let mut worm = StoredWorm::new(0, region.clone());
+    assert!(worm.needs_recovery());
+    assert!(matches!(
+        worm.append(&mut device, b"x", Ticks::new(1), &mut scratch),
+        Err(StorageError::NeedsRecovery { first_block: 0 })
+    ));
+    assert_eq!(worm.region(), &region, "the refusal changed nothing");
+    worm.format_in_place(&mut device, &mut scratch).unwrap();
+    worm.append(&mut device, b"x", Ticks::new(1), &mut scratch)
+        .unwrap();
+    let mut reloaded =
+        StoredWorm::new(0, WormRegion::<16>::new(SIZE, 1, 0, Ticks::new(0)).unwrap());
+    reloaded.reload(&mut device, &mut scratch).unwrap();
+    assert_eq!(reloaded, worm);
+
+    let ring = StreamingRing::new(SIZE, 3, 1).unwrap();
+    let mut stored_ring = StoredRing::new(6, ring.clone());
+    assert!(stored_ring.needs_recovery());
+    assert!(matches!(
+        stored_ring.consume(&mut device, &mut scratch),
+        Err(StorageError::NeedsRecovery { first_block: 6 })
+    ));
+    stored_ring
+        .format_in_place(&mut device, &mut scratch)
+        .unwrap();
+    stored_ring.append(&mut device, b"r", &mut scratch).unwrap();
+    let mut reloaded = StoredRing::new(6, ring);
+    reloaded.reload(&mut device, &mut scratch).unwrap();
+    assert_eq!(reloaded, stored_ring);
+
+    // A region that outgrows the device is refused before anything is written.
+    let image = device.clone();
+    let too_big = StreamingRing::new(SIZE, 9, 1).unwrap();
+    let error = StoredRing::new(6, too_big)
+        .format_in_place(&mut device, &mut scratch)
+        .unwrap_err();
+    assert!(matches!(error, StorageError::DoesNotFit { .. }), "{error}");
+    let too_big = WormRegion::<16>::new(SIZE, 15, 0, Ticks::new(0)).unwrap();
+    let error = StoredWorm::new(0, too_big)
+        .format_in_place(&mut device, &mut scratch)
+        .unwrap_err();
+    assert!(matches!(error, StorageError::DoesNotFit { .. }), "{error}");
+    assert!(device == image);
+}
+
+/// After a device error each stored region reports `needs_recovery`, and `reload` on the
+/// same value clears it with what the device holds.
+#[test]
+fn reload_after_a_device_error_clears_needs_recovery() {
+    use dwvd_regions::storage::DeviceOperation;
+    use dwvd_regions::vault::{ComplianceStatus, Framework, Passport};
+    let mut scratch = [0u8; 1024];
+    let fail_first_sync = Fault::Fail {
+        operation: DeviceOperation::Sync,
+        nth: 1,
+        forever: false,
+    };
+
+    let mut device = FaultyDevice::<_, 512>::new(RamDevice::<512, 8>::new(), Fault::None);
+    let region = WormRegion::<8>::new(SIZE, 4, 0, Ticks::new(0)).unwrap();
+    let mut worm = StoredWorm::format(&mut device, 0, region, &mut scratch).unwrap();
+    device.set_fault(fail_first_sync);
+    assert!(
+        worm.append(&mut device, b"a", Ticks::new(1), &mut scratch)
+            .is_err()
+    );
+    assert!(worm.needs_recovery());
+    worm.reload(&mut device, &mut scratch).unwrap();
+    assert!(!worm.needs_recovery());
+    // The data block landed but its commit did not: the mark is still 0.
+    assert_eq!(worm.region().high_water_mark(), 0);
+    worm.append(&mut device, b"a", Ticks::new(1), &mut scratch)
+        .unwrap();
+
+    let mut device = FaultyDevice::<_, 512>::new(RamDevice::<512, 4>::new(), Fault::None);
+    let mut vault =
+        StoredVault::format(&mut device, 0, 2, Vault::<2>::new(SIZE), &mut scratch).unwrap();
+    device.set_fault(fail_first_sync);
+    let passport = Passport::new(
+        uuid::Uuid::from_u128(1),
+        uuid::Uuid::from_u128(2),
+        Framework::Gdpr,
+        ComplianceStatus::Compliant,
+    );
+    assert!(
+        vault
+            .add(&mut device, passport.clone(), &mut scratch)
+            .is_err()
+    );
+    assert!(vault.needs_recovery());
+    assert_eq!(vault.vault().count(), 0, "memory keeps the last commit");
+    vault.reload(&mut device, &mut scratch).unwrap();
+    assert!(!vault.needs_recovery());
+    // The whole copy was written before the failed sync: the add landed.
+    assert_eq!(vault.vault().all(), [passport]);
+}
+
+/// The layout helpers, against the SPEC's formulas written out here.
+#[test]
+fn layout_helpers_follow_the_spec() {
+    // SPEC §3: block 0 holds floor((bs-16-40)/52) records, later blocks floor((bs-16)/52).
+    let worm_blocks = |bs: u64, count: u64| {
+        let (first, later) = ((bs - 16 - 40) / 52, (bs - 16) / 52);
+        if count <= first {
+            1
+        } else {
+            1 + (count - first).div_ceil(later)
+        }
+    };
+    for bs in [512usize, 1024, 4096] {
+        let size = BlockSize::new(bs).unwrap();
+        let bs = bs as u64;
+        assert_eq!(StoredWorm::<8>::blocks_per_copy(size), worm_blocks(bs, 8));
+        assert_eq!(StoredWorm::<9>::blocks_per_copy(size), worm_blocks(bs, 9));
+        assert_eq!(
+            StoredWorm::<100>::blocks_per_copy(size),
+            worm_blocks(bs, 100)
+        );
+        assert_eq!(
+            StoredWorm::<100>::blocks_needed(size, 7),
+            2 * worm_blocks(bs, 100) + 7
+        );
+        assert_eq!(
+            StoredWorm::<100>::scratch_len(size) as u64,
+            worm_blocks(bs, 100) * bs
+        );
+        assert_eq!(StoredRing::scratch_len(size) as u64, bs);
+        assert_eq!(StoredVault::<4>::scratch_len(size, 3) as u64, 3 * bs);
+    }
+    assert_eq!(StoredWorm::<8>::blocks_per_copy(SIZE), 1);
+    assert_eq!(StoredWorm::<9>::blocks_per_copy(SIZE), 2);
+    assert_eq!(StoredRing::blocks_needed(3), 5);
+    assert_eq!(StoredRing::blocks_needed(u64::MAX), u64::MAX);
+    assert_eq!(StoredVault::<4>::blocks_needed(3), 6);
+    assert_eq!(StoredVault::<4>::blocks_needed(u64::MAX), u64::MAX);
+}
+
+/// `&mut D` is a device too, forwarding every call.
+#[test]
+fn a_mutable_reference_to_a_device_is_a_device() {
+    let mut device = RamDevice::<512, 6>::new();
+    let mut scratch = [0u8; 512];
+    {
+        let mut borrowed: &mut RamDevice<512, 6> = &mut device;
+        assert_eq!(BlockDevice::block_size(&borrowed), SIZE);
+        assert_eq!(BlockDevice::block_count(&borrowed), 6);
+        let ring = StreamingRing::new(SIZE, 3, 1).unwrap();
+        let mut stored = StoredRing::format(&mut borrowed, 1, ring, &mut scratch).unwrap();
+        stored
+            .append(&mut borrowed, b"via &mut", &mut scratch)
+            .unwrap();
+        BlockDevice::write_block(&mut borrowed, 0, &[9u8; 512]).unwrap();
+        BlockDevice::sync(&mut borrowed).unwrap();
+        let mut block = [0u8; 512];
+        BlockDevice::read_block(&mut borrowed, 0, &mut block).unwrap();
+        assert_eq!(block, [9u8; 512]);
+        assert!(BlockDevice::read_block(&mut borrowed, 6, &mut block).is_err());
+    }
+    assert_eq!(&device.as_bytes()[..512], &[9u8; 512]);
+    let stored = StoredRing::recover(&mut device, 1, &mut scratch).unwrap();
+    assert!(
+        stored
+            .read(&mut device, 0, &mut scratch)
+            .unwrap()
+            .starts_with(b"via &mut")
+    );
+}
+
+/// Every storage error names what failed and where, and says what to do; only a region
+/// error has a source.
+#[test]
+fn storage_errors_name_the_block_and_say_what_to_do() {
+    use core::error::Error as _;
+    use dwvd_regions::storage::{CopyFailure, DeviceOperation};
+    type E = StorageError<&'static str>;
+    let region = dwvd_regions::Error::NotWrittenYet {
+        position: 4,
+        write_head: 2,
+    };
+    let cases: [(E, &[&str]); 8] = [
+        (
+            E::Device {
+                operation: DeviceOperation::Sync,
+                block: 17,
+                error: "bus fault",
+            },
+            &["device sync of block 17 failed", "bus fault", "recover"],
+        ),
+        (
+            E::Device {
+                operation: DeviceOperation::Read,
+                block: 3,
+                error: "ecc",
+            },
+            &["device read of block 3"],
+        ),
+        (
+            E::Device {
+                operation: DeviceOperation::Write,
+                block: 5,
+                error: "wp",
+            },
+            &["device write of block 5"],
+        ),
+        (E::Region(region.clone()), &[&region.to_string()]),
+        (
+            E::NoValidCopy {
+                first_block: 9,
+                copy_a: CopyFailure {
+                    kind: ErrorKind::ChecksumMismatch,
+                    block: Some(10),
+                },
+                copy_b: CopyFailure {
+                    kind: ErrorKind::TornWrite,
+                    block: None,
+                },
+            },
+            &[
+                "device block 9",
+                "copy A: checksum_mismatch at device block 10",
+                "copy B: torn_write (",
+                "format",
+            ],
+        ),
+        (
+            E::NeedsRecovery { first_block: 12 },
+            &["device block 12", "reload or recover it"],
+        ),
+        (
+            E::DoesNotFit {
+                first_block: 2,
+                blocks_needed: 30,
+                device_blocks: 16,
+            },
+            &["device block 2 needs 30 blocks", "device's 16"],
+        ),
+        (
+            E::ScratchTooSmall {
+                needed: 1024,
+                available: 100,
+            },
+            &["holds 100 bytes", "needs 1024", "scratch_len"],
+        ),
+    ];
+    for (error, parts) in cases {
+        let text = error.to_string();
+        for part in parts {
+            assert!(text.contains(part), "{text:?} lacks {part:?}");
+        }
+        assert_eq!(error.source().is_some(), error.region_error().is_some());
+        assert_eq!(
+            error.is_device_error(),
+            matches!(error, StorageError::Device { .. })
+        );
+    }
+    let mismatch = E::BlockSizeMismatch {
+        region: SIZE,
+        device: BlockSize::new(4096).unwrap(),
+    };
+    assert_eq!(
+        mismatch.to_string(),
+        "the region uses 512-byte blocks but the device has 4096-byte blocks"
+    );
+    let source = E::Region(region.clone()).source().map(ToString::to_string);
+    assert_eq!(source, Some(region.to_string()));
 }

@@ -63,8 +63,9 @@ impl fmt::Display for CopyFailure {
 /// value in memory is the last state it committed — unchanged, except that a ring append
 /// that overwrites commits the consume of the oldest entry first and keeps it — and it
 /// refuses further changes with [`NeedsRecovery`](Self::NeedsRecovery): the region's
-/// `recover` tells what the device holds (the state before or after the operation) and
-/// gives the value to continue with. After any other error nothing was written.
+/// `reload` (in place) or `recover` (a new value) tells what the device holds (the state
+/// before or after the operation) and gives the value to continue with. After any other
+/// error nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StorageError<E> {
@@ -92,9 +93,11 @@ pub enum StorageError<E> {
         /// Why copy B was refused.
         copy_b: CopyFailure,
     },
-    /// An earlier operation on this value failed on the device, which may therefore hold
-    /// a commit this value does not know of; changing it now could overwrite data that
-    /// commit counts. Call the region's `recover` and continue with its result.
+    /// This value is not known to match the device: an earlier operation failed on the
+    /// device, which may therefore hold a commit this value does not know of (changing it
+    /// now could overwrite data that commit counts), or the value was made by `new` and
+    /// neither formatted nor reloaded yet. Call the region's `reload` (or `recover`) and
+    /// continue with the result.
     NeedsRecovery {
         /// The region's first device block.
         first_block: u64,
@@ -169,7 +172,7 @@ impl<E: fmt::Debug> fmt::Display for StorageError<E> {
             ),
             Self::NeedsRecovery { first_block } => write!(
                 f,
-                "the region at device block {first_block} had a device error in an earlier operation: recover it before changing it again"
+                "the region at device block {first_block} may not match the device (a device error in an earlier operation, or never formatted or reloaded): reload or recover it before changing it"
             ),
             Self::DoesNotFit {
                 first_block,

@@ -123,6 +123,15 @@ impl<D: BlockDevice, const BLOCK_SIZE: usize> FaultyDevice<D, BLOCK_SIZE> {
         }
     }
 
+    /// Arms `fault` from now on: the counters restart at 0, so `nth` counts calls made
+    /// after this one (set up a region on a healthy device, then arm the fault).
+    pub const fn set_fault(&mut self, fault: Fault) {
+        self.fault = fault;
+        self.reads = 0;
+        self.writes = 0;
+        self.syncs = 0;
+    }
+
     /// Block writes attempted so far (successful or not).
     #[must_use]
     pub const fn writes(&self) -> u64 {
@@ -158,7 +167,7 @@ impl<D: BlockDevice, const BLOCK_SIZE: usize> FaultyDevice<D, BLOCK_SIZE> {
                 operation: failing,
                 nth,
                 forever,
-            } => failing == operation && (count == nth || (forever && count > nth)),
+            } => failing == operation && if forever { count >= nth } else { count == nth },
             _ => false,
         }
     }

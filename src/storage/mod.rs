@@ -40,13 +40,25 @@
 //! [`StorageError::Device`], it may or may not be on the device: the value in memory keeps
 //! the last state it committed and refuses further changes
 //! ([`StorageError::NeedsRecovery`]) — going on could reuse a slot and a generation that
-//! the device's newer copy counts — until `recover` gives the value to continue with.
+//! the device's newer copy counts — until `reload` (in place) or `recover` (a new value)
+//! gives the value to continue with.
 //!
 //! `format` writes both copies whole (tail blocks padded and sealed), so nothing of an
 //! older region at the same place survives in them. It is not atomic: an interrupted
 //! format is run again. `recover` must be given the layout `format` was given (the first
 //! block, and the vault's `blocks_per_copy` or the WORM's `LOG_CAPACITY`): they are not
 //! stored on the device.
+//!
+//! # Values in place (small stacks)
+//!
+//! Changes are made to the value in place and undone if the commit fails, and recovery
+//! loads each copy in place, so no operation copies the owned value: a `Vault<N>` is
+//! about N × 0.5 KiB, a WORM log `LOG_CAPACITY` × 52 bytes. `format` and `recover`
+//! return the value, which moves it; firmware that must not can make it with the
+//! `const fn new` (in a `static`, e.g. through `static_cell`) and call
+//! `format_in_place` or `reload` on it where it lies. A value made by `new` refuses
+//! changes until one of them succeeds. The QEMU example in `firmware/` keeps its vault so
+//! and peaks at about 6 KiB of stack with a P-256 verify (see the README).
 //!
 //! A read error during `recover` is returned as the device's error, even when the other
 //! copy reads fine: the unreadable copy may be the newer one, and falling back would
