@@ -133,31 +133,70 @@ impl<F: NorFlash> NorFlashDevice<F> {
 
     /// The flash range of block `index`, or `None` past the end (checked in `new` to fit
     /// in a u32).
-    fn range(&self, index: u64, length: usize) -> Option<(u32, u32)> {
-        let size = u32::try_from(self.block_size.get()).ok()?;
-        if length != self.block_size.get() || index >= u64::from(self.block_count) {
-            return None;
+    /// The flash range of block `index`, for a buffer of `length` bytes.
+    fn range<E>(&self, index: u64, length: usize) -> Result<(u32, u32), NorFlashDeviceError<E>> {
+        let block_size = self.block_size.get();
+        if length != block_size {
+            return Err(NorFlashDeviceError::WrongLength { length, block_size });
         }
+        let block_count = self.block_count;
+        let out_of_range = || NorFlashDeviceError::OutOfRange { index, block_count };
+        if index >= u64::from(block_count) {
+            return Err(out_of_range());
+        }
+        // `new` checked that every block's end fits in u32: these cannot fail.
+        let size = u32::try_from(block_size).map_err(|_| out_of_range())?;
         let start = u32::try_from(index)
-            .ok()?
-            .checked_mul(size)?
-            .checked_add(self.base_offset)?;
-        Some((start, start.checked_add(size)?))
+            .ok()
+            .and_then(|index| index.checked_mul(size))
+            .and_then(|offset| offset.checked_add(self.base_offset))
+            .ok_or_else(out_of_range)?;
+        Ok((start, start.checked_add(size).ok_or_else(out_of_range)?))
     }
 }
 
-/// The error of a [`NorFlashDevice`]: the flash's own, or a block outside the device.
+/// The error of a [`NorFlashDevice`]: the flash's own, a block outside the device, or a
+/// buffer that is not one block long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NorFlashDeviceError<E> {
     /// The flash driver failed.
     Flash(E),
-    /// A block index past the device, or a buffer that is not one block long.
+    /// A block index past the device.
     OutOfRange {
         /// The block index asked for.
         index: u64,
+        /// Blocks the device has.
+        block_count: u32,
+    },
+    /// A buffer that is not one block long.
+    WrongLength {
+        /// The buffer's length.
+        length: usize,
+        /// The device's block size.
+        block_size: usize,
     },
 }
+
+impl<E: fmt::Debug> fmt::Display for NorFlashDeviceError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Flash(error) => write!(f, "the NOR flash driver failed: {error:?}"),
+            Self::OutOfRange { index, block_count } => write!(
+                f,
+                "block {index} is outside the device's {block_count} blocks"
+            ),
+            Self::WrongLength { length, block_size } => write!(
+                f,
+                "a buffer of {length} bytes is not one {block_size}-byte block"
+            ),
+        }
+    }
+}
+
+/// The flash's error is shown through `Debug` (embedded-storage's `NorFlashError` does
+/// not require `core::error::Error`), so there is no source.
+impl<E: fmt::Debug> core::error::Error for NorFlashDeviceError<E> {}
 
 impl<F: NorFlash> BlockDevice for NorFlashDevice<F> {
     type Error = NorFlashDeviceError<F::Error>;
@@ -171,16 +210,12 @@ impl<F: NorFlash> BlockDevice for NorFlashDevice<F> {
     }
 
     fn read_block(&mut self, index: u64, buffer: &mut [u8]) -> Result<(), Self::Error> {
-        let (start, _) = self
-            .range(index, buffer.len())
-            .ok_or(NorFlashDeviceError::OutOfRange { index })?;
+        let (start, _) = self.range(index, buffer.len())?;
         ReadNorFlash::read(&mut self.flash, start, buffer).map_err(NorFlashDeviceError::Flash)
     }
 
     fn write_block(&mut self, index: u64, data: &[u8]) -> Result<(), Self::Error> {
-        let (start, end) = self
-            .range(index, data.len())
-            .ok_or(NorFlashDeviceError::OutOfRange { index })?;
+        let (start, end) = self.range(index, data.len())?;
         self.flash
             .erase(start, end)
             .map_err(NorFlashDeviceError::Flash)?;
