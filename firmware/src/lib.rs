@@ -1,8 +1,10 @@
 //! Support shared by the firmware binaries: checks printed over semihosting, the exit
-//! status QEMU passes to the shell, a panic handler, and peak-stack measurement.
+//! status QEMU passes to the shell, panic and HardFault handlers, and peak-stack
+//! measurement.
 //!
-//! The binaries are `regions` (all three regions on a RAM block device) and `primitives`
-//! (only XXH64, SHA-256 and one P-256 verify: the baseline the footprint is compared to).
+//! The binaries are `regions` (all three regions on a RAM block device), `golden` (the
+//! golden images parsed, emitted and verified) and `primitives` (only XXH64, SHA-256 and
+//! one P-256 verify: the baseline the footprint is compared to).
 #![no_std]
 
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -14,12 +16,17 @@ static FAILURES: AtomicU32 = AtomicU32::new(0);
 /// Writes `text` to the host's stdout (semihosting). Plain bytes, no `core::fmt`: the
 /// formatting machinery would dominate the baseline's flash.
 pub fn print(text: &str) {
+    print_bytes(text.as_bytes());
+}
+
+fn print_bytes(bytes: &[u8]) {
     if let Ok(mut out) = hio::hstdout() {
-        let _ = out.write_all(text.as_bytes());
+        let _ = out.write_all(bytes);
     }
 }
 
-/// Writes `number` in decimal.
+/// Writes `number` in decimal (ASCII digits written as bytes: going through `&str` would
+/// inline a UTF-8 check of ≈ 360 bytes).
 pub fn print_number(mut number: usize) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
@@ -31,7 +38,7 @@ pub fn print_number(mut number: usize) {
             break;
         }
     }
-    print(core::str::from_utf8(&digits[start..]).unwrap_or("?"));
+    print_bytes(&digits[start..]);
 }
 
 /// Prints `PASS name` or `FAIL name` and counts failures.
@@ -85,6 +92,18 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         print_number(location.line() as usize);
     }
     print("\n");
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// A fault exits with a failure instead of looping until the runner's timeout. It is also
+/// where a panic lands in the `panic = "immediate-abort"` build (scripts/firmware's
+/// second build): there a panic is a bare `udf` instruction, never the handler above.
+#[cortex_m_rt::exception]
+unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
+    print("HARD FAULT\n");
     debug::exit(debug::EXIT_FAILURE);
     loop {
         cortex_m::asm::wfi();
