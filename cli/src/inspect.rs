@@ -538,13 +538,14 @@ fn decode_vault(
             let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
             let (mut valid, mut invalid) = (0usize, 0usize);
             let mut failing = Vec::new();
-            for passport in view.passports() {
+            let verified = key.map(|key| crate::verify::verify_passports(&view, key));
+            for (index, passport) in view.passports().enumerate() {
                 *frameworks
                     .entry(passport.framework().to_string())
                     .or_default() += 1;
                 *statuses.entry(passport.status().to_string()).or_default() += 1;
-                if let Some(key) = key {
-                    if passport.verify(key).is_ok() {
+                if let Some(verified) = &verified {
+                    if verified.get(index).copied().unwrap_or(false) {
                         valid += 1;
                     } else {
                         invalid += 1;

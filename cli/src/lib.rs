@@ -7,6 +7,7 @@ pub mod human;
 pub mod image;
 pub mod inspect;
 pub mod schema;
+pub mod verify;
 
 use clap::ValueEnum;
 

@@ -148,11 +148,13 @@ pub fn describe_worm(view: &WormView<'_>) -> WormDescription {
 }
 
 pub fn describe_vault(view: &VaultView<'_>, key: Option<&VerifyingKey>) -> VaultDescription {
+    let verified = key.map(|key| crate::verify::verify_passports(view, key));
     VaultDescription {
         generation: view.generation(),
         passports: view
             .passports()
-            .map(|passport| PassportDescription {
+            .enumerate()
+            .map(|(index, passport)| PassportDescription {
                 passport_id: passport.passport_id().hyphenated().to_string(),
                 object_id: passport.object_id().hyphenated().to_string(),
                 framework_id: passport.framework().code(),
@@ -163,7 +165,9 @@ pub fn describe_vault(view: &VaultView<'_>, key: Option<&VerifyingKey>) -> Vault
                 issuer_id: String::from_utf8_lossy(passport.issuer_bytes()).into_owned(),
                 notes: String::from_utf8_lossy(passport.notes_bytes()).into_owned(),
                 signature: Some(hex::encode(passport.signature())),
-                signature_valid: key.map(|key| passport.verify(key).is_ok()),
+                signature_valid: verified
+                    .as_ref()
+                    .map(|verified| verified.get(index).copied().unwrap_or(false)),
             })
             .collect(),
     }

@@ -24,9 +24,16 @@
 //! signature is accepted, high-S included, as the SPEC requires (other signers, such as
 //! .NET and OpenSSL, do not normalise `s`); `r` or `s` equal to 0 or ≥ n is always
 //! rejected; [`SignaturePolicy::LowSOnly`] refuses high-S too.
+//!
+//! Verification backends are [`SignatureVerifier`]s: `p256`'s `VerifyingKey` (pure Rust,
+//! `no_std`, the default) and, with the `ring` feature, `RingVerifyingKey` (`ring`'s
+//! assembly P-256, about 4x faster on x86-64, for std tools verifying whole vaults). Both
+//! give the same answer for every signature.
 
 mod layout;
 mod passport;
+#[cfg(feature = "ring")]
+mod ring_backend;
 mod signature;
 #[allow(clippy::module_inception)]
 mod vault;
@@ -38,8 +45,11 @@ pub use layout::{
     VaultHeader,
 };
 pub use passport::Passport;
+#[cfg(feature = "ring")]
+pub use ring_backend::RingVerifyingKey;
 pub use signature::{
-    SignaturePolicy, sign_digest, verify_digest, verify_message, verifying_key_from_sec1,
+    SignaturePolicy, SignatureVerifier, sign_digest, verify_digest, verify_message,
+    verifying_key_from_sec1,
 };
 pub use vault::{Vault, block_count, emit_vault};
 pub use view::{PassportView, Passports, VaultView};

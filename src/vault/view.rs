@@ -2,8 +2,6 @@
 
 use core::iter::FusedIterator;
 
-use p256::ecdsa::VerifyingKey;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zerocopy::FromBytes;
 use zerocopy::little_endian::I32;
@@ -13,7 +11,7 @@ use super::layout::{
     PASSPORT_HEAD_LEN, PassportHead, SIGNATURE_LEN, VAULT_HEADER_LEN, VaultHeader, field,
 };
 use super::passport::{Passport, utf8};
-use super::signature::{SignaturePolicy, verify_digest};
+use super::signature::{SignaturePolicy, SignatureVerifier};
 use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{Error, Result};
 use crate::ticks::Ticks;
@@ -477,19 +475,20 @@ impl<'a> PassportView<'a> {
         self.bytes.get(..length).unwrap_or_default()
     }
 
-    /// Verifies the signature with `key` under the default (lenient) policy.
-    pub fn verify(&self, key: &VerifyingKey) -> Result<()> {
+    /// Verifies the signature with `key` under the default (lenient) policy. `key` is a
+    /// [`p256::ecdsa::VerifyingKey`] or any other [`SignatureVerifier`] (with the `ring`
+    /// feature, a [`RingVerifyingKey`](super::RingVerifyingKey)).
+    pub fn verify<K: SignatureVerifier + ?Sized>(&self, key: &K) -> Result<()> {
         self.verify_with_policy(key, SignaturePolicy::default())
     }
 
     /// Verifies the signature with `key` under `policy`.
-    pub fn verify_with_policy(&self, key: &VerifyingKey, policy: SignaturePolicy) -> Result<()> {
-        verify_digest(
-            &Sha256::digest(self.signed_payload()).into(),
-            self.signature,
-            key,
-            policy,
-        )
+    pub fn verify_with_policy<K: SignatureVerifier + ?Sized>(
+        &self,
+        key: &K,
+        policy: SignaturePolicy,
+    ) -> Result<()> {
+        key.verify_message(self.signed_payload(), self.signature, policy)
     }
 
     /// The owned passport.
