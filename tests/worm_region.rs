@@ -618,3 +618,62 @@ fn accessors_return_what_the_region_was_made_with() {
     assert_eq!(region.total_capacity_blocks(), 40);
     assert_eq!(region.created(), Ticks::new(77));
 }
+
+/// `records()` read one at a time (`next`), all at once (`fold`, which the view runs block
+/// by block over slices), and from the middle (`nth` then `fold`) give the same records, in
+/// the SPEC's order, across block boundaries — read straight from the image's bytes here.
+#[test]
+fn records_read_alike_one_by_one_and_folded_across_blocks() {
+    for bytes in [512usize, 1000, 4096] {
+        let size = BlockSize::new(bytes).unwrap();
+        let mut region = WormRegion::<120>::new(size, 500, 0, Ticks::new(5)).unwrap();
+        for count in 0..120usize {
+            let mut image = vec![0u8; region.buffer_len()];
+            region.emit(&mut image).unwrap();
+            let view = WormView::new_checked(&image, size).unwrap();
+            let first = (bytes - 56) / 52;
+            let later = (bytes - 16) / 52;
+            // Block indexes from the bytes, where the SPEC puts record i.
+            let expected: Vec<i64> = (0..count)
+                .map(|i| {
+                    let (block, offset) = if i < first {
+                        (0, 40 + 52 * i)
+                    } else {
+                        (1 + (i - first) / later, 52 * ((i - first) % later))
+                    };
+                    let at = block * bytes + offset;
+                    i64::from_le_bytes(image[at..at + 8].try_into().unwrap())
+                })
+                .collect();
+            assert_eq!(expected, (0..count as i64).collect::<Vec<_>>());
+            let mut one_by_one = Vec::new();
+            // A `for` loop calls `next` one record at a time.
+            for record in view.records() {
+                one_by_one.push(record.block_index.get());
+            }
+            assert_eq!(one_by_one, expected, "next, bs {bytes}, {count} records");
+            let folded = view.records().fold(Vec::new(), |mut all, record| {
+                all.push(record.block_index.get());
+                all
+            });
+            assert_eq!(folded, expected, "fold, bs {bytes}, {count} records");
+            for skip in [0, 1, first.saturating_sub(1), first, first + later, count] {
+                let mut records = view.records();
+                let head = if skip == 0 { None } else { records.nth(skip - 1) };
+                assert_eq!(
+                    head.map(|record| record.block_index.get()),
+                    skip.checked_sub(1).and_then(|i| expected.get(i).copied())
+                );
+                assert_eq!(records.len(), count.saturating_sub(skip));
+                let rest: Vec<i64> = records.fold(Vec::new(), |mut all, record| {
+                    all.push(record.block_index.get());
+                    all
+                });
+                assert_eq!(rest, expected[skip.min(count)..], "skip {skip}");
+            }
+            region
+                .append(&[count as u8; 3], Ticks::new(count as i64))
+                .unwrap();
+        }
+    }
+}

@@ -105,9 +105,22 @@ impl<'a> RegionBlocks<'a> {
     /// [`Error::WrongTag`], or [`Error::TornWrite`] (the blocks of one region carry
     /// different generations: a multi-block write was interrupted).
     pub fn verify_all(&self, expected_tag: Tag) -> Result<u32> {
+        self.verify_all_inspecting(expected_tag, |_, _| {})
+    }
+
+    /// [`verify_all`](Self::verify_all), handing each block's payload to `inspect` right
+    /// after its checksum and tag verified, while it is still in the CPU's cache: a region
+    /// that also checks its payloads does so in the same pass over memory. `inspect` only
+    /// observes; errors are still those of `verify_all`, in its order.
+    pub(crate) fn verify_all_inspecting(
+        &self,
+        expected_tag: Tag,
+        mut inspect: impl FnMut(usize, &'a [u8]),
+    ) -> Result<u32> {
         let mut generation = None;
-        for opened in self.open_all(expected_tag) {
+        for (index, opened) in self.open_all(expected_tag).enumerate() {
             let opened = opened?;
+            inspect(index, opened.payload());
             match generation {
                 None => generation = Some(opened.generation()),
                 Some(expected) if expected != opened.generation() => {
@@ -139,8 +152,22 @@ impl<'a> RegionBlocks<'a> {
     where
         H: FromBytes + KnownLayout + Immutable,
     {
+        Self::verified_header_inspecting(region, block_size, tag, |_, _| {})
+    }
+
+    /// [`verified_header`](Self::verified_header), with each verified payload handed to
+    /// `inspect` as in [`verify_all_inspecting`](Self::verify_all_inspecting).
+    pub(crate) fn verified_header_inspecting<H>(
+        region: &'a [u8],
+        block_size: BlockSize,
+        tag: Tag,
+        inspect: impl FnMut(usize, &'a [u8]),
+    ) -> Result<(Self, u32, &'a H)>
+    where
+        H: FromBytes + KnownLayout + Immutable,
+    {
         let blocks = Self::new(region, block_size)?;
-        let generation = blocks.verify_all(tag)?;
+        let generation = blocks.verify_all_inspecting(tag, inspect)?;
         // Region headers are far smaller than the smallest payload (496 bytes), so the
         // cast cannot fail; the error is unreachable.
         let (header, _) = blocks

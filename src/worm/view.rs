@@ -61,8 +61,16 @@ impl<'a> WormView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        let (blocks, generation, header) =
-            RegionBlocks::verified_header::<WormHeader>(region, block_size, Tag::WORM)?;
+        // Records and padding are swept block by block as each block's checksum verifies
+        // (one pass over memory); the sweep only says "clean or not", so errors keep
+        // their order: every block's checksum and tag, then the header, then records.
+        let mut sweep = RecordSweep::new(block_size);
+        let (blocks, generation, header) = RegionBlocks::verified_header_inspecting::<WormHeader>(
+            region,
+            block_size,
+            Tag::WORM,
+            |index, payload| sweep.block(index, payload),
+        )?;
 
         let count_value = header.write_log_count.get();
         let count = u64::try_from(count_value).map_err(|_| {
@@ -133,7 +141,9 @@ impl<'a> WormView<'a> {
             // count fits in i32, so in usize on every supported target.
             count: usize::try_from(count).unwrap_or(usize::MAX),
         };
-        view.check_records_and_padding()?;
+        if !sweep.clean {
+            view.first_bad_record_or_padding()?;
+        }
         Ok(view)
     }
 
@@ -162,12 +172,14 @@ impl<'a> WormView<'a> {
     }
 
     /// Checks every record's fields, and that every byte after the records is zero.
-    fn check_records_and_padding(&self) -> Result<()> {
-        let block_size = self.blocks.block_size();
-        let payload_len = block_size.payload_len();
+    /// The record areas and padding of every block: `(block, records area, padding)`,
+    /// the area holding exactly the records `write_log_count` puts there.
+    fn record_areas(&self) -> impl Iterator<Item = (usize, usize, &'a [u8], &'a [u8])> + 'a {
+        let blocks = self.blocks;
+        let block_size = blocks.block_size();
         let mut remaining = self.count;
-        for block in 0..self.blocks.len() {
-            let payload = self.blocks.payload(block).unwrap_or_default();
+        (0..blocks.len()).map(move |block| {
+            let payload = blocks.payload(block).unwrap_or_default();
             let (start, capacity) = if block == 0 {
                 (HEADER_LEN, records_in_first_block(block_size))
             } else {
@@ -177,6 +189,17 @@ impl<'a> WormView<'a> {
             remaining = remaining.saturating_sub(here);
             let records_end = start.saturating_add(here.saturating_mul(RECORD_LEN));
             let area = payload.get(start..records_end).unwrap_or_default();
+            let padding = payload.get(records_end..).unwrap_or_default();
+            (block, start, area, padding)
+        })
+    }
+
+    /// The first bad record field or padding byte, as [`Error::InvalidField`] naming
+    /// its block and offset (`Ok` if there is none).
+    fn first_bad_record_or_padding(&self) -> Result<()> {
+        let payload_len = self.blocks.block_size().payload_len();
+        for (block, start, area, padding) in self.record_areas() {
+            let records_end = start.saturating_add(area.len());
             for (slot, bytes) in area.chunks_exact(RECORD_LEN).enumerate() {
                 let Ok(record) = WriteRecord::ref_from_bytes(bytes) else {
                     continue;
@@ -203,7 +226,6 @@ impl<'a> WormView<'a> {
                     ));
                 }
             }
-            let padding = payload.get(records_end..).unwrap_or_default();
             if let Some(position) = padding.iter().position(|byte| *byte != 0) {
                 let offset = records_end.saturating_add(position);
                 let value = padding.get(position).copied().unwrap_or(0);
@@ -279,7 +301,7 @@ impl<'a> WormView<'a> {
         Records {
             blocks: self.blocks,
             next_block: 0,
-            current: [].chunks_exact(RECORD_LEN),
+            current: [].iter(),
             remaining: self.count,
         }
     }
@@ -327,23 +349,78 @@ impl<'a> WormView<'a> {
     }
 }
 
+/// The fast check of the write log during verification: block by block, whether every
+/// record has a non-negative `block_index` and a `data_length` within a payload, and every
+/// byte after the records is zero. Only "clean or not": a region that is not clean is
+/// walked again by [`WormView::first_bad_record_or_padding`] to name the first bad field.
+struct RecordSweep {
+    block_size: BlockSize,
+    /// Records still to come in later blocks (from block 0's `write_log_count`).
+    remaining: usize,
+    clean: bool,
+}
+
+impl RecordSweep {
+    fn new(block_size: BlockSize) -> Self {
+        Self {
+            block_size,
+            remaining: 0,
+            clean: true,
+        }
+    }
+
+    fn block(&mut self, index: usize, payload: &[u8]) {
+        let (start, capacity) = if index == 0 {
+            // A negative count sweeps as 0 records; the header check refuses it anyway.
+            self.remaining = WormHeader::ref_from_prefix(payload)
+                .ok()
+                .and_then(|(header, _)| usize::try_from(header.write_log_count.get()).ok())
+                .unwrap_or(0);
+            (HEADER_LEN, records_in_first_block(self.block_size))
+        } else {
+            (0, records_per_later_block(self.block_size))
+        };
+        let here = self.remaining.min(capacity);
+        self.remaining = self.remaining.saturating_sub(here);
+        let records_end = start.saturating_add(here.saturating_mul(RECORD_LEN));
+        let area = payload.get(start..records_end).unwrap_or_default();
+        let padding = payload.get(records_end..).unwrap_or_default();
+        let payload_len = u32::try_from(self.block_size.payload_len()).unwrap_or(0);
+        let Ok(records) = <[WriteRecord]>::ref_from_bytes(area) else {
+            self.clean = false;
+            return;
+        };
+        // Branch-free, so the compiler can unroll and vectorise: the sign bit of
+        // block_index, or a length above the payload (a negative one, read as u32, is).
+        let bad_records = records.iter().fold(false, |bad, record| {
+            let negative_index = record.block_index.get() < 0;
+            #[allow(clippy::cast_sign_loss)] // deliberate: negative lengths become huge
+            let too_long = record.data_length.get() as u32 > payload_len;
+            bad | negative_index | too_long
+        });
+        let nonzero_padding = padding.iter().fold(0u8, |any, byte| any | byte) != 0;
+        self.clean &= !(bad_records | nonzero_padding);
+    }
+}
+
 /// Iterator over a [`WormView`]'s write-log records, in place.
 #[derive(Debug, Clone)]
 pub struct Records<'a> {
     blocks: RegionBlocks<'a>,
     next_block: usize,
-    current: core::slice::ChunksExact<'a, u8>,
+    current: core::slice::Iter<'a, WriteRecord>,
     remaining: usize,
 }
 
 impl<'a> Iterator for Records<'a> {
     type Item = &'a WriteRecord;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         while self.remaining > 0 {
-            if let Some(bytes) = self.current.next() {
+            if let Some(record) = self.current.next() {
                 self.remaining = self.remaining.saturating_sub(1);
-                return WriteRecord::ref_from_bytes(bytes).ok();
+                return Some(record);
             }
             let block = self.next_block;
             let payload = self.blocks.payload(block)?;
@@ -355,16 +432,42 @@ impl<'a> Iterator for Records<'a> {
                 (0, records_per_later_block(block_size))
             };
             let end = start.saturating_add(capacity.saturating_mul(RECORD_LEN));
-            self.current = payload
-                .get(start..end)
-                .unwrap_or_default()
-                .chunks_exact(RECORD_LEN);
+            // Records are 52-byte unaligned structs, so the area casts to a slice of
+            // them (its length is a multiple of 52 by construction; an empty slice
+            // otherwise, which ends the iteration early rather than panicking).
+            self.current =
+                <[WriteRecord]>::ref_from_bytes(payload.get(start..end).unwrap_or_default())
+                    .unwrap_or_default()
+                    .iter();
         }
         None
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
+    }
+
+    /// Block by block over slices of records, so that `fold`, `sum`, `count`, `for_each`
+    /// … run as tight loops over each block's records rather than one `next` at a time.
+    #[inline]
+    fn fold<B, F>(mut self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, Self::Item) -> B,
+    {
+        let mut accumulator = init;
+        loop {
+            let slice = self.current.as_slice();
+            let here = slice.get(..self.remaining).unwrap_or(slice);
+            self.remaining = self.remaining.saturating_sub(here.len());
+            accumulator = here.iter().fold(accumulator, &mut f);
+            self.current = [].iter();
+            // Load the next block's records (next() does it), or stop.
+            match self.next() {
+                Some(record) => accumulator = f(accumulator, record),
+                None => return accumulator,
+            }
+        }
     }
 }
 
