@@ -42,6 +42,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::block::{BlockSize, RegionBlocks, Tag, seal};
 use crate::error::{Error, Result};
+use crate::worm::div_rem_u64;
 
 /// The growth increment a ring uses unless told otherwise (SPEC §2).
 pub const DEFAULT_GROWTH_INCREMENT: u32 = 16;
@@ -613,7 +614,7 @@ impl StreamingRing {
             }
         }
         // allocated >= 1 here: max >= 1 and a ring at 0 always grows.
-        let physical_slot = position.checked_rem(allocated).ok_or(Error::InvalidField {
+        let physical_slot = rem_u64(position, allocated).ok_or(Error::InvalidField {
             block: 0,
             field: "allocated_blocks",
             offset: offset_of!(StreamingHeader, allocated_blocks),
@@ -672,12 +673,10 @@ impl StreamingRing {
             });
         }
         // A live position implies an entry, so allocated_blocks >= 1.
-        position
-            .checked_rem(self.allocated_blocks)
-            .ok_or(Error::NotWrittenYet {
-                position,
-                write_head: self.write_head,
-            })
+        rem_u64(position, self.allocated_blocks).ok_or(Error::NotWrittenYet {
+            position,
+            write_head: self.write_head,
+        })
     }
 
     /// Bytes [`emit`](Self::emit) writes: one block.
@@ -719,4 +718,9 @@ impl StreamingRing {
         seal(block, Tag::STRE, self.generation)?;
         Ok(size)
     }
+}
+
+/// `n % d` (`None` for 0) without pulling in a soft 64-bit divide ([`div_rem_u64`]).
+fn rem_u64(n: u64, d: u64) -> Option<u64> {
+    div_rem_u64(n, d).map(|(_, remainder)| remainder)
 }

@@ -9,10 +9,12 @@ use crate::streaming::StreamingRing;
 use crate::vault::{Vault, VaultView};
 use crate::worm::{WormRegion, WormView};
 
-/// What the commit protocol needs of a region's owned value.
-pub(crate) trait Metadata: Sized {
+/// What the commit protocol needs of a region's owned value. Object-safe: the protocol
+/// itself runs once, on `&mut dyn Metadata`, for every region type (one copy of the code
+/// in flash instead of one per region).
+pub(crate) trait Metadata {
     /// The tag of the region's blocks (for padding whole copies).
-    const TAG: Tag;
+    fn tag(&self) -> Tag;
     fn block_size(&self) -> BlockSize;
     fn generation(&self) -> u32;
     fn set_generation(&mut self, generation: u32);
@@ -26,7 +28,9 @@ pub(crate) trait Metadata: Sized {
 /// The methods every owned region has under the same names, forwarded.
 macro_rules! forward_metadata {
     ($tag:expr) => {
-        const TAG: Tag = $tag;
+        fn tag(&self) -> Tag {
+            $tag
+        }
         fn block_size(&self) -> BlockSize {
             self.block_size()
         }
@@ -121,21 +125,7 @@ impl<M: Metadata> Committed<M> {
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
         self.needs_recovery = true;
-        let size = device.block_size();
-        let copies = self.copies;
-        check_fits(
-            device,
-            copies.first_block,
-            copies.end().saturating_sub(copies.first_block),
-        )?;
-        let value = &mut self.value;
-        let (current, _) = copies.choose(device, scratch, |bytes| {
-            value.load_copy(bytes, size).map(|()| value.generation())
-        })?;
-        self.value
-            .load_copy(copies.read(device, current, scratch)?, size)
-            .map_err(|error| error.relocated(copies.start(current)))?;
-        self.current = current;
+        self.current = reload_value(&mut self.value, self.copies, device, scratch)?;
         self.needs_recovery = false;
         Ok(())
     }
@@ -171,15 +161,15 @@ impl<M: Metadata> Committed<M> {
         scratch: &mut [u8],
         whole_copy: bool,
     ) -> Result<(), StorageError<D::Error>> {
-        let committed_generation = self.value.generation();
-        let generation = committed_generation.wrapping_add(1);
-        self.value.set_generation(generation);
-        let result = self.write_other_copy(device, scratch, whole_copy, generation);
-        match result {
-            Ok(()) => self.current = self.current.other(),
-            Err(_) => self.value.set_generation(committed_generation),
-        }
-        result
+        self.current = commit_value(
+            &mut self.value,
+            self.copies,
+            self.current,
+            device,
+            scratch,
+            whole_copy,
+        )?;
+        Ok(())
     }
 
     /// Commits `next` in place of the value; on an error the value stays the last commit.
@@ -199,32 +189,82 @@ impl<M: Metadata> Committed<M> {
         }
         result
     }
+}
 
-    fn write_other_copy<D: BlockDevice>(
-        &self,
-        device: &mut D,
-        scratch: &mut [u8],
-        whole_copy: bool,
-        generation: u32,
-    ) -> Result<(), StorageError<D::Error>> {
-        let size = self.value.block_size().get();
-        let copy_len = self.copies.copy_len(size);
-        let needed = self.value.buffer_len();
-        if needed > copy_len {
-            let room = usize::try_from(self.copies.blocks_per_copy).unwrap_or(usize::MAX);
-            return Err(StorageError::Region(Error::CapacityExceeded {
-                what: "blocks per copy",
-                count: u64::try_from(needed.checked_div(size).unwrap_or(0)).unwrap_or(u64::MAX),
-                capacity: room,
-            }));
+/// [`Committed::reload`] for any region value: returns the copy it was loaded from.
+#[inline(never)]
+fn reload_value<D: BlockDevice>(
+    value: &mut dyn Metadata,
+    copies: Copies,
+    device: &mut D,
+    scratch: &mut [u8],
+) -> Result<MetadataCopy, StorageError<D::Error>> {
+    let size = device.block_size();
+    check_fits(
+        device,
+        copies.first_block,
+        copies.end().saturating_sub(copies.first_block),
+    )?;
+    let (current, _) = copies.choose(device, scratch, |bytes| {
+        value.load_copy(bytes, size).map(|()| value.generation())
+    })?;
+    value
+        .load_copy(copies.read(device, current, scratch)?, size)
+        .map_err(|error| error.relocated(copies.start(current)))?;
+    Ok(current)
+}
+
+/// [`Committed::commit`] for any region value: returns the copy now current.
+#[inline(never)]
+fn commit_value<D: BlockDevice>(
+    value: &mut dyn Metadata,
+    copies: Copies,
+    current: MetadataCopy,
+    device: &mut D,
+    scratch: &mut [u8],
+    whole_copy: bool,
+) -> Result<MetadataCopy, StorageError<D::Error>> {
+    let committed_generation = value.generation();
+    let generation = committed_generation.wrapping_add(1);
+    value.set_generation(generation);
+    let next = current.other();
+    let result = write_copy(
+        &*value, copies, next, device, scratch, whole_copy, generation,
+    );
+    match result {
+        Ok(()) => Ok(next),
+        Err(error) => {
+            value.set_generation(committed_generation);
+            Err(error)
         }
-        let mut length = self
-            .value
-            .emit(take_scratch::<D::Error>(scratch, needed)?)?;
-        if whole_copy {
-            length = pad_copy(scratch, length, copy_len, size, M::TAG, generation)?;
-        }
-        let bytes = take_scratch::<D::Error>(scratch, length)?;
-        self.copies.write(device, self.current.other(), bytes)
     }
+}
+
+/// Emits `value` (padded to the whole copy when `whole_copy`) into `copy`, then syncs.
+fn write_copy<D: BlockDevice>(
+    value: &dyn Metadata,
+    copies: Copies,
+    copy: MetadataCopy,
+    device: &mut D,
+    scratch: &mut [u8],
+    whole_copy: bool,
+    generation: u32,
+) -> Result<(), StorageError<D::Error>> {
+    let size = value.block_size().get();
+    let copy_len = copies.copy_len(size);
+    let needed = value.buffer_len();
+    if needed > copy_len {
+        let room = usize::try_from(copies.blocks_per_copy).unwrap_or(usize::MAX);
+        return Err(StorageError::Region(Error::CapacityExceeded {
+            what: "blocks per copy",
+            count: u64::try_from(needed.checked_div(size).unwrap_or(0)).unwrap_or(u64::MAX),
+            capacity: room,
+        }));
+    }
+    let mut length = value.emit(take_scratch::<D::Error>(scratch, needed)?)?;
+    if whole_copy {
+        length = pad_copy(scratch, length, copy_len, size, value.tag(), generation)?;
+    }
+    let bytes = take_scratch::<D::Error>(scratch, length)?;
+    copies.write(device, copy, bytes)
 }

@@ -148,8 +148,7 @@ pub const fn blocks_needed(block_size: BlockSize, count: u64) -> Option<u64> {
         return Some(1);
     };
     // ceil(overflow / later) without overflow: floor, plus one if a remainder is left.
-    let (Some(whole), Some(rest)) = (overflow.checked_div(later), overflow.checked_rem(later))
-    else {
+    let Some((whole, rest)) = div_rem_u64(overflow, later) else {
         return None;
     };
     let partial = if rest > 0 { 1 } else { 0 };
@@ -192,6 +191,75 @@ pub(crate) fn record_location(block_size: BlockSize, index: usize) -> Option<(us
             let block = beyond.checked_div(later)?.checked_add(1)?;
             let offset = beyond.checked_rem(later)?.checked_mul(RECORD_LEN)?;
             Some((block, offset))
+        }
+    }
+}
+
+/// `(n / d, n % d)`, or `None` when `d` is 0, without a 64-bit divide instruction.
+///
+/// On 32-bit targets (Cortex-M) a `u64` division calls compiler-builtins' soft divide,
+/// about half a KiB of flash. Block counts and ring positions are small in practice, so
+/// values that fit in 32 bits take the native 32-bit divide; larger ones a
+/// shift-and-subtract loop (64 steps, a few dozen bytes of code).
+#[must_use]
+pub(crate) const fn div_rem_u64(n: u64, d: u64) -> Option<(u64, u64)> {
+    if d == 0 {
+        return None;
+    }
+    if n < d {
+        return Some((0, n));
+    }
+    let mut quotient = 0u64;
+    let mut remainder = 0u64;
+    let mut rest = n;
+    let mut steps = 0u32;
+    while steps < 64 {
+        steps = steps.wrapping_add(1);
+        // The remainder stays below d; shifted, it may pass 2⁶⁴ only when d > 2⁶³, and
+        // then it is at least d: subtracting d wraps back to the true remainder.
+        let carry = remainder >> 63;
+        remainder = (remainder << 1) | (rest >> 63);
+        rest <<= 1;
+        quotient <<= 1;
+        if carry != 0 || remainder >= d {
+            remainder = remainder.wrapping_sub(d);
+            quotient |= 1;
+        }
+    }
+    Some((quotient, remainder))
+}
+
+#[cfg(test)]
+mod div_tests {
+    use super::div_rem_u64;
+
+    #[test]
+    fn matches_the_native_division() {
+        let values = [
+            0u64,
+            1,
+            2,
+            3,
+            7,
+            9,
+            52,
+            1_000,
+            u64::from(u32::MAX) - 1,
+            u64::from(u32::MAX),
+            u64::from(u32::MAX) + 1,
+            (1 << 40) + 12_345,
+            i64::MAX as u64,
+            (1 << 63) - 1,
+            1 << 63,
+            (1 << 63) + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for &n in &values {
+            assert_eq!(div_rem_u64(n, 0), None);
+            for &d in values.iter().filter(|&&d| d != 0) {
+                assert_eq!(div_rem_u64(n, d), Some((n / d, n % d)), "{n} / {d}");
+            }
         }
     }
 }

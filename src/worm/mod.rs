@@ -25,6 +25,7 @@ mod region;
 mod view;
 
 pub use data::{Audit, AuditError, audit, seal_data_block};
+pub(crate) use layout::div_rem_u64;
 pub use layout::{
     HEADER_LEN, LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed,
     records_in_first_block, records_per_later_block, region_len,
