@@ -1,0 +1,231 @@
+//! The crate against the primitives it wraps, measured in the same run so that their
+//! ratio means something on a noisy machine. Each group holds a `crate` and a `raw`
+//! benchmark over the same bytes (or a `capacity_*` series for the ring);
+//! `scripts/bench` runs them and prints the ratio table of the README.
+//!
+//! * `worm_view_4k`, `worm_view_64k` — a WORM image's checked view, every record read
+//!   (`crate`), vs XXH64 over every block's payload (`raw`). Goal: ≥ 0.9× raw throughput.
+//! * `worm_append_4k` — `WormRegion::append` of 4 KiB (`crate`) vs SHA-256 of 4 KiB
+//!   (`raw`). Goal: ≥ 0.9×.
+//! * `vault_verify_{1,100,1000}` — every passport of a vault image verified through the
+//!   view (`crate`, P-256) vs the same number of raw p256 verifies over the same signed
+//!   bytes (`raw`). Goal: ≤ 5 % overhead.
+//! * `ring_append_consume` — an append and a consume on rings of 16, 4096 and 2^40 slots:
+//!   the same cost whatever the capacity.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use dwvd_regions::streaming::StreamingRing;
+use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, RingVerifyingKey, VaultView};
+use dwvd_regions::worm::{WormRegion, WormView};
+use dwvd_regions::{BlockSize, Ticks};
+use p256::ecdsa::signature::Verifier;
+use p256::ecdsa::{Signature, SigningKey};
+use sha2::{Digest, Sha256};
+
+/// Records in the benchmarked WORM image: 53 blocks at 4 KiB, 4 at 64 KiB.
+const WORM_RECORDS: usize = 4096;
+
+fn worm_image(block_size: BlockSize) -> Vec<u8> {
+    let mut region = Box::new(
+        WormRegion::<WORM_RECORDS>::new(block_size, WORM_RECORDS as u64, 0, Ticks::new(0))
+            .expect("a valid region"),
+    );
+    for record in 0..WORM_RECORDS {
+        let data = (record as u64).to_le_bytes();
+        region
+            .append(&data, Ticks::new(record as i64))
+            .expect("room for every record");
+    }
+    let mut image = vec![0u8; region.buffer_len()];
+    region.emit(&mut image).expect("the buffer fits");
+    image
+}
+
+fn worm_view(c: &mut Criterion) {
+    for (name, size) in [("worm_view_4k", 4096), ("worm_view_64k", 65536)] {
+        let block_size = BlockSize::new(size).expect("a valid block size");
+        let image = worm_image(block_size);
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Bytes(image.len() as u64));
+        group.bench_function("crate", |b| {
+            b.iter(|| {
+                let view = WormView::new_checked(black_box(&image), block_size)
+                    .expect("the image verifies");
+                view.records()
+                    .fold(0i64, |sum, record| sum ^ record.block_index.get())
+            })
+        });
+        group.bench_function("raw", |b| {
+            b.iter(|| {
+                black_box(&image)
+                    .chunks_exact(size)
+                    .fold(0u64, |sum, block| {
+                        sum ^ xxhash_rust::xxh64::xxh64(&block[..size - 16], 0)
+                    })
+            })
+        });
+        group.finish();
+    }
+}
+
+fn worm_append(c: &mut Criterion) {
+    let data = vec![0x5Au8; 4096];
+    // 8 KiB blocks, so that 4 KiB of data fits one block's payload (block size - 16).
+    let block_size = BlockSize::new(8192).expect("a valid block size");
+    let empty = WormRegion::<1>::new(block_size, 1, 0, Ticks::new(0)).expect("a region");
+    let mut group = c.benchmark_group("worm_append_4k");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.bench_function("crate", |b| {
+        b.iter_batched_ref(
+            || empty.clone(),
+            |region| {
+                region
+                    .append(black_box(&data), Ticks::new(1))
+                    .expect("room for one record")
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("raw", |b| b.iter(|| Sha256::digest(black_box(&data))));
+    group.finish();
+}
+
+/// A vault image at 4 KiB blocks with `count` signed passports, and the key.
+fn vault_image(count: usize, key: &SigningKey) -> Vec<u8> {
+    let block_size = BlockSize::new(4096).expect("a valid block size");
+    // The owned vault is bounded; the image is written block by block from passports
+    // serialized by the crate (the same bytes Vault::emit writes), so any count fits.
+    let mut vault = Box::new(dwvd_regions::vault::Vault::<1000>::new(block_size));
+    for id in 0..count {
+        let passport = Passport::new(
+            uuid::Uuid::from_u128(id as u128 + 1),
+            uuid::Uuid::from_u128(7),
+            Framework::Gdpr,
+            ComplianceStatus::Compliant,
+        )
+        .with_issued(Ticks::new(638_000_000_000_000_000))
+        .with_issuer(b"dpo@example.com")
+        .expect("a short issuer")
+        .with_notes(b"benchmark passport")
+        .expect("short notes")
+        .signed(key)
+        .expect("signed");
+        vault.add(passport).expect("room");
+    }
+    let mut image = vec![0u8; vault.buffer_len()];
+    vault.emit(&mut image).expect("the buffer fits");
+    image
+}
+
+fn vault_verify(c: &mut Criterion) {
+    let key = SigningKey::from_slice(&[0x42; 32]).expect("a valid scalar");
+    let public = *key.verifying_key();
+    let block_size = BlockSize::new(4096).expect("a valid block size");
+    for count in [1usize, 100, 1000] {
+        let image = vault_image(count, &key);
+        let view = VaultView::new_checked(&image, block_size).expect("the image verifies");
+        // The raw side: the same signed bytes and signatures, already extracted.
+        let signed: Vec<(Vec<u8>, Signature)> = view
+            .passports()
+            .map(|passport| {
+                (
+                    passport.signed_payload().to_vec(),
+                    Signature::from_slice(passport.signature()).expect("r‖s"),
+                )
+            })
+            .collect();
+        assert_eq!(signed.len(), count);
+        let mut group = c.benchmark_group(format!("vault_verify_{count}"));
+        group.throughput(Throughput::Elements(count as u64));
+        if count == 1000 {
+            group.sample_size(10);
+        }
+        group.bench_function("crate", |b| {
+            b.iter(|| {
+                let view = VaultView::new_checked(black_box(&image), block_size)
+                    .expect("the image verifies");
+                view.passports()
+                    .filter(|passport| passport.verify(&public).is_ok())
+                    .count()
+            })
+        });
+        group.bench_function("raw", |b| {
+            b.iter(|| {
+                signed
+                    .iter()
+                    .filter(|(message, signature)| {
+                        public.verify(black_box(message), signature).is_ok()
+                    })
+                    .count()
+            })
+        });
+        // The `ring` backend the same way: through the crate's view, and raw.
+        let ring_key = RingVerifyingKey::new(&public);
+        let ring_public = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P256_SHA256_FIXED,
+            ring_key.as_uncompressed_sec1().to_vec(),
+        );
+        let raw_signatures: Vec<[u8; 64]> = signed
+            .iter()
+            .map(|(_, signature)| signature.to_bytes().into())
+            .collect();
+        group.bench_function("crate_ring", |b| {
+            b.iter(|| {
+                let view = VaultView::new_checked(black_box(&image), block_size)
+                    .expect("the image verifies");
+                view.passports()
+                    .filter(|passport| passport.verify(&ring_key).is_ok())
+                    .count()
+            })
+        });
+        group.bench_function("raw_ring", |b| {
+            b.iter(|| {
+                signed
+                    .iter()
+                    .zip(&raw_signatures)
+                    .filter(|((message, _), signature)| {
+                        ring_public
+                            .verify(black_box(message), &signature[..])
+                            .is_ok()
+                    })
+                    .count()
+            })
+        });
+        group.finish();
+    }
+}
+
+fn ring_append_consume(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ring_append_consume");
+    let entry = [0xA5u8; 64];
+    for (name, capacity) in [
+        ("capacity_16", 16u64),
+        ("capacity_4096", 4096),
+        ("capacity_2^40", 1 << 40),
+    ] {
+        let mut ring = StreamingRing::new(BlockSize::MIN, capacity, 16).expect("a valid ring");
+        // Steady state: half full, so neither the empty nor the full path is taken.
+        for _ in 0..capacity.min(16) / 2 {
+            ring.append(&entry).expect("room");
+        }
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let appended = ring.append(black_box(&entry)).expect("room");
+                let consumed = ring.consume();
+                (appended.physical_slot, consumed)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    worm_view,
+    worm_append,
+    vault_verify,
+    ring_append_consume
+);
+criterion_main!(benches);
