@@ -705,16 +705,16 @@ impl StreamingRing {
     pub fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
         let size = self.block_size.get();
         let available = buffer.len();
-        let too_small = Error::BufferTooSmall {
+        let too_small = || Error::BufferTooSmall {
             needed: size,
             available,
             block_size: self.block_size,
         };
-        let block = buffer.get_mut(..size).ok_or(too_small.clone())?;
+        let block = buffer.get_mut(..size).ok_or_else(too_small)?;
         block.fill(0);
         self.header()
             .write_to_prefix(block)
-            .map_err(|_| too_small)?;
+            .map_err(|_| too_small())?;
         seal(block, Tag::STRE, self.generation)?;
         Ok(size)
     }

@@ -251,11 +251,9 @@ impl Passport {
     /// [`Error::RecordTooLarge`].
     pub fn write_to(&self, out: &mut [u8]) -> Result<usize> {
         let length = self.serialized_len();
-        let too_large = Error::RecordTooLarge {
-            length,
-            capacity: out.len(),
-        };
-        let out = out.get_mut(..length).ok_or(too_large.clone())?;
+        let capacity = out.len();
+        let too_large = || Error::RecordTooLarge { length, capacity };
+        let out = out.get_mut(..length).ok_or_else(too_large)?;
         let head = self.head();
         let notes_len = self.notes_len_field();
         let mut position = 0usize;
@@ -268,7 +266,7 @@ impl Passport {
         ] {
             let end = position.saturating_add(piece.len());
             out.get_mut(position..end)
-                .ok_or(too_large.clone())?
+                .ok_or_else(too_large)?
                 .copy_from_slice(piece);
             position = end;
         }

@@ -124,13 +124,13 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
     /// error the value is unspecified.
     pub(crate) fn load_from_view(&mut self, view: &VaultView<'_>) -> Result<()> {
         let count = view.passport_count();
-        let exceeded = Error::CapacityExceeded {
+        let exceeded = || Error::CapacityExceeded {
             what: "vault",
             count: u64::try_from(count).unwrap_or(u64::MAX),
             capacity: CAPACITY,
         };
         if count > CAPACITY {
-            return Err(exceeded);
+            return Err(exceeded());
         }
         self.block_size = view.block_size();
         self.generation = view.generation();
@@ -148,7 +148,7 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
             }
             self.passports
                 .push(BLANK_PASSPORT)
-                .map_err(|_| exceeded.clone())?;
+                .map_err(|_| exceeded())?;
             if let Some(slot) = self.passports.last_mut() {
                 passport.copy_into(slot)?;
             }
@@ -339,32 +339,31 @@ pub fn emit_vault(
     }
     let size = block_size.get();
     let needed = block_count(block_size, passports).saturating_mul(size);
-    let too_small = Error::BufferTooSmall {
+    let available = buffer.len();
+    let too_small = || Error::BufferTooSmall {
         needed,
-        available: buffer.len(),
+        available,
         block_size,
     };
     let passport_count = i32::try_from(passports.len()).map_err(|_| Error::InvalidArgument {
         argument: "passports",
         requirement: "there must be at most i32::MAX, the largest passport_count",
     })?;
-    let region = buffer.get_mut(..needed).ok_or(too_small.clone())?;
+    let region = buffer.get_mut(..needed).ok_or_else(too_small)?;
     region.fill(0);
     let header = VaultHeader {
         passport_count: I32::new(passport_count),
         reserved: [0; 12],
     };
-    header
-        .write_to_prefix(region)
-        .map_err(|_| too_small.clone())?;
+    header.write_to_prefix(region).map_err(|_| too_small())?;
     let mut placement = Placement::new(block_size);
     for passport in passports {
         let (block, offset) = placement.place(passport.serialized_len());
         let start = block
             .checked_mul(size)
             .and_then(|start| start.checked_add(offset))
-            .ok_or(too_small.clone())?;
-        let slot = region.get_mut(start..).ok_or(too_small.clone())?;
+            .ok_or_else(too_small)?;
+        let slot = region.get_mut(start..).ok_or_else(too_small)?;
         passport.write_to(slot)?;
     }
     for block in region.chunks_exact_mut(size) {

@@ -139,17 +139,17 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         Self::check_log_capacity()?;
         view.check_log_sequence()?;
         let count = view.write_log_count();
-        let exceeded = Error::CapacityExceeded {
+        let exceeded = || Error::CapacityExceeded {
             what: "write log",
             count: u64::try_from(count).unwrap_or(u64::MAX),
             capacity: LOG_CAPACITY,
         };
         if count > LOG_CAPACITY {
-            return Err(exceeded);
+            return Err(exceeded());
         }
         self.log.clear();
         for record in view.logged_writes() {
-            self.log.push(record).map_err(|_| exceeded.clone())?;
+            self.log.push(record).map_err(|_| exceeded())?;
         }
         self.block_size = view.block_size();
         self.high_water_mark = view.high_water_mark();
@@ -390,7 +390,7 @@ pub fn emit_region(
     let count = u64::try_from(log.len()).unwrap_or(u64::MAX);
     let needed = super::region_len(block_size, count).unwrap_or(usize::MAX);
     let available = buffer.len();
-    let too_small = Error::BufferTooSmall {
+    let too_small = || Error::BufferTooSmall {
         needed,
         available,
         block_size,
@@ -399,24 +399,22 @@ pub fn emit_region(
         argument: "log",
         requirement: "it must hold at most i32::MAX records, the largest write_log_count",
     })?;
-    let region = buffer.get_mut(..needed).ok_or(too_small.clone())?;
+    let region = buffer.get_mut(..needed).ok_or_else(too_small)?;
     region.fill(0);
     let mut header = *header;
     header.write_log_count = I32::new(write_log_count);
-    header
-        .write_to_prefix(region)
-        .map_err(|_| too_small.clone())?;
+    header.write_to_prefix(region).map_err(|_| too_small())?;
     for (index, record) in log.iter().enumerate() {
-        let (block, offset) = record_location(block_size, index).ok_or(too_small.clone())?;
+        let (block, offset) = record_location(block_size, index).ok_or_else(too_small)?;
         let start = block
             .checked_mul(size)
             .and_then(|start| start.checked_add(offset))
-            .ok_or(too_small.clone())?;
-        let slot = region.get_mut(start..).ok_or(too_small.clone())?;
+            .ok_or_else(too_small)?;
+        let slot = region.get_mut(start..).ok_or_else(too_small)?;
         record
             .to_record()
             .write_to_prefix(slot)
-            .map_err(|_| too_small.clone())?;
+            .map_err(|_| too_small())?;
     }
     for block in region.chunks_exact_mut(size) {
         seal(block, Tag::WORM, generation)?;
