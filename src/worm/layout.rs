@@ -195,12 +195,13 @@ pub(crate) fn record_location(block_size: BlockSize, index: usize) -> Option<(us
     }
 }
 
-/// `(n / d, n % d)`, or `None` when `d` is 0, without a 64-bit divide instruction.
+/// `(n / d, n % d)`, or `None` when `d` is 0.
 ///
-/// On 32-bit targets (Cortex-M) a `u64` division calls compiler-builtins' soft divide,
-/// about half a KiB of flash. Block counts and ring positions are small in practice, so
-/// values that fit in 32 bits take the native 32-bit divide; larger ones a
-/// shift-and-subtract loop (64 steps, a few dozen bytes of code).
+/// On 64-bit targets this is the CPU's divide. On 32-bit targets (Cortex-M) a `u64`
+/// division would call compiler-builtins' soft divide, about half a KiB of flash; block
+/// counts and ring positions are small in practice, so values that fit in 32 bits take the
+/// native 32-bit divide, and larger ones a shift-and-subtract loop (64 steps, a few dozen
+/// bytes of code).
 #[must_use]
 pub(crate) const fn div_rem_u64(n: u64, d: u64) -> Option<(u64, u64)> {
     if d == 0 {
@@ -208,6 +209,36 @@ pub(crate) const fn div_rem_u64(n: u64, d: u64) -> Option<(u64, u64)> {
     }
     if n < d {
         return Some((0, n));
+    }
+    #[cfg(target_pointer_width = "64")]
+    {
+        // d != 0, so neither can fail; a ring append calls this on every entry, where
+        // the loop below would cost ~20x the divide (measured in benches/ratios.rs).
+        match (n.checked_div(d), n.checked_rem(d)) {
+            (Some(quotient), Some(remainder)) => Some((quotient, remainder)),
+            _ => None,
+        }
+    }
+    #[cfg(not(target_pointer_width = "64"))]
+    {
+        if n <= u32::MAX as u64 && d <= u32::MAX as u64 {
+            #[allow(clippy::cast_possible_truncation)] // both checked to fit just above
+            let (n32, d32) = (n as u32, d as u32);
+            return match (n32.checked_div(d32), n32.checked_rem(d32)) {
+                (Some(quotient), Some(remainder)) => Some((quotient as u64, remainder as u64)),
+                _ => None,
+            };
+        }
+        shift_subtract_div_rem(n, d)
+    }
+}
+
+/// `(n / d, n % d)` for `d != 0` by binary long division: no divide instruction, so no
+/// soft divide on 32-bit targets.
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on every target
+const fn shift_subtract_div_rem(n: u64, d: u64) -> Option<(u64, u64)> {
+    if d == 0 {
+        return None;
     }
     let mut quotient = 0u64;
     let mut remainder = 0u64;
@@ -231,7 +262,7 @@ pub(crate) const fn div_rem_u64(n: u64, d: u64) -> Option<(u64, u64)> {
 
 #[cfg(test)]
 mod div_tests {
-    use super::div_rem_u64;
+    use super::{div_rem_u64, shift_subtract_div_rem};
 
     #[test]
     fn matches_the_native_division() {
@@ -257,8 +288,15 @@ mod div_tests {
         ];
         for &n in &values {
             assert_eq!(div_rem_u64(n, 0), None);
+            assert_eq!(shift_subtract_div_rem(n, 0), None);
             for &d in values.iter().filter(|&&d| d != 0) {
                 assert_eq!(div_rem_u64(n, d), Some((n / d, n % d)), "{n} / {d}");
+                // The 32-bit targets' loop, checked on the host too.
+                assert_eq!(
+                    shift_subtract_div_rem(n, d),
+                    Some((n / d, n % d)),
+                    "{n} / {d}"
+                );
             }
         }
     }
