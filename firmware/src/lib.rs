@@ -13,6 +13,22 @@ use cortex_m_semihosting::{debug, hio};
 
 static FAILURES: AtomicU32 = AtomicU32::new(0);
 
+/// The interrupt vectors of the board: QEMU's mps2-an386 gives its NVIC 32 external
+/// interrupts (as the AN386 FPGA image has), all left to `DefaultHandler` since the
+/// firmware enables none. cortex-m-rt without its "device" feature would put 240 there
+/// (for any Cortex-M), 832 bytes more of flash; a board's device crate (PAC) provides this
+/// table in a real product.
+#[unsafe(link_section = ".vector_table.interrupts")]
+#[unsafe(no_mangle)]
+#[used]
+pub static __INTERRUPTS: [unsafe extern "C" fn(); 32] =
+    [DefaultHandler as unsafe extern "C" fn(); 32];
+
+unsafe extern "C" {
+    /// cortex-m-rt's default exception and interrupt handler (link.x provides it).
+    fn DefaultHandler();
+}
+
 /// Writes `text` to the host's stdout (semihosting). Plain bytes, no `core::fmt`: the
 /// formatting machinery would dominate the baseline's flash.
 pub fn print(text: &str) {
