@@ -57,6 +57,14 @@ fn worm_view(c: &mut Criterion) {
                     .fold(0i64, |sum, record| sum ^ record.block_index.get())
             })
         });
+        // The same check without reading the records back: what the iteration costs.
+        group.bench_function("crate_view_only", |b| {
+            b.iter(|| {
+                WormView::new_checked(black_box(&image), block_size)
+                    .expect("the image verifies")
+                    .write_log_count()
+            })
+        });
         group.bench_function("raw", |b| {
             b.iter(|| {
                 black_box(&image)

@@ -390,14 +390,18 @@ impl RecordSweep {
             self.clean = false;
             return;
         };
-        // Branch-free, so the compiler can unroll and vectorise: the sign bit of
-        // block_index, or a length above the payload (a negative one, read as u32, is).
-        let bad_records = records.iter().fold(false, |bad, record| {
-            let negative_index = record.block_index.get() < 0;
-            #[allow(clippy::cast_sign_loss)] // deliberate: negative lengths become huge
-            let too_long = record.data_length.get() as u32 > payload_len;
-            bad | negative_index | too_long
-        });
+        // Two reductions the compiler unrolls without branches: OR of every block_index
+        // (its sign bit is set iff one is negative) and the largest data_length read as
+        // u32 (a negative one becomes huge).
+        let (any_index, longest) =
+            records
+                .iter()
+                .fold((0i64, 0u32), |(any_index, longest), record| {
+                    #[allow(clippy::cast_sign_loss)] // deliberate: negative lengths become huge
+                    let length = record.data_length.get() as u32;
+                    (any_index | record.block_index.get(), longest.max(length))
+                });
+        let bad_records = any_index < 0 || longest > payload_len;
         let nonzero_padding = padding.iter().fold(0u8, |any, byte| any | byte) != 0;
         self.clean &= !(bad_records | nonzero_padding);
     }
