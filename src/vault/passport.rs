@@ -1,7 +1,6 @@
 //! The owned compliance passport, its serialized form and its signature.
 
 use p256::ecdsa::{SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::{I32, I64, U16};
@@ -237,13 +236,12 @@ impl Passport {
     /// SHA-256 of the signed payload: the serialized passport without its signature.
     #[must_use]
     pub fn signed_payload_digest(&self) -> [u8; 32] {
-        Sha256::new()
-            .chain_update(self.head().as_bytes())
-            .chain_update(&self.issuer)
-            .chain_update(self.notes_len_field().as_bytes())
-            .chain_update(&self.notes)
-            .finalize()
-            .into()
+        crate::worm::sha256(&[
+            self.head().as_bytes(),
+            &self.issuer,
+            self.notes_len_field().as_bytes(),
+            &self.notes,
+        ])
     }
 
     /// Writes the serialized passport (SPEC §4) at the start of `out`; returns its length.

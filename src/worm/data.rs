@@ -12,6 +12,18 @@ use super::layout::LoggedWrite;
 use crate::block::{self, Tag};
 use crate::error::{ContentMismatchReason, Error, Result};
 
+/// SHA-256 of `parts`, concatenated: the one out-of-line SHA-256 the crate's regions
+/// share (WORM content hashes, passport signing digests), rather than a copy of the
+/// hasher's update/finalize code inlined at each use.
+#[inline(never)]
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
 /// Writes `data` into `block` (exactly one block) as a WORM data block: data, zeros, and
 /// a trailer with tag `DATA` and `generation`. Data longer than the payload is
 /// [`Error::RecordTooLarge`].
@@ -45,7 +57,7 @@ impl LoggedWrite {
                 },
             });
         }
-        if AsRef::<[u8]>::as_ref(&Sha256::digest(data)) != self.content_sha256 {
+        if sha256(&[data]) != self.content_sha256 {
             return Err(Error::ContentMismatch {
                 block_index: self.block_index,
                 reason: ContentMismatchReason::Sha256,

@@ -24,6 +24,7 @@ mod layout;
 mod region;
 mod view;
 
+pub(crate) use data::sha256;
 pub use data::{Audit, AuditError, audit, seal_data_block};
 pub(crate) use layout::div_rem_u64;
 pub use layout::{

@@ -1,9 +1,9 @@
 //! The owned, bounded WORM region, for firmware.
 
-use sha2::{Digest, Sha256};
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::{I32, I64, U32};
 
+use super::data::sha256;
 use super::layout::{LoggedWrite, WormHeader, blocks_needed, record_location};
 use super::view::WormView;
 use crate::block::{BlockSize, Tag, seal};
@@ -287,7 +287,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
             block_index,
             timestamp,
             data_length,
-            content_sha256: Sha256::digest(data).into(),
+            content_sha256: sha256(&[data]),
         };
         self.log.push(record).map_err(|_| Error::LogFull {
             what: "write log",
