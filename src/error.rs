@@ -420,6 +420,17 @@ impl Error {
         }
     }
 
+    /// [`relocated`](Self::relocated) in place (no copy of the error).
+    pub(crate) const fn relocate(&mut self, base: u64) {
+        match self {
+            Self::ChecksumMismatch { block, .. }
+            | Self::WrongTag { block, .. }
+            | Self::InvalidField { block, .. }
+            | Self::TornWrite { block, .. } => *block = block.saturating_add(base),
+            _ => {}
+        }
+    }
+
     /// The same error, relocated to block `index` of a larger buffer.
     ///
     /// Single-block functions report block 0; walkers over a region call this so the

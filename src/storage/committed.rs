@@ -208,9 +208,10 @@ fn reload_value<D: BlockDevice>(
     let (current, _) = copies.choose(device, scratch, |bytes| {
         value.load_copy(bytes, size).map(|()| value.generation())
     })?;
-    value
-        .load_copy(copies.read(device, current, scratch)?, size)
-        .map_err(|error| error.relocated(copies.start(current)))?;
+    if let Err(mut error) = value.load_copy(copies.read(device, current, scratch)?, size) {
+        error.relocate(copies.start(current));
+        return Err(error.into());
+    }
     Ok(current)
 }
 

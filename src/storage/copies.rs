@@ -125,10 +125,14 @@ impl Copies {
         mut check: impl FnMut(&[u8]) -> Result<u32, Error>,
     ) -> Result<(MetadataCopy, u32), StorageError<D::Error>> {
         // Errors name device blocks, not blocks of the copy.
-        let a = check(self.read(device, MetadataCopy::A, scratch)?)
-            .map_err(|error| error.relocated(self.start(MetadataCopy::A)));
-        let b = check(self.read(device, MetadataCopy::B, scratch)?)
-            .map_err(|error| error.relocated(self.start(MetadataCopy::B)));
+        let mut a = check(self.read(device, MetadataCopy::A, scratch)?);
+        if let Err(error) = &mut a {
+            error.relocate(self.start(MetadataCopy::A));
+        }
+        let mut b = check(self.read(device, MetadataCopy::B, scratch)?);
+        if let Err(error) = &mut b {
+            error.relocate(self.start(MetadataCopy::B));
+        }
         match (a, b) {
             (Ok(a), Ok(b)) if generation_is_newer(b, a) => Ok((MetadataCopy::B, b)),
             (Ok(a), _) => Ok((MetadataCopy::A, a)),

@@ -86,13 +86,17 @@ pub struct Vault<const CAPACITY: usize> {
     passports: heapless::Vec<Passport, CAPACITY>,
 }
 
-/// What [`Vault::from_view`] pushes before filling it in place.
-const BLANK_PASSPORT: Passport = Passport::new(
-    Uuid::nil(),
-    Uuid::nil(),
-    Framework::Gdpr,
-    ComplianceStatus::Unknown,
-);
+/// What [`Vault::from_view`] pushes before filling it in place. A function, not a
+/// `const`: a constant passport is a half-KiB image in flash (its empty issuer, notes and
+/// signature included), copied by every push; built at run time, it is a few stores.
+fn blank_passport() -> Passport {
+    Passport::new(
+        Uuid::nil(),
+        Uuid::nil(),
+        Framework::Gdpr,
+        ComplianceStatus::Unknown,
+    )
+}
 
 impl<const CAPACITY: usize> Vault<CAPACITY> {
     /// An empty vault, generation 0.
@@ -147,7 +151,7 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
                 });
             }
             self.passports
-                .push(BLANK_PASSPORT)
+                .push(blank_passport())
                 .map_err(|_| exceeded())?;
             if let Some(slot) = self.passports.last_mut() {
                 passport.copy_into(slot)?;
