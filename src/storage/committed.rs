@@ -161,15 +161,14 @@ impl<M: Metadata> Committed<M> {
         scratch: &mut [u8],
         whole_copy: bool,
     ) -> Result<(), StorageError<D::Error>> {
-        self.current = commit_value(
+        commit_value(
             &mut self.value,
             self.copies,
-            self.current,
+            &mut self.current,
             device,
             scratch,
             whole_copy,
-        )?;
-        Ok(())
+        )
     }
 
     /// Commits `next` in place of the value; on an error the value stays the last commit.
@@ -215,16 +214,16 @@ fn reload_value<D: BlockDevice>(
     Ok(current)
 }
 
-/// [`Committed::commit`] for any region value: returns the copy now current.
+/// [`Committed::commit`] for any region value: on success `current` is the other copy.
 #[inline(never)]
 fn commit_value<D: BlockDevice>(
     value: &mut dyn Metadata,
     copies: Copies,
-    current: MetadataCopy,
+    current: &mut MetadataCopy,
     device: &mut D,
     scratch: &mut [u8],
     whole_copy: bool,
-) -> Result<MetadataCopy, StorageError<D::Error>> {
+) -> Result<(), StorageError<D::Error>> {
     let committed_generation = value.generation();
     let generation = committed_generation.wrapping_add(1);
     value.set_generation(generation);
@@ -232,13 +231,12 @@ fn commit_value<D: BlockDevice>(
     let result = write_copy(
         &*value, copies, next, device, scratch, whole_copy, generation,
     );
-    match result {
-        Ok(()) => Ok(next),
-        Err(error) => {
-            value.set_generation(committed_generation);
-            Err(error)
-        }
+    if result.is_ok() {
+        *current = next;
+    } else {
+        value.set_generation(committed_generation);
     }
+    result
 }
 
 /// Emits `value` (padded to the whole copy when `whole_copy`) into `copy`, then syncs.

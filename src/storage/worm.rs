@@ -213,24 +213,15 @@ impl<const LOG_CAPACITY: usize> StoredWorm<LOG_CAPACITY> {
         scratch: &mut [u8],
     ) -> Result<u64, StorageError<D::Error>> {
         self.committed.check_not_poisoned()?;
-        let result = self.append_unchecked(device, data, timestamp, scratch);
-        self.committed.note(result)
-    }
-
-    fn append_unchecked<D: BlockDevice>(
-        &mut self,
-        device: &mut D,
-        data: &[u8],
-        timestamp: Ticks,
-        scratch: &mut [u8],
-    ) -> Result<u64, StorageError<D::Error>> {
-        // In place, no copy of the log: a refusal changes nothing, a failure is undone.
+        // In place, no copy of the log: a refusal changes nothing (and is no device
+        // error), a failure is undone.
         let index = self.committed.value.append(data, timestamp)?;
         let result = self.write_data_and_commit(device, index, data, scratch);
         if result.is_err() {
             self.committed.value.undo_append();
         }
-        result.map(|()| index)
+        self.committed.note(result)?;
+        Ok(index)
     }
 
     fn write_data_and_commit<D: BlockDevice>(
