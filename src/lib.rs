@@ -9,6 +9,8 @@
 //!   high-water mark, each write logged with its SHA-256.
 //! * [`vault`] — the **Compliance Vault** region (`CMVT`): compliance passports signed
 //!   with ECDSA P-256 and verifiable with a public key.
+//! * [`transparency`] — a verifiable WORM log: an RFC 6962 Merkle tree over the write
+//!   log, inclusion and consistency proofs, and signed checkpoints kept as passports.
 //!
 //! Every region sits on the shared [`block`] layer: a [`BlockSize`] (512..=65536), block
 //! type [`Tag`]s, and the 16-byte trailer (tag, generation, XXH64 of the payload) that
@@ -75,6 +77,7 @@ mod error;
 pub mod storage;
 pub mod streaming;
 mod ticks;
+pub mod transparency;
 pub mod vault;
 pub mod worm;
 

@@ -295,6 +295,20 @@ impl<'a> WormView<'a> {
         self.count
     }
 
+    /// Record `index` of the write log, read in place (`None` past the last one).
+    #[must_use]
+    pub fn record(&self, index: usize) -> Option<&'a WriteRecord> {
+        if index >= self.count {
+            return None;
+        }
+        let (block, offset) = super::layout::record_location(self.blocks.block_size(), index)?;
+        let bytes = self
+            .blocks
+            .payload(block)?
+            .get(offset..offset.checked_add(RECORD_LEN)?)?;
+        WriteRecord::ref_from_bytes(bytes).ok()
+    }
+
     /// The write-log records in order, read in place across blocks.
     #[must_use]
     pub fn records(&self) -> Records<'a> {

@@ -1,0 +1,121 @@
+//! The Merkle tree hash (RFC 6962 §2.1), streaming.
+
+use super::error::TransparencyError;
+use super::hash::{EMPTY_ROOT, Hash, leaf_hash, node_hash};
+use super::leaves::LogLeaves;
+use crate::worm::WriteRecord;
+
+/// Most hashes the builder keeps: one per set bit of the leaf count.
+const MAX_LEVELS: usize = 64;
+
+/// Computes the Merkle tree hash of records pushed one after another, in O(log n) memory
+/// (one hash per set bit of the count: at most 64, 2 KiB) and without allocation.
+///
+/// It keeps the roots of the perfect subtrees the leaves so far make — exactly the left
+/// subtrees RFC 6962 splits the tree into — and folds them right to left for
+/// [`root`](Self::root), which may be read after any number of leaves (so one pass over a
+/// log gives the root at every checkpoint size on the way).
+///
+/// ```
+/// use dwvd_regions::transparency::{EMPTY_ROOT, TreeBuilder, leaf_hash, node_hash};
+/// use dwvd_regions::worm::LoggedWrite;
+///
+/// let records = [LoggedWrite::ZERO.to_record(); 3];
+/// let mut tree = TreeBuilder::new();
+/// assert_eq!(tree.root(), EMPTY_ROOT);
+/// for record in &records {
+///     tree.push(record);
+/// }
+/// let leaf = leaf_hash(&records[0]);
+/// assert_eq!(tree.root(), node_hash(&node_hash(&leaf, &leaf), &leaf));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TreeBuilder {
+    /// Roots of perfect subtrees, largest (leftmost) first.
+    subtrees: heapless::Vec<Hash, MAX_LEVELS>,
+    leaves: u64,
+}
+
+impl TreeBuilder {
+    /// An empty tree.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            subtrees: heapless::Vec::new(),
+            leaves: 0,
+        }
+    }
+
+    /// Leaves pushed so far: the tree size.
+    #[must_use]
+    pub const fn size(&self) -> u64 {
+        self.leaves
+    }
+
+    /// Appends a record as the next leaf.
+    pub fn push(&mut self, record: &WriteRecord) {
+        self.push_leaf_hash(leaf_hash(record));
+    }
+
+    /// Appends a leaf by its leaf hash ([`leaf_hash`]). A tree of 2⁶⁴ − 1 leaves takes no
+    /// more (it could not be stored anyway); the push is then ignored.
+    pub fn push_leaf_hash(&mut self, leaf: Hash) {
+        let Some(next) = self.leaves.checked_add(1) else {
+            return;
+        };
+        // Each trailing 1 bit of the count is a perfect subtree of the same size as the
+        // one being carried: merge them, as in binary addition.
+        let mut carried = leaf;
+        let mut count = self.leaves;
+        while count & 1 == 1 {
+            let Some(left) = self.subtrees.pop() else {
+                break;
+            };
+            carried = node_hash(&left, &carried);
+            count >>= 1;
+        }
+        // At most popcount(count) ≤ 64 subtrees are held, so this always has room.
+        if self.subtrees.push(carried).is_ok() {
+            self.leaves = next;
+        }
+    }
+
+    /// The Merkle tree hash of the leaves so far ([`EMPTY_ROOT`] for none).
+    #[must_use]
+    pub fn root(&self) -> Hash {
+        let mut subtrees = self.subtrees.iter().rev();
+        let Some(smallest) = subtrees.next() else {
+            return EMPTY_ROOT;
+        };
+        subtrees.fold(*smallest, |right, left| node_hash(left, &right))
+    }
+}
+
+/// The Merkle tree hash of records `start..end` of `log` (RFC 6962's `MTH(D[start:end])`).
+pub fn subtree_root<L: LogLeaves + ?Sized>(
+    log: &L,
+    start: u64,
+    end: u64,
+) -> Result<Hash, TransparencyError> {
+    let records = log.record_count();
+    if end > records {
+        return Err(TransparencyError::TreeLargerThanLog {
+            tree_size: end,
+            records,
+        });
+    }
+    let mut tree = TreeBuilder::new();
+    for index in start..end {
+        let record = log
+            .record(index)
+            .ok_or(TransparencyError::MissingRecord { index })?;
+        tree.push(&record);
+    }
+    Ok(tree.root())
+}
+
+/// The Merkle tree hash of the first `tree_size` records of `log`: `root(n)`. A size
+/// beyond the log is [`TransparencyError::TreeLargerThanLog`].
+pub fn root<L: LogLeaves + ?Sized>(log: &L, tree_size: u64) -> Result<Hash, TransparencyError> {
+    subtree_root(log, 0, tree_size)
+}
