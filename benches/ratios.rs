@@ -17,12 +17,14 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use dwvd_regions::streaming::StreamingRing;
+use dwvd_regions::transparency;
 use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, RingVerifyingKey, VaultView};
-use dwvd_regions::worm::{WormRegion, WormView};
+use dwvd_regions::worm::{LoggedWrite, WormRegion, WormView, WriteRecord};
 use dwvd_regions::{BlockSize, Ticks};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
+use zerocopy::IntoBytes;
 
 /// Records in the benchmarked WORM image: 53 blocks at 4 KiB, 4 at 64 KiB.
 const WORM_RECORDS: usize = 4096;
@@ -229,8 +231,68 @@ fn ring_append_consume(c: &mut Criterion) {
     group.finish();
 }
 
+/// Records in the Merkle benchmark's log.
+const MERKLE_RECORDS: usize = 1_000_000;
+
+fn merkle_root(c: &mut Criterion) {
+    let records: Vec<WriteRecord> = (0..MERKLE_RECORDS)
+        .map(|index| {
+            LoggedWrite {
+                block_index: index as u64,
+                timestamp: Ticks::new(index as i64),
+                data_length: 4080,
+                content_sha256: [index as u8; 32],
+            }
+            .to_record()
+        })
+        .collect();
+    let bytes: Vec<u8> = records.iter().flat_map(|r| r.as_bytes().to_vec()).collect();
+    let mut group = c.benchmark_group("merkle_root_1m");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.sample_size(10);
+    group.bench_function("crate", |b| {
+        b.iter(|| transparency::root(black_box(&records[..]), MERKLE_RECORDS as u64))
+    });
+    // SHA-256 over the same 52 MB as one message.
+    group.bench_function("raw", |b| b.iter(|| Sha256::digest(black_box(&bytes))));
+    // The same SHA-256 calls the RFC's tree makes (n leaves, n − 1 nodes), done raw: what
+    // the tree costs by construction.
+    group.bench_function("raw_same_calls", |b| {
+        b.iter(|| {
+            let mut level: Vec<[u8; 32]> = black_box(&bytes)
+                .chunks_exact(52)
+                .map(|record| {
+                    Sha256::new()
+                        .chain_update([0])
+                        .chain_update(record)
+                        .finalize()
+                        .into()
+                })
+                .collect();
+            while level.len() > 1 {
+                level = level
+                    .chunks(2)
+                    .map(|pair| match pair {
+                        [left, right] => Sha256::new()
+                            .chain_update([1])
+                            .chain_update(left)
+                            .chain_update(right)
+                            .finalize()
+                            .into(),
+                        [odd] => *odd,
+                        _ => unreachable!(),
+                    })
+                    .collect();
+            }
+            level[0]
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    merkle_root,
     worm_view,
     worm_append,
     vault_verify,
