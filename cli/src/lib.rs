@@ -8,6 +8,7 @@ pub mod image;
 pub mod inspect;
 pub mod schema;
 pub mod verify;
+pub mod worm;
 
 use clap::ValueEnum;
 
@@ -37,7 +38,9 @@ pub enum Failure {
     /// The image (or description) breaks the format: `{"error", "message"}` on standard
     /// output, exit status 1.
     Format(dwvd_regions::Error),
-    /// `inspect` found and reported corruption: exit status 1.
+    /// A check found and reported a problem (`inspect`: corruption or a log inconsistent
+    /// with its checkpoint; `worm verify-proof`: a proof that does not verify): exit
+    /// status 1.
     Corruption,
     /// A usage or I/O error: a message on standard error, exit status 2.
     Usage(anyhow::Error),

@@ -1,13 +1,15 @@
 //! `dwvd`: inspect, parse and build DWVD v2.0 region images.
 //!
-//! Exit status: 0 on success; 1 on a format error (`parse`, `build`) or when `inspect`
-//! found corruption; 2 on a usage or I/O error.
+//! Exit status: 0 on success; 1 on a format error (`parse`, `build`, `worm`), when
+//! `inspect` found corruption or when `worm verify-proof` rejects a proof; 2 on a usage or
+//! I/O error.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand};
+use dwvd::worm::{self, LoadedRegion, RegionArgs};
 use dwvd::{Failure, Format, Kind, demo, hexdump, human, image, inspect, schema};
 
 /// Inspect, parse and build images of the DWVD v2.0 Streaming Append (STRE), WORM
@@ -84,6 +86,75 @@ enum Command {
     Demo {
         /// Where to write the image (default: a file in the temporary directory).
         image: Option<PathBuf>,
+    },
+    /// The Merkle tree over a WORM region's write log (RFC 6962): roots, inclusion and
+    /// consistency proofs, and signed checkpoints.
+    Worm {
+        #[command(subcommand)]
+        command: WormCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WormCommand {
+    /// Print the region's id and the Merkle root of its first `--tree-size` records.
+    Root {
+        #[command(flatten)]
+        region: RegionArgs,
+        /// Records in the tree (default: the whole log).
+        #[arg(long)]
+        tree_size: Option<u64>,
+    },
+    /// Print a proof as JSON: that a record is in the tree (`--record I`), or that an
+    /// older tree is a prefix of the newer one (`--from M`).
+    #[command(group(ArgGroup::new("proof").required(true).args(["record", "from"])))]
+    Prove {
+        #[command(flatten)]
+        region: RegionArgs,
+        /// Inclusion proof of this record (0-based index in the write log).
+        #[arg(long, value_name = "I")]
+        record: Option<u64>,
+        /// Consistency proof from the tree of the first M records.
+        #[arg(long, value_name = "M", alias = "consistency-from")]
+        from: Option<u64>,
+        /// Records in the (newer) tree (default: the whole log).
+        #[arg(long)]
+        tree_size: Option<u64>,
+    },
+    /// Verify a proof `worm prove` printed, from the document alone; one-line verdict.
+    /// Exit status 0 valid, 1 invalid, 2 unreadable.
+    VerifyProof {
+        /// The proof's JSON file, or `-` for standard input.
+        proof: PathBuf,
+        /// A root you trust (e.g. a checkpoint's), used instead of the proof's `root`
+        /// (inclusion) or `second_root` (consistency).
+        #[arg(long, value_name = "HEX")]
+        root: Option<String>,
+        /// Consistency proofs: the older root you trust, instead of `first_root`.
+        #[arg(long, value_name = "HEX")]
+        first_root: Option<String>,
+    },
+    /// Sign a checkpoint (tree size, root, time) of the log and print it as a vault
+    /// description for `dwvd build cmvt`.
+    Checkpoint {
+        #[command(flatten)]
+        region: RegionArgs,
+        /// A P-256 private key (32-byte scalar, hex) to sign the checkpoint with.
+        #[arg(long, value_name = "HEX")]
+        signing_key: String,
+        /// When the checkpoint is taken, in ticks (100 ns since 0001-01-01 UTC).
+        #[arg(long)]
+        ticks: i64,
+        /// The checkpoint's object id (default: the region's id, from its header; the
+        /// one `inspect` matches checkpoints to regions by).
+        #[arg(long, value_name = "UUID")]
+        object_id: Option<String>,
+        /// Records the checkpoint covers (default: the whole log).
+        #[arg(long)]
+        tree_size: Option<u64>,
+        /// Add the checkpoint to this vault description instead of printing a new one.
+        #[arg(long, value_name = "DESCRIPTION")]
+        append_to: Option<PathBuf>,
     },
 }
 
@@ -190,5 +261,94 @@ fn run(command: Command) -> Result<(), Failure> {
                 Err(Failure::Corruption)
             }
         }
+        Command::Worm { command } => run_worm(command),
     }
+}
+
+fn run_worm(command: WormCommand) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        WormCommand::Root { region, tree_size } => {
+            let region = LoadedRegion::read(&region)?;
+            print_json(&mut out, &worm::root_document(&region, tree_size)?)
+        }
+        WormCommand::Prove {
+            region,
+            record,
+            from,
+            tree_size,
+        } => {
+            let region = LoadedRegion::read(&region)?;
+            match (record, from) {
+                (Some(index), _) => {
+                    print_json(&mut out, &worm::prove_inclusion(&region, index, tree_size)?)
+                }
+                (None, Some(first)) => print_json(
+                    &mut out,
+                    &worm::prove_consistency(&region, first, tree_size)?,
+                ),
+                (None, None) => Err(anyhow::anyhow!("give --record I or --from M").into()),
+            }
+        }
+        WormCommand::VerifyProof {
+            proof,
+            root,
+            first_root,
+        } => {
+            let trusted = worm::TrustedRoots {
+                root: root
+                    .as_deref()
+                    .map(|text| worm::hash(text, "--root"))
+                    .transpose()?,
+                first_root: first_root
+                    .as_deref()
+                    .map(|text| worm::hash(text, "--first-root"))
+                    .transpose()?,
+            };
+            let document = worm::ProofDocument::read(&proof)?;
+            match worm::verify_document(&document, trusted)? {
+                Ok(shown) => {
+                    writeln!(out, "valid: {shown}")?;
+                    Ok(())
+                }
+                Err(reason) => {
+                    writeln!(out, "INVALID: {reason}")?;
+                    Err(Failure::Corruption)
+                }
+            }
+        }
+        WormCommand::Checkpoint {
+            region,
+            signing_key,
+            ticks,
+            object_id,
+            tree_size,
+            append_to,
+        } => {
+            let key = image::signing_key(&signing_key)?;
+            let object_id = object_id
+                .as_deref()
+                .map(|text| {
+                    uuid::Uuid::parse_str(text)
+                        .map_err(|_| anyhow::anyhow!("--object-id {text:?} is not a GUID"))
+                })
+                .transpose()?;
+            let region = LoadedRegion::read(&region)?;
+            let request = worm::CheckpointRequest {
+                key: &key,
+                ticks: dwvd_regions::Ticks::new(ticks),
+                object_id,
+                tree_size,
+                append_to: append_to.as_deref(),
+            };
+            print_json(&mut out, &worm::checkpoint_description(&region, &request)?)
+        }
+    }
+}
+
+/// Prints `value` as indented JSON on its own lines.
+fn print_json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(anyhow::Error::from)?;
+    writeln!(out, "{text}")?;
+    Ok(())
 }

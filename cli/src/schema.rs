@@ -173,6 +173,23 @@ pub fn describe_vault(view: &VaultView<'_>, key: Option<&VerifyingKey>) -> Vault
     }
 }
 
+/// An owned passport (one about to be written) as its description, with its signature.
+pub fn describe_passport(passport: &Passport) -> PassportDescription {
+    PassportDescription {
+        passport_id: passport.passport_id().hyphenated().to_string(),
+        object_id: passport.object_id().hyphenated().to_string(),
+        framework_id: passport.framework().code(),
+        compliance_status: passport.status().code(),
+        issued_utc_ticks: passport.issued().get(),
+        expires_utc_ticks: passport.expires().get(),
+        last_verified_utc_ticks: passport.last_verified().get(),
+        issuer_id: String::from_utf8_lossy(passport.issuer_bytes()).into_owned(),
+        notes: String::from_utf8_lossy(passport.notes_bytes()).into_owned(),
+        signature: Some(hex::encode(passport.signature())),
+        signature_valid: None,
+    }
+}
+
 /// Builds the image a description prescribes, and checks it parses.
 pub fn build(
     kind: Kind,

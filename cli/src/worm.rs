@@ -1,0 +1,382 @@
+//! `dwvd worm`: the Merkle tree over a WORM region's write log (RFC 6962, the core's
+//! `transparency` module) — roots, inclusion and consistency proofs as JSON documents, a
+//! verifier for those documents that needs nothing but the document, and signed
+//! checkpoints written as vault descriptions for `dwvd build cmvt`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use dwvd_regions::transparency::{
+    Checkpoint, ConsistencyProof, Hash, InclusionProof, LogLeaves, TransparencyError, leaf_hash,
+    root, worm_region_id,
+};
+use dwvd_regions::worm::{RECORD_LEN, WormView, WriteRecord};
+use dwvd_regions::{BlockSize, Ticks};
+use p256::ecdsa::SigningKey;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use zerocopy::{FromBytes, IntoBytes};
+
+use crate::schema::{PassportDescription, VaultDescription, describe_passport};
+use crate::{Failure, image};
+
+/// Where a WORM region is: the image, its block size, and where in the file it starts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegionArgs {
+    /// The raw image file (the WORM region starts at `--offset`; blocks after the region
+    /// are ignored).
+    pub image: PathBuf,
+    /// Block size in bytes (512..=65536).
+    #[arg(long)]
+    pub block_size: usize,
+    /// Where the region starts in the file, in bytes.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// How many blocks the region may take (default: to the end of the file).
+    #[arg(long)]
+    pub blocks: Option<u64>,
+}
+
+/// A WORM region read from an image: its bytes, and how to view them.
+pub struct LoadedRegion {
+    bytes: Vec<u8>,
+    block_size: BlockSize,
+}
+
+impl LoadedRegion {
+    /// Reads the region `args` names. A region that does not parse is a format error.
+    pub fn read(args: &RegionArgs) -> Result<Self, Failure> {
+        let block_size = BlockSize::new(args.block_size).map_err(Failure::Format)?;
+        let bytes = image::read_region(&args.image, args.offset, args.blocks, block_size)?;
+        if let Some(error) = args
+            .blocks
+            .and_then(|blocks| image::short_region(bytes.len(), blocks, block_size))
+        {
+            return Err(Failure::Format(error));
+        }
+        let region = Self { bytes, block_size };
+        region.view()?;
+        Ok(region)
+    }
+
+    /// The checked view of the region (what follows it in the file is not read).
+    pub fn view(&self) -> Result<WormView<'_>, Failure> {
+        WormView::new_checked_prefix(&self.bytes, self.block_size)
+            .map(|(view, _)| view)
+            .map_err(Failure::Format)
+    }
+}
+
+/// `dwvd worm root`'s output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootDocument {
+    pub object_id: String,
+    pub records: u64,
+    pub tree_size: u64,
+    pub root: String,
+}
+
+/// An inclusion proof: record `leaf_index` is in the tree of `tree_size` records whose
+/// root is `root`. `record` (the 52 bytes as stored) or `leaf_hash` must be present; when
+/// both are, the leaf hash must be the record's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionDocument {
+    pub tree_size: u64,
+    pub leaf_index: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_hash: Option<String>,
+    pub root: String,
+    pub inclusion: Vec<String>,
+}
+
+/// A consistency proof: the tree of `first_size` records (root `first_root`) is a prefix
+/// of the tree of `second_size` records (root `second_root`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyDocument {
+    pub first_size: u64,
+    pub second_size: u64,
+    pub first_root: String,
+    pub second_root: String,
+    pub consistency: Vec<String>,
+}
+
+/// The tree size asked for, or the log's whole length.
+fn tree_size_or_all(view: &WormView<'_>, tree_size: Option<u64>) -> u64 {
+    tree_size.unwrap_or_else(|| view.record_count())
+}
+
+/// A tree or proof error while reading a log: the log cannot give what was asked (a size
+/// beyond it, an index outside the tree) — a usage error, exit status 2.
+fn asked_too_much(error: TransparencyError) -> Failure {
+    Failure::Usage(anyhow!("{error}"))
+}
+
+/// `dwvd worm root`: the log's region id and the root of its first `tree_size` records.
+pub fn root_document(
+    region: &LoadedRegion,
+    tree_size: Option<u64>,
+) -> Result<RootDocument, Failure> {
+    let view = region.view()?;
+    let tree_size = tree_size_or_all(&view, tree_size);
+    let root = root(&view, tree_size).map_err(asked_too_much)?;
+    Ok(RootDocument {
+        object_id: worm_region_id(view.header()).hyphenated().to_string(),
+        records: view.record_count(),
+        tree_size,
+        root: hex::encode(root),
+    })
+}
+
+/// `dwvd worm prove --record I`: the inclusion proof of record `index`.
+pub fn prove_inclusion(
+    region: &LoadedRegion,
+    index: u64,
+    tree_size: Option<u64>,
+) -> Result<InclusionDocument, Failure> {
+    let view = region.view()?;
+    let tree_size = tree_size_or_all(&view, tree_size);
+    let proof = InclusionProof::generate(&view, index, tree_size).map_err(asked_too_much)?;
+    let root = root(&view, tree_size).map_err(asked_too_much)?;
+    let record = LogLeaves::record(&view, index)
+        .ok_or_else(|| anyhow!("record {index} could not be read from the log"))?;
+    Ok(InclusionDocument {
+        tree_size,
+        leaf_index: index,
+        record: Some(hex::encode(record.as_bytes())),
+        leaf_hash: Some(hex::encode(leaf_hash(&record))),
+        root: hex::encode(root),
+        inclusion: proof.hashes().iter().map(hex::encode).collect(),
+    })
+}
+
+/// `dwvd worm prove --from M`: the consistency proof from the tree of `first_size`
+/// records to the tree of `tree_size` (default: all).
+pub fn prove_consistency(
+    region: &LoadedRegion,
+    first_size: u64,
+    tree_size: Option<u64>,
+) -> Result<ConsistencyDocument, Failure> {
+    let view = region.view()?;
+    let second_size = tree_size_or_all(&view, tree_size);
+    let proof =
+        ConsistencyProof::generate(&view, first_size, second_size).map_err(asked_too_much)?;
+    Ok(ConsistencyDocument {
+        first_size,
+        second_size,
+        first_root: hex::encode(root(&view, first_size).map_err(asked_too_much)?),
+        second_root: hex::encode(root(&view, second_size).map_err(asked_too_much)?),
+        consistency: proof.hashes().iter().map(hex::encode).collect(),
+    })
+}
+
+/// What `dwvd worm checkpoint` was asked for.
+pub struct CheckpointRequest<'a> {
+    pub key: &'a SigningKey,
+    pub ticks: Ticks,
+    pub object_id: Option<Uuid>,
+    pub tree_size: Option<u64>,
+    /// A vault description to add the checkpoint's passport to.
+    pub append_to: Option<&'a Path>,
+}
+
+/// `dwvd worm checkpoint`: the signed checkpoint of the log, as a vault description (a new
+/// one of generation 1, or `append_to` with the passport added — replacing a passport
+/// with the same id, so running it twice changes nothing).
+pub fn checkpoint_description(
+    region: &LoadedRegion,
+    request: &CheckpointRequest<'_>,
+) -> Result<VaultDescription, Failure> {
+    let view = region.view()?;
+    let tree_size = tree_size_or_all(&view, request.tree_size);
+    let checkpoint = Checkpoint::of_log(&view, tree_size, request.ticks).map_err(asked_too_much)?;
+    let object_id = request
+        .object_id
+        .unwrap_or_else(|| worm_region_id(view.header()));
+    let passport = checkpoint
+        .to_passport(object_id, request.key)
+        .map_err(|error| anyhow!("cannot sign the checkpoint: {error}"))?;
+    let entry: PassportDescription = describe_passport(&passport);
+    let mut description = match request.append_to {
+        Some(path) => {
+            let text = std::fs::read(path)
+                .with_context(|| format!("cannot read vault description {}", path.display()))?;
+            serde_json::from_slice::<VaultDescription>(&text).with_context(|| {
+                format!(
+                    "{} does not match the schema `dwvd parse cmvt` prints",
+                    path.display()
+                )
+            })?
+        }
+        None => VaultDescription {
+            generation: 1,
+            passports: Vec::new(),
+        },
+    };
+    description
+        .passports
+        .retain(|passport| passport.passport_id != entry.passport_id);
+    description.passports.push(entry);
+    Ok(description)
+}
+
+/// A proof document read from a file (or `-`: standard input).
+pub enum ProofDocument {
+    Inclusion(InclusionDocument),
+    Consistency(ConsistencyDocument),
+}
+
+impl ProofDocument {
+    /// Reads a document `dwvd worm prove` printed. Anything else is a usage error.
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = if path == Path::new("-") {
+            let mut text = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut text)
+                .context("cannot read the proof from standard input")?;
+            text
+        } else {
+            std::fs::read(path).with_context(|| format!("cannot read proof {}", path.display()))?
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(&text).context("the proof is not JSON")?;
+        let kind = (
+            value.get("inclusion").is_some(),
+            value.get("consistency").is_some(),
+        );
+        match kind {
+            (true, false) => Ok(Self::Inclusion(serde_json::from_value(value).context(
+                "the inclusion proof does not match `dwvd worm prove --record`'s schema",
+            )?)),
+            (false, true) => Ok(Self::Consistency(serde_json::from_value(value).context(
+                "the consistency proof does not match `dwvd worm prove --from`'s schema",
+            )?)),
+            _ => bail!(
+                "the document is not a proof: it needs one of `inclusion` or `consistency` (what `dwvd worm prove` prints)"
+            ),
+        }
+    }
+}
+
+/// Roots the user trusts, in place of the ones the proof carries.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TrustedRoots {
+    /// The inclusion proof's root, or the consistency proof's second (newer) root.
+    pub root: Option<Hash>,
+    /// The consistency proof's first (older) root.
+    pub first_root: Option<Hash>,
+}
+
+/// A proof's verdict: `Ok(what was shown)` or `Err(why not)`.
+pub type Verdict = Result<String, String>;
+
+/// Verifies a proof document from its contents alone (and any trusted roots). A field
+/// that is not hex of the right length is a usage error; a proof that does not verify is
+/// the verdict `Err`.
+pub fn verify_document(document: &ProofDocument, trusted: TrustedRoots) -> anyhow::Result<Verdict> {
+    let source = |given: Option<Hash>| {
+        if given.is_some() {
+            "given"
+        } else {
+            "from the proof"
+        }
+    };
+    match document {
+        ProofDocument::Inclusion(proof) => {
+            if trusted.first_root.is_some() {
+                bail!("--first-root is for consistency proofs; this is an inclusion proof");
+            }
+            let hashes = hashes(&proof.inclusion, "inclusion")?;
+            let root = match trusted.root {
+                Some(root) => root,
+                None => hash(&proof.root, "root")?,
+            };
+            let from_record = proof
+                .record
+                .as_deref()
+                .map(|text| record(text).map(|record| leaf_hash(&record)))
+                .transpose()?;
+            let given_leaf = proof
+                .leaf_hash
+                .as_deref()
+                .map(|text| hash(text, "leaf_hash"))
+                .transpose()?;
+            let leaf = match (from_record, given_leaf) {
+                (Some(computed), Some(given)) if computed != given => {
+                    return Ok(Err(
+                        "leaf_hash is not the leaf hash of record: one of them was changed"
+                            .to_string(),
+                    ));
+                }
+                (Some(leaf), _) | (None, Some(leaf)) => leaf,
+                (None, None) => bail!("the inclusion proof has neither `record` nor `leaf_hash`"),
+            };
+            let verdict = InclusionProof::new(proof.leaf_index, proof.tree_size, &hashes)
+                .and_then(|inclusion| inclusion.verify(&leaf, &root));
+            Ok(match verdict {
+                Ok(()) => Ok(format!(
+                    "record {} is in the tree of {} records with root {} ({})",
+                    proof.leaf_index,
+                    proof.tree_size,
+                    hex::encode(root),
+                    source(trusted.root)
+                )),
+                Err(error) => Err(error.to_string()),
+            })
+        }
+        ProofDocument::Consistency(proof) => {
+            let hashes = hashes(&proof.consistency, "consistency")?;
+            let first_root = match trusted.first_root {
+                Some(root) => root,
+                None => hash(&proof.first_root, "first_root")?,
+            };
+            let second_root = match trusted.root {
+                Some(root) => root,
+                None => hash(&proof.second_root, "second_root")?,
+            };
+            let verdict = ConsistencyProof::new(proof.first_size, proof.second_size, &hashes)
+                .and_then(|consistency| consistency.verify(&first_root, &second_root));
+            Ok(match verdict {
+                Ok(()) => Ok(format!(
+                    "the tree of {} records (root {}, {}) is a prefix of the tree of {} records (root {}, {})",
+                    proof.first_size,
+                    hex::encode(first_root),
+                    source(trusted.first_root),
+                    proof.second_size,
+                    hex::encode(second_root),
+                    source(trusted.root)
+                )),
+                Err(error) => Err(error.to_string()),
+            })
+        }
+    }
+}
+
+/// A 32-byte hash from 64 hex digits; `name` says which field or flag it came from.
+pub fn hash(text: &str, name: &str) -> anyhow::Result<Hash> {
+    hex::decode(text.trim())
+        .ok()
+        .and_then(|bytes| Hash::try_from(bytes).ok())
+        .ok_or_else(|| anyhow!("{name} is not a SHA-256 hash (64 hex digits)"))
+}
+
+fn hashes(texts: &[String], name: &str) -> anyhow::Result<Vec<Hash>> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(index, text)| hash(text, &format!("{name}[{index}]")))
+        .collect()
+}
+
+/// A write-log record from its 52 stored bytes in hex.
+fn record(text: &str) -> anyhow::Result<WriteRecord> {
+    let bytes = hex::decode(text.trim()).context("record is not hex")?;
+    WriteRecord::read_from_bytes(&bytes).map_err(|_| {
+        anyhow!(
+            "record is {} bytes; a write-log record is {RECORD_LEN}",
+            bytes.len()
+        )
+    })
+}
