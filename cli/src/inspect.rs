@@ -12,6 +12,7 @@ use std::path::Path;
 use anyhow::{Context, anyhow, bail};
 use dwvd_regions::block::Block;
 use dwvd_regions::streaming::StreamingView;
+use dwvd_regions::transparency::worm_region_id;
 use dwvd_regions::vault::VaultView;
 use dwvd_regions::worm::{WormHeader, WormView};
 use dwvd_regions::{BlockSize, Error, Tag, Ticks};
@@ -19,9 +20,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use p256::ecdsa::VerifyingKey;
 use rayon::prelude::*;
 use serde::Serialize;
+use uuid::Uuid;
 use zerocopy::FromBytes;
 
 use crate::Failure;
+use crate::checkpoints::{self, FoundCheckpoint, UnmatchedCheckpoint};
 
 /// What `inspect` was asked for.
 pub struct Options {
@@ -156,6 +159,12 @@ struct RegionReport {
     /// Whether this region counts as corruption for the exit status.
     #[serde(skip)]
     corrupt: bool,
+    /// A WORM region's id (`worm_region_id`): what its checkpoints name.
+    #[serde(skip)]
+    worm_id: Option<Uuid>,
+    /// A vault's checkpoint passports.
+    #[serde(skip)]
+    checkpoints: Vec<FoundCheckpoint>,
 }
 
 impl RegionReport {
@@ -170,6 +179,8 @@ impl RegionReport {
             summary: serde_json::Value::Null,
             text: format!("{}: {error}", error.kind()),
             corrupt: true,
+            worm_id: None,
+            checkpoints: Vec::new(),
         }
     }
 }
@@ -332,11 +343,14 @@ pub fn inspect_source<R: Read + Seek>(
     }
     progress.finish_and_clear();
 
+    let unmatched = cross_check_checkpoints(&mut regions, &mut regions_file)?;
     let region_problems = regions.iter().filter(|region| region.corrupt).count();
     let clean = corrupt_blocks == 0 && region_problems == 0 && trailing == 0;
     if options.json {
         write!(out, "],\"regions\":")?;
         serde_json::to_writer(&mut out, &regions).map_err(|error| anyhow!(error))?;
+        write!(out, ",\"unmatched_checkpoints\":")?;
+        serde_json::to_writer(&mut out, &unmatched).map_err(|error| anyhow!(error))?;
         write!(
             out,
             ",\"trailing_bytes\":{trailing},\"corrupt_blocks\":{corrupt_blocks},\"region_problems\":{region_problems},\"clean\":{clean}}}"
@@ -356,6 +370,16 @@ pub fn inspect_source<R: Read + Seek>(
                 region.first_block, region.kind, region.text
             )?;
         }
+        if !unmatched.is_empty() {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "checkpoints for no WORM region in this image (not an error):"
+            )?;
+            for checkpoint in &unmatched {
+                writeln!(out, "  {}", checkpoint.text())?;
+            }
+        }
         writeln!(out)?;
         if trailing > 0 {
             writeln!(
@@ -372,6 +396,74 @@ pub fn inspect_source<R: Read + Seek>(
     }
     out.flush()?;
     Ok(clean)
+}
+
+/// Checks every WORM region that decoded against the checkpoints naming it (found in any
+/// vault of the image, before or after it), adding the results to its report — a
+/// truncation, rewrite or (with a key) bad signature makes it a problem. Each such region
+/// is read again, as the walk read it (bounded by [`MAX_REGION_BYTES`]), and its records
+/// streamed once. Returns the checkpoints that name no WORM region here.
+fn cross_check_checkpoints<R: Read + Seek>(
+    regions: &mut [RegionReport],
+    reader: &mut RegionReader<R>,
+) -> anyhow::Result<Vec<UnmatchedCheckpoint>> {
+    let found: Vec<FoundCheckpoint> = regions
+        .iter_mut()
+        .flat_map(|region| std::mem::take(&mut region.checkpoints))
+        .collect();
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let worm_ids: Vec<Uuid> = regions.iter().filter_map(|region| region.worm_id).collect();
+    for region in regions.iter_mut() {
+        let Some(id) = region.worm_id else {
+            continue;
+        };
+        let mine: Vec<&FoundCheckpoint> = found
+            .iter()
+            .filter(|checkpoint| checkpoint.object_id == id)
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut buffer = Vec::new();
+        reader.read(
+            &mut buffer,
+            region.first_block,
+            region.block_count,
+            Tag::WORM,
+        )?;
+        let checks = match WormView::new_checked_prefix(&buffer, reader.block_size) {
+            Ok((view, _)) => checkpoints::check_log(&view, &mine),
+            Err(error) => {
+                region.text = format!(
+                    "{}\n    checkpoints not checked: the region no longer reads ({error})",
+                    region.text
+                );
+                continue;
+            }
+        };
+        for check in &checks {
+            region.text = format!("{}\n    {}", region.text, check.text());
+            if let Some(problem) = check.problem() {
+                region.corrupt = true;
+                if region.error.is_none() {
+                    region.status = problem.to_string();
+                    region.error = Some(check.detail.clone());
+                    if let Some(rest) = region.text.strip_prefix("ok — ") {
+                        region.text = format!("{} — {rest}", check.headline());
+                    }
+                }
+            }
+        }
+        region.summary["checkpoints"] =
+            serde_json::to_value(&checks).map_err(|error| anyhow!(error))?;
+    }
+    Ok(found
+        .iter()
+        .filter(|checkpoint| !worm_ids.contains(&checkpoint.object_id))
+        .map(UnmatchedCheckpoint::new)
+        .collect())
 }
 
 /// Reads regions out of the image by block index, independently of the sequential walk.
@@ -530,9 +622,11 @@ fn decode_worm(
                     "created_utc_ticks": view.created().get(),
                     "generation": view.generation(),
                     "log_in_sequence": sequence.is_ok(),
+                    "object_id": worm_region_id(view.header()).hyphenated().to_string(),
                 }),
                 String::new(),
             );
+            report.worm_id = Some(worm_region_id(view.header()));
             if let Err(error) = sequence {
                 let error = error.relocated(first);
                 text = format!("{text}; LOG DISAGREES WITH THE MARK: {error}");
@@ -620,7 +714,9 @@ fn decode_vault(
             } else {
                 text = format!("{text}; signatures not checked (give --public-key)");
             }
-            (ok("CMVT", first, extent as u64, summary, text), extent)
+            let mut report = ok("CMVT", first, extent as u64, summary, text);
+            report.checkpoints = checkpoints::in_vault(&view, first, verified.as_deref());
+            (report, extent)
         }
         Err(error) => {
             let available = rest.len() / block_size.get();
@@ -667,6 +763,8 @@ fn ok(
         summary,
         text,
         corrupt: false,
+        worm_id: None,
+        checkpoints: Vec::new(),
     }
 }
 

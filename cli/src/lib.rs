@@ -1,6 +1,7 @@
 //! The `dwvd` tool's library: parsing, building and inspecting DWVD v2.0 region images.
 //! The binary (`main.rs`) is its command line; the fuzz targets use the inspector.
 
+pub mod checkpoints;
 pub mod demo;
 pub mod hexdump;
 pub mod human;
