@@ -6,8 +6,9 @@
 //! million records makes two million of these calls, and the streaming hasher's
 //! buffering cost as much as the compression (benches/ratios.rs, `merkle_root_1m`).
 
-use sha2::digest::generic_array::GenericArray;
-use sha2::digest::typenum::U64;
+/// One 64-byte SHA-256 block as `compress256` takes it (named through `digest`'s alias:
+/// generic-array 0.14.9 deprecates naming its array type directly).
+type ShaBlock = sha2::digest::core_api::Block<sha2::Sha256VarCore>;
 
 use crate::worm::WriteRecord;
 use zerocopy::IntoBytes;
@@ -37,7 +38,7 @@ fn put(block: &mut [u8], at: usize, bytes: &[u8]) {
 }
 
 /// SHA-256 of a message already padded into `blocks` (FIPS 180-4 §5.1.1).
-fn digest_padded(blocks: &[GenericArray<u8, U64>]) -> Hash {
+fn digest_padded(blocks: &[ShaBlock]) -> Hash {
     let mut state = INITIAL_STATE;
     sha2::compress256(&mut state, blocks);
     let mut hash = [0u8; 32];
@@ -49,8 +50,8 @@ fn digest_padded(blocks: &[GenericArray<u8, U64>]) -> Hash {
 
 /// One padded block: `prefix ‖ body ‖ 0x80 ‖ zeros ‖ bit length (u64 BE)`, for messages of
 /// at most 55 bytes.
-fn one_block(prefix: u8, body: &[u8]) -> GenericArray<u8, U64> {
-    let mut block = GenericArray::<u8, U64>::default();
+fn one_block(prefix: u8, body: &[u8]) -> ShaBlock {
+    let mut block = ShaBlock::default();
     let length = body.len().saturating_add(1);
     put(&mut block, 0, &[prefix]);
     put(&mut block, 1, body);
@@ -88,7 +89,7 @@ pub(crate) fn leaf_hash_of_bytes(bytes: &[u8]) -> Hash {
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     // 65 bytes: the first block holds 0x01, left and 31 bytes of right; the second the
     // last byte of right, 0x80, zeros and the length, 520 bits.
-    let mut blocks = [GenericArray::<u8, U64>::default(), GenericArray::default()];
+    let mut blocks = [ShaBlock::default(), ShaBlock::default()];
     let [first, second] = &mut blocks;
     put(first, 0, &[0x01]);
     put(first, 1, left);
