@@ -659,7 +659,11 @@ fn records_read_alike_one_by_one_and_folded_across_blocks() {
             assert_eq!(folded, expected, "fold, bs {bytes}, {count} records");
             for skip in [0, 1, first.saturating_sub(1), first, first + later, count] {
                 let mut records = view.records();
-                let head = if skip == 0 { None } else { records.nth(skip - 1) };
+                let head = if skip == 0 {
+                    None
+                } else {
+                    records.nth(skip - 1)
+                };
                 assert_eq!(
                     head.map(|record| record.block_index.get()),
                     skip.checked_sub(1).and_then(|i| expected.get(i).copied())
