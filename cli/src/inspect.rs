@@ -18,7 +18,6 @@ use dwvd_regions::worm::{WormHeader, WormView};
 use dwvd_regions::{BlockSize, Error, Tag, Ticks};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use p256::ecdsa::VerifyingKey;
-use rayon::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 use zerocopy::FromBytes;
@@ -33,7 +32,7 @@ pub struct Options {
     pub key: Option<VerifyingKey>,
 }
 
-/// How much of the image is read, and verified in parallel, at a time.
+/// How much of the image the reader thread reads and verifies at a time.
 const CHUNK_BYTES: usize = 1 << 20;
 
 /// Images at least this large get a progress bar (on a terminal).
@@ -199,7 +198,7 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
 /// [`inspect`] over any source of `length` bytes: `open` gives a fresh reader at its
 /// start (the walk and the region reader each use their own). `name` is shown as the
 /// image's name.
-pub fn inspect_source<R: Read + Seek>(
+pub fn inspect_source<R: Read + Seek + Send>(
     name: &str,
     length: u64,
     open: impl Fn() -> anyhow::Result<R>,
@@ -263,84 +262,99 @@ pub fn inspect_source<R: Read + Seek>(
         block_size,
         blocks: whole_blocks,
     };
-    // Blocks are read a chunk (about 1 MiB) at a time straight into one buffer, and each
-    // chunk's checksums are verified on every core (rayon) before its lines are written
-    // in order: reading, hashing and formatting are what inspect costs.
-    let mut file = file;
+    // Two threads in a pipeline: a reader fills chunks of about 1 MiB straight from the
+    // image and verifies their checksums; this thread writes their lines in order and
+    // decodes regions. Reading (the kernel's copy), XXH64 and formatting are what inspect
+    // costs (profiled), so they overlap. Three chunk buffers circulate: memory stays
+    // bounded whatever the image's size.
     let chunk_blocks = (CHUNK_BYTES / size).max(1);
-    let mut chunk = vec![0u8; chunk_blocks * size];
     let mut regions: Vec<RegionReport> = Vec::new();
     // Blocks before this index belong to a region already decoded.
     let mut region_end = 0u64;
     let mut corrupt_blocks = 0u64;
-    let mut first = 0u64;
-    while first < whole_blocks {
-        let count = usize::try_from(whole_blocks - first)
-            .map_or(chunk_blocks, |left| left.min(chunk_blocks));
-        let bytes = &mut chunk[..count * size];
-        file.read_exact(bytes).with_context(|| {
-            format!(
-                "cannot read blocks {first}..{} of {name}",
-                first + count as u64
-            )
-        })?;
-        progress.inc(bytes.len() as u64);
-        let bytes = &*bytes;
-        let checked = bytes
-            .par_chunks_exact(size)
-            .map(|block| {
-                Block::new_checked(block)
-                    .map(|view| (view.tag(), view.generation(), view.checksum_ok()))
-            })
-            .collect::<Result<Vec<_>, Error>>()
-            .map_err(|error| anyhow!("{error}"))?;
-        for ((index, block), (tag, generation, checksum_ok)) in
-            (first..).zip(bytes.chunks_exact(size)).zip(checked)
-        {
-            if !checksum_ok {
-                corrupt_blocks += 1;
-            }
-            if options.json {
-                if index > 0 {
-                    out.write_all(b",")?;
-                }
-                let line = BlockLine {
-                    index,
-                    tag: tag.to_string(),
-                    known_tag: tag.is_known(),
-                    generation,
-                    checksum_ok,
-                };
-                serde_json::to_writer(&mut out, &line).map_err(|error| anyhow!(error))?;
-            } else {
-                let status = if checksum_ok {
-                    "ok"
-                } else {
-                    "MISMATCH (corrupt)"
-                };
-                // A known tag is four printable ASCII letters: written without allocating.
-                let ascii = tag.to_ascii();
-                let known = tag
-                    .is_known()
-                    .then(|| std::str::from_utf8(&ascii).ok())
-                    .flatten();
-                if let Some(tag) = known {
-                    writeln!(out, "{index:>10}  {tag:<16}  {generation:>10}  {status}")?;
-                } else {
-                    let tag = format!("{tag} (unknown)");
-                    writeln!(out, "{index:>10}  {tag:<16}  {generation:>10}  {status}")?;
-                }
-            }
-
-            if index >= region_end && (tag == Tag::STRE || tag == Tag::WORM || tag == Tag::CMVT) {
-                let (report, extent) =
-                    decode_region_at(&mut regions_file, index, tag, block, options.key.as_ref())?;
-                regions.push(report);
-                region_end = index + extent.max(1) as u64;
-            }
+    std::thread::scope(|scope| -> Result<(), Failure> {
+        let (full_sender, full_chunks) =
+            std::sync::mpsc::sync_channel::<Result<ReadChunk, Failure>>(2);
+        let (empty_sender, empty_chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(3);
+        for _ in 0..3 {
+            // The receiver is alive: this cannot fail.
+            let _ = empty_sender.send(vec![0u8; chunk_blocks * size]);
         }
-        first += count as u64;
-    }
+        scope.spawn(move || {
+            read_and_verify_chunks(
+                file,
+                name,
+                size,
+                whole_blocks,
+                chunk_blocks,
+                &empty_chunks,
+                &full_sender,
+            );
+        });
+        for chunk in full_chunks {
+            let ReadChunk {
+                first,
+                buffer,
+                checked,
+            } = chunk?;
+            let bytes = buffer.get(..checked.len() * size).unwrap_or_default();
+            progress.inc(bytes.len() as u64);
+            for ((index, block), (tag, generation, checksum_ok)) in
+                (first..).zip(bytes.chunks_exact(size)).zip(checked)
+            {
+                if !checksum_ok {
+                    corrupt_blocks += 1;
+                }
+                if options.json {
+                    if index > 0 {
+                        out.write_all(b",")?;
+                    }
+                    let line = BlockLine {
+                        index,
+                        tag: tag.to_string(),
+                        known_tag: tag.is_known(),
+                        generation,
+                        checksum_ok,
+                    };
+                    serde_json::to_writer(&mut out, &line).map_err(|error| anyhow!(error))?;
+                } else {
+                    let status = if checksum_ok {
+                        "ok"
+                    } else {
+                        "MISMATCH (corrupt)"
+                    };
+                    // A known tag is four printable ASCII letters: written without allocating.
+                    let ascii = tag.to_ascii();
+                    let known = tag
+                        .is_known()
+                        .then(|| std::str::from_utf8(&ascii).ok())
+                        .flatten();
+                    if let Some(tag) = known {
+                        writeln!(out, "{index:>10}  {tag:<16}  {generation:>10}  {status}")?;
+                    } else {
+                        let tag = format!("{tag} (unknown)");
+                        writeln!(out, "{index:>10}  {tag:<16}  {generation:>10}  {status}")?;
+                    }
+                }
+
+                if index >= region_end && (tag == Tag::STRE || tag == Tag::WORM || tag == Tag::CMVT)
+                {
+                    let (report, extent) = decode_region_at(
+                        &mut regions_file,
+                        index,
+                        tag,
+                        block,
+                        options.key.as_ref(),
+                    )?;
+                    regions.push(report);
+                    region_end = index + extent.max(1) as u64;
+                }
+            }
+            // The reader may have stopped (error or end): then the buffer is not needed.
+            let _ = empty_sender.send(buffer);
+        }
+        Ok(())
+    })?;
     progress.finish_and_clear();
 
     let unmatched = cross_check_checkpoints(&mut regions, &mut regions_file)?;
@@ -507,6 +521,68 @@ impl<R: Read + Seek> RegionReader<R> {
 
 /// Decodes the region that starts at block `first` (whose bytes are `block`), reading its
 /// further blocks as its header sizes it. Returns the report and the blocks it takes.
+/// A chunk of whole blocks read from the image: the first block's index, the buffer
+/// (possibly longer than the chunk), and each block's tag, generation and whether its
+/// checksum verified.
+struct ReadChunk {
+    first: u64,
+    buffer: Vec<u8>,
+    checked: Vec<(Tag, u32, bool)>,
+}
+
+/// The pipeline's reader: reads `whole_blocks` blocks of `size` bytes from `file` in
+/// chunks of `chunk_blocks` into buffers taken from `empty`, verifies each block's
+/// trailer, and sends the chunks on `full` in order (or the first error, then stops).
+/// Returns when done, on an error, or when the other side has gone.
+fn read_and_verify_chunks<R: Read>(
+    mut file: R,
+    name: &str,
+    size: usize,
+    whole_blocks: u64,
+    chunk_blocks: usize,
+    empty: &std::sync::mpsc::Receiver<Vec<u8>>,
+    full: &std::sync::mpsc::SyncSender<Result<ReadChunk, Failure>>,
+) {
+    let mut first = 0u64;
+    while first < whole_blocks {
+        let Ok(mut buffer) = empty.recv() else {
+            return;
+        };
+        let count = usize::try_from(whole_blocks - first)
+            .map_or(chunk_blocks, |left| left.min(chunk_blocks));
+        let bytes = buffer.get_mut(..count * size).unwrap_or_default();
+        let chunk = file
+            .read_exact(bytes)
+            .with_context(|| {
+                format!(
+                    "cannot read blocks {first}..{} of {name}",
+                    first + count as u64
+                )
+            })
+            .map_err(Failure::from)
+            .and_then(|()| {
+                bytes
+                    .chunks_exact(size)
+                    .map(|block| {
+                        Block::new_checked(block)
+                            .map(|view| (view.tag(), view.generation(), view.checksum_ok()))
+                    })
+                    .collect::<Result<Vec<_>, Error>>()
+                    .map_err(|error| Failure::from(anyhow!("{error}")))
+            })
+            .map(|checked| ReadChunk {
+                first,
+                buffer,
+                checked,
+            });
+        let failed = chunk.is_err();
+        if full.send(chunk).is_err() || failed {
+            return;
+        }
+        first += count as u64;
+    }
+}
+
 fn decode_region_at<R: Read + Seek>(
     reader: &mut RegionReader<R>,
     first: u64,
