@@ -519,8 +519,6 @@ impl<R: Read + Seek> RegionReader<R> {
     }
 }
 
-/// Decodes the region that starts at block `first` (whose bytes are `block`), reading its
-/// further blocks as its header sizes it. Returns the report and the blocks it takes.
 /// A chunk of whole blocks read from the image: the first block's index, the buffer
 /// (possibly longer than the chunk), and each block's tag, generation and whether its
 /// checksum verified.
@@ -583,6 +581,8 @@ fn read_and_verify_chunks<R: Read>(
     }
 }
 
+/// Decodes the region that starts at block `first` (whose bytes are `block`), reading its
+/// further blocks as its header sizes it. Returns the report and the blocks it takes.
 fn decode_region_at<R: Read + Seek>(
     reader: &mut RegionReader<R>,
     first: u64,
