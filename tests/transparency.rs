@@ -377,6 +377,17 @@ fn degenerate_consistency_proofs() {
         ConsistencyProof::new(1, 2, &[[0; 32]; 65]),
         Err(TransparencyError::ProofTooLong { hashes: 65 })
     ));
+    assert_eq!(
+        dwvd_regions::transparency::subtree_root(&log[..], 3, 2),
+        Err(TransparencyError::SizesOutOfOrder {
+            first: 3,
+            second: 2
+        })
+    );
+    assert_eq!(
+        dwvd_regions::transparency::subtree_root(&log[..], 2, 2),
+        Ok(EMPTY_ROOT)
+    );
 }
 
 // ---- Checkpoints ----

@@ -10,7 +10,7 @@
 /// generic-array 0.14.9 deprecates naming its array type directly).
 type ShaBlock = sha2::digest::core_api::Block<sha2::Sha256VarCore>;
 
-use crate::worm::WriteRecord;
+use crate::worm::{RECORD_LEN, WriteRecord};
 use zerocopy::IntoBytes;
 
 /// SHA-256's initial hash value (FIPS 180-4 §5.3.3). A test checks the hashes made from
@@ -48,8 +48,8 @@ fn digest_padded(blocks: &[ShaBlock]) -> Hash {
     hash
 }
 
-/// One padded block: `prefix ‖ body ‖ 0x80 ‖ zeros ‖ bit length (u64 BE)`, for messages of
-/// at most 55 bytes.
+/// One padded block: `prefix ‖ body ‖ 0x80 ‖ zeros ‖ bit length (u64 BE)`, for a body of at
+/// most 54 bytes (with the prefix, 55: what one block can pad).
 fn one_block(prefix: u8, body: &[u8]) -> ShaBlock {
     let mut block = ShaBlock::default();
     let length = body.len().saturating_add(1);
@@ -76,11 +76,14 @@ pub const EMPTY_ROOT: Hash = [
 /// The leaf hash of a write-log record: `SHA-256(0x00 ‖ the 52 bytes as stored)`.
 #[must_use]
 pub fn leaf_hash(record: &WriteRecord) -> Hash {
-    leaf_hash_of_bytes(record.as_bytes())
+    let mut bytes = [0u8; RECORD_LEN];
+    bytes.copy_from_slice(record.as_bytes());
+    leaf_hash_of_bytes(&bytes)
 }
 
-/// `SHA-256(0x00 ‖ bytes)` for up to 54 bytes (a record is 52).
-pub(crate) fn leaf_hash_of_bytes(bytes: &[u8]) -> Hash {
+/// `SHA-256(0x00 ‖ bytes)` for the 52 bytes of a record (with its 0x00 prefix, padding
+/// and length it fills one block).
+fn leaf_hash_of_bytes(bytes: &[u8; RECORD_LEN]) -> Hash {
     digest_padded(&[one_block(0x00, bytes)])
 }
 
@@ -111,8 +114,8 @@ mod tests {
         assert_eq!(EMPTY_ROOT, <[u8; 32]>::from(Sha256::digest([])));
     }
 
-    /// The hand-padded blocks give what the streaming hasher gives, for every length a
-    /// leaf may have and for nodes of varied bytes.
+    /// The hand-padded blocks give what the streaming hasher gives, for every body one
+    /// block can pad (a record is 52 bytes) and for nodes of varied bytes.
     #[test]
     fn padded_hashes_equal_the_streaming_hasher() {
         for length in 0..=54usize {
@@ -122,8 +125,19 @@ mod tests {
                 .chain_update(&body[..length])
                 .finalize()
                 .into();
-            assert_eq!(leaf_hash_of_bytes(&body[..length]), expected, "{length}");
+            assert_eq!(
+                digest_padded(&[one_block(0x00, &body[..length])]),
+                expected,
+                "{length}"
+            );
         }
+        let record: [u8; RECORD_LEN] = core::array::from_fn(|i| i as u8);
+        let expected: Hash = Sha256::new()
+            .chain_update([0x00])
+            .chain_update(record)
+            .finalize()
+            .into();
+        assert_eq!(leaf_hash_of_bytes(&record), expected);
         for seed in 0..64u8 {
             let left: Hash = core::array::from_fn(|i| (i as u8).wrapping_mul(seed));
             let right: Hash = core::array::from_fn(|i| (i as u8) ^ seed.wrapping_add(3));

@@ -92,6 +92,8 @@ impl TreeBuilder {
 }
 
 /// The Merkle tree hash of records `start..end` of `log` (RFC 6962's `MTH(D[start:end])`).
+/// `end` beyond the log is [`TransparencyError::TreeLargerThanLog`], `start > end`
+/// [`TransparencyError::SizesOutOfOrder`].
 pub fn subtree_root<L: LogLeaves + ?Sized>(
     log: &L,
     start: u64,
@@ -102,6 +104,12 @@ pub fn subtree_root<L: LogLeaves + ?Sized>(
         return Err(TransparencyError::TreeLargerThanLog {
             tree_size: end,
             records,
+        });
+    }
+    if start > end {
+        return Err(TransparencyError::SizesOutOfOrder {
+            first: start,
+            second: end,
         });
     }
     let mut tree = TreeBuilder::new();

@@ -1,7 +1,7 @@
 //! A second signature-verification backend: `ring`'s P-256 (feature `ring`).
 //!
 //! `p256` is pure Rust and `no_std`, what firmware needs; on x86-64 and AArch64 `ring`'s
-//! assembly field arithmetic verifies about four times faster, which matters to an
+//! assembly field arithmetic verifies about five times faster, which matters to an
 //! inspector verifying a vault of thousands of passports. Both backends answer the same
 //! for every signature (tested over Wycheproof's P1363 set and the golden vaults): the
 //! signature's form is checked by the crate itself before either backend runs, so a

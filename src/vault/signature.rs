@@ -83,7 +83,7 @@ pub fn verify_message(
 ///
 /// Implemented by [`p256::ecdsa::VerifyingKey`] (pure Rust, `no_std`: the default, and what
 /// firmware uses) and, with the `ring` feature, by
-/// [`RingVerifyingKey`](super::RingVerifyingKey) (about four times faster on x86-64 and
+/// [`RingVerifyingKey`](super::RingVerifyingKey) (about five times faster on x86-64 and
 /// AArch64, for inspectors that verify whole vaults). Every implementation gives the same
 /// answers: any valid signature is accepted (high-S included unless the policy is
 /// [`SignaturePolicy::LowSOnly`]), `r` or `s` equal to 0 or ≥ n is `Malformed`, and a

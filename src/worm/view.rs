@@ -171,9 +171,8 @@ impl<'a> WormView<'a> {
         Ok((view, extent))
     }
 
-    /// Checks every record's fields, and that every byte after the records is zero.
-    /// The record areas and padding of every block: `(block, records area, padding)`,
-    /// the area holding exactly the records `write_log_count` puts there.
+    /// The record areas and padding of every block: `(block, start offset, records area,
+    /// padding)`, the area holding exactly the records `write_log_count` puts there.
     fn record_areas(&self) -> impl Iterator<Item = (usize, usize, &'a [u8], &'a [u8])> + 'a {
         let blocks = self.blocks;
         let block_size = blocks.block_size();
