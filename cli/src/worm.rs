@@ -77,8 +77,8 @@ pub struct RootDocument {
     pub root: String,
 }
 
-/// An inclusion proof: record `leaf_index` is in the tree of `tree_size` records whose
-/// root is `root`. `record` (the 52 bytes as stored) or `leaf_hash` must be present; when
+/// An inclusion proof: record `leaf_index` is in the tree whose root is `root`, of
+/// `tree_size` records (a size the proof does not bind: only the root does). `record` (the 52 bytes as stored) or `leaf_hash` must be present; when
 /// both are, the leaf hash must be the record's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InclusionDocument {
@@ -316,12 +316,14 @@ pub fn verify_document(document: &ProofDocument, trusted: TrustedRoots) -> anyho
             let verdict = InclusionProof::new(proof.leaf_index, proof.tree_size, &hashes)
                 .and_then(|inclusion| inclusion.verify(&leaf, &root));
             Ok(match verdict {
+                // The proof's size is not bound by the proof (RFC 9162 binds it only
+                // through the root): say so rather than vouch for it.
                 Ok(()) => Ok(format!(
-                    "record {} is in the tree of {} records with root {} ({})",
+                    "record {} is in the tree with root {} ({}; tree size {} as the proof states: a size is only as trustworthy as the root it comes with)",
                     proof.leaf_index,
-                    proof.tree_size,
                     hex::encode(root),
-                    source(trusted.root)
+                    source(trusted.root),
+                    proof.tree_size
                 )),
                 Err(error) => Err(error.to_string()),
             })
