@@ -39,7 +39,7 @@ const CHUNK_BYTES: usize = 1 << 20;
 const PROGRESS_THRESHOLD: u64 = 32 << 20;
 /// The largest region decoded, in bytes: memory stays bounded whatever a header claims.
 /// A larger region is reported as not decoded.
-const MAX_REGION_BYTES: usize = 32 << 20;
+pub const MAX_REGION_BYTES: usize = 32 << 20;
 
 /// How the block size was chosen.
 #[derive(Debug, Clone, Copy)]
@@ -598,13 +598,7 @@ fn decode_region_at<R: Read + Seek>(
     let mut buffer = block.to_vec();
     if tag == Tag::WORM {
         // The header's count sizes the region (a corrupt header: just this block).
-        let sound = Block::new_checked(block).is_ok_and(|view| view.checksum_ok());
-        let needed = WormHeader::read_from_prefix(block)
-            .ok()
-            .and_then(|(header, _)| u64::try_from(header.write_log_count.get()).ok())
-            .and_then(|count| dwvd_regions::worm::blocks_needed(block_size, count))
-            .filter(|_| sound)
-            .unwrap_or(1);
+        let needed = worm_region_blocks(block, block_size).unwrap_or(1);
         reader.read(&mut buffer, first + 1, needed - 1, tag)?;
         return Ok(decode_worm(&buffer, block_size, first, needed as usize));
     }
@@ -623,6 +617,18 @@ fn decode_region_at<R: Read + Seek>(
         wanted = wanted.saturating_mul(2);
     };
     Ok(decode_vault(&buffer, block_size, first, extent, key))
+}
+
+/// How many blocks the WORM region whose first block is `block` takes, as its header's
+/// `write_log_count` sizes it; `None` when the block's checksum fails (its header cannot
+/// be trusted to size anything) or the count is negative or overflows.
+pub fn worm_region_blocks(block: &[u8], block_size: BlockSize) -> Option<u64> {
+    let sound = Block::new_checked(block).is_ok_and(|view| view.checksum_ok());
+    WormHeader::read_from_prefix(block)
+        .ok()
+        .and_then(|(header, _)| u64::try_from(header.write_log_count.get()).ok())
+        .and_then(|count| dwvd_regions::worm::blocks_needed(block_size, count))
+        .filter(|_| sound)
 }
 
 fn decode_stream(block: &[u8], block_size: BlockSize, first: u64) -> (RegionReport, usize) {

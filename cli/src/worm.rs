@@ -19,13 +19,13 @@ use uuid::Uuid;
 use zerocopy::{FromBytes, IntoBytes};
 
 use crate::schema::{PassportDescription, VaultDescription, describe_passport};
-use crate::{Failure, image};
+use crate::{Failure, image, inspect};
 
 /// Where a WORM region is: the image, its block size, and where in the file it starts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RegionArgs {
     /// The raw image file (the WORM region starts at `--offset`; blocks after the region
-    /// are ignored).
+    /// are not read).
     pub image: PathBuf,
     /// Block size in bytes (512..=65536).
     #[arg(long)]
@@ -33,7 +33,8 @@ pub struct RegionArgs {
     /// Where the region starts in the file, in bytes.
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
-    /// How many blocks the region may take (default: to the end of the file).
+    /// How many blocks the region may take (default: as many as its header's record count
+    /// needs, read only up to 32 MiB).
     #[arg(long)]
     pub blocks: Option<u64>,
 }
@@ -48,7 +49,11 @@ impl LoadedRegion {
     /// Reads the region `args` names. A region that does not parse is a format error.
     pub fn read(args: &RegionArgs) -> Result<Self, Failure> {
         let block_size = BlockSize::new(args.block_size).map_err(Failure::Format)?;
-        let bytes = image::read_region(&args.image, args.offset, args.blocks, block_size)?;
+        let blocks = match args.blocks {
+            Some(blocks) => Some(blocks),
+            None => Some(Self::blocks_from_header(args, block_size)?),
+        };
+        let bytes = image::read_region(&args.image, args.offset, blocks, block_size)?;
         if let Some(error) = args
             .blocks
             .and_then(|blocks| image::short_region(bytes.len(), blocks, block_size))
@@ -58,6 +63,27 @@ impl LoadedRegion {
         let region = Self { bytes, block_size };
         region.view()?;
         Ok(region)
+    }
+
+    /// How many blocks to read when `--blocks` is not given: block 0 first, then as many
+    /// as its header's record count needs (sized as `inspect` sizes a WORM region), so
+    /// what follows the region is not read. A damaged or short block 0 reads as itself
+    /// (the parser then says what is wrong with it). More than `inspect`'s 32 MiB per
+    /// region must be asked for with `--blocks`.
+    fn blocks_from_header(args: &RegionArgs, block_size: BlockSize) -> Result<u64, Failure> {
+        let first = image::read_region(&args.image, args.offset, Some(1), block_size)?;
+        let Some(needed) = inspect::worm_region_blocks(&first, block_size) else {
+            return Ok(1);
+        };
+        let limit = (inspect::MAX_REGION_BYTES / block_size.get()) as u64;
+        if needed > limit {
+            return Err(Failure::Usage(anyhow!(
+                "the WORM region's header says it takes {needed} blocks of {} bytes, more than the {} MiB read without --blocks: give --blocks {needed} to read it all",
+                block_size.get(),
+                inspect::MAX_REGION_BYTES >> 20
+            )));
+        }
+        Ok(needed)
     }
 
     /// The checked view of the region (what follows it in the file is not read).

@@ -599,3 +599,50 @@ fn the_demo_script_uses_this_key_pair() {
         public_key()
     );
 }
+
+#[test]
+fn worm_commands_read_only_the_region_before_other_blocks() {
+    let dir = Dir::new();
+    let description = log(40);
+    let image = dir.build("worm", "w40.img", &description);
+    let vault = dir.build(
+        "cmvt",
+        "vault.img",
+        &checkpoint(&image, &["--tree-size", "40"]),
+    );
+    // The log, its vault, then 48 MiB of other blocks (more than a region is read up to).
+    let filler = dir.path("filler.img");
+    std::fs::write(&filler, vec![0x5au8; 48 << 20]).unwrap();
+    let disk = dir.concat("disk.img", &[&image, &vault, &filler]);
+    let whole = worm_json("root", &disk, &[]);
+    assert_eq!(whole["records"], 40);
+    assert_eq!(whole["root"], hex(&mth(&description, 0, 40)));
+    let proof = worm_json("prove", &disk, &["--record", "39"]);
+    assert_eq!(proof["record"], hex(&record_bytes(&description, 39)));
+    assert_eq!(verify(&dir, &proof, &[]).0, 0);
+    let consistency = worm_json("prove", &disk, &["--from", "13"]);
+    assert_eq!(consistency["first_root"], hex(&mth(&description, 0, 13)));
+    assert_eq!(
+        checkpoint(&disk, &[])["passports"][0]["notes"],
+        format!(
+            "dwvd-checkpoint/1 size=40 root={}",
+            hex(&mth(&description, 0, 40))
+        )
+    );
+    // At an offset, too (the region after 3 blocks of something else).
+    let offset_disk = dir.concat("offset.img", &[&vault, &image, &filler]);
+    let vault_bytes = std::fs::metadata(&vault).unwrap().len().to_string();
+    let at_offset = worm_json("root", &offset_disk, &["--offset", &vault_bytes]);
+    assert_eq!(at_offset["root"], whole["root"]);
+    // A damaged first block is still a format error, not a read of the whole file.
+    let mut damaged = std::fs::read(&disk).unwrap();
+    damaged[20] ^= 0xff;
+    let damaged_path = dir.path("damaged.img");
+    std::fs::write(&damaged_path, damaged).unwrap();
+    dwvd()
+        .args(["worm", "root"])
+        .arg(&damaged_path)
+        .args(["--block-size", BLOCK])
+        .assert()
+        .code(1);
+}
