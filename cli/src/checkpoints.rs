@@ -2,6 +2,11 @@
 //! `transparency::Checkpoint`, stored as vault passports) found in the same image: a log
 //! is consistent with a checkpoint when its first `size` records still hash to the
 //! checkpoint's root. Fewer records than `size` is a truncation; another root a rewrite.
+//! With a public key, a checkpoint whose signature does not verify is not checked against
+//! any log (a forgery says nothing about it), and one that verifies but names no WORM
+//! region of the image is a problem: its region was removed or its header changed.
+
+use std::collections::BTreeMap;
 
 use dwvd_regions::transparency::{
     CHECKPOINT_NOTES_PREFIX, Checkpoint, Hash, TransparencyError, TreeBuilder,
@@ -61,6 +66,11 @@ pub enum Standing {
     Rewritten,
     /// The passport's notes start like a checkpoint's but do not read as one.
     Malformed,
+    /// Its signature does not verify with `--public-key`: not checked against the log.
+    SignatureInvalid,
+    /// Several WORM regions share the checkpoint's id and it is consistent with another
+    /// of them: it is that region's checkpoint, not this one's.
+    OtherRegion,
 }
 
 /// One checkpoint's check against one WORM region, as reported.
@@ -89,14 +99,14 @@ pub struct CheckpointCheck {
 
 impl CheckpointCheck {
     /// The region status this check sets, when it is a problem: a truncation or rewrite
-    /// of the log, or (with a key) a checkpoint whose signature does not verify.
+    /// of the log (with a valid signature, or none checked), or (with a key) a checkpoint
+    /// whose signature does not verify.
     pub fn problem(&self) -> Option<&'static str> {
         match self.status {
             Standing::Truncated => Some("truncated_below_checkpoint"),
             Standing::Rewritten => Some("rewritten_since_checkpoint"),
-            Standing::Consistent | Standing::Malformed => {
-                (self.signature == "invalid").then_some("checkpoint_signature_invalid")
-            }
+            Standing::SignatureInvalid => Some("checkpoint_signature_invalid"),
+            Standing::Consistent | Standing::Malformed | Standing::OtherRegion => None,
         }
     }
 
@@ -105,7 +115,8 @@ impl CheckpointCheck {
         match self.status {
             Standing::Truncated => "TRUNCATED below a checkpoint",
             Standing::Rewritten => "REWRITTEN since a checkpoint",
-            Standing::Consistent | Standing::Malformed => "CHECKPOINT SIGNATURE INVALID",
+            Standing::SignatureInvalid => "CHECKPOINT SIGNATURE INVALID",
+            Standing::Consistent | Standing::Malformed | Standing::OtherRegion => "",
         }
     }
 
@@ -138,18 +149,41 @@ pub struct UnmatchedCheckpoint {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
     pub signature: &'static str,
+    /// Whether it is a problem: its signature verified with `--public-key`, so its region
+    /// was removed from the image or had its header changed (which changes its id).
+    pub problem: bool,
+    /// What it means, in words.
+    pub detail: String,
 }
 
 impl UnmatchedCheckpoint {
     pub fn new(found: &FoundCheckpoint) -> Self {
         let checkpoint = found.checkpoint.as_ref().ok();
+        let object_id = found.object_id.hyphenated().to_string();
+        let tree_size = checkpoint.map(|checkpoint| checkpoint.tree_size);
+        let problem = found.signature_valid == Some(true) && checkpoint.is_some();
+        let detail = match (found.signature_valid, tree_size) {
+            (Some(true), Some(size)) => format!(
+                "signed checkpoint for region {object_id} (size {size}) matches no WORM region in this image: the region was removed or its header changed"
+            ),
+            (Some(true), None) => {
+                "not an error: its notes do not read as a checkpoint".to_string()
+            }
+            (Some(false), _) => {
+                "not an error: its signature does not verify, so it says nothing about any log"
+                    .to_string()
+            }
+            (None, _) => "not an error: signature not checked (give --public-key to make a signed checkpoint without its region one)".to_string(),
+        };
         Self {
             passport_id: found.passport_id.hyphenated().to_string(),
-            object_id: found.object_id.hyphenated().to_string(),
+            object_id,
             vault_first_block: found.vault_first_block,
-            tree_size: checkpoint.map(|checkpoint| checkpoint.tree_size),
+            tree_size,
             root: checkpoint.map(|checkpoint| hex::encode(checkpoint.root)),
             signature: signature_word(found.signature_valid),
+            problem,
+            detail,
         }
     }
 
@@ -158,12 +192,16 @@ impl UnmatchedCheckpoint {
         let size = self
             .tree_size
             .map_or_else(|| "?".to_string(), |size| size.to_string());
+        let root = self.root.as_deref().map_or("?", short);
+        if self.problem {
+            return format!(
+                "PROBLEM: {} (root {root}; passport {}, vault at block {})",
+                self.detail, self.passport_id, self.vault_first_block
+            );
+        }
         format!(
-            "passport {} in the vault at block {}: object {}, size {size}, root {}",
-            self.passport_id,
-            self.vault_first_block,
-            self.object_id,
-            self.root.as_deref().map_or("?", short)
+            "passport {} in the vault at block {}: object {}, size {size}, root {root}; {}",
+            self.passport_id, self.vault_first_block, self.object_id, self.detail
         )
     }
 }
@@ -187,6 +225,7 @@ pub fn check_log(log: &WormView<'_>, checkpoints: &[&FoundCheckpoint]) -> Vec<Ch
     let records = u64::try_from(log.write_log_count()).unwrap_or(u64::MAX);
     let mut sizes: Vec<u64> = checkpoints
         .iter()
+        .filter(|found| found.signature_valid != Some(false))
         .filter_map(|found| found.checkpoint.as_ref().ok())
         .map(|checkpoint| checkpoint.tree_size)
         .filter(|size| *size <= records)
@@ -235,6 +274,16 @@ fn check_one(found: &FoundCheckpoint, records: u64, roots: &[(u64, Hash)]) -> Ch
         log_root: None,
         detail: String::new(),
     };
+    if let Ok(checkpoint) = &found.checkpoint {
+        check.tree_size = Some(checkpoint.tree_size);
+        check.root = Some(hex::encode(checkpoint.root));
+        check.ticks = Some(checkpoint.ticks.get());
+    }
+    if found.signature_valid == Some(false) {
+        check.status = Standing::SignatureInvalid;
+        check.detail = "not checked against the log — its signature does not verify, so it says nothing about the log".to_string();
+        return check;
+    }
     let checkpoint = match &found.checkpoint {
         Ok(checkpoint) => checkpoint,
         Err(error) => {
@@ -243,9 +292,6 @@ fn check_one(found: &FoundCheckpoint, records: u64, roots: &[(u64, Hash)]) -> Ch
         }
     };
     let size = checkpoint.tree_size;
-    check.tree_size = Some(size);
-    check.root = Some(hex::encode(checkpoint.root));
-    check.ticks = Some(checkpoint.ticks.get());
     let now = roots
         .iter()
         .find(|(at, _)| *at == size)
@@ -274,4 +320,54 @@ fn check_one(found: &FoundCheckpoint, records: u64, roots: &[(u64, Hash)]) -> Ch
         }
     }
     check
+}
+
+/// Settles checkpoints whose id several WORM regions share (regions with the same
+/// capacity, retention and creation time have the same `worm_region_id`). `checks[r]`
+/// holds region r's checks, each with the index of its checkpoint. A checkpoint
+/// consistent with one of them is that region's: for the others it reads `OtherRegion`,
+/// no problem. Only one consistent with none of them stays a truncation or rewrite on
+/// each, with a note that the id is ambiguous.
+pub fn settle_shared_ids(checks: &mut [Vec<(usize, CheckpointCheck)>]) {
+    let mut by_checkpoint: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+    for (region, region_checks) in checks.iter().enumerate() {
+        for (at, (checkpoint, _)) in region_checks.iter().enumerate() {
+            by_checkpoint
+                .entry(*checkpoint)
+                .or_default()
+                .push((region, at));
+        }
+    }
+    for places in by_checkpoint.values().filter(|places| places.len() > 1) {
+        let standing = |(region, at): (usize, usize)| {
+            checks
+                .get(region)
+                .and_then(|region_checks| region_checks.get(at))
+                .map(|(_, check)| check.status)
+        };
+        let matched = places
+            .iter()
+            .any(|place| standing(*place) == Some(Standing::Consistent));
+        for (region, at) in places {
+            let Some((_, check)) = checks
+                .get_mut(*region)
+                .and_then(|region_checks| region_checks.get_mut(*at))
+            else {
+                continue;
+            };
+            if !matches!(check.status, Standing::Truncated | Standing::Rewritten) {
+                continue;
+            }
+            if matched {
+                check.status = Standing::OtherRegion;
+                check.detail = "checkpoint of another region with the same id — it is consistent with another WORM region of this image, not with this one".to_string();
+            } else {
+                check.detail = format!(
+                    "{} (the id is ambiguous: {} WORM regions of this image share it, and the checkpoint matches none of them)",
+                    check.detail,
+                    places.len()
+                );
+            }
+        }
+    }
 }

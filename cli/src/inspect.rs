@@ -23,7 +23,7 @@ use uuid::Uuid;
 use zerocopy::FromBytes;
 
 use crate::Failure;
-use crate::checkpoints::{self, FoundCheckpoint, UnmatchedCheckpoint};
+use crate::checkpoints::{self, CheckpointCheck, FoundCheckpoint, UnmatchedCheckpoint};
 
 /// What `inspect` was asked for.
 pub struct Options {
@@ -359,7 +359,12 @@ pub fn inspect_source<R: Read + Seek + Send>(
 
     let unmatched = cross_check_checkpoints(&mut regions, &mut regions_file)?;
     let region_problems = regions.iter().filter(|region| region.corrupt).count();
-    let clean = corrupt_blocks == 0 && region_problems == 0 && trailing == 0;
+    let checkpoint_problems = unmatched
+        .iter()
+        .filter(|checkpoint| checkpoint.problem)
+        .count();
+    let clean =
+        corrupt_blocks == 0 && region_problems == 0 && checkpoint_problems == 0 && trailing == 0;
     if options.json {
         write!(out, "],\"regions\":")?;
         serde_json::to_writer(&mut out, &regions).map_err(|error| anyhow!(error))?;
@@ -367,7 +372,7 @@ pub fn inspect_source<R: Read + Seek + Send>(
         serde_json::to_writer(&mut out, &unmatched).map_err(|error| anyhow!(error))?;
         write!(
             out,
-            ",\"trailing_bytes\":{trailing},\"corrupt_blocks\":{corrupt_blocks},\"region_problems\":{region_problems},\"clean\":{clean}}}"
+            ",\"unmatched_checkpoint_problems\":{checkpoint_problems},\"trailing_bytes\":{trailing},\"corrupt_blocks\":{corrupt_blocks},\"region_problems\":{region_problems},\"clean\":{clean}}}"
         )?;
         writeln!(out)?;
     } else {
@@ -386,10 +391,7 @@ pub fn inspect_source<R: Read + Seek + Send>(
         }
         if !unmatched.is_empty() {
             writeln!(out)?;
-            writeln!(
-                out,
-                "checkpoints for no WORM region in this image (not an error):"
-            )?;
+            writeln!(out, "checkpoints for no WORM region in this image:")?;
             for checkpoint in &unmatched {
                 writeln!(out, "  {}", checkpoint.text())?;
             }
@@ -401,9 +403,17 @@ pub fn inspect_source<R: Read + Seek + Send>(
                 "trailing {trailing} bytes after the last whole block: truncated image"
             )?;
         }
+        let unmatched_text = if checkpoint_problems > 0 {
+            format!(
+                "; {checkpoint_problems} signed checkpoint{} with no WORM region",
+                if checkpoint_problems == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{whole_blocks} blocks, {corrupt_blocks} with a checksum mismatch; {} regions, {region_problems} with problems: {}",
+            "{whole_blocks} blocks, {corrupt_blocks} with a checksum mismatch; {} regions, {region_problems} with problems{unmatched_text}: {}",
             regions.len(),
             if clean { "clean" } else { "CORRUPTION FOUND" }
         )?;
@@ -414,9 +424,12 @@ pub fn inspect_source<R: Read + Seek + Send>(
 
 /// Checks every WORM region that decoded against the checkpoints naming it (found in any
 /// vault of the image, before or after it), adding the results to its report — a
-/// truncation, rewrite or (with a key) bad signature makes it a problem. Each such region
-/// is read again, as the walk read it (bounded by [`MAX_REGION_BYTES`]), and its records
-/// streamed once. Returns the checkpoints that name no WORM region here.
+/// truncation, rewrite or (with a key) bad signature makes it a problem; a checkpoint
+/// several regions' ids share is settled by [`checkpoints::settle_shared_ids`]. Each such
+/// region is read again, as the walk read it (bounded by [`MAX_REGION_BYTES`]), and its
+/// records streamed once; a region that cannot be read again is a problem of its own.
+/// Returns the checkpoints that name no WORM region here (with a key, a validly signed
+/// one among them is a problem).
 fn cross_check_checkpoints<R: Read + Seek>(
     regions: &mut [RegionReport],
     reader: &mut RegionReader<R>,
@@ -429,55 +442,87 @@ fn cross_check_checkpoints<R: Read + Seek>(
         return Ok(Vec::new());
     }
     let worm_ids: Vec<Uuid> = regions.iter().filter_map(|region| region.worm_id).collect();
-    for region in regions.iter_mut() {
+    // Each region's checks, with the index in `found` of the checkpoint checked.
+    let mut checks: Vec<Vec<(usize, CheckpointCheck)>> = vec![Vec::new(); regions.len()];
+    for (region, region_checks) in regions.iter_mut().zip(checks.iter_mut()) {
         let Some(id) = region.worm_id else {
             continue;
         };
-        let mine: Vec<&FoundCheckpoint> = found
-            .iter()
-            .filter(|checkpoint| checkpoint.object_id == id)
+        let mine: Vec<usize> = (0..found.len())
+            .filter(|at| found.get(*at).is_some_and(|found| found.object_id == id))
             .collect();
         if mine.is_empty() {
             continue;
         }
         let mut buffer = Vec::new();
-        reader.read(
+        if let Err(error) = reader.read(
             &mut buffer,
             region.first_block,
             region.block_count,
             Tag::WORM,
-        )?;
-        let checks = match WormView::new_checked_prefix(&buffer, reader.block_size) {
-            Ok((view, _)) => checkpoints::check_log(&view, &mine),
+        ) {
+            let detail =
+                format!("cannot read the region again to check its checkpoints: {error:#}");
+            region.text = format!("{}\n    {detail}", region.text);
+            mark_problem(region, "io_error", "I/O ERROR", detail);
+            continue;
+        }
+        let view = match WormView::new_checked_prefix(&buffer, reader.block_size) {
+            Ok((view, _)) => view,
             Err(error) => {
-                region.text = format!(
-                    "{}\n    checkpoints not checked: the region no longer reads ({error})",
-                    region.text
+                let error = error.relocated(region.first_block);
+                let detail =
+                    format!("checkpoints not checked: the region no longer reads ({error})");
+                region.text = format!("{}\n    {detail}", region.text);
+                mark_problem(
+                    region,
+                    error.kind().as_str(),
+                    "CHANGED WHILE INSPECTED",
+                    detail,
                 );
                 continue;
             }
         };
-        for check in &checks {
+        let refs: Vec<&FoundCheckpoint> = mine.iter().filter_map(|at| found.get(*at)).collect();
+        *region_checks = mine
+            .into_iter()
+            .zip(checkpoints::check_log(&view, &refs))
+            .collect();
+    }
+    checkpoints::settle_shared_ids(&mut checks);
+    for (region, region_checks) in regions.iter_mut().zip(checks) {
+        if region_checks.is_empty() {
+            continue;
+        }
+        let region_checks: Vec<CheckpointCheck> =
+            region_checks.into_iter().map(|(_, check)| check).collect();
+        for check in &region_checks {
             region.text = format!("{}\n    {}", region.text, check.text());
             if let Some(problem) = check.problem() {
-                region.corrupt = true;
-                if region.error.is_none() {
-                    region.status = problem.to_string();
-                    region.error = Some(check.detail.clone());
-                    if let Some(rest) = region.text.strip_prefix("ok — ") {
-                        region.text = format!("{} — {rest}", check.headline());
-                    }
-                }
+                mark_problem(region, problem, check.headline(), check.detail.clone());
             }
         }
         region.summary["checkpoints"] =
-            serde_json::to_value(&checks).map_err(|error| anyhow!(error))?;
+            serde_json::to_value(&region_checks).map_err(|error| anyhow!(error))?;
     }
     Ok(found
         .iter()
         .filter(|checkpoint| !worm_ids.contains(&checkpoint.object_id))
         .map(UnmatchedCheckpoint::new)
         .collect())
+}
+
+/// Makes `region` a problem: its first problem sets its status and error, and its
+/// headline replaces the `ok` its line starts with.
+fn mark_problem(region: &mut RegionReport, status: &str, headline: &str, detail: String) {
+    region.corrupt = true;
+    if region.error.is_none() {
+        region.status = status.to_string();
+        if let Some(rest) = region.text.strip_prefix("ok — ") {
+            region.text = format!("{headline} — {rest}");
+        }
+        region.error = Some(detail);
+    }
 }
 
 /// Reads regions out of the image by block index, independently of the sequential walk.

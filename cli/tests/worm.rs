@@ -521,9 +521,149 @@ fn a_checkpoint_pins_the_log_for_inspect() {
     assert_eq!(status, 1, "{text}");
     let region = worm_region(&report);
     assert_eq!(region["status"], "checkpoint_signature_invalid");
-    assert_eq!(region["summary"]["checkpoints"][0]["status"], "consistent");
+    assert_eq!(
+        region["summary"]["checkpoints"][0]["status"],
+        "signature_invalid"
+    );
     assert_eq!(region["summary"]["checkpoints"][0]["signature"], "invalid");
     assert!(text.contains("signature INVALID"), "{text}");
+
+    // Without a key, a truncation or rewrite is still a problem, its signature unchecked.
+    for (image, problem) in [
+        (&truncated, "truncated_below_checkpoint"),
+        (&rewritten, "rewritten_since_checkpoint"),
+    ] {
+        let (report, text, status) = inspect(image, &[]);
+        assert_eq!(status, 1, "{text}");
+        assert_eq!(worm_region(&report)["status"], problem);
+        assert_eq!(
+            worm_region(&report)["summary"]["checkpoints"][0]["signature"],
+            "not checked"
+        );
+        assert!(text.contains("signature not checked"), "{text}");
+    }
+}
+
+#[test]
+fn a_forged_checkpoint_says_nothing_about_the_log() {
+    let dir = Dir::new();
+    let image = dir.build("worm", "w40.img", &log(40));
+    let vault = dir.build("cmvt", "vault.img", &checkpoint(&image, &[]));
+    let other_key = other_public_key();
+    // Truncated and rewritten logs: under another key the checkpoint is only a bad
+    // signature, not evidence about the log.
+    let mut shorter = log(40);
+    shorter["write_log"].as_array_mut().unwrap().truncate(30);
+    shorter["high_water_mark"] = 30.into();
+    let shorter = dir.build("worm", "w30.img", &shorter);
+    let mut changed = log(40);
+    changed["write_log"][5]["data_length"] = 99.into();
+    let changed = dir.build("worm", "w40r.img", &changed);
+    for log_image in [&shorter, &changed] {
+        let disk = dir.concat("disk.img", &[log_image, &vault]);
+        let (report, text, status) = inspect(&disk, &["--public-key", &other_key]);
+        assert_eq!(status, 1, "{text}");
+        let region = worm_region(&report);
+        assert_eq!(region["status"], "checkpoint_signature_invalid");
+        let check = &region["summary"]["checkpoints"][0];
+        assert_eq!(check["status"], "signature_invalid");
+        assert!(check.get("log_records").is_none());
+        assert!(check.get("log_root").is_none());
+        assert!(!text.contains("TRUNCATED"), "{text}");
+        assert!(!text.contains("REWRITTEN"), "{text}");
+        assert_eq!(report["region_problems"], 1);
+    }
+}
+
+#[test]
+fn a_checkpoint_whose_region_is_gone_is_a_problem_with_a_key() {
+    let dir = Dir::new();
+    let image = dir.build("worm", "w40.img", &log(40));
+    let vault = dir.build("cmvt", "vault.img", &checkpoint(&image, &[]));
+    let key = public_key();
+    // The log cut to 30 records and re-sealed with another creation time (its id changes,
+    // so the checkpoint names no region of the image any more).
+    let mut moved = log(40);
+    moved["write_log"].as_array_mut().unwrap().truncate(30);
+    moved["high_water_mark"] = 30.into();
+    moved["created_utc_ticks"] = 639_000_000_000_000_001i64.into();
+    let moved = dir.build("worm", "moved.img", &moved);
+    let disk = dir.concat("disk.img", &[&moved, &vault]);
+    let (report, text, status) = inspect(&disk, &["--public-key", &key]);
+    assert_eq!(status, 1, "{text}");
+    assert_eq!(report["clean"], false);
+    assert_eq!(report["unmatched_checkpoint_problems"], 1);
+    let unmatched = &report["unmatched_checkpoints"][0];
+    assert_eq!(unmatched["problem"], true);
+    assert_eq!(unmatched["signature"], "valid");
+    assert_eq!(unmatched["tree_size"], 40);
+    assert!(
+        text.contains("matches no WORM region in this image"),
+        "{text}"
+    );
+    assert!(text.contains("CORRUPTION FOUND"), "{text}");
+    // The vault alone, too.
+    let (report, text, status) = inspect(&vault, &["--public-key", &key]);
+    assert_eq!(status, 1, "{text}");
+    assert_eq!(report["unmatched_checkpoints"][0]["problem"], true);
+    // Without a key it is listed, not an error; under another key, a forgery: no error.
+    let (report, text, status) = inspect(&disk, &[]);
+    assert_eq!(status, 0, "{text}");
+    assert_eq!(report["unmatched_checkpoints"][0]["problem"], false);
+    assert!(text.contains("signature not checked"), "{text}");
+    let (report, text, status) = inspect(&disk, &["--public-key", &other_public_key()]);
+    assert_eq!(status, 0, "{text}");
+    assert_eq!(report["unmatched_checkpoints"][0]["problem"], false);
+}
+
+#[test]
+fn regions_sharing_an_id_each_take_their_own_checkpoint() {
+    let dir = Dir::new();
+    let key = public_key();
+    // Two logs with the same header fields (so the same id), different records.
+    let first = dir.build("worm", "first.img", &log(40));
+    let mut other = log(40);
+    other["write_log"][5]["data_length"] = 99.into();
+    let second = dir.build("worm", "second.img", &other);
+    assert_eq!(
+        worm_json("root", &first, &[])["object_id"],
+        worm_json("root", &second, &[])["object_id"]
+    );
+    let vault = dir.build("cmvt", "vault.img", &checkpoint(&first, &[]));
+    let statuses = |report: &Value| -> Vec<Value> {
+        report["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|region| region["kind"] == "WORM")
+            .map(|region| region["summary"]["checkpoints"][0]["status"].clone())
+            .collect()
+    };
+    // The checkpoint is the first log's: consistent there, another region's for the second.
+    for (order, expected) in [
+        ([&first, &second], ["consistent", "other_region"]),
+        ([&second, &first], ["other_region", "consistent"]),
+    ] {
+        let disk = dir.concat("disk.img", &[order[0], order[1], &vault]);
+        let (report, text, status) = inspect(&disk, &["--public-key", &key]);
+        assert_eq!(status, 0, "{text}");
+        assert_eq!(statuses(&report), expected);
+        assert!(
+            text.contains("checkpoint of another region with the same id"),
+            "{text}"
+        );
+    }
+    // A third log with that id, rewritten, next to the second: the checkpoint matches
+    // neither, so both are problems and the id is called ambiguous.
+    let mut third = log(40);
+    third["write_log"][7]["data_length"] = 77.into();
+    let third = dir.build("worm", "third.img", &third);
+    let disk = dir.concat("disk.img", &[&second, &third, &vault]);
+    let (report, text, status) = inspect(&disk, &["--public-key", &key]);
+    assert_eq!(status, 1, "{text}");
+    assert_eq!(statuses(&report), ["rewritten", "rewritten"]);
+    assert_eq!(report["region_problems"], 2);
+    assert!(text.contains("the id is ambiguous"), "{text}");
 }
 
 #[test]
@@ -541,6 +681,7 @@ fn checkpoints_for_other_logs_are_listed_not_errors() {
         text.contains("checkpoints for no WORM region in this image"),
         "{text}"
     );
+    assert!(text.contains("not an error"), "{text}");
     // A checkpoint under another object id is not matched to the log.
     let other = checkpoint(
         &image,
