@@ -70,7 +70,12 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         if let Ok(forged) = ConsistencyProof::new(m, n, &hashes) {
-            if forged.verify(&roots[m as usize], &roots[n as usize]).is_ok() && m > 0 && m < n {
+            if forged
+                .verify(&roots[m as usize], &roots[n as usize])
+                .is_ok()
+                && m > 0
+                && m < n
+            {
                 assert_eq!(forged.hashes(), consistency.hashes());
             }
         }
