@@ -443,6 +443,47 @@ fn a_checkpoint_passport_has_the_documented_text_form_and_round_trips() {
         Err(TransparencyError::Passport(_))
     ));
     assert_eq!(Vault::<2>::parse(&image, size).unwrap().all()[0], passport);
+
+    // Checkpoint notes in a passport that is not shaped as a checkpoint's are refused.
+    let notes = checkpoint.notes();
+    let other_framework = dwvd_regions::vault::Passport::new(
+        passport.passport_id(),
+        object,
+        dwvd_regions::vault::Framework::Gdpr,
+        dwvd_regions::vault::ComplianceStatus::Compliant,
+    )
+    .with_notes(notes.as_bytes())
+    .unwrap();
+    assert_eq!(
+        Checkpoint::from_passport(&other_framework),
+        Err(TransparencyError::MalformedCheckpoint {
+            part: "framework_id"
+        })
+    );
+    let other_id = dwvd_regions::vault::Passport::new(
+        uuid::Uuid::from_u128(99),
+        object,
+        CHECKPOINT_FRAMEWORK,
+        dwvd_regions::vault::ComplianceStatus::Compliant,
+    )
+    .with_notes(notes.as_bytes())
+    .unwrap();
+    assert_eq!(
+        Checkpoint::from_passport(&other_id),
+        Err(TransparencyError::MalformedCheckpoint {
+            part: "passport_id"
+        })
+    );
+    // Moved to another object, the derived id no longer matches either.
+    let moved = dwvd_regions::vault::Passport::new(
+        passport.passport_id(),
+        uuid::Uuid::from_u128(0x5678),
+        CHECKPOINT_FRAMEWORK,
+        dwvd_regions::vault::ComplianceStatus::Compliant,
+    )
+    .with_notes(notes.as_bytes())
+    .unwrap();
+    assert!(Checkpoint::from_passport(&moved).is_err());
 }
 
 #[test]

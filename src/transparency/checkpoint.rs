@@ -182,14 +182,51 @@ impl Checkpoint {
         })
     }
 
-    /// Reads the checkpoint an owned passport holds (no signature check).
+    /// Reads the checkpoint an owned passport holds (no signature check): its notes, and
+    /// that the passport is shaped as a checkpoint's — framework [`CHECKPOINT_FRAMEWORK`]
+    /// and the passport id [`passport_id`](Self::passport_id) derives (else
+    /// [`TransparencyError::MalformedCheckpoint`] naming `framework_id` or `passport_id`).
     pub fn from_passport(passport: &Passport) -> Result<Self, TransparencyError> {
-        Self::from_notes(passport.notes_bytes(), passport.issued())
+        let checkpoint = Self::from_notes(passport.notes_bytes(), passport.issued())?;
+        checkpoint.check_shape(
+            passport.framework(),
+            passport.passport_id(),
+            passport.object_id(),
+        )?;
+        Ok(checkpoint)
     }
 
-    /// Reads the checkpoint a passport view holds (no signature check).
+    /// Reads the checkpoint a passport view holds (no signature check), as
+    /// [`from_passport`](Self::from_passport).
     pub fn from_passport_view(passport: &PassportView<'_>) -> Result<Self, TransparencyError> {
-        Self::from_notes(passport.notes_bytes(), passport.issued())
+        let checkpoint = Self::from_notes(passport.notes_bytes(), passport.issued())?;
+        checkpoint.check_shape(
+            passport.framework(),
+            passport.passport_id(),
+            passport.object_id(),
+        )?;
+        Ok(checkpoint)
+    }
+
+    /// A checkpoint passport has the checkpoint framework and the derived id: notes
+    /// copied into another passport are not a checkpoint.
+    fn check_shape(
+        &self,
+        framework: Framework,
+        passport_id: Uuid,
+        object_id: Uuid,
+    ) -> Result<(), TransparencyError> {
+        if framework != CHECKPOINT_FRAMEWORK {
+            return Err(TransparencyError::MalformedCheckpoint {
+                part: "framework_id",
+            });
+        }
+        if passport_id != self.passport_id(object_id) {
+            return Err(TransparencyError::MalformedCheckpoint {
+                part: "passport_id",
+            });
+        }
+        Ok(())
     }
 
     /// Verifies the passport's signature with `key` (any [`SignatureVerifier`]), then

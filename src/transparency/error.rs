@@ -52,9 +52,11 @@ pub enum TransparencyError {
     /// `dwvd-checkpoint/1 `.
     NotACheckpoint,
     /// A checkpoint passport whose notes break the text form
-    /// (`dwvd-checkpoint/1 size=N root=HEX`): which part.
+    /// (`dwvd-checkpoint/1 size=N root=HEX`), or whose passport fields are not a
+    /// checkpoint's: which part.
     MalformedCheckpoint {
-        /// The part that is wrong: `size` or `root` or `trailing text`.
+        /// The part that is wrong: `size`, `root` or `trailing text` (the notes), or
+        /// `framework_id` or `passport_id` (the passport).
         part: &'static str,
     },
     /// The checkpoint's signature or passport failed (the crate's error says how).
@@ -95,6 +97,13 @@ impl fmt::Display for TransparencyError {
             ),
             Self::NotACheckpoint => f.write_str(
                 "passport notes do not start with \"dwvd-checkpoint/1 \": not a checkpoint",
+            ),
+            Self::MalformedCheckpoint {
+                part: part @ ("framework_id" | "passport_id"),
+            } => write!(
+                f,
+                "checkpoint passport: its {part} is not a checkpoint's (framework 0x0100, and \
+                 the id derived from object id, size and root)"
             ),
             Self::MalformedCheckpoint { part } => write!(
                 f,
