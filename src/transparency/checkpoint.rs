@@ -187,46 +187,49 @@ impl Checkpoint {
     /// and the passport id [`passport_id`](Self::passport_id) derives (else
     /// [`TransparencyError::MalformedCheckpoint`] naming `framework_id` or `passport_id`).
     pub fn from_passport(passport: &Passport) -> Result<Self, TransparencyError> {
-        let checkpoint = Self::from_notes(passport.notes_bytes(), passport.issued())?;
-        checkpoint.check_shape(
+        Self::from_passport_fields(
+            passport.notes_bytes(),
+            passport.issued(),
             passport.framework(),
             passport.passport_id(),
             passport.object_id(),
-        )?;
-        Ok(checkpoint)
+        )
     }
 
     /// Reads the checkpoint a passport view holds (no signature check), as
     /// [`from_passport`](Self::from_passport).
     pub fn from_passport_view(passport: &PassportView<'_>) -> Result<Self, TransparencyError> {
-        let checkpoint = Self::from_notes(passport.notes_bytes(), passport.issued())?;
-        checkpoint.check_shape(
+        Self::from_passport_fields(
+            passport.notes_bytes(),
+            passport.issued(),
             passport.framework(),
             passport.passport_id(),
             passport.object_id(),
-        )?;
-        Ok(checkpoint)
+        )
     }
 
-    /// A checkpoint passport has the checkpoint framework and the derived id: notes
-    /// copied into another passport are not a checkpoint.
-    fn check_shape(
-        &self,
+    /// The checkpoint in a passport's notes, if the passport is shaped as a checkpoint's:
+    /// the checkpoint framework and the derived id (notes copied into another passport
+    /// are not a checkpoint).
+    fn from_passport_fields(
+        notes: &[u8],
+        issued: Ticks,
         framework: Framework,
         passport_id: Uuid,
         object_id: Uuid,
-    ) -> Result<(), TransparencyError> {
+    ) -> Result<Self, TransparencyError> {
+        let checkpoint = Self::from_notes(notes, issued)?;
         if framework != CHECKPOINT_FRAMEWORK {
             return Err(TransparencyError::MalformedCheckpoint {
                 part: "framework_id",
             });
         }
-        if passport_id != self.passport_id(object_id) {
+        if passport_id != checkpoint.passport_id(object_id) {
             return Err(TransparencyError::MalformedCheckpoint {
                 part: "passport_id",
             });
         }
-        Ok(())
+        Ok(checkpoint)
     }
 
     /// Verifies the passport's signature with `key` (any [`SignatureVerifier`]), then

@@ -20,6 +20,16 @@ fn split_point(n: u64) -> u64 {
     1u64.checked_shl(exponent).unwrap_or(1)
 }
 
+/// RFC 9162's step for a node on the tree's right edge, which has no sibling at the
+/// levels above it until its index turns odd: right-shift the index and the last index
+/// together until the index is odd or 0.
+fn climb_right_edge(index: &mut u64, last: &mut u64) {
+    while *index & 1 == 0 && *index != 0 {
+        *index >>= 1;
+        *last >>= 1;
+    }
+}
+
 /// Copies proof hashes into bounded storage (hashes past 64 are an error).
 fn path_from(hashes: &[Hash]) -> Result<Path, TransparencyError> {
     Path::from_slice(hashes).map_err(|_| TransparencyError::ProofTooLong {
@@ -148,11 +158,7 @@ impl InclusionProof {
             if index & 1 == 1 || index == last {
                 hash = node_hash(sibling, &hash);
                 if index & 1 == 0 {
-                    // A right edge with no sibling at these levels: climb past them.
-                    while index & 1 == 0 && index != 0 {
-                        index >>= 1;
-                        last >>= 1;
-                    }
+                    climb_right_edge(&mut index, &mut last);
                 }
             } else {
                 hash = node_hash(&hash, sibling);
@@ -329,10 +335,7 @@ impl ConsistencyProof {
                 old = node_hash(hash, &old);
                 new = node_hash(hash, &new);
                 if index & 1 == 0 {
-                    while index & 1 == 0 && index != 0 {
-                        index >>= 1;
-                        last >>= 1;
-                    }
+                    climb_right_edge(&mut index, &mut last);
                 }
             } else {
                 new = node_hash(&new, hash);
