@@ -267,7 +267,10 @@ pub fn inspect_source<R: Read + Seek + Send>(
     // decodes regions. Reading (the kernel's copy), XXH64 and formatting are what inspect
     // costs (profiled), so they overlap. Three chunk buffers circulate: memory stays
     // bounded whatever the image's size.
-    let chunk_blocks = (CHUNK_BYTES / size).max(1);
+    // A small image gets buffers of its own size, not three of 1 MiB.
+    let chunk_blocks = (CHUNK_BYTES / size)
+        .min(usize::try_from(whole_blocks).unwrap_or(usize::MAX))
+        .max(1);
     let mut regions: Vec<RegionReport> = Vec::new();
     // Blocks before this index belong to a region already decoded.
     let mut region_end = 0u64;
