@@ -283,7 +283,7 @@ pub fn inspect_source<R: Read + Seek + Send>(
             // The receiver is alive: this cannot fail.
             let _ = empty_sender.send(vec![0u8; chunk_blocks * size]);
         }
-        scope.spawn(move || {
+        let reader = move || {
             read_and_verify_chunks(
                 file,
                 name,
@@ -293,7 +293,14 @@ pub fn inspect_source<R: Read + Seek + Send>(
                 &empty_chunks,
                 &full_sender,
             );
-        });
+        };
+        // An image of one chunk has nothing to overlap: it is read here, without a thread
+        // (the one chunk fits the channel, so the reader returns at once).
+        if whole_blocks <= chunk_blocks as u64 {
+            reader();
+        } else {
+            scope.spawn(reader);
+        }
         for chunk in full_chunks {
             let ReadChunk {
                 first,

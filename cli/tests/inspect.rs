@@ -412,10 +412,12 @@ fn many_regions_back_to_back_are_each_found_in_bounded_memory() {
     assert_eq!(report["clean"], true);
 }
 
-/// Inputs the `inspect_walk` fuzz target found, replayed with its invariants. The one kept
-/// so far made block-size detection hash every candidate size of an image where nothing
-/// verifies (14 s under the fuzzer's sanitizers; detection now skips sizes whose trailer
-/// holds no known tag).
+/// Inputs the `inspect_walk` fuzz target found, replayed with its invariants:
+/// `slow-block-size-detection` made block-size detection hash every candidate size of an
+/// image where nothing verifies (14 s under the fuzzer's sanitizers; detection now skips
+/// sizes whose trailer holds no known tag); `thread-exit-leak-report` made LeakSanitizer
+/// report the reader thread's thread-local storage, freed after the scoped join (a small
+/// image is now read without a thread).
 #[test]
 fn kept_inspect_walk_inputs_give_consistent_reports() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
