@@ -164,6 +164,10 @@ fn inclusion_proofs_match_the_reference_and_verify() {
         let tree_root = mth(&bytes[..n]);
         for m in 0..n {
             let proof = InclusionProof::generate(&log[..], m as u64, n as u64).unwrap();
+            assert_eq!(
+                (proof.leaf_index(), proof.tree_size()),
+                (m as u64, n as u64)
+            );
             assert_eq!(proof.hashes(), path(m, &bytes[..n]), "PATH({m}, D[{n}])");
             assert_eq!(proof.verify(&leaf_hash(&log[m]), &tree_root), Ok(()));
         }
@@ -183,6 +187,10 @@ fn consistency_proofs_for_all_sizes_up_to_300_match_the_reference_and_verify() {
     for n in 0..=300usize {
         for m in 0..=n {
             let proof = ConsistencyProof::generate(&log[..], m as u64, n as u64).unwrap();
+            assert_eq!(
+                (proof.first_size(), proof.second_size()),
+                (m as u64, n as u64)
+            );
             // The reference for every pair up to 100, and every 7th beyond (the recursion
             // is slow); the proof verifies for every pair.
             if n <= 100 || (m * 7 + n) % 7 == 0 {
