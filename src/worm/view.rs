@@ -179,16 +179,7 @@ impl<'a> WormView<'a> {
         let mut remaining = self.count;
         (0..blocks.len()).map(move |block| {
             let payload = blocks.payload(block).unwrap_or_default();
-            let (start, capacity) = if block == 0 {
-                (HEADER_LEN, records_in_first_block(block_size))
-            } else {
-                (0, records_per_later_block(block_size))
-            };
-            let here = remaining.min(capacity);
-            remaining = remaining.saturating_sub(here);
-            let records_end = start.saturating_add(here.saturating_mul(RECORD_LEN));
-            let area = payload.get(start..records_end).unwrap_or_default();
-            let padding = payload.get(records_end..).unwrap_or_default();
+            let (start, area, padding) = split_records(payload, block_size, block, &mut remaining);
             (block, start, area, padding)
         })
     }
@@ -362,6 +353,29 @@ impl<'a> WormView<'a> {
     }
 }
 
+/// Where block `index`'s records lie in its `payload`: `(start offset, records area,
+/// padding after them)`, the area holding as many of the `remaining` records as the block
+/// takes (SPEC §3: after the header in block 0, from offset 0 in later blocks);
+/// `remaining` is reduced by them.
+fn split_records<'p>(
+    payload: &'p [u8],
+    block_size: BlockSize,
+    index: usize,
+    remaining: &mut usize,
+) -> (usize, &'p [u8], &'p [u8]) {
+    let (start, capacity) = if index == 0 {
+        (HEADER_LEN, records_in_first_block(block_size))
+    } else {
+        (0, records_per_later_block(block_size))
+    };
+    let here = (*remaining).min(capacity);
+    *remaining = remaining.saturating_sub(here);
+    let records_end = start.saturating_add(here.saturating_mul(RECORD_LEN));
+    let area = payload.get(start..records_end).unwrap_or_default();
+    let padding = payload.get(records_end..).unwrap_or_default();
+    (start, area, padding)
+}
+
 /// The fast check of the write log during verification: block by block, whether every
 /// record has a non-negative `block_index` and a `data_length` within a payload, and every
 /// byte after the records is zero. Only "clean or not": a region that is not clean is
@@ -383,21 +397,15 @@ impl RecordSweep {
     }
 
     fn block(&mut self, index: usize, payload: &[u8]) {
-        let (start, capacity) = if index == 0 {
+        if index == 0 {
             // A negative count sweeps as 0 records; the header check refuses it anyway.
             self.remaining = WormHeader::ref_from_prefix(payload)
                 .ok()
                 .and_then(|(header, _)| usize::try_from(header.write_log_count.get()).ok())
                 .unwrap_or(0);
-            (HEADER_LEN, records_in_first_block(self.block_size))
-        } else {
-            (0, records_per_later_block(self.block_size))
-        };
-        let here = self.remaining.min(capacity);
-        self.remaining = self.remaining.saturating_sub(here);
-        let records_end = start.saturating_add(here.saturating_mul(RECORD_LEN));
-        let area = payload.get(start..records_end).unwrap_or_default();
-        let padding = payload.get(records_end..).unwrap_or_default();
+        }
+        let (_, area, padding) =
+            split_records(payload, self.block_size, index, &mut self.remaining);
         let payload_len = u32::try_from(self.block_size.payload_len()).unwrap_or(0);
         let Ok(records) = <[WriteRecord]>::ref_from_bytes(area) else {
             self.clean = false;
