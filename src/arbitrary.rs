@@ -5,6 +5,7 @@
 use arbitrary::{Arbitrary, Result, Unstructured};
 use uuid::Uuid;
 
+use crate::Region;
 use crate::block::BlockSize;
 use crate::streaming::{StreamingRing, WrapPolicy};
 use crate::ticks::Ticks;

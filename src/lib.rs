@@ -73,7 +73,11 @@ extern crate std;
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 pub mod block;
+mod division;
 mod error;
+pub mod layout;
+pub mod region;
+mod sha256;
 pub mod storage;
 pub mod streaming;
 mod ticks;
@@ -82,7 +86,11 @@ pub mod vault;
 pub mod worm;
 
 pub use block::{BlockSize, Tag};
-pub use error::{ContentMismatchReason, Error, ErrorKind, Result, SignatureFailure};
+pub use error::{
+    BlockOrigin, ContentMismatchReason, Error, ErrorKind, Location, Reason, Result,
+    SignatureFailure, Unit,
+};
+pub use region::{Region, RegionView};
 pub use ticks::Ticks;
 
 // Compiles and runs the README's example as a doctest, so it cannot go stale.

@@ -158,12 +158,12 @@ impl fmt::Display for Ticks {
 impl TryFrom<std::time::SystemTime> for Ticks {
     type Error = crate::Error;
 
-    /// The tick of `time`, rounded down; out of range is [`crate::Error::InvalidArgument`].
+    /// The tick of `time`, rounded down; out of range is `invalid_argument`.
     fn try_from(time: std::time::SystemTime) -> Result<Self, crate::Error> {
-        let out_of_range = crate::Error::InvalidArgument {
-            argument: "time",
-            requirement: "must lie between years 1 and 29228 (the range of i64 ticks)",
-        };
+        let out_of_range = crate::Error::invalid_argument(
+            "time",
+            "must lie between years 1 and 29228 (the range of i64 ticks)",
+        );
         let nanos = match time.duration_since(std::time::UNIX_EPOCH) {
             Ok(after) => i128::try_from(after.as_nanos()).ok(),
             Err(before) => i128::try_from(before.duration().as_nanos())
@@ -187,9 +187,9 @@ impl TryFrom<Ticks> for std::time::SystemTime {
         } else {
             std::time::UNIX_EPOCH.checked_sub(magnitude)
         };
-        time.ok_or(crate::Error::InvalidArgument {
-            argument: "ticks",
-            requirement: "must be representable as this platform's SystemTime",
-        })
+        time.ok_or(crate::Error::invalid_argument(
+            "ticks",
+            "must be representable as this platform's SystemTime",
+        ))
     }
 }

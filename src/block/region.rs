@@ -3,7 +3,7 @@
 use zerocopy::{FromBytes, Immutable, KnownLayout};
 
 use super::{BlockSize, OpenedBlock, Tag, open};
-use crate::error::{Error, Result};
+use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
 
 /// A region buffer checked to be a whole, non-zero number of blocks, walked in place.
 ///
@@ -32,14 +32,11 @@ pub struct RegionBlocks<'a> {
 
 impl<'a> RegionBlocks<'a> {
     /// Checks that `region` holds a whole, non-zero number of `block_size` blocks
-    /// ([`Error::RegionNotWholeBlocks`], category `truncated`, otherwise).
+    /// (category `truncated` otherwise).
     pub fn new(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         let size = block_size.get();
         if region.is_empty() || region.len().checked_rem(size) != Some(0) {
-            return Err(Error::RegionNotWholeBlocks {
-                length: region.len(),
-                block_size,
-            });
+            return Err(Error::not_whole_blocks(region.len(), size));
         }
         Ok(RegionBlocks { region, block_size })
     }
@@ -77,17 +74,22 @@ impl<'a> RegionBlocks<'a> {
     }
 
     /// Opens block `index` ([`open`]): errors name that index. An index past the end is
-    /// [`Error::BlockOutOfRange`] (category `truncated`: the region is shorter than
-    /// required).
+    /// `truncated` (the region is shorter than required).
     pub fn open(&self, index: usize, expected_tag: Tag) -> Result<OpenedBlock<'a>> {
         let index_u64 = u64::try_from(index).unwrap_or(u64::MAX);
-        let block = self.get(index).ok_or(Error::BlockOutOfRange {
-            index: index_u64,
-            blocks: u64::try_from(self.len()).unwrap_or(u64::MAX),
+        let block = self.get(index).ok_or_else(|| {
+            Error::new(
+                Reason::Truncated {
+                    needed: index_u64.saturating_add(1),
+                    available: u64::try_from(self.len()).unwrap_or(u64::MAX),
+                    unit: Unit::Blocks,
+                },
+                Location::block_of(BlockOrigin::Region, index_u64),
+            )
         })?;
         open(block, expected_tag)
             .map(|opened| opened.at_index(index_u64))
-            .map_err(|error| error.at_block(index_u64))
+            .map_err(|error| error.in_block(index_u64))
     }
 
     /// The payload (block without its trailer) of block `index`, unverified, or `None`
@@ -101,9 +103,9 @@ impl<'a> RegionBlocks<'a> {
     /// Verifies every block in order — checksum, then tag, then that its generation is
     /// block 0's — and returns that common generation.
     ///
-    /// The first failing block is reported: [`Error::ChecksumMismatch`],
-    /// [`Error::WrongTag`], or [`Error::TornWrite`] (the blocks of one region carry
-    /// different generations: a multi-block write was interrupted).
+    /// The first failing block is reported: `checksum_mismatch`, `wrong_tag`, or
+    /// `torn_write` (the blocks of one region carry different generations: a multi-block
+    /// write was interrupted).
     pub fn verify_all(&self, expected_tag: Tag) -> Result<u32> {
         self.verify_all_inspecting(expected_tag, |_, _| {})
     }
@@ -124,20 +126,17 @@ impl<'a> RegionBlocks<'a> {
             match generation {
                 None => generation = Some(opened.generation()),
                 Some(expected) if expected != opened.generation() => {
-                    return Err(Error::TornWrite {
-                        block: opened.index(),
+                    return Err(Error::nowhere(Reason::TornWrite {
                         expected,
                         found: opened.generation(),
-                    });
+                    })
+                    .in_block(opened.index()));
                 }
                 Some(_) => {}
             }
         }
         // A region has at least one block, so a generation was always found.
-        generation.ok_or(Error::RegionNotWholeBlocks {
-            length: self.region.len(),
-            block_size: self.block_size,
-        })
+        generation.ok_or_else(|| Error::not_whole_blocks(self.region.len(), self.block_size.get()))
     }
 
     /// Checks `region` for a multi-block region of type `tag`: a whole number of blocks,
@@ -173,10 +172,7 @@ impl<'a> RegionBlocks<'a> {
         let (header, _) = blocks
             .payload(0)
             .and_then(|payload| H::ref_from_prefix(payload).ok())
-            .ok_or(Error::RegionNotWholeBlocks {
-                length: region.len(),
-                block_size,
-            })?;
+            .ok_or_else(|| Error::not_whole_blocks(region.len(), block_size.get()))?;
         Ok((blocks, generation, header))
     }
 

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::trailer::TRAILER_LEN;
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 
 /// A block size in bytes, guaranteed to be within 512..=65536 (SPEC §1).
 ///
@@ -29,10 +29,10 @@ impl BlockSize {
     /// The format's default block size, 4096 bytes.
     pub const DEFAULT: BlockSize = BlockSize(4096);
 
-    /// A block size of `bytes`, or [`Error::InvalidBlockSize`] outside 512..=65536.
+    /// A block size of `bytes`, or `invalid_block_size` outside 512..=65536.
     pub const fn new(bytes: usize) -> Result<Self> {
         if bytes < Self::MIN.0 as usize || bytes > Self::MAX.0 as usize {
-            return Err(Error::InvalidBlockSize { size: bytes });
+            return Err(Error::nowhere(Reason::InvalidBlockSize { size: bytes }));
         }
         // In range, so it fits in u32.
         #[allow(clippy::cast_possible_truncation)]

@@ -4,7 +4,7 @@ use zerocopy::little_endian::{U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{BlockSize, Tag};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Reason, Result, BlockOrigin};
 
 /// Length of the trailer at the end of every block, in bytes.
 pub const TRAILER_LEN: usize = 16;
@@ -72,8 +72,8 @@ pub fn seal(block: &mut [u8], tag: Tag, generation: u32) -> Result<()> {
     Ok(())
 }
 
-/// Checks one block: first its checksum ([`Error::ChecksumMismatch`] — the block is
-/// corrupt), then its tag ([`Error::WrongTag`] — a sound block of another type).
+/// Checks one block: first its checksum (`checksum_mismatch` — the block is corrupt), then
+/// its tag (`wrong_tag` — a sound block of another type).
 ///
 /// `block` must be exactly one block; errors name block 0 (use
 /// [`RegionBlocks::open`](super::RegionBlocks::open) to have them name the real index).
@@ -83,19 +83,20 @@ pub fn open(block: &[u8], expected_tag: Tag) -> Result<OpenedBlock<'_>> {
     let computed = checksum(payload);
     let stored = trailer.checksum.get();
     if computed != stored {
-        return Err(Error::ChecksumMismatch {
-            block: 0,
-            stored,
-            computed,
-        });
+        return Err(Error::new(
+            Reason::ChecksumMismatch { stored, computed },
+            Location::block_of(BlockOrigin::Region, 0),
+        ));
     }
     let found = Tag::from_u32(trailer.tag.get());
     if found != expected_tag {
-        return Err(Error::WrongTag {
-            block: 0,
-            expected: expected_tag,
-            found,
-        });
+        return Err(Error::new(
+            Reason::WrongTag {
+                expected: expected_tag,
+                found,
+            },
+            Location::block_of(BlockOrigin::Region, 0),
+        ));
     }
     Ok(OpenedBlock {
         index: 0,

@@ -115,28 +115,25 @@ impl Copies {
         sync(device, index.saturating_sub(1))
     }
 
-    /// Reads both copies, checking each with `check` (which returns the copy's generation
-    /// when it is valid), and returns the one to trust: the valid one, or of two valid
-    /// ones the newer generation ([`generation_is_newer`]; copy A on a tie).
+    /// Reads both copies, A then B, checking each with `check` (which returns the copy's
+    /// generation when it is valid), and returns the one to trust: the valid one, or of
+    /// two valid ones the newer generation ([`generation_is_newer`]; copy A on a tie).
+    /// Copy B's bytes are left at the front of `scratch`.
     pub fn choose<D: BlockDevice>(
         &self,
         device: &mut D,
         scratch: &mut [u8],
         mut check: impl FnMut(&[u8]) -> Result<u32, Error>,
-    ) -> Result<(MetadataCopy, u32), StorageError<D::Error>> {
+    ) -> Result<MetadataCopy, StorageError<D::Error>> {
         // Errors name device blocks, not blocks of the copy.
-        let mut a = check(self.read(device, MetadataCopy::A, scratch)?);
-        if let Err(error) = &mut a {
-            error.relocate(self.start(MetadataCopy::A));
-        }
-        let mut b = check(self.read(device, MetadataCopy::B, scratch)?);
-        if let Err(error) = &mut b {
-            error.relocate(self.start(MetadataCopy::B));
-        }
+        let a = check(self.read(device, MetadataCopy::A, scratch)?)
+            .map_err(|error| error.relocated(self.start(MetadataCopy::A)));
+        let b = check(self.read(device, MetadataCopy::B, scratch)?)
+            .map_err(|error| error.relocated(self.start(MetadataCopy::B)));
         match (a, b) {
-            (Ok(a), Ok(b)) if generation_is_newer(b, a) => Ok((MetadataCopy::B, b)),
-            (Ok(a), _) => Ok((MetadataCopy::A, a)),
-            (Err(_), Ok(b)) => Ok((MetadataCopy::B, b)),
+            (Ok(a), Ok(b)) if generation_is_newer(b, a) => Ok(MetadataCopy::B),
+            (Ok(_), _) => Ok(MetadataCopy::A),
+            (Err(_), Ok(_)) => Ok(MetadataCopy::B),
             (Err(copy_a), Err(copy_b)) => Err(StorageError::NoValidCopy {
                 first_block: self.first_block,
                 copy_a: (&copy_a).into(),

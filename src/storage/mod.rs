@@ -94,7 +94,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod committed;
 mod copies;
 mod device;
 mod error;
@@ -104,6 +103,7 @@ mod file;
 #[cfg(feature = "embedded-storage")]
 mod nor;
 mod ring;
+mod stored;
 mod vault;
 mod worm;
 
@@ -116,5 +116,6 @@ pub use file::FileDevice;
 #[cfg(feature = "embedded-storage")]
 pub use nor::{NorFlashConfigError, NorFlashDevice, NorFlashDeviceError};
 pub use ring::StoredRing;
+pub use stored::Stored;
 pub use vault::StoredVault;
 pub use worm::StoredWorm;

@@ -1,16 +1,13 @@
 //! A Streaming Append ring persisted on a block device.
 
-use super::committed::Committed;
-use super::copies::{
-    Copies, MetadataCopy, check_fits, device_error, sync, take_scratch, write_block,
-};
 use super::device::BlockDevice;
-use super::error::{DeviceOperation, StorageError};
+use super::error::StorageError;
+use super::stored::Stored;
 use crate::block::{self, BlockSize, Tag};
 use crate::streaming::{Appended, StreamingRing, WrapPolicy};
-use crate::worm::seal_data_block;
 
-/// A [`StreamingRing`] kept on a [`BlockDevice`], each operation atomic under a power cut.
+/// A [`StreamingRing`] kept on a [`BlockDevice`], each operation atomic under a power cut
+/// (a [`Stored`] ring: the lifecycle is [`Stored`]'s).
 ///
 /// # Layout (device blocks, from `first_block`)
 ///
@@ -48,17 +45,14 @@ use crate::worm::seal_data_block;
 ///
 /// // After a reset (or a power cut), the ring comes back from the device.
 /// let stored = StoredRing::recover(&mut device, 0, &mut scratch)?;
-/// assert_eq!(stored.ring().entry_count(), 2);
+/// assert_eq!(stored.region().entry_count(), 2);
 /// let entry = stored.read(&mut device, first.position, &mut scratch)?;
 /// assert!(entry.starts_with(b"boot"));
 /// # Ok::<(), dwvd_regions::storage::StorageError<dwvd_regions::storage::RamDeviceError>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRing {
-    committed: Committed<StreamingRing>,
-}
+pub type StoredRing = Stored<StreamingRing>;
 
-impl StoredRing {
+impl Stored<StreamingRing> {
     /// Device blocks a ring of `max_capacity_blocks` slots takes: two header copies and
     /// the slots.
     #[must_use]
@@ -72,13 +66,6 @@ impl StoredRing {
         block_size.get()
     }
 
-    const fn copies(first_block: u64) -> Copies {
-        Copies {
-            first_block,
-            blocks_per_copy: 1,
-        }
-    }
-
     /// The ring region at `first_block` holding `ring` — not yet written or read:
     /// [`format_in_place`](Self::format_in_place) writes `ring` as a new region,
     /// [`reload`](Self::reload) replaces it with what the device holds, and until one of
@@ -86,99 +73,45 @@ impl StoredRing {
     /// `const fn`, for firmware that keeps its regions in `static`s.
     #[must_use]
     pub const fn new(first_block: u64, ring: StreamingRing) -> Self {
-        StoredRing {
-            committed: Committed::new(ring, Self::copies(first_block)),
-        }
+        Self::with_copies(ring, first_block, 1)
     }
 
     /// Writes `ring` to a new region at `first_block`: header copy B, then copy A with the
     /// next generation. Formatting is not atomic: if it is cut, format again. A ring that
     /// already holds entries is written as it is: its live slots must already hold their
     /// data blocks (start from [`StreamingRing::new`] otherwise).
+    ///
+    /// # Errors
+    ///
+    /// As [`format_in_place`](Self::format_in_place).
     pub fn format<D: BlockDevice>(
         device: &mut D,
         first_block: u64,
         ring: StreamingRing,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let mut stored = Self::new(first_block, ring);
-        stored.format_in_place(device, scratch)?;
-        Ok(stored)
+        Self::new(first_block, ring).formatted(device, scratch)
     }
 
-    /// [`format`](Self::format) for a value made by [`new`](Self::new), in place.
-    pub fn format_in_place<D: BlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        check_fits(
-            device,
-            self.committed.copies.first_block,
-            Self::blocks_needed(self.ring().max_capacity_blocks()),
-        )?;
-        self.committed.format(device, scratch)
-    }
-
-    /// Reads the ring back from the region at `first_block`: of the two header copies, the
-    /// valid one, or of two valid ones the newer generation
-    /// ([`generation_is_newer`](super::generation_is_newer)).
+    /// Reads the ring back from the region at `first_block` ([`reload`](Self::reload)).
+    ///
+    /// # Errors
+    ///
+    /// As [`reload`](Self::reload).
     pub fn recover<D: BlockDevice>(
         device: &mut D,
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        let mut stored = Self::new(first_block, StreamingRing::placeholder(device.block_size()));
-        stored.reload(device, scratch)?;
-        Ok(stored)
-    }
-
-    /// [`recover`](Self::recover) into this value, in place: at start-up for a value made
-    /// by [`new`](Self::new), or after a device error made it
-    /// [`needs_recovery`](Self::needs_recovery). On an error the value is unspecified and
-    /// refuses changes until a reload succeeds.
-    pub fn reload<D: BlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        self.committed.reload(device, scratch)?;
-        let result = check_fits(
-            device,
-            self.committed.copies.first_block,
-            Self::blocks_needed(self.ring().max_capacity_blocks()),
-        );
-        self.committed.needs_recovery = result.is_err();
-        result
-    }
-
-    /// The ring's state as last committed.
-    #[must_use]
-    pub const fn ring(&self) -> &StreamingRing {
-        &self.committed.value
-    }
-
-    /// The header copy holding the committed state.
-    #[must_use]
-    pub const fn current_copy(&self) -> MetadataCopy {
-        self.committed.current
-    }
-
-    /// Whether an operation failed on the device since this value was formatted or
-    /// recovered: it then refuses changes ([`StorageError::NeedsRecovery`]) until
-    /// [`recover`](Self::recover) gives a value that knows what the device holds.
-    #[must_use]
-    pub const fn needs_recovery(&self) -> bool {
-        self.committed.needs_recovery
-    }
-
-    /// The device block of data slot `slot`.
-    fn slot_block(&self, slot: u64) -> u64 {
-        self.committed.copies.end().saturating_add(slot)
+        Self::recover_at(device, first_block, 1, scratch)
     }
 
     /// Appends `data`, overwriting the oldest entry when the ring is full
     /// ([`WrapPolicy::OverwriteOldest`]). When it returns `Ok`, the entry is on the device.
+    ///
+    /// # Errors
+    ///
+    /// As [`append_with`](Self::append_with).
     pub fn append<D: BlockDevice>(
         &mut self,
         device: &mut D,
@@ -189,7 +122,12 @@ impl StoredRing {
     }
 
     /// Appends `data` with the given [`WrapPolicy`]. When it returns `Ok`, the entry is on
-    /// the device; a refusal ([`StorageError::Region`]) writes nothing.
+    /// the device.
+    ///
+    /// # Errors
+    ///
+    /// A refusal ([`StorageError::Region`]: `record_too_large`, `full`) writes nothing;
+    /// after a device error the value [needs recovery](Self::needs_recovery).
     pub fn append_with<D: BlockDevice>(
         &mut self,
         device: &mut D,
@@ -197,19 +135,17 @@ impl StoredRing {
         policy: WrapPolicy,
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
-        self.committed.check_not_poisoned()?;
-        let result = self.append_unchecked(device, data, policy, scratch);
-        self.committed.note(result)
+        self.guarded(|stored| stored.append_unguarded(device, data, policy, scratch))
     }
 
-    fn append_unchecked<D: BlockDevice>(
+    fn append_unguarded<D: BlockDevice>(
         &mut self,
         device: &mut D,
         data: &[u8],
         policy: WrapPolicy,
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
-        let ring = self.ring();
+        let ring = self.region();
         let mut next = ring.clone();
         let appended = next.append_with(data, policy)?;
         if appended.overwritten.is_some() {
@@ -217,66 +153,68 @@ impl StoredRing {
             // no committed state counts a slot whose data is being replaced.
             let mut consumed = ring.clone();
             consumed.consume();
-            self.committed
-                .replace_and_commit(device, consumed, scratch)?;
+            self.replace_and_commit(device, consumed, scratch)?;
         }
-        let ring = self.ring();
-        let block = take_scratch::<D::Error>(scratch, ring.block_size().get())?;
-        seal_data_block(block, data, ring.generation().wrapping_add(1))?;
-        let index = self.slot_block(appended.physical_slot);
-        write_block(device, index, block)?;
-        sync(device, index)?;
-        self.committed.replace_and_commit(device, next, scratch)?;
+        self.write_data_block(device, appended.physical_slot, data, scratch)?;
+        self.replace_and_commit(device, next, scratch)?;
         Ok(appended)
     }
 
     /// Consumes the oldest entry and commits that; `Ok(None)` (nothing written) when the
     /// ring is empty.
+    ///
+    /// # Errors
+    ///
+    /// The device's error (the value then [needs recovery](Self::needs_recovery)).
     pub fn consume<D: BlockDevice>(
         &mut self,
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<Option<u64>, StorageError<D::Error>> {
-        self.committed.check_not_poisoned()?;
-        let mut next = self.ring().clone();
-        let Some(position) = next.consume() else {
-            return Ok(None);
-        };
-        let result = self.committed.replace_and_commit(device, next, scratch);
-        self.committed.note(result)?;
-        Ok(Some(position))
+        self.guarded(|stored| {
+            let mut next = stored.region().clone();
+            let Some(position) = next.consume() else {
+                return Ok(None);
+            };
+            stored.replace_and_commit(device, next, scratch)?;
+            Ok(Some(position))
+        })
     }
 
     /// Forgets every entry ([`StreamingRing::reset`]) and commits that.
+    ///
+    /// # Errors
+    ///
+    /// The device's error (the value then [needs recovery](Self::needs_recovery)).
     pub fn reset<D: BlockDevice>(
         &mut self,
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        self.committed.check_not_poisoned()?;
-        let mut next = self.ring().clone();
-        next.reset();
-        let result = self.committed.replace_and_commit(device, next, scratch);
-        self.committed.note(result)
+        self.guarded(|stored| {
+            let mut next = stored.region().clone();
+            next.reset();
+            stored.replace_and_commit(device, next, scratch)
+        })
     }
 
     /// Reads the live entry at `position` into `scratch` (one block) and returns its
-    /// block's payload (the entry, then zeros up to the trailer). A position that is not
-    /// live is [`Error::Overwritten`](crate::Error::Overwritten) / [`Error::NotWrittenYet`](crate::Error::NotWrittenYet); a data block that fails
-    /// its checksum or tag names its device block.
+    /// block's payload (the entry, then zeros up to the trailer).
+    ///
+    /// # Errors
+    ///
+    /// A position that is not live is `overwritten` / `not_written_yet`; a data block that
+    /// fails its checksum or tag names its device block.
     pub fn read<'s, D: BlockDevice>(
         &self,
         device: &mut D,
         position: u64,
         scratch: &'s mut [u8],
     ) -> Result<&'s [u8], StorageError<D::Error>> {
-        let slot = self.ring().physical_slot(position)?;
-        let index = self.slot_block(slot);
-        let block = take_scratch::<D::Error>(scratch, self.ring().block_size().get())?;
-        device
-            .read_block(index, block)
-            .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
-        let opened = block::open(block, Tag::DATA).map_err(|error| error.at_block(index))?;
+        let slot = self.region().physical_slot(position)?;
+        let block = self.read_data_block(device, slot, scratch)?;
+        let opened = block::open(block, Tag::DATA)
+            .map_err(|error| error.relocated(self.data_block(slot)))?;
         Ok(opened.payload())
     }
 }

@@ -1,11 +1,15 @@
 //! On-disk layout of the Compliance Vault (SPEC §4): the block-0 header, the fixed head
-//! of a passport, frameworks and statuses.
+//! of a passport, where passports are placed (one rule for writer and reader),
+//! frameworks and statuses.
 
 use core::fmt;
-use core::mem::offset_of;
 
 use zerocopy::little_endian::{I32, I64, U16};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use crate::block::BlockSize;
+use crate::error::{Error, Result};
+use crate::layout::{Field, field, fields, require_zero};
 
 /// The header at the start of block 0: the passport count and 12 reserved zero bytes.
 #[derive(
@@ -68,12 +72,148 @@ pub const MAX_PASSPORT_LEN: usize = MIN_PASSPORT_LEN + MAX_ISSUER_LEN + MAX_NOTE
 pub const MAX_SIGNED_PAYLOAD_LEN: usize = MAX_PASSPORT_LEN - SIGNATURE_LEN;
 const _: () = assert!(MIN_PASSPORT_LEN == 132 && MAX_PASSPORT_LEN == 516);
 
-pub(crate) mod field {
-    use super::{PassportHead, VaultHeader, offset_of};
+impl VaultHeader {
+    /// The header's fields, in order, derived from the struct.
+    pub const FIELDS: &'static [Field] = fields!(VaultHeader {
+        passport_count,
+        reserved,
+    });
 
-    pub const PASSPORT_COUNT: usize = offset_of!(VaultHeader, passport_count);
-    pub const RESERVED: usize = offset_of!(VaultHeader, reserved);
-    pub const ISSUER_LEN: usize = offset_of!(PassportHead, issuer_len);
+    /// `passport_count` as a count, or `invalid_field` when it is negative.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_field` naming `passport_count` in block 0.
+    pub fn count(&self) -> Result<usize> {
+        let count = self.passport_count.get();
+        usize::try_from(count).map_err(|_| {
+            let (name, offset) = field!(Self, passport_count);
+            Error::invalid_field(0, name, offset, i64::from(count), "it must not be negative")
+        })
+    }
+
+    /// Checks the header (SPEC §4): `passport_count ≥ 0` and the 12 reserved bytes zero.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_field` in block 0, naming the field (for `reserved`, the first non-zero
+    /// byte's offset).
+    pub fn validate(&self) -> Result<()> {
+        self.count()?;
+        let (name, offset) = field!(Self, reserved);
+        require_zero(
+            &self.reserved,
+            0,
+            offset,
+            name,
+            "the 12 bytes after passport_count must be zero",
+        )
+    }
+}
+
+impl PassportHead {
+    /// The head's fields, in order, derived from the struct.
+    pub const FIELDS: &'static [Field] = fields!(PassportHead {
+        passport_id,
+        object_id,
+        framework_id,
+        compliance_status,
+        issued_utc_ticks,
+        expires_utc_ticks,
+        last_verified_utc_ticks,
+        issuer_len,
+    });
+
+    /// `issuer_len` as a length in `0..=128`, or `invalid_field` (block 0, offset within
+    /// the head: a reader moves it to where the passport lies).
+    ///
+    /// # Errors
+    ///
+    /// `invalid_field` naming `issuer_len`.
+    pub fn issuer_len(&self) -> Result<usize> {
+        let value = self.issuer_len.get();
+        usize::try_from(value)
+            .ok()
+            .filter(|length| *length <= MAX_ISSUER_LEN)
+            .ok_or_else(|| {
+                let (name, offset) = field!(Self, issuer_len);
+                Error::invalid_field(0, name, offset, i64::from(value), "it must be between 0 and 128")
+            })
+    }
+
+    /// Checks the head on its own: `issuer_len` in `0..=128` (the notes length follows
+    /// the issuer, outside the head). Frameworks and statuses may hold any code.
+    ///
+    /// # Errors
+    ///
+    /// As [`issuer_len`](Self::issuer_len).
+    pub fn validate(&self) -> Result<()> {
+        self.issuer_len().map(|_| ())
+    }
+}
+
+/// Where passports lie (SPEC §4), for the writer and the reader alike: from offset 16 of
+/// block 0, in order, never split across blocks — a passport that does not fit in the
+/// rest of a block's payload starts the next block, and the rest is padding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Placement {
+    payload_len: usize,
+    block: usize,
+    offset: usize,
+}
+
+impl Placement {
+    /// Before the first passport: block 0, just after the header.
+    pub(crate) const fn new(block_size: BlockSize) -> Self {
+        Placement {
+            payload_len: block_size.payload_len(),
+            block: 0,
+            offset: VAULT_HEADER_LEN,
+        }
+    }
+
+    /// The current block.
+    pub(crate) const fn block(&self) -> usize {
+        self.block
+    }
+
+    /// The current byte offset in the block.
+    pub(crate) const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Whether no passport can start here: fewer than the smallest passport's bytes are
+    /// left in the block's payload (the reader then skips to the next block).
+    pub(crate) const fn at_padding(&self) -> bool {
+        self.payload_len.saturating_sub(self.offset) < MIN_PASSPORT_LEN
+    }
+
+    /// Moves to the start of the next block: the rest of this one is padding.
+    pub(crate) const fn next_block(&mut self) {
+        self.block = self.block.saturating_add(1);
+        self.offset = 0;
+    }
+
+    /// Moves past a passport of `size` bytes at the current place.
+    pub(crate) const fn advance(&mut self, size: usize) {
+        self.offset = self.offset.saturating_add(size);
+    }
+
+    /// Where the writer puts the next passport of `size` bytes (at most a payload): here
+    /// if it fits in the rest of the block, else at the start of the next block.
+    pub(crate) const fn place(&mut self, size: usize) -> (usize, usize) {
+        if self.offset.saturating_add(size) > self.payload_len {
+            self.next_block();
+        }
+        let at = (self.block, self.offset);
+        self.advance(size);
+        at
+    }
+
+    /// Blocks used so far.
+    pub(crate) const fn blocks(&self) -> usize {
+        self.block.saturating_add(1)
+    }
 }
 
 macro_rules! coded_enum {

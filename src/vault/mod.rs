@@ -8,7 +8,7 @@
 //! rest of a block starts the next, and the rest is zero. A reader treats fewer than 132
 //! remaining bytes, or a nil passport id, as padding — so the nil id is reserved.
 //!
-//! Two faces, as in smoltcp's `wire` modules:
+//! Two faces, as in smoltcp's `wire` modules (see [`crate::region`]):
 //! * [`VaultView`] — a checked, borrowed view whose [`PassportView`]s read in place, with
 //!   no bound on their number, for inspectors;
 //! * [`Vault`] — the owned vault of at most `CAPACITY` [`Passport`]s (`heapless`), for
@@ -35,8 +35,7 @@ mod passport;
 #[cfg(feature = "ring")]
 mod ring_backend;
 mod signature;
-#[allow(clippy::module_inception)]
-mod vault;
+mod owned;
 mod view;
 
 pub use layout::{
@@ -51,5 +50,5 @@ pub use signature::{
     SignaturePolicy, SignatureVerifier, sign_digest, verify_digest, verify_message,
     verifying_key_from_sec1,
 };
-pub use vault::{Vault, block_count, emit_vault};
+pub use owned::{Vault, blocks_needed, emit_parts};
 pub use view::{PassportView, Passports, VaultView};

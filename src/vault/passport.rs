@@ -10,7 +10,7 @@ use super::layout::{
     SIGNATURE_LEN,
 };
 use super::signature::{SignaturePolicy, sign_digest, verify_digest};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Reason, Result};
 use crate::ticks::Ticks;
 
 /// A compliance passport: the assessment of one data object against one framework,
@@ -101,13 +101,13 @@ impl Passport {
         self
     }
 
-    /// With the issuer's bytes; more than 128 is [`Error::InvalidArgument`].
+    /// With the issuer's bytes; more than 128 is `invalid_argument`.
     pub fn with_issuer(mut self, issuer: &[u8]) -> Result<Self> {
         self.issuer = heapless::Vec::from_slice(issuer).map_err(|_| ISSUER_TOO_LONG)?;
         Ok(self)
     }
 
-    /// With the notes' bytes; more than 256 is [`Error::InvalidArgument`].
+    /// With the notes' bytes; more than 256 is `invalid_argument`.
     pub fn with_notes(mut self, notes: &[u8]) -> Result<Self> {
         self.notes = heapless::Vec::from_slice(notes).map_err(|_| NOTES_TOO_LONG)?;
         Ok(self)
@@ -185,7 +185,7 @@ impl Passport {
         &self.issuer
     }
 
-    /// The issuer as text, or [`Error::InvalidUtf8`].
+    /// The issuer as text, or `invalid_utf8`.
     pub fn issuer(&self) -> Result<&str> {
         utf8("issuer", &self.issuer)
     }
@@ -196,7 +196,7 @@ impl Passport {
         &self.notes
     }
 
-    /// The notes as text, or [`Error::InvalidUtf8`].
+    /// The notes as text, or `invalid_utf8`.
     pub fn notes(&self) -> Result<&str> {
         utf8("notes", &self.notes)
     }
@@ -236,7 +236,7 @@ impl Passport {
     /// SHA-256 of the signed payload: the serialized passport without its signature.
     #[must_use]
     pub fn signed_payload_digest(&self) -> [u8; 32] {
-        crate::worm::sha256(&[
+        crate::sha256::sha256(&[
             self.head().as_bytes(),
             &self.issuer,
             self.notes_len_field().as_bytes(),
@@ -246,11 +246,11 @@ impl Passport {
 
     /// Writes the serialized passport (SPEC §4) at the start of `out`; returns its length.
     /// An `out` shorter than [`serialized_len`](Self::serialized_len) is
-    /// [`Error::RecordTooLarge`].
+    /// `record_too_large`.
     pub fn write_to(&self, out: &mut [u8]) -> Result<usize> {
         let length = self.serialized_len();
         let capacity = out.len();
-        let too_large = || Error::RecordTooLarge { length, capacity };
+        let too_large = || Error::from(Reason::RecordTooLarge { length, capacity });
         let out = out.get_mut(..length).ok_or_else(too_large)?;
         let head = self.head();
         let notes_len = self.notes_len_field();
@@ -329,19 +329,17 @@ impl Passport {
     }
 }
 
-const ISSUER_TOO_LONG: Error = Error::InvalidArgument {
-    argument: "issuer",
-    requirement: "it must be at most 128 bytes",
-};
+const ISSUER_TOO_LONG: Error = Error::invalid_argument("issuer", "it must be at most 128 bytes");
 
-const NOTES_TOO_LONG: Error = Error::InvalidArgument {
-    argument: "notes",
-    requirement: "it must be at most 256 bytes",
-};
+const NOTES_TOO_LONG: Error = Error::invalid_argument("notes", "it must be at most 256 bytes");
 
 pub(crate) fn utf8<'a>(field: &'static str, bytes: &'a [u8]) -> Result<&'a str> {
-    core::str::from_utf8(bytes).map_err(|error| Error::InvalidUtf8 {
-        field,
-        valid_up_to: error.valid_up_to(),
+    core::str::from_utf8(bytes).map_err(|error| {
+        Error::new(
+            Reason::InvalidUtf8 {
+                valid_up_to: error.valid_up_to(),
+            },
+            Location::NOWHERE.with_field_name(field),
+        )
     })
 }

@@ -11,7 +11,7 @@ use p256::ecdsa::VerifyingKey;
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 
 use super::signature::{SignaturePolicy, SignatureVerifier, parse_signature};
-use crate::error::{Error, Result, SignatureFailure};
+use crate::error::{Error, Reason, Result, SignatureFailure};
 
 /// Length of an uncompressed SEC1 P-256 point: `0x04 ‖ x ‖ y`.
 const UNCOMPRESSED_POINT_LEN: usize = 65;
@@ -74,7 +74,7 @@ impl SignatureVerifier for RingVerifyingKey {
         signature: &[u8],
         policy: SignaturePolicy,
     ) -> Result<()> {
-        let bad = |reason| Error::BadSignature { reason };
+        let bad = |reason| Error::nowhere(Reason::BadSignature(reason));
         // The crate's own form check first, so both backends refuse the same signatures
         // for the same reason (ring's error says nothing of why).
         let parsed = parse_signature(signature)?;

@@ -6,7 +6,7 @@ use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use super::layout::SIGNATURE_LEN;
-use crate::error::{Error, Result, SignatureFailure};
+use crate::error::{Error, Reason, Result, SignatureFailure};
 
 /// Which signatures verification accepts.
 ///
@@ -27,14 +27,14 @@ pub enum SignaturePolicy {
 }
 
 /// A P-256 public key from SEC1 bytes: 33 (compressed) or 65 (uncompressed). Anything
-/// else, or a point not on the curve, is [`Error::InvalidPublicKey`].
+/// else, or a point not on the curve, is `invalid_public_key`.
 pub fn verifying_key_from_sec1(bytes: &[u8]) -> Result<VerifyingKey> {
-    VerifyingKey::from_sec1_bytes(bytes).map_err(|_| Error::InvalidPublicKey)
+    VerifyingKey::from_sec1_bytes(bytes).map_err(|_| Error::nowhere(Reason::InvalidPublicKey))
 }
 
 /// Verifies a raw `r‖s` `signature` over the SHA-256 `digest` of a message.
 ///
-/// Errors are [`Error::BadSignature`] with the reason: `Malformed` (not 64 bytes, or `r`
+/// Errors are `bad_signature` ([`Reason::BadSignature`]) with the reason: `Malformed` (not 64 bytes, or `r`
 /// or `s` is 0 or ≥ n), `Mismatch` (a wrong key or changed bytes), or `HighS` (a signature
 /// that verifies but has a high `s`, only under [`SignaturePolicy::LowSOnly`]).
 pub fn verify_digest(
@@ -43,7 +43,7 @@ pub fn verify_digest(
     key: &VerifyingKey,
     policy: SignaturePolicy,
 ) -> Result<()> {
-    let bad = |reason| Error::BadSignature { reason };
+    let bad = |reason| Error::nowhere(Reason::BadSignature(reason));
     let parsed = parse_signature(signature)?;
     key.verify_prehash(digest, &parsed)
         .map_err(|_| bad(SignatureFailure::Mismatch))?;
@@ -114,7 +114,7 @@ impl SignatureVerifier for VerifyingKey {
 /// in `1..n`. Shared by every backend so they refuse the same signatures for the same
 /// reason.
 pub(crate) fn parse_signature(signature: &[u8]) -> Result<Signature> {
-    let bad = |reason| Error::BadSignature { reason };
+    let bad = |reason| Error::nowhere(Reason::BadSignature(reason));
     if signature.len() != SIGNATURE_LEN {
         return Err(bad(SignatureFailure::Malformed));
     }
@@ -127,9 +127,8 @@ pub(crate) fn parse_signature(signature: &[u8]) -> Result<Signature> {
 pub fn sign_digest(digest: &[u8; 32], key: &SigningKey) -> Result<[u8; SIGNATURE_LEN]> {
     let signature: Signature = key
         .sign_prehash(digest)
-        .map_err(|_| Error::InvalidArgument {
-            argument: "digest",
-            requirement: "it must be a SHA-256 digest the key can sign",
+        .map_err(|_| {
+            Error::invalid_argument("digest", "it must be a SHA-256 digest the key can sign")
         })?;
     let low = signature.normalize_s().unwrap_or(signature);
     let mut raw = [0u8; SIGNATURE_LEN];

@@ -7,77 +7,49 @@ use zerocopy::FromBytes;
 use zerocopy::little_endian::I32;
 
 use super::layout::{
-    ComplianceStatus, Framework, MAX_ISSUER_LEN, MAX_NOTES_LEN, MIN_PASSPORT_LEN, NOTES_LEN_FIELD,
-    PASSPORT_HEAD_LEN, PassportHead, SIGNATURE_LEN, VAULT_HEADER_LEN, VaultHeader, field,
+    ComplianceStatus, Framework, MAX_NOTES_LEN, NOTES_LEN_FIELD, PASSPORT_HEAD_LEN, PassportHead,
+    Placement, SIGNATURE_LEN, VaultHeader,
 };
 use super::passport::{Passport, utf8};
 use super::signature::{SignaturePolicy, SignatureVerifier};
 use crate::block::{BlockSize, RegionBlocks, Tag};
-use crate::error::{Error, Result};
+use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
+use crate::layout::{field, require_zero};
+use crate::region::RegionView;
 use crate::ticks::Ticks;
 
-/// Where the reader is: a block and a byte offset in its payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Cursor {
-    block: usize,
-    offset: usize,
-}
-
-/// Reads the passport at or after `cursor`, applying SPEC §4's reader rule: where fewer
-/// than 132 payload bytes remain, or the passport id is nil, the rest of the block is
-/// padding (and must be zero) and reading goes on at the next block. `Ok(None)` when
+/// Reads the passport at or after `placement`, applying SPEC §4's reader rule: where
+/// fewer than 132 payload bytes remain, or the passport id is nil, the rest of the block
+/// is padding (and must be zero) and reading goes on at the next block. `Ok(None)` when
 /// the blocks run out.
 fn next_passport<'a>(
     blocks: &RegionBlocks<'a>,
-    cursor: &mut Cursor,
+    placement: &mut Placement,
 ) -> Result<Option<PassportView<'a>>> {
     loop {
-        let Some(payload) = blocks.payload(cursor.block) else {
+        let Some(payload) = blocks.payload(placement.block()) else {
             return Ok(None);
         };
-        let rest = payload.get(cursor.offset..).unwrap_or_default();
-        let is_padding = rest.len() < MIN_PASSPORT_LEN
-            || rest
-                .get(..16)
-                .is_some_and(|id| id.iter().all(|byte| *byte == 0));
-        if is_padding {
-            check_zero(cursor.block, cursor.offset, rest)?;
-            cursor.block = cursor.block.saturating_add(1);
-            cursor.offset = 0;
+        let rest = payload.get(placement.offset()..).unwrap_or_default();
+        let nil_id = rest
+            .get(..16)
+            .is_some_and(|id| id.iter().all(|byte| *byte == 0));
+        if placement.at_padding() || nil_id {
+            check_padding(placement.block(), placement.offset(), rest)?;
+            placement.next_block();
             continue;
         }
-        let passport = PassportView::read(rest, *cursor)?;
-        cursor.offset = cursor.offset.saturating_add(passport.bytes.len());
+        let passport = PassportView::read(rest, *placement)?;
+        placement.advance(passport.bytes.len());
         return Ok(Some(passport));
     }
 }
 
-/// Every byte of `bytes` (which starts at `offset` of `block`) must be zero; the first
-/// that is not is reported as `field`.
-fn check_zero_field(
-    block: usize,
-    offset: usize,
-    bytes: &[u8],
-    field: &'static str,
-    requirement: &'static str,
-) -> Result<()> {
-    match bytes.iter().position(|byte| *byte != 0) {
-        None => Ok(()),
-        Some(position) => Err(Error::invalid_field(
-            block,
-            field,
-            offset.saturating_add(position),
-            i64::from(bytes.get(position).copied().unwrap_or(0)),
-            requirement,
-        )),
-    }
-}
-
-fn check_zero(block: usize, offset: usize, bytes: &[u8]) -> Result<()> {
-    check_zero_field(
+fn check_padding(block: usize, offset: usize, bytes: &[u8]) -> Result<()> {
+    require_zero(
+        bytes,
         block,
         offset,
-        bytes,
         "padding",
         "padding between and after passports must be zero",
     )
@@ -128,96 +100,36 @@ impl<'a> VaultView<'a> {
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         let (blocks, generation, header) =
             RegionBlocks::verified_header::<VaultHeader>(region, block_size, Tag::CMVT)?;
-        let count_value = header.passport_count.get();
-        let count = usize::try_from(count_value).map_err(|_| {
-            Error::invalid_field(
-                0,
-                "passport_count",
-                field::PASSPORT_COUNT,
-                i64::from(count_value),
-                "it must not be negative",
-            )
-        })?;
-        check_zero_field(
-            0,
-            field::RESERVED,
-            &header.reserved,
-            "reserved",
-            "the 12 bytes after passport_count must be zero",
-        )?;
-
-        let mut cursor = Cursor {
-            block: 0,
-            offset: VAULT_HEADER_LEN,
-        };
+        header.validate()?;
+        let count = header.count()?;
+        let mut placement = Placement::new(block_size);
         for found in 0..count {
-            if next_passport(&blocks, &mut cursor)?.is_none() {
-                return Err(Error::PassportsExceedBlocks {
-                    count: u64::try_from(count).unwrap_or(u64::MAX),
-                    found: u64::try_from(found).unwrap_or(u64::MAX),
-                    blocks: u64::try_from(blocks.len()).unwrap_or(u64::MAX),
-                });
+            if next_passport(&blocks, &mut placement)?.is_none() {
+                let (name, offset) = field!(VaultHeader, passport_count);
+                return Err(Error::new(
+                    Reason::Truncated {
+                        needed: u64::try_from(count).unwrap_or(u64::MAX),
+                        available: u64::try_from(found).unwrap_or(u64::MAX),
+                        unit: Unit::Passports,
+                    },
+                    Location::block_of(BlockOrigin::Region, 0).with_field(name, offset),
+                ));
             }
         }
         // Everything after the last passport is padding.
-        while let Some(payload) = blocks.payload(cursor.block) {
-            check_zero(
-                cursor.block,
-                cursor.offset,
-                payload.get(cursor.offset..).unwrap_or_default(),
+        while let Some(payload) = blocks.payload(placement.block()) {
+            check_padding(
+                placement.block(),
+                placement.offset(),
+                payload.get(placement.offset()..).unwrap_or_default(),
             )?;
-            cursor.block = cursor.block.saturating_add(1);
-            cursor.offset = 0;
+            placement.next_block();
         }
         Ok(VaultView {
             blocks,
             count,
             generation,
         })
-    }
-
-    /// How many blocks the vault at the start of `image` seems to take, read *without*
-    /// verifying anything: `Some(n)` when its `passport_count` passports end in block
-    /// `n − 1` (or reading them stops at a malformed passport in that block), `None` when
-    /// `image` ends first. For inspectors that must size a region before checking it;
-    /// [`new_checked_prefix`](Self::new_checked_prefix) then checks those blocks.
-    #[must_use]
-    pub fn probable_extent(image: &'a [u8], block_size: BlockSize) -> Option<usize> {
-        let blocks = RegionBlocks::new(image, block_size).ok()?;
-        let count = blocks
-            .payload(0)
-            .and_then(|payload| VaultHeader::ref_from_prefix(payload).ok())
-            .map_or(0, |(header, _)| header.passport_count.get());
-        let mut cursor = Cursor {
-            block: 0,
-            offset: VAULT_HEADER_LEN,
-        };
-        for _ in 0..usize::try_from(count).unwrap_or(0) {
-            match next_passport(&blocks, &mut cursor) {
-                Ok(Some(_)) => {}
-                Ok(None) => return None,
-                Err(_) => break,
-            }
-        }
-        Some(cursor.block.saturating_add(1).min(blocks.len()))
-    }
-
-    /// Checks the vault at the start of `image`, which may go on with other blocks: the
-    /// vault ends in the block where its last passport (by `passport_count`) is found
-    /// ([`probable_extent`](Self::probable_extent)), and only its blocks are checked
-    /// ([`new_checked`](Self::new_checked)). Returns the view and the number of blocks the
-    /// vault takes. For inspectors walking a whole image.
-    pub fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
-        let blocks = RegionBlocks::new(image, block_size)?;
-        // Sized unverified; the check below verifies exactly those blocks, so corruption
-        // is reported as such, not as whatever the walk tripped on. Running out of blocks
-        // checks them all, which reports the count past the blocks.
-        let extent = Self::probable_extent(image, block_size)
-            .unwrap_or(blocks.len())
-            .max(1);
-        let end = extent.saturating_mul(block_size.get());
-        let view = Self::new_checked(image.get(..end).unwrap_or(image), block_size)?;
-        Ok((view, extent))
     }
 
     /// The generation every block carries.
@@ -249,10 +161,7 @@ impl<'a> VaultView<'a> {
     pub fn passports(&self) -> Passports<'a> {
         Passports {
             blocks: self.blocks,
-            cursor: Cursor {
-                block: 0,
-                offset: VAULT_HEADER_LEN,
-            },
+            placement: Placement::new(self.blocks.block_size()),
             remaining: self.count,
         }
     }
@@ -265,11 +174,52 @@ impl<'a> VaultView<'a> {
     }
 }
 
+impl<'a> RegionView<'a> for VaultView<'a> {
+    const TAG: Tag = Tag::CMVT;
+
+    fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        Self::new_checked(region, block_size)
+    }
+
+    /// Read *without* verifying anything: `Some(n)` when its `passport_count` passports
+    /// end in block `n − 1` (or reading them stops at a malformed passport in that
+    /// block), `None` when `image` ends first.
+    fn implied_extent(image: &'a [u8], block_size: BlockSize) -> Option<usize> {
+        let blocks = RegionBlocks::new(image, block_size).ok()?;
+        let count = blocks
+            .payload(0)
+            .and_then(|payload| VaultHeader::ref_from_prefix(payload).ok())
+            .and_then(|(header, _)| header.count().ok())
+            .unwrap_or(0);
+        let mut placement = Placement::new(block_size);
+        for _ in 0..count {
+            match next_passport(&blocks, &mut placement) {
+                Ok(Some(_)) => {}
+                Ok(None) => return None,
+                Err(_) => break,
+            }
+        }
+        Some(placement.block().saturating_add(1).min(blocks.len()))
+    }
+
+    fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    fn block_size(&self) -> BlockSize {
+        self.blocks.block_size()
+    }
+
+    fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+}
+
 /// Iterator over a [`VaultView`]'s passports, in place.
 #[derive(Debug, Clone)]
 pub struct Passports<'a> {
     blocks: RegionBlocks<'a>,
-    cursor: Cursor,
+    placement: Placement,
     remaining: usize,
 }
 
@@ -281,7 +231,7 @@ impl<'a> Iterator for Passports<'a> {
             return None;
         }
         // The view checked every passport, so this neither fails nor runs out.
-        let passport = next_passport(&self.blocks, &mut self.cursor)
+        let passport = next_passport(&self.blocks, &mut self.placement)
             .ok()
             .flatten()?;
         self.remaining = self.remaining.saturating_sub(1);
@@ -311,56 +261,45 @@ pub struct PassportView<'a> {
 impl<'a> PassportView<'a> {
     /// Reads the passport at the start of `rest` (which begins at `at`), checking its
     /// lengths against their ranges and against the payload left.
-    fn read(rest: &'a [u8], at: Cursor) -> Result<Self> {
-        let field_error = |field, relative: usize, value: i64, requirement| {
-            Error::invalid_field(
-                at.block,
-                field,
-                at.offset.saturating_add(relative),
-                value,
-                requirement,
+    fn read(rest: &'a [u8], at: Placement) -> Result<Self> {
+        let (block, start) = (at.block(), at.offset());
+        let located = |error: Error| {
+            error.placed(
+                BlockOrigin::Region,
+                u64::try_from(block).unwrap_or(u64::MAX),
+                start,
             )
+        };
+        let field_error = |name, relative: usize, value: i64, requirement| {
+            Error::invalid_field(block, name, start.saturating_add(relative), value, requirement)
         };
         let runs_past = "the passport runs past the end of its block's payload";
         let (head, _) = PassportHead::ref_from_prefix(rest)
             .map_err(|_| field_error("passport_id", 0, 0, runs_past))?;
-
-        let issuer_value = head.issuer_len.get();
-        let issuer_len = usize::try_from(issuer_value)
-            .ok()
-            .filter(|length| *length <= MAX_ISSUER_LEN)
-            .ok_or(field_error(
-                "issuer_len",
-                field::ISSUER_LEN,
-                i64::from(issuer_value),
-                "it must be between 0 and 128",
-            ))?;
+        let issuer_len = head.issuer_len().map_err(located)?;
         let notes_len_at = PASSPORT_HEAD_LEN.saturating_add(issuer_len);
         let notes_at = notes_len_at.saturating_add(NOTES_LEN_FIELD);
-        let notes_len_bytes = rest.get(notes_len_at..notes_at).ok_or(field_error(
-            "issuer_len",
-            field::ISSUER_LEN,
-            i64::from(issuer_value),
-            runs_past,
-        ))?;
+        let notes_len_bytes = rest.get(notes_len_at..notes_at).ok_or_else(|| {
+            let (name, offset) = field!(PassportHead, issuer_len);
+            field_error(name, offset, i64::from(head.issuer_len.get()), runs_past)
+        })?;
         let notes_value = I32::read_from_bytes(notes_len_bytes).map_or(-1, |value| value.get());
         let notes_len = usize::try_from(notes_value)
             .ok()
             .filter(|length| *length <= MAX_NOTES_LEN)
-            .ok_or(field_error(
-                "notes_len",
-                notes_len_at,
-                i64::from(notes_value),
-                "it must be between 0 and 256",
-            ))?;
+            .ok_or_else(|| {
+                field_error(
+                    "notes_len",
+                    notes_len_at,
+                    i64::from(notes_value),
+                    "it must be between 0 and 256",
+                )
+            })?;
         let signature_at = notes_at.saturating_add(notes_len);
         let end = signature_at.saturating_add(SIGNATURE_LEN);
-        let bytes = rest.get(..end).ok_or(field_error(
-            "notes_len",
-            notes_len_at,
-            i64::from(notes_value),
-            runs_past,
-        ))?;
+        let bytes = rest.get(..end).ok_or_else(|| {
+            field_error("notes_len", notes_len_at, i64::from(notes_value), runs_past)
+        })?;
         let issuer = bytes
             .get(PASSPORT_HEAD_LEN..notes_len_at)
             .unwrap_or_default();
@@ -368,15 +307,15 @@ impl<'a> PassportView<'a> {
         let signature = bytes
             .get(signature_at..end)
             .and_then(|signature| <&[u8; SIGNATURE_LEN]>::try_from(signature).ok())
-            .ok_or(field_error("signature", signature_at, 0, runs_past))?;
+            .ok_or_else(|| field_error("signature", signature_at, 0, runs_past))?;
         Ok(PassportView {
             bytes,
             head,
             issuer,
             notes,
             signature,
-            block: at.block,
-            offset: at.offset,
+            block,
+            offset: start,
         })
     }
 
@@ -446,7 +385,7 @@ impl<'a> PassportView<'a> {
         self.issuer
     }
 
-    /// The issuer as text, or [`Error::InvalidUtf8`].
+    /// The issuer as text, or `invalid_utf8`.
     pub fn issuer(&self) -> Result<&'a str> {
         utf8("issuer", self.issuer)
     }
@@ -457,7 +396,7 @@ impl<'a> PassportView<'a> {
         self.notes
     }
 
-    /// The notes as text, or [`Error::InvalidUtf8`].
+    /// The notes as text, or `invalid_utf8`.
     pub fn notes(&self) -> Result<&'a str> {
         utf8("notes", self.notes)
     }

@@ -6,37 +6,24 @@
 //! records the length and SHA-256, so an auditor can tell that data was changed after it
 //! was written — even when the changer re-sealed the block's checksum.
 
-use sha2::{Digest, Sha256};
-
 use super::layout::LoggedWrite;
 use crate::block::{self, Tag};
-use crate::error::{ContentMismatchReason, Error, Result};
-
-/// SHA-256 of `parts`, concatenated: the one out-of-line SHA-256 the crate's regions
-/// share (WORM content hashes, passport signing digests), rather than a copy of the
-/// hasher's update/finalize code inlined at each use.
-#[inline(never)]
-pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part);
-    }
-    hasher.finalize().into()
-}
+use crate::error::{BlockOrigin, ContentMismatchReason, Error, Location, Reason, Result};
+use crate::sha256::sha256;
 
 /// Writes `data` into `block` (exactly one block) as a WORM data block: data, zeros, and
 /// a trailer with tag `DATA` and `generation`. Data longer than the payload is
-/// [`Error::RecordTooLarge`].
+/// `record_too_large`.
 pub fn seal_data_block(block: &mut [u8], data: &[u8], generation: u32) -> Result<()> {
     let mut view = block::Block::new_checked(block)?;
     let payload = view.payload_mut();
     let capacity = payload.len();
     let (head, tail) = payload
         .split_at_mut_checked(data.len())
-        .ok_or(Error::RecordTooLarge {
+        .ok_or(Error::nowhere(Reason::RecordTooLarge {
             length: data.len(),
             capacity,
-        })?;
+        }))?;
     head.copy_from_slice(data);
     tail.fill(0);
     view.seal(Tag::DATA, generation);
@@ -44,24 +31,26 @@ pub fn seal_data_block(block: &mut [u8], data: &[u8], generation: u32) -> Result
 }
 
 impl LoggedWrite {
+    /// A [`Reason::ContentMismatch`] about this record's data block.
+    const fn mismatch(&self, reason: ContentMismatchReason) -> Error {
+        Error::new(
+            Reason::ContentMismatch(reason),
+            Location::block_of(BlockOrigin::DataRange, self.block_index),
+        )
+    }
+
     /// Checks data read back against this record: its length, then its SHA-256.
-    /// A difference is [`Error::ContentMismatch`] naming the block index.
+    /// A difference is `content_mismatch` naming the block index.
     pub fn verify_data(&self, data: &[u8]) -> Result<()> {
         let found = u64::try_from(data.len()).unwrap_or(u64::MAX);
         if found != u64::from(self.data_length) {
-            return Err(Error::ContentMismatch {
-                block_index: self.block_index,
-                reason: ContentMismatchReason::Length {
-                    logged: u64::from(self.data_length),
-                    found,
-                },
-            });
+            return Err(self.mismatch(ContentMismatchReason::Length {
+                logged: u64::from(self.data_length),
+                found,
+            }));
         }
         if sha256(&[data]) != self.content_sha256 {
-            return Err(Error::ContentMismatch {
-                block_index: self.block_index,
-                reason: ContentMismatchReason::Sha256,
-            });
+            return Err(self.mismatch(ContentMismatchReason::Sha256));
         }
         Ok(())
     }
@@ -73,27 +62,21 @@ impl LoggedWrite {
     /// range (this record's `block_index`). The block's generation is not checked: each
     /// data block keeps the generation current when it was written.
     pub fn verify_data_block(&self, block: &[u8]) -> Result<()> {
-        let opened =
-            block::open(block, Tag::DATA).map_err(|error| error.at_block(self.block_index))?;
+        let opened = block::open(block, Tag::DATA)
+            .map_err(|error| error.placed(BlockOrigin::DataRange, self.block_index, 0))?;
         let payload = opened.payload();
         let length = usize::try_from(self.data_length).unwrap_or(usize::MAX);
         let Some((data, rest)) = payload.split_at_checked(length) else {
-            return Err(Error::ContentMismatch {
-                block_index: self.block_index,
-                reason: ContentMismatchReason::Length {
-                    logged: u64::from(self.data_length),
-                    found: u64::try_from(payload.len()).unwrap_or(u64::MAX),
-                },
-            });
+            return Err(self.mismatch(ContentMismatchReason::Length {
+                logged: u64::from(self.data_length),
+                found: u64::try_from(payload.len()).unwrap_or(u64::MAX),
+            }));
         };
         self.verify_data(data)?;
         if let Some(position) = rest.iter().position(|byte| *byte != 0) {
-            return Err(Error::ContentMismatch {
-                block_index: self.block_index,
-                reason: ContentMismatchReason::TrailingBytes {
-                    offset: length.saturating_add(position),
-                },
-            });
+            return Err(self.mismatch(ContentMismatchReason::TrailingBytes {
+                offset: length.saturating_add(position),
+            }));
         }
         Ok(())
     }

@@ -1,12 +1,14 @@
-//! On-disk layout of the WORM region (SPEC §3): header, write-log record, and how many
-//! records each block holds.
-
-use core::mem::offset_of;
+//! On-disk layout of the WORM region (SPEC §3): header, write-log record, and where
+//! each record lies — the one statement of the log's geometry, used by the view's checks,
+//! its record iterator, `record(i)` and emit.
 
 use zerocopy::little_endian::{I32, I64, U32};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::block::BlockSize;
+use crate::division::div_rem_u64;
+use crate::error::{Error, Result};
+use crate::layout::{Field, field, fields, stored_counter};
 use crate::ticks::Ticks;
 
 /// The header at the start of block 0 (SPEC §3), 40 bytes; write-log records follow it.
@@ -53,16 +55,117 @@ pub struct WriteRecord {
 pub const RECORD_LEN: usize = 52;
 const _: () = assert!(size_of::<WriteRecord>() == RECORD_LEN);
 
-pub(crate) mod field {
-    use super::{WormHeader, WriteRecord, offset_of};
+impl WormHeader {
+    /// The header's fields, in order, derived from the struct.
+    pub const FIELDS: &'static [Field] = fields!(WormHeader {
+        high_water_mark,
+        total_capacity_blocks,
+        retention_period_ticks,
+        created_utc_ticks,
+        write_log_count,
+        reserved,
+    });
 
-    pub const HIGH_WATER_MARK: usize = offset_of!(WormHeader, high_water_mark);
-    pub const TOTAL_CAPACITY_BLOCKS: usize = offset_of!(WormHeader, total_capacity_blocks);
-    pub const RETENTION_PERIOD_TICKS: usize = offset_of!(WormHeader, retention_period_ticks);
-    pub const WRITE_LOG_COUNT: usize = offset_of!(WormHeader, write_log_count);
-    pub const RESERVED: usize = offset_of!(WormHeader, reserved);
-    pub const BLOCK_INDEX: usize = offset_of!(WriteRecord, block_index);
-    pub const DATA_LENGTH: usize = offset_of!(WriteRecord, data_length);
+    /// `write_log_count` as a count, or `invalid_field` when it is negative.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_field` naming `write_log_count` in block 0.
+    pub fn log_count(&self) -> Result<u64> {
+        let count = self.write_log_count.get();
+        u64::try_from(count).map_err(|_| {
+            let (name, offset) = field!(Self, write_log_count);
+            Error::invalid_field(0, name, offset, i64::from(count), "it must not be negative")
+        })
+    }
+
+    /// Checks the header's own invariants (SPEC §3), reporting the first broken one as an
+    /// `invalid_field` in block 0: `write_log_count ≥ 0`, `total_capacity_blocks > 0`,
+    /// `0 ≤ high_water_mark ≤ total_capacity_blocks`, `retention_period_ticks ≥ 0`,
+    /// `reserved` zero. (Whether the log fits in the region's blocks and agrees with the
+    /// mark is the view's to check.)
+    ///
+    /// # Errors
+    ///
+    /// `invalid_field`, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        self.log_count()?;
+        let invalid = |(name, offset), value, requirement| {
+            Err(Error::invalid_field(0, name, offset, value, requirement))
+        };
+        let total = self.total_capacity_blocks.get();
+        if total <= 0 {
+            return invalid(
+                field!(Self, total_capacity_blocks),
+                total,
+                "it must be greater than 0",
+            );
+        }
+        let mark = self.high_water_mark.get();
+        if !(0..=total).contains(&mark) {
+            return invalid(
+                field!(Self, high_water_mark),
+                mark,
+                "it must be between 0 and total_capacity_blocks",
+            );
+        }
+        let retention = self.retention_period_ticks.get();
+        if retention < 0 {
+            return invalid(
+                field!(Self, retention_period_ticks),
+                retention,
+                "it must be 0 (retain forever) or positive",
+            );
+        }
+        let reserved = self.reserved.get();
+        if reserved != 0 {
+            return invalid(field!(Self, reserved), i64::from(reserved), "it must be zero");
+        }
+        Ok(())
+    }
+}
+
+impl WriteRecord {
+    /// The record's fields, in order, derived from the struct.
+    pub const FIELDS: &'static [Field] = fields!(WriteRecord {
+        block_index,
+        timestamp_utc_ticks,
+        data_length,
+        content_sha256,
+    });
+
+    /// Checks the record on its own: `block_index ≥ 0` and `0 ≤ data_length ≤` one
+    /// block's payload. Errors name block 0 and offsets within the record; the view moves
+    /// them to where the record lies.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_field`, naming the field.
+    pub fn validate(&self, block_size: BlockSize) -> Result<()> {
+        let block_index = self.block_index.get();
+        if block_index < 0 {
+            let (name, offset) = field!(Self, block_index);
+            return Err(Error::invalid_field(
+                0,
+                name,
+                offset,
+                block_index,
+                "it must not be negative",
+            ));
+        }
+        let length = self.data_length.get();
+        if usize::try_from(length).map_or(true, |length| length > block_size.payload_len()) {
+            let (name, offset) = field!(Self, data_length);
+            return Err(Error::invalid_field(
+                0,
+                name,
+                offset,
+                i64::from(length),
+                "it must be between 0 and one block's payload (block size - 16)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A write-log record in native types: what the owned region keeps.
@@ -106,7 +209,7 @@ impl LoggedWrite {
     #[must_use]
     pub fn to_record(&self) -> WriteRecord {
         WriteRecord {
-            block_index: I64::new(i64::try_from(self.block_index).unwrap_or(i64::MAX)),
+            block_index: I64::new(stored_counter(self.block_index)),
             timestamp_utc_ticks: I64::new(self.timestamp.get()),
             data_length: I32::new(i32::try_from(self.data_length).unwrap_or(i32::MAX)),
             content_sha256: self.content_sha256,
@@ -181,123 +284,94 @@ pub const fn region_len(block_size: BlockSize, count: u64) -> Option<usize> {
     }
 }
 
-/// Where record `index` lives: (block, byte offset in the block).
-pub(crate) fn record_location(block_size: BlockSize, index: usize) -> Option<(usize, usize)> {
-    let first = records_in_first_block(block_size);
-    let later = records_per_later_block(block_size);
-    match index.checked_sub(first) {
-        None => Some((0, HEADER_LEN.checked_add(index.checked_mul(RECORD_LEN)?)?)),
-        Some(beyond) => {
-            let block = beyond.checked_div(later)?.checked_add(1)?;
-            let offset = beyond.checked_rem(later)?.checked_mul(RECORD_LEN)?;
-            Some((block, offset))
-        }
-    }
-}
-
-/// `(n / d, n % d)`, or `None` when `d` is 0.
-///
-/// On 64-bit targets this is the CPU's divide. On 32-bit targets (Cortex-M) a `u64`
-/// division would call compiler-builtins' soft divide, about half a KiB of flash; block
-/// counts and ring positions are small in practice, so values that fit in 32 bits take the
-/// native 32-bit divide, and larger ones a shift-and-subtract loop (64 steps, a few dozen
-/// bytes of code).
+/// Where block `block`'s record slots lie in its payload: `(offset of the first slot,
+/// number of slots)` — after the header in block 0, from offset 0 in later blocks, whole
+/// records only (SPEC §3).
 #[must_use]
-pub(crate) const fn div_rem_u64(n: u64, d: u64) -> Option<(u64, u64)> {
-    if d == 0 {
-        return None;
-    }
-    if n < d {
-        return Some((0, n));
-    }
-    #[cfg(target_pointer_width = "64")]
-    {
-        // d != 0, so neither can fail; a ring append calls this on every entry, where
-        // the loop below would cost ~20x the divide (measured in benches/ratios.rs).
-        match (n.checked_div(d), n.checked_rem(d)) {
-            (Some(quotient), Some(remainder)) => Some((quotient, remainder)),
-            _ => None,
-        }
-    }
-    #[cfg(not(target_pointer_width = "64"))]
-    {
-        if n <= u32::MAX as u64 && d <= u32::MAX as u64 {
-            #[allow(clippy::cast_possible_truncation)] // both checked to fit just above
-            let (n32, d32) = (n as u32, d as u32);
-            return match (n32.checked_div(d32), n32.checked_rem(d32)) {
-                (Some(quotient), Some(remainder)) => Some((quotient as u64, remainder as u64)),
-                _ => None,
-            };
-        }
-        shift_subtract_div_rem(n, d)
+pub(crate) const fn record_slots(block_size: BlockSize, block: usize) -> (usize, usize) {
+    if block == 0 {
+        (HEADER_LEN, records_in_first_block(block_size))
+    } else {
+        (0, records_per_later_block(block_size))
     }
 }
 
-/// `(n / d, n % d)` for `d != 0` by binary long division: no divide instruction, so no
-/// soft divide on 32-bit targets.
-#[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on every target
-const fn shift_subtract_div_rem(n: u64, d: u64) -> Option<(u64, u64)> {
-    if d == 0 {
-        return None;
-    }
-    let mut quotient = 0u64;
-    let mut remainder = 0u64;
-    let mut rest = n;
-    let mut steps = 0u32;
-    while steps < 64 {
-        steps = steps.wrapping_add(1);
-        // The remainder stays below d; shifted, it may pass 2⁶⁴ only when d > 2⁶³, and
-        // then it is at least d: subtracting d wraps back to the true remainder.
-        let carry = remainder >> 63;
-        remainder = (remainder << 1) | (rest >> 63);
-        rest <<= 1;
-        quotient <<= 1;
-        if carry != 0 || remainder >= d {
-            remainder = remainder.wrapping_sub(d);
-            quotient |= 1;
-        }
-    }
-    Some((quotient, remainder))
+/// Where record `index` lives: (block, byte offset in the block).
+#[must_use]
+pub(crate) fn record_location(block_size: BlockSize, index: usize) -> Option<(usize, usize)> {
+    let (first_start, first) = record_slots(block_size, 0);
+    let (later_start, later) = record_slots(block_size, 1);
+    let (block, slot, start) = match index.checked_sub(first) {
+        None => (0, index, first_start),
+        Some(beyond) => (
+            beyond.checked_div(later)?.checked_add(1)?,
+            beyond.checked_rem(later)?,
+            later_start,
+        ),
+    };
+    Some((block, start.checked_add(slot.checked_mul(RECORD_LEN)?)?))
+}
+
+/// Where block `block`'s records lie in its `payload`: `(start offset, records area,
+/// padding after them)`, the area holding as many of the `remaining` records as the block
+/// takes; `remaining` is reduced by them.
+pub(crate) fn split_records<'p>(
+    payload: &'p [u8],
+    block_size: BlockSize,
+    block: usize,
+    remaining: &mut usize,
+) -> (usize, &'p [u8], &'p [u8]) {
+    let (start, capacity) = record_slots(block_size, block);
+    let here = (*remaining).min(capacity);
+    *remaining = remaining.saturating_sub(here);
+    let records_end = start.saturating_add(here.saturating_mul(RECORD_LEN));
+    let area = payload.get(start..records_end).unwrap_or_default();
+    let padding = payload.get(records_end..).unwrap_or_default();
+    (start, area, padding)
 }
 
 #[cfg(test)]
-mod div_tests {
-    use super::{div_rem_u64, shift_subtract_div_rem};
+mod tests {
+    use super::{
+        HEADER_LEN, RECORD_LEN, WormHeader, WriteRecord, record_location, records_in_first_block,
+    };
+    use crate::block::BlockSize;
+    use zerocopy::{FromBytes, IntoBytes};
 
+    /// Block 0 of the golden `worm_bs512_n9.bin`: the header at SPEC §3's offsets, then
+    /// records from offset 40, 52 bytes apart; block 1 holds the ninth at offset 0.
     #[test]
-    fn matches_the_native_division() {
-        let values = [
-            0u64,
-            1,
-            2,
-            3,
-            7,
-            9,
-            52,
-            1_000,
-            u64::from(u32::MAX) - 1,
-            u64::from(u32::MAX),
-            u64::from(u32::MAX) + 1,
-            (1 << 40) + 12_345,
-            i64::MAX as u64,
-            (1 << 63) - 1,
-            1 << 63,
-            (1 << 63) + 1,
-            u64::MAX - 1,
-            u64::MAX,
-        ];
-        for &n in &values {
-            assert_eq!(div_rem_u64(n, 0), None);
-            assert_eq!(shift_subtract_div_rem(n, 0), None);
-            for &d in values.iter().filter(|&&d| d != 0) {
-                assert_eq!(div_rem_u64(n, d), Some((n / d, n % d)), "{n} / {d}");
-                // The 32-bit targets' loop, checked on the host too.
-                assert_eq!(
-                    shift_subtract_div_rem(n, d),
-                    Some((n / d, n % d)),
-                    "{n} / {d}"
-                );
-            }
+    fn deconstructs_and_constructs_a_golden_block() {
+        let image = include_bytes!("../../tests/data/golden/worm_bs512_n9.bin");
+        let size = BlockSize::new(512).unwrap();
+        let spec = [(0, 8), (8, 8), (16, 8), (24, 8), (32, 4), (36, 4)];
+        for (field, (offset, len)) in WormHeader::FIELDS.iter().zip(spec) {
+            assert_eq!((field.offset, field.len), (offset, len), "{}", field.name);
+        }
+        let record_spec = [(0, 8), (8, 8), (16, 4), (20, 32)];
+        for (field, (offset, len)) in WriteRecord::FIELDS.iter().zip(record_spec) {
+            assert_eq!((field.offset, field.len), (offset, len), "{}", field.name);
+        }
+        let (header, _) = WormHeader::ref_from_prefix(&image[..]).unwrap();
+        header.validate().unwrap();
+        assert_eq!(header.write_log_count.get(), 9);
+        assert_eq!(header.high_water_mark.get(), 9);
+        assert_eq!(records_in_first_block(size), 8);
+        for index in 0..9 {
+            let (block, offset) = record_location(size, index).unwrap();
+            let expected = if index < 8 {
+                (0, HEADER_LEN + index * RECORD_LEN)
+            } else {
+                (1, 0)
+            };
+            assert_eq!((block, offset), expected);
+            let start = block * 512 + offset;
+            let record = WriteRecord::ref_from_bytes(&image[start..start + RECORD_LEN]).unwrap();
+            record.validate(size).unwrap();
+            // Record i logs block i: blocks are written in order from 0.
+            assert_eq!(record.block_index.get(), index as i64);
+            let logged = record.to_logged_write().unwrap();
+            assert_eq!(logged.to_record().as_bytes(), record.as_bytes());
         }
     }
 }

@@ -6,7 +6,7 @@
 //! [`records_in_first_block`], every later block [`records_per_later_block`]. Every block
 //! is sealed with tag `WORM` and the region's generation.
 //!
-//! Two faces, as in smoltcp's `wire` modules:
+//! Two faces, as in smoltcp's `wire` modules (see [`crate::region`]):
 //! * [`WormView`] — a checked, borrowed view that iterates the log in place, unbounded,
 //!   for inspectors;
 //! * [`WormRegion`] — the owned region with a bounded log (`heapless`), for firmware:
@@ -24,12 +24,10 @@ mod layout;
 mod region;
 mod view;
 
-pub(crate) use data::sha256;
 pub use data::{Audit, AuditError, audit, seal_data_block};
-pub(crate) use layout::div_rem_u64;
 pub use layout::{
     HEADER_LEN, LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed,
     records_in_first_block, records_per_later_block, region_len,
 };
-pub use region::{WormRegion, emit_region};
+pub use region::{WormRegion, emit_parts};
 pub use view::{Records, WormView};

@@ -3,11 +3,13 @@
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::{I32, I64, U32};
 
-use super::data::sha256;
 use super::layout::{LoggedWrite, WormHeader, blocks_needed, record_location};
 use super::view::WormView;
 use crate::block::{BlockSize, Tag, seal};
-use crate::error::{Error, Result};
+use crate::error::{BlockOrigin, Error, Location, Reason, Result};
+use crate::layout::{COUNTER_MAX, stored_counter};
+use crate::region::{Region, RegionView, sealed};
+use crate::sha256::sha256;
 use crate::ticks::Ticks;
 
 /// The owned state of a WORM region, for firmware: header fields plus a write log of at
@@ -47,15 +49,12 @@ pub struct WormRegion<const LOG_CAPACITY: usize> {
     log: heapless::Vec<LoggedWrite, LOG_CAPACITY>,
 }
 
-/// The largest value an on-disk i64 counter holds.
-const COUNTER_MAX: u64 = i64::MAX.unsigned_abs();
-
 impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// A new, empty region (high-water mark 0, generation 0).
     ///
     /// `total_capacity_blocks` must be in `1..=i64::MAX`; `retention_period_ticks` is how
     /// long written blocks must be kept (0 means forever; negative is
-    /// [`Error::InvalidArgument`]); `created` is the region's creation time (the crate has
+    /// `invalid_argument`); `created` is the region's creation time (the crate has
     /// no clock).
     pub fn new(
         block_size: BlockSize,
@@ -64,16 +63,16 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         created: Ticks,
     ) -> Result<Self> {
         if total_capacity_blocks == 0 || total_capacity_blocks > COUNTER_MAX {
-            return Err(Error::InvalidArgument {
-                argument: "total_capacity_blocks",
-                requirement: "it must be between 1 and i64::MAX",
-            });
+            return Err(Error::invalid_argument(
+                "total_capacity_blocks",
+                "it must be between 1 and i64::MAX",
+            ));
         }
         if retention_period_ticks < 0 {
-            return Err(Error::InvalidArgument {
-                argument: "retention_period_ticks",
-                requirement: "it must be 0 (retain forever) or a positive number of ticks",
-            });
+            return Err(Error::invalid_argument(
+                "retention_period_ticks",
+                "it must be 0 (retain forever) or a positive number of ticks",
+            ));
         }
         Self::check_log_capacity()?;
         Ok(WormRegion {
@@ -90,73 +89,11 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// The on-disk count is an i32: a larger log could not be written.
     const fn check_log_capacity() -> Result<()> {
         if LOG_CAPACITY > i32::MAX as usize {
-            return Err(Error::InvalidArgument {
-                argument: "LOG_CAPACITY",
-                requirement: "it must be at most i32::MAX, the largest write_log_count",
-            });
+            return Err(Error::invalid_argument(
+                "LOG_CAPACITY",
+                "it must be at most i32::MAX, the largest write_log_count",
+            ));
         }
-        Ok(())
-    }
-
-    /// Checks `region` ([`WormView::new_checked`]) and copies it into an owned value
-    /// (see [`from_view`](Self::from_view) for the further checks).
-    ///
-    /// The region buffer may hold more blocks than the log needs (space reserved for the
-    /// log to grow; their payloads must be zero). [`emit`](Self::emit) writes only the
-    /// [`block_count`](Self::block_count) blocks the log needs, so parse → emit
-    /// reproduces the buffer's first `block_count()` blocks byte for byte.
-    pub fn parse(region: &[u8], block_size: BlockSize) -> Result<Self> {
-        Self::from_view(&WormView::new_checked(region, block_size)?)
-    }
-
-    /// The owned value of a checked view, for a firmware that will append to it, so the
-    /// log must also agree with the mark ([`WormView::check_log_sequence`]: record `i`
-    /// logs block `i`, one per written block) — otherwise an append could be handed a
-    /// block the log says is already written. A log longer than `LOG_CAPACITY` is
-    /// [`Error::CapacityExceeded`].
-    pub fn from_view(view: &WormView<'_>) -> Result<Self> {
-        let mut region = Self::placeholder(view.block_size());
-        region.load_from_view(view)?;
-        Ok(region)
-    }
-
-    /// An empty value with nothing meaningful in it, to [`load_from_view`](Self::load_from_view) into.
-    pub(crate) const fn placeholder(block_size: BlockSize) -> Self {
-        WormRegion {
-            block_size,
-            high_water_mark: 0,
-            total_capacity_blocks: 0,
-            retention_period_ticks: 0,
-            created: Ticks::new(0),
-            generation: 0,
-            log: heapless::Vec::new(),
-        }
-    }
-
-    /// [`from_view`](Self::from_view) into this value, in place (no log-sized temporary
-    /// on the stack). On an error the value is unspecified.
-    pub(crate) fn load_from_view(&mut self, view: &WormView<'_>) -> Result<()> {
-        Self::check_log_capacity()?;
-        view.check_log_sequence()?;
-        let count = view.write_log_count();
-        let exceeded = || Error::CapacityExceeded {
-            what: "write log",
-            count: u64::try_from(count).unwrap_or(u64::MAX),
-            capacity: LOG_CAPACITY,
-        };
-        if count > LOG_CAPACITY {
-            return Err(exceeded());
-        }
-        self.log.clear();
-        for record in view.logged_writes() {
-            self.log.push(record).map_err(|_| exceeded())?;
-        }
-        self.block_size = view.block_size();
-        self.high_water_mark = view.high_water_mark();
-        self.total_capacity_blocks = view.total_capacity_blocks();
-        self.retention_period_ticks = view.retention_period_ticks();
-        self.created = view.created();
-        self.generation = view.generation();
         Ok(())
     }
 
@@ -242,56 +179,45 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         }
     }
 
-    /// The generation written into every block's trailer by [`emit`](Self::emit).
-    #[must_use]
-    pub const fn generation(&self) -> u32 {
-        self.generation
-    }
-
-    /// Sets the generation the next [`emit`](Self::emit) writes.
-    pub fn set_generation(&mut self, generation: u32) {
-        self.generation = generation;
-    }
-
-    /// Moves to the next generation (wrapping from `u32::MAX` to 0) and returns it.
-    pub fn advance_generation(&mut self) -> u32 {
-        self.generation = self.generation.wrapping_add(1);
-        self.generation
-    }
-
     /// Writes `data` at the high-water mark: logs its SHA-256, length and `timestamp`, and
     /// advances the mark by one. Returns the block index the caller stores the data in.
     ///
-    /// Errors (the region is unchanged): [`Error::RecordTooLarge`] for data longer than a
-    /// block's payload (`block_size − 16`), [`Error::WormRegionFull`] when every block is
-    /// written, [`Error::LogFull`] when the log holds `LOG_CAPACITY` records.
+    /// Errors (the region is unchanged): `record_too_large` for data longer than a
+    /// block's payload (`block_size − 16`), `full` when every block is
+    /// written, `full` when the log holds `LOG_CAPACITY` records.
     pub fn append(&mut self, data: &[u8], timestamp: Ticks) -> Result<u64> {
         let capacity = self.block_size.payload_len();
         let data_length = u32::try_from(data.len())
             .ok()
             .filter(|_| data.len() <= capacity)
-            .ok_or(Error::RecordTooLarge {
+            .ok_or(Error::nowhere(Reason::RecordTooLarge {
                 length: data.len(),
                 capacity,
-            })?;
+            }))?;
         if self.high_water_mark >= self.total_capacity_blocks {
-            return Err(Error::WormRegionFull {
-                total_capacity_blocks: self.total_capacity_blocks,
-            });
+            return Err(Error::nowhere(Reason::Full {
+                what: "WORM region",
+                capacity: self.total_capacity_blocks,
+                advice: "every block is written",
+            }));
         }
         let block_index = self.high_water_mark;
-        let next_mark = block_index.checked_add(1).ok_or(Error::CounterOverflow {
-            field: "high_water_mark",
-        })?;
+        let next_mark = block_index.checked_add(1).ok_or(Error::new(
+            Reason::CounterOverflow,
+            Location::NOWHERE.with_field_name("high_water_mark"),
+        ))?;
         let record = LoggedWrite {
             block_index,
             timestamp,
             data_length,
             content_sha256: sha256(&[data]),
         };
-        self.log.push(record).map_err(|_| Error::LogFull {
-            what: "write log",
-            capacity: LOG_CAPACITY,
+        self.log.push(record).map_err(|_| {
+            Error::nowhere(Reason::Full {
+                what: "write log",
+                capacity: LOG_CAPACITY as u64,
+                advice: "it holds the capacity chosen for it; the region itself still has room",
+            })
         })?;
         self.high_water_mark = next_mark;
         Ok(block_index)
@@ -306,43 +232,27 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     }
 
     /// Writes `data` at `block_index`, which must be the high-water mark (then this is
-    /// [`append`](Self::append)). Below the mark is [`Error::Immutable`] ("block N is
-    /// immutable: the high-water mark is M"); above it, [`Error::NonSequentialWrite`].
+    /// [`append`](Self::append)). Below the mark is `immutable` ("block N is
+    /// immutable: the high-water mark is M"); above it, `non_sequential`.
     pub fn write(&mut self, block_index: u64, data: &[u8], timestamp: Ticks) -> Result<u64> {
-        if block_index < self.high_water_mark {
-            return Err(Error::Immutable {
-                block_index,
-                high_water_mark: self.high_water_mark,
-            });
+        let high_water_mark = self.high_water_mark;
+        let at = Location::block_of(BlockOrigin::DataRange, block_index);
+        if block_index < high_water_mark {
+            return Err(Error::new(Reason::Immutable { high_water_mark }, at));
         }
-        if block_index > self.high_water_mark {
-            return Err(Error::NonSequentialWrite {
-                block_index,
-                high_water_mark: self.high_water_mark,
-            });
+        if block_index > high_water_mark {
+            return Err(Error::new(
+                Reason::NonSequentialWrite { high_water_mark },
+                at,
+            ));
         }
         self.append(data, timestamp)
-    }
-
-    /// Blocks [`emit`](Self::emit) writes: [`blocks_needed`] for the log.
-    #[must_use]
-    pub fn block_count(&self) -> usize {
-        let count = u64::try_from(self.log.len()).unwrap_or(u64::MAX);
-        blocks_needed(self.block_size, count)
-            .and_then(|blocks| usize::try_from(blocks).ok())
-            .unwrap_or(usize::MAX)
-    }
-
-    /// Bytes [`emit`](Self::emit) writes: `block_count() × block_size`.
-    #[must_use]
-    pub fn buffer_len(&self) -> usize {
-        self.block_count().saturating_mul(self.block_size.get())
     }
 
     /// The raw on-disk header of this state.
     #[must_use]
     pub fn header(&self) -> WormHeader {
-        let counter = |value: u64| I64::new(i64::try_from(value).unwrap_or(i64::MAX));
+        let counter = |value: u64| I64::new(stored_counter(value));
         WormHeader {
             high_water_mark: counter(self.high_water_mark),
             total_capacity_blocks: counter(self.total_capacity_blocks),
@@ -353,18 +263,39 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         }
     }
 
-    /// Writes the region into the first [`buffer_len`](Self::buffer_len) bytes of
-    /// `buffer`: the header and the log's records in whole records per block, zeros after
-    /// them, every block sealed with tag `WORM` and [`generation`](Self::generation).
-    /// Returns the bytes written; a short buffer is [`Error::BufferTooSmall`] (the message
-    /// says how many blocks are needed). [`region_len`](super::region_len) sizes a buffer
-    /// for a whole log capacity at compile time.
-    ///
-    /// `emit` does not change the generation: call
-    /// [`advance_generation`](Self::advance_generation) before persisting an update, so
-    /// a multi-block write interrupted part-way shows as a torn write.
-    pub fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
-        emit_region(
+}
+
+impl<const LOG_CAPACITY: usize> Region for WormRegion<LOG_CAPACITY> {
+    const TAG: Tag = Tag::WORM;
+    type View<'a> = WormView<'a>;
+
+    fn block_size(&self) -> BlockSize {
+        self.block_size
+    }
+
+    fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    fn set_generation(&mut self, generation: u32) {
+        self.generation = generation;
+    }
+
+    /// [`blocks_needed`] for the log, times the block size.
+    fn buffer_len(&self) -> usize {
+        let count = u64::try_from(self.log.len()).unwrap_or(u64::MAX);
+        blocks_needed(self.block_size, count)
+            .and_then(|blocks| usize::try_from(blocks).ok())
+            .unwrap_or(usize::MAX)
+            .saturating_mul(self.block_size.get())
+    }
+
+    /// The header and the log's records in whole records per block, zeros after them,
+    /// every block sealed with tag `WORM` and the generation ([`emit_parts`]).
+    /// [`region_len`](super::region_len) sizes a buffer for a whole log capacity at
+    /// compile time.
+    fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
+        emit_parts(
             self.block_size,
             &self.header(),
             &self.log,
@@ -372,14 +303,80 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
             buffer,
         )
     }
+
+    /// The log must also agree with the mark ([`WormView::check_log_sequence`]: record
+    /// `i` logs block `i`, one per written block) — otherwise an append could be handed a
+    /// block the log says is already written — and fit in `LOG_CAPACITY`
+    /// (`capacity_exceeded`).
+    fn load_from_view(&mut self, view: &WormView<'_>) -> Result<()> {
+        Self::check_loadable(view)?;
+        self.log.clear();
+        for record in view.logged_writes() {
+            self.log.push(record).map_err(|_| Self::exceeded(view))?;
+        }
+        self.block_size = view.block_size();
+        self.high_water_mark = view.high_water_mark();
+        self.total_capacity_blocks = view.total_capacity_blocks();
+        self.retention_period_ticks = view.retention_period_ticks();
+        self.created = view.created();
+        self.generation = RegionView::generation(view);
+        Ok(())
+    }
+
+    fn check_loadable(view: &WormView<'_>) -> Result<()> {
+        Self::check_log_capacity()?;
+        view.check_log_sequence()?;
+        if view.write_log_count() > LOG_CAPACITY {
+            return Err(Self::exceeded(view));
+        }
+        Ok(())
+    }
+}
+
+impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
+    fn exceeded(view: &WormView<'_>) -> Error {
+        Error::nowhere(Reason::CapacityExceeded {
+            what: "write log",
+            count: u64::try_from(view.write_log_count()).unwrap_or(u64::MAX),
+            capacity: LOG_CAPACITY,
+        })
+    }
+}
+
+impl<const LOG_CAPACITY: usize> sealed::Load for WormRegion<LOG_CAPACITY> {
+    fn blank(block_size: BlockSize) -> Self {
+        WormRegion {
+            block_size,
+            high_water_mark: 0,
+            total_capacity_blocks: 0,
+            retention_period_ticks: 0,
+            created: Ticks::new(0),
+            generation: 0,
+            log: heapless::Vec::new(),
+        }
+    }
+
+    /// Room for the log when full.
+    fn blocks_per_copy(block_size: BlockSize) -> Option<u64> {
+        blocks_needed(block_size, LOG_CAPACITY as u64)
+    }
+
+    fn data_blocks(&self) -> u64 {
+        self.total_capacity_blocks
+    }
 }
 
 /// Writes a WORM region of `header`'s fields and `log`, of any length, into the first
 /// [`region_len`](super::region_len)`(block_size, log.len())` bytes of `buffer`: the
-/// unbounded counterpart of [`WormRegion::emit`] (which calls it), for tools that build
-/// images from descriptions. `write_log_count` is taken from `log.len()`; the other header
-/// fields are written as given.
-pub fn emit_region(
+/// parts-level, unbounded counterpart of [`WormRegion`]'s [`emit`](Region::emit) (which
+/// calls it), for tools that build images from descriptions. `write_log_count` is taken
+/// from `log.len()`; the other header fields are written as given.
+///
+/// # Errors
+///
+/// A log of more than `i32::MAX` records is `invalid_argument`; a short buffer is
+/// `buffer_too_small`.
+pub fn emit_parts(
     block_size: BlockSize,
     header: &WormHeader,
     log: &[LoggedWrite],
@@ -390,14 +387,18 @@ pub fn emit_region(
     let count = u64::try_from(log.len()).unwrap_or(u64::MAX);
     let needed = super::region_len(block_size, count).unwrap_or(usize::MAX);
     let available = buffer.len();
-    let too_small = || Error::BufferTooSmall {
-        needed,
-        available,
-        block_size,
+    let too_small = || {
+        Error::nowhere(Reason::BufferTooSmall {
+            needed,
+            available,
+            block_size: size,
+        })
     };
-    let write_log_count = i32::try_from(log.len()).map_err(|_| Error::InvalidArgument {
-        argument: "log",
-        requirement: "it must hold at most i32::MAX records, the largest write_log_count",
+    let write_log_count = i32::try_from(log.len()).map_err(|_| {
+        Error::invalid_argument(
+            "log",
+            "it must hold at most i32::MAX records, the largest write_log_count",
+        )
     })?;
     let region = buffer.get_mut(..needed).ok_or_else(too_small)?;
     region.fill(0);

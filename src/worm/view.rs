@@ -5,11 +5,13 @@ use core::iter::FusedIterator;
 use zerocopy::FromBytes;
 
 use super::layout::{
-    HEADER_LEN, LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed, field,
-    records_in_first_block, records_per_later_block,
+    LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed, record_location,
+    split_records,
 };
 use crate::block::{BlockSize, RegionBlocks, Tag};
-use crate::error::{Error, Result};
+use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
+use crate::layout::{field, non_negative};
+use crate::region::RegionView;
 use crate::ticks::Ticks;
 
 /// A checked, borrowed view over a WORM region's blocks, for inspectors.
@@ -72,67 +74,21 @@ impl<'a> WormView<'a> {
             |index, payload| sweep.block(index, payload),
         )?;
 
-        let count_value = header.write_log_count.get();
-        let count = u64::try_from(count_value).map_err(|_| {
-            Error::invalid_field(
-                0,
-                "write_log_count",
-                field::WRITE_LOG_COUNT,
-                i64::from(count_value),
-                "it must not be negative",
-            )
-        })?;
+        let count = header.log_count()?;
         let blocks_available = u64::try_from(blocks.len()).unwrap_or(u64::MAX);
         let needed = blocks_needed(block_size, count).unwrap_or(u64::MAX);
         if needed > blocks_available {
-            return Err(Error::CountExceedsBlocks {
-                field: "write_log_count",
-                count,
-                blocks_needed: needed,
-                blocks_available,
-            });
-        }
-
-        let total = header.total_capacity_blocks.get();
-        if total <= 0 {
-            return Err(Error::invalid_field(
-                0,
-                "total_capacity_blocks",
-                field::TOTAL_CAPACITY_BLOCKS,
-                total,
-                "it must be greater than 0",
+            let (name, offset) = field!(WormHeader, write_log_count);
+            return Err(Error::new(
+                Reason::Truncated {
+                    needed,
+                    available: blocks_available,
+                    unit: Unit::Blocks,
+                },
+                Location::block_of(BlockOrigin::Region, 0).with_field(name, offset),
             ));
         }
-        let mark = header.high_water_mark.get();
-        if !(0..=total).contains(&mark) {
-            return Err(Error::invalid_field(
-                0,
-                "high_water_mark",
-                field::HIGH_WATER_MARK,
-                mark,
-                "it must be between 0 and total_capacity_blocks",
-            ));
-        }
-        let retention = header.retention_period_ticks.get();
-        if retention < 0 {
-            return Err(Error::invalid_field(
-                0,
-                "retention_period_ticks",
-                field::RETENTION_PERIOD_TICKS,
-                retention,
-                "it must be 0 (retain forever) or positive",
-            ));
-        }
-        let reserved = header.reserved.get();
-        if reserved != 0 {
-            return Err(Error::invalid_field(
-                0,
-                "reserved",
-                field::RESERVED,
-                i64::from(reserved),
-                "it must be zero",
-            ));
-        }
+        header.validate()?;
 
         let view = WormView {
             blocks,
@@ -145,30 +101,6 @@ impl<'a> WormView<'a> {
             view.first_bad_record_or_padding()?;
         }
         Ok(view)
-    }
-
-    /// Checks the WORM region at the start of `image`, which may go on with other blocks:
-    /// the region's extent comes from its `write_log_count` ([`blocks_needed`]), and only
-    /// those blocks are checked ([`new_checked`](Self::new_checked)). Returns the view and
-    /// the number of blocks the region takes. For inspectors walking a whole image.
-    pub fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
-        let blocks = RegionBlocks::new(image, block_size)?;
-        // The count is read before block 0 is verified only to size the region; the
-        // check below verifies it (a corrupt block 0 is reported as such).
-        let count = blocks
-            .payload(0)
-            .and_then(|payload| WormHeader::ref_from_prefix(payload).ok())
-            .map_or(0, |(header, _)| header.write_log_count.get());
-        let needed = u64::try_from(count)
-            .ok()
-            .and_then(|count| blocks_needed(block_size, count))
-            .and_then(|needed| usize::try_from(needed).ok())
-            .unwrap_or(1);
-        let extent = needed.clamp(1, blocks.len());
-        let end = extent.saturating_mul(block_size.get());
-        let view = Self::new_checked(image.get(..end).unwrap_or(image), block_size)?;
-        // A count needing more blocks than the image holds was reported above.
-        Ok((view, extent))
     }
 
     /// The record areas and padding of every block: `(block, start offset, records area,
@@ -184,10 +116,10 @@ impl<'a> WormView<'a> {
         })
     }
 
-    /// The first bad record field or padding byte, as [`Error::InvalidField`] naming
-    /// its block and offset (`Ok` if there is none).
+    /// The first bad record field or padding byte, as `invalid_field` naming its block
+    /// and offset (`Ok` if there is none).
     fn first_bad_record_or_padding(&self) -> Result<()> {
-        let payload_len = self.blocks.block_size().payload_len();
+        let block_size = self.blocks.block_size();
         for (block, start, area, padding) in self.record_areas() {
             let records_end = start.saturating_add(area.len());
             for (slot, bytes) in area.chunks_exact(RECORD_LEN).enumerate() {
@@ -195,38 +127,18 @@ impl<'a> WormView<'a> {
                     continue;
                 };
                 let offset = start.saturating_add(slot.saturating_mul(RECORD_LEN));
-                let block_index = record.block_index.get();
-                if block_index < 0 {
-                    return Err(Error::invalid_field(
-                        block,
-                        "block_index",
-                        offset.saturating_add(field::BLOCK_INDEX),
-                        block_index,
-                        "it must not be negative",
-                    ));
-                }
-                let length = record.data_length.get();
-                if usize::try_from(length).map_or(true, |length| length > payload_len) {
-                    return Err(Error::invalid_field(
-                        block,
-                        "data_length",
-                        offset.saturating_add(field::DATA_LENGTH),
-                        i64::from(length),
-                        "it must be between 0 and one block's payload (block size - 16)",
-                    ));
-                }
+                record.validate(block_size).map_err(|error| {
+                    let block = u64::try_from(block).unwrap_or(u64::MAX);
+                    error.placed(BlockOrigin::Region, block, offset)
+                })?;
             }
-            if let Some(position) = padding.iter().position(|byte| *byte != 0) {
-                let offset = records_end.saturating_add(position);
-                let value = padding.get(position).copied().unwrap_or(0);
-                return Err(Error::invalid_field(
-                    block,
-                    "padding",
-                    offset,
-                    i64::from(value),
-                    "every byte after the write-log records must be zero",
-                ));
-            }
+            crate::layout::require_zero(
+                padding,
+                block,
+                records_end,
+                "padding",
+                "every byte after the write-log records must be zero",
+            )?;
         }
         Ok(())
     }
@@ -258,13 +170,13 @@ impl<'a> WormView<'a> {
     /// Blocks below this index are written and immutable.
     #[must_use]
     pub fn high_water_mark(&self) -> u64 {
-        u64::try_from(self.header.high_water_mark.get()).unwrap_or(0)
+        non_negative(self.header.high_water_mark.get())
     }
 
     /// Blocks the region holds.
     #[must_use]
     pub fn total_capacity_blocks(&self) -> u64 {
-        u64::try_from(self.header.total_capacity_blocks.get()).unwrap_or(0)
+        non_negative(self.header.total_capacity_blocks.get())
     }
 
     /// Retention period in ticks; 0 means written blocks are kept forever.
@@ -291,7 +203,7 @@ impl<'a> WormView<'a> {
         if index >= self.count {
             return None;
         }
-        let (block, offset) = super::layout::record_location(self.blocks.block_size(), index)?;
+        let (block, offset) = record_location(self.blocks.block_size(), index)?;
         let bytes = self
             .blocks
             .payload(block)?
@@ -319,18 +231,20 @@ impl<'a> WormView<'a> {
 
     /// Checks that the log agrees with the mark: exactly one record per written block,
     /// record `i` logging block `i`. The first disagreement is
-    /// [`Error::InvalidField`] naming `write_log_count` or the record's `block_index`.
+    /// `invalid_field` naming `write_log_count` or the record's `block_index`.
     ///
     /// A region written by this crate always agrees; a disagreement means the log or the
     /// mark was altered (or written by other rules).
     pub fn check_log_sequence(&self) -> Result<()> {
         let mark = self.header.high_water_mark.get();
-        if i64::from(self.header.write_log_count.get()) != mark {
+        let count = self.header.write_log_count.get();
+        if i64::from(count) != mark {
+            let (name, offset) = field!(WormHeader, write_log_count);
             return Err(Error::invalid_field(
                 0,
-                "write_log_count",
-                field::WRITE_LOG_COUNT,
-                i64::from(self.header.write_log_count.get()),
+                name,
+                offset,
+                i64::from(count),
                 "it must equal high_water_mark: one record per written block",
             ));
         }
@@ -338,12 +252,12 @@ impl<'a> WormView<'a> {
         for (index, record) in self.records().enumerate() {
             let expected = i64::try_from(index).unwrap_or(i64::MAX);
             if record.block_index.get() != expected {
-                let (block, offset) =
-                    super::layout::record_location(block_size, index).unwrap_or((0, 0));
+                let (block, offset) = record_location(block_size, index).unwrap_or((0, 0));
+                let (name, field_offset) = field!(WriteRecord, block_index);
                 return Err(Error::invalid_field(
                     block,
-                    "block_index",
-                    offset.saturating_add(field::BLOCK_INDEX),
+                    name,
+                    offset.saturating_add(field_offset),
                     record.block_index.get(),
                     "record i must log block i: blocks are written in order from 0",
                 ));
@@ -353,27 +267,39 @@ impl<'a> WormView<'a> {
     }
 }
 
-/// Where block `index`'s records lie in its `payload`: `(start offset, records area,
-/// padding after them)`, the area holding as many of the `remaining` records as the block
-/// takes (SPEC §3: after the header in block 0, from offset 0 in later blocks);
-/// `remaining` is reduced by them.
-fn split_records<'p>(
-    payload: &'p [u8],
-    block_size: BlockSize,
-    index: usize,
-    remaining: &mut usize,
-) -> (usize, &'p [u8], &'p [u8]) {
-    let (start, capacity) = if index == 0 {
-        (HEADER_LEN, records_in_first_block(block_size))
-    } else {
-        (0, records_per_later_block(block_size))
-    };
-    let here = (*remaining).min(capacity);
-    *remaining = remaining.saturating_sub(here);
-    let records_end = start.saturating_add(here.saturating_mul(RECORD_LEN));
-    let area = payload.get(start..records_end).unwrap_or_default();
-    let padding = payload.get(records_end..).unwrap_or_default();
-    (start, area, padding)
+impl<'a> RegionView<'a> for WormView<'a> {
+    const TAG: Tag = Tag::WORM;
+
+    fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        Self::new_checked(region, block_size)
+    }
+
+    /// The blocks its `write_log_count` needs ([`blocks_needed`]); the count is read
+    /// unverified only to size the region (a corrupt block 0 is then reported as such by
+    /// the check).
+    fn implied_extent(image: &'a [u8], block_size: BlockSize) -> Option<usize> {
+        let blocks = RegionBlocks::new(image, block_size).ok()?;
+        let needed = blocks
+            .payload(0)
+            .and_then(|payload| WormHeader::ref_from_prefix(payload).ok())
+            .and_then(|(header, _)| header.log_count().ok())
+            .and_then(|count| blocks_needed(block_size, count))
+            .and_then(|needed| usize::try_from(needed).ok())
+            .unwrap_or(1);
+        (needed <= blocks.len()).then_some(needed)
+    }
+
+    fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    fn block_size(&self) -> BlockSize {
+        self.blocks.block_size()
+    }
+
+    fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
 }
 
 /// The fast check of the write log during verification: block by block, whether every
@@ -450,20 +376,15 @@ impl<'a> Iterator for Records<'a> {
             let block = self.next_block;
             let payload = self.blocks.payload(block)?;
             self.next_block = block.checked_add(1)?;
-            let block_size = self.blocks.block_size();
-            let (start, capacity) = if block == 0 {
-                (HEADER_LEN, records_in_first_block(block_size))
-            } else {
-                (0, records_per_later_block(block_size))
-            };
-            let end = start.saturating_add(capacity.saturating_mul(RECORD_LEN));
+            let mut remaining = self.remaining;
+            let (_, area, _) =
+                split_records(payload, self.blocks.block_size(), block, &mut remaining);
             // Records are 52-byte unaligned structs, so the area casts to a slice of
             // them (its length is a multiple of 52 by construction; an empty slice
             // otherwise, which ends the iteration early rather than panicking).
-            self.current =
-                <[WriteRecord]>::ref_from_bytes(payload.get(start..end).unwrap_or_default())
-                    .unwrap_or_default()
-                    .iter();
+            self.current = <[WriteRecord]>::ref_from_bytes(area)
+                .unwrap_or_default()
+                .iter();
         }
         None
     }

@@ -5,47 +5,13 @@ use uuid::Uuid;
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::I32;
 
-use super::layout::{ComplianceStatus, Framework, VAULT_HEADER_LEN, VaultHeader};
+use super::layout::{ComplianceStatus, Framework, Placement, VaultHeader};
 use super::passport::Passport;
 use super::signature::SignaturePolicy;
 use super::view::VaultView;
 use crate::block::{BlockSize, Tag, seal};
-use crate::error::{Error, Result};
-
-/// Where each passport goes: passports are never split across blocks; one that does not
-/// fit in the rest of the current block's payload starts the next block.
-#[derive(Debug, Clone, Copy)]
-struct Placement {
-    payload_len: usize,
-    block: usize,
-    offset: usize,
-}
-
-impl Placement {
-    const fn new(block_size: BlockSize) -> Self {
-        Placement {
-            payload_len: block_size.payload_len(),
-            block: 0,
-            offset: VAULT_HEADER_LEN,
-        }
-    }
-
-    /// The (block, offset) of the next passport of `size` bytes (at most a payload).
-    fn place(&mut self, size: usize) -> (usize, usize) {
-        if self.offset.saturating_add(size) > self.payload_len {
-            self.block = self.block.saturating_add(1);
-            self.offset = 0;
-        }
-        let at = (self.block, self.offset);
-        self.offset = self.offset.saturating_add(size);
-        at
-    }
-
-    /// Blocks used so far.
-    const fn blocks(&self) -> usize {
-        self.block.saturating_add(1)
-    }
-}
+use crate::error::{Error, Reason, Result};
+use crate::region::{Region, RegionView, sealed};
 
 /// The owned Compliance Vault: at most `CAPACITY` passports in a `heapless::Vec`, for
 /// firmware. Keys are never stored in the vault: signing and verification take them as
@@ -109,98 +75,27 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         }
     }
 
-    /// Checks `region` ([`VaultView::new_checked`]) and copies it into an owned value; more
-    /// than `CAPACITY` passports is [`Error::CapacityExceeded`].
-    pub fn parse(region: &[u8], block_size: BlockSize) -> Result<Self> {
-        Self::from_view(&VaultView::new_checked(region, block_size)?)
-    }
-
-    /// The owned value of a checked view. A passport id that repeats is
-    /// [`Error::InvalidField`] (the view itself shows such a vault as it is).
-    pub fn from_view(view: &VaultView<'_>) -> Result<Self> {
-        let mut vault = Vault::new(view.block_size());
-        vault.load_from_view(view)?;
-        Ok(vault)
-    }
-
-    /// [`from_view`](Self::from_view) into this value, each passport filled where it lies:
-    /// a vault of a few passports is kilobytes, and firmware stacks are small. On an
-    /// error the value is unspecified.
-    pub(crate) fn load_from_view(&mut self, view: &VaultView<'_>) -> Result<()> {
-        let count = view.passport_count();
-        let exceeded = || Error::CapacityExceeded {
-            what: "vault",
-            count: u64::try_from(count).unwrap_or(u64::MAX),
-            capacity: CAPACITY,
-        };
-        if count > CAPACITY {
-            return Err(exceeded());
-        }
-        self.block_size = view.block_size();
-        self.generation = view.generation();
-        self.passports.clear();
-        for passport in view.passports() {
-            if self.get(passport.passport_id()).is_some() {
-                let (block, offset) = passport.location();
-                return Err(Error::InvalidField {
-                    block: u64::try_from(block).unwrap_or(u64::MAX),
-                    field: "passport_id",
-                    offset,
-                    value: 0,
-                    requirement: "passport ids must be unique in a vault (this one repeats)",
-                });
-            }
-            self.passports
-                .push(blank_passport())
-                .map_err(|_| exceeded())?;
-            if let Some(slot) = self.passports.last_mut() {
-                passport.copy_into(slot)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The block size of the region.
-    #[must_use]
-    pub const fn block_size(&self) -> BlockSize {
-        self.block_size
-    }
-
-    /// The generation [`emit`](Self::emit) writes into every block.
-    #[must_use]
-    pub const fn generation(&self) -> u32 {
-        self.generation
-    }
-
-    /// Sets the generation the next [`emit`](Self::emit) writes.
-    pub fn set_generation(&mut self, generation: u32) {
-        self.generation = generation;
-    }
-
-    /// Moves to the next generation (wrapping from `u32::MAX` to 0) and returns it.
-    pub fn advance_generation(&mut self) -> u32 {
-        self.generation = self.generation.wrapping_add(1);
-        self.generation
-    }
-
     /// Adds a passport at the end.
     ///
-    /// Errors (the vault is unchanged): a nil passport id is [`Error::InvalidArgument`]
+    /// Errors (the vault is unchanged): a nil passport id is `invalid_argument`
     /// (the nil id marks padding on disk), and so is an id the vault already holds; a
     /// passport larger than one block's payload
-    /// (possible at 512-byte blocks: up to 516 bytes) is [`Error::RecordTooLarge`]; a vault
-    /// holding `CAPACITY` passports is [`Error::LogFull`] (category `full`).
+    /// (possible at 512-byte blocks: up to 516 bytes) is `record_too_large`; a vault
+    /// holding `CAPACITY` passports is `full` (category `full`).
     pub fn add(&mut self, passport: Passport) -> Result<()> {
         check_addable(self.block_size, &passport)?;
         if self.get(passport.passport_id()).is_some() {
-            return Err(Error::InvalidArgument {
-                argument: "passport_id",
-                requirement: "it must be unique: the vault already holds a passport with this id",
-            });
+            return Err(Error::invalid_argument(
+                "passport_id",
+                "it must be unique: the vault already holds a passport with this id",
+            ));
         }
-        self.passports.push(passport).map_err(|_| Error::LogFull {
-            what: "vault",
-            capacity: CAPACITY,
+        self.passports.push(passport).map_err(|_| {
+            Error::nowhere(Reason::Full {
+                what: "vault",
+                capacity: CAPACITY as u64,
+                advice: "it holds the capacity chosen for it",
+            })
         })
     }
 
@@ -288,35 +183,112 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
             .map(move |passport| (passport, passport.verify_with_policy(key, policy)))
     }
 
-    /// Blocks [`emit`](Self::emit) writes: passports placed whole, in order.
-    #[must_use]
-    pub fn block_count(&self) -> usize {
-        block_count(self.block_size, &self.passports)
+}
+
+impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
+    const TAG: Tag = Tag::CMVT;
+    type View<'a> = VaultView<'a>;
+
+    fn block_size(&self) -> BlockSize {
+        self.block_size
     }
 
-    /// Bytes [`emit`](Self::emit) writes: `block_count() × block_size`.
-    #[must_use]
-    pub fn buffer_len(&self) -> usize {
-        self.block_count().saturating_mul(self.block_size.get())
+    fn generation(&self) -> u32 {
+        self.generation
     }
 
-    /// Writes the vault into the first [`buffer_len`](Self::buffer_len) bytes of
-    /// `buffer` ([`emit_vault`]). Returns the bytes written.
+    fn set_generation(&mut self, generation: u32) {
+        self.generation = generation;
+    }
+
+    /// Passports placed whole, in order ([`blocks_needed`]), times the block size.
+    fn buffer_len(&self) -> usize {
+        blocks_needed(self.block_size, &self.passports).saturating_mul(self.block_size.get())
+    }
+
+    /// Writes the vault ([`emit_parts`]).
     ///
     /// Placement is canonical (each passport as early as it fits), so a vault read from
     /// an image laid out otherwise, or with spare zero blocks, emits more compactly. When
-    /// a vault shrinks (after [`remove`](Self::remove)) on a fixed-size region, zero and
+    /// a vault shrinks (after [`remove`](Vault::remove)) on a fixed-size region, zero and
     /// re-seal the blocks it no longer uses, or readers of the whole region will find
     /// stale blocks.
-    pub fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
-        emit_vault(self.block_size, &self.passports, self.generation, buffer)
+    fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
+        emit_parts(self.block_size, &self.passports, self.generation, buffer)
+    }
+
+    /// Each passport is filled where it lies: a vault of a few passports is kilobytes,
+    /// and firmware stacks are small. A passport id that repeats is `invalid_field` (the
+    /// view itself shows such a vault as it is); more than `CAPACITY` passports is
+    /// `capacity_exceeded`.
+    fn load_from_view(&mut self, view: &VaultView<'_>) -> Result<()> {
+        Self::check_loadable(view)?;
+        self.block_size = view.block_size();
+        self.generation = RegionView::generation(view);
+        self.passports.clear();
+        for passport in view.passports() {
+            self.passports
+                .push(blank_passport())
+                .map_err(|_| Self::exceeded(view))?;
+            if let Some(slot) = self.passports.last_mut() {
+                passport.copy_into(slot)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_loadable(view: &VaultView<'_>) -> Result<()> {
+        if view.passport_count() > CAPACITY {
+            return Err(Self::exceeded(view));
+        }
+        // Pairwise over the view (no copy): vaults are small, and this runs on the two
+        // copies of a stored vault at recovery.
+        for (index, passport) in view.passports().enumerate() {
+            let id = passport.passport_id();
+            if view.passports().take(index).any(|earlier| earlier.passport_id() == id) {
+                let (block, offset) = passport.location();
+                return Err(Error::invalid_field(
+                    block,
+                    "passport_id",
+                    offset,
+                    0,
+                    "passport ids must be unique in a vault (this one repeats)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<const CAPACITY: usize> Vault<CAPACITY> {
+    fn exceeded(view: &VaultView<'_>) -> Error {
+        Error::nowhere(Reason::CapacityExceeded {
+            what: "vault",
+            count: u64::try_from(view.passport_count()).unwrap_or(u64::MAX),
+            capacity: CAPACITY,
+        })
+    }
+}
+
+impl<const CAPACITY: usize> sealed::Load for Vault<CAPACITY> {
+    fn blank(block_size: BlockSize) -> Self {
+        Vault::new(block_size)
+    }
+
+    /// Chosen when formatting: a vault's copies are sized by the caller.
+    fn blocks_per_copy(_block_size: BlockSize) -> Option<u64> {
+        None
+    }
+
+    fn data_blocks(&self) -> u64 {
+        0
     }
 }
 
 /// Blocks a vault of `passports` takes: passports placed whole, in order, starting at
 /// offset 16 of block 0.
 #[must_use]
-pub fn block_count(block_size: BlockSize, passports: &[Passport]) -> usize {
+pub fn blocks_needed(block_size: BlockSize, passports: &[Passport]) -> usize {
     let mut placement = Placement::new(block_size);
     for passport in passports {
         placement.place(passport.serialized_len());
@@ -325,14 +297,18 @@ pub fn block_count(block_size: BlockSize, passports: &[Passport]) -> usize {
 }
 
 /// Writes a vault of `passports`, any number of them, into the first
-/// `block_count × block_size` bytes of `buffer`: the count, the passports (one that does
-/// not fit in the rest of a block starts the next), zeros elsewhere, every block sealed
-/// with tag `CMVT` and `generation`. The unbounded counterpart of [`Vault::emit`] (which
-/// calls it), for tools that build images from descriptions. A nil passport id
-/// ([`Error::InvalidArgument`]) or a passport larger than a payload
-/// ([`Error::RecordTooLarge`]) is refused, as by [`Vault::add`]; a short buffer is
-/// [`Error::BufferTooSmall`].
-pub fn emit_vault(
+/// [`blocks_needed`]` × block_size` bytes of `buffer`: the count, the passports (one that
+/// does not fit in the rest of a block starts the next), zeros elsewhere, every block
+/// sealed with tag `CMVT` and `generation`. The parts-level, unbounded counterpart of
+/// [`Vault`]'s [`emit`](Region::emit) (which calls it), for tools that build images from
+/// descriptions.
+///
+/// # Errors
+///
+/// A nil passport id (`invalid_argument`) or a passport larger than a payload
+/// (`record_too_large`) is refused, as by [`Vault::add`]; a short buffer is
+/// `buffer_too_small`.
+pub fn emit_parts(
     block_size: BlockSize,
     passports: &[Passport],
     generation: u32,
@@ -342,16 +318,20 @@ pub fn emit_vault(
         check_addable(block_size, passport)?;
     }
     let size = block_size.get();
-    let needed = block_count(block_size, passports).saturating_mul(size);
+    let needed = blocks_needed(block_size, passports).saturating_mul(size);
     let available = buffer.len();
-    let too_small = || Error::BufferTooSmall {
-        needed,
-        available,
-        block_size,
+    let too_small = || {
+        Error::nowhere(Reason::BufferTooSmall {
+            needed,
+            available,
+            block_size: size,
+        })
     };
-    let passport_count = i32::try_from(passports.len()).map_err(|_| Error::InvalidArgument {
-        argument: "passports",
-        requirement: "there must be at most i32::MAX, the largest passport_count",
+    let passport_count = i32::try_from(passports.len()).map_err(|_| {
+        Error::invalid_argument(
+            "passports",
+            "there must be at most i32::MAX, the largest passport_count",
+        )
     })?;
     let region = buffer.get_mut(..needed).ok_or_else(too_small)?;
     region.fill(0);
@@ -380,17 +360,17 @@ pub fn emit_vault(
 /// passport larger than one block's payload.
 fn check_addable(block_size: BlockSize, passport: &Passport) -> Result<()> {
     if passport.passport_id().is_nil() {
-        return Err(Error::InvalidArgument {
-            argument: "passport_id",
-            requirement: "it must not be nil: the nil id marks padding in the vault's blocks",
-        });
+        return Err(Error::invalid_argument(
+            "passport_id",
+            "it must not be nil: the nil id marks padding in the vault's blocks",
+        ));
     }
     let capacity = block_size.payload_len();
     if passport.serialized_len() > capacity {
-        return Err(Error::RecordTooLarge {
+        return Err(Error::nowhere(Reason::RecordTooLarge {
             length: passport.serialized_len(),
             capacity,
-        });
+        }));
     }
     Ok(())
 }

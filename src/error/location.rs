@@ -1,0 +1,175 @@
+//! Where an error is: a block (counted in one of three ways), a field, a byte offset.
+
+use core::fmt;
+
+/// What a block number in a [`Location`] counts from.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlockOrigin {
+    /// A block of the region buffer that was parsed: block 0 is the region's first block.
+    Region,
+    /// A data block, by its index in a region's data range (a WORM block index, a ring
+    /// slot): where that range lies on a device is the caller's layout.
+    DataRange,
+    /// A block of the whole device or image (after [`Error::relocated`](super::Error::relocated)
+    /// moved a region-relative block by the region's first block).
+    Device,
+}
+
+/// Where an [`Error`](super::Error) is: which block (and counted from where), which field,
+/// at which byte offset of the block. Every part is optional; an error about a caller's
+/// argument has none.
+///
+/// ```
+/// use dwvd_regions::{BlockOrigin, BlockSize, streaming::StreamingView};
+///
+/// let mut header = [0u8; 512];
+/// dwvd_regions::block::seal(&mut header, dwvd_regions::Tag::STRE, 1)?;
+/// // A sealed STRE block of zeros: max_capacity_blocks = 0 breaks an invariant.
+/// let error = StreamingView::new_checked(&header, BlockSize::MIN).unwrap_err();
+/// let location = error.location();
+/// assert_eq!(location.block(), Some(0));
+/// assert_eq!(location.origin(), Some(BlockOrigin::Region));
+/// assert_eq!(location.field(), Some("max_capacity_blocks"));
+/// assert_eq!(location.offset(), Some(0));
+///
+/// // Found at block 40 of an image: the error now names the image's block.
+/// let moved = error.relocated(40);
+/// assert_eq!(moved.location().block(), Some(40));
+/// assert_eq!(moved.location().origin(), Some(BlockOrigin::Device));
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Location {
+    block: u64,
+    origin: Option<BlockOrigin>,
+    /// Offsets are within one block (at most 65536 bytes), so 32 bits always hold them.
+    offset: Option<u32>,
+    field: Option<&'static str>,
+}
+
+impl Location {
+    /// Nowhere in particular: an error about an argument or a whole value.
+    pub const NOWHERE: Location = Location {
+        block: 0,
+        origin: None,
+        offset: None,
+        field: None,
+    };
+
+    /// Block `index`, counted from `origin`.
+    #[must_use]
+    pub const fn block_of(origin: BlockOrigin, index: u64) -> Self {
+        Location {
+            block: index,
+            origin: Some(origin),
+            offset: None,
+            field: None,
+        }
+    }
+
+    /// The same location, naming `field` at byte `offset` of its block.
+    #[must_use]
+    pub const fn with_field(mut self, field: &'static str, offset: usize) -> Self {
+        self.field = Some(field);
+        self.offset = Some(clamp_offset(offset));
+        self
+    }
+
+    /// The same location, naming `field` (no offset: a value, not bytes in a block).
+    #[must_use]
+    pub const fn with_field_name(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
+    }
+
+    /// The block's number, if the error is about one block.
+    #[must_use]
+    pub const fn block(&self) -> Option<u64> {
+        match self.origin {
+            Some(_) => Some(self.block),
+            None => None,
+        }
+    }
+
+    /// What [`block`](Self::block) counts from.
+    #[must_use]
+    pub const fn origin(&self) -> Option<BlockOrigin> {
+        self.origin
+    }
+
+    /// The field's name as in the format's layout (e.g. `"write_log_count"`).
+    #[must_use]
+    pub const fn field(&self) -> Option<&'static str> {
+        self.field
+    }
+
+    /// The byte offset in the block (of the field, or of the first bad byte).
+    #[must_use]
+    pub const fn offset(&self) -> Option<usize> {
+        match self.offset {
+            Some(offset) => Some(offset as usize),
+            None => None,
+        }
+    }
+
+    /// Whether nothing is named.
+    #[must_use]
+    pub const fn is_nowhere(&self) -> bool {
+        self.origin.is_none() && self.field.is_none() && self.offset.is_none()
+    }
+
+    /// Moves a region-relative (or device) block `base` blocks on, making it a device
+    /// block; data-range blocks and locations without a block are unchanged.
+    pub(crate) const fn relocate(&mut self, base: u64) {
+        if let Some(BlockOrigin::Region | BlockOrigin::Device) = self.origin {
+            self.block = self.block.saturating_add(base);
+            self.origin = Some(BlockOrigin::Device);
+        }
+    }
+
+    /// Makes this a block of a region buffer: block `index`, with offsets moved by
+    /// `offset_base` (a structure validated on its own reports offsets within itself).
+    pub(crate) const fn place(&mut self, origin: BlockOrigin, index: u64, offset_base: usize) {
+        self.block = index;
+        self.origin = Some(origin);
+        if let Some(offset) = self.offset {
+            self.offset = Some(clamp_offset((offset as usize).saturating_add(offset_base)));
+        }
+    }
+}
+
+const fn clamp_offset(offset: usize) -> u32 {
+    if offset > u32::MAX as usize {
+        u32::MAX
+    } else {
+        // Checked just above.
+        #[allow(clippy::cast_possible_truncation)]
+        let offset = offset as u32;
+        offset
+    }
+}
+
+/// `block 3`, `data block 3` or `device block 3`, then ` field NAME (offset N)`.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut separator = "";
+        if let Some(origin) = self.origin {
+            let prefix = match origin {
+                BlockOrigin::Region => "",
+                BlockOrigin::DataRange => "data ",
+                BlockOrigin::Device => "device ",
+            };
+            write!(f, "{prefix}block {}", self.block)?;
+            separator = " ";
+        }
+        if let Some(field) = self.field {
+            write!(f, "{separator}field {field}")?;
+            separator = " ";
+        }
+        if let Some(offset) = self.offset {
+            write!(f, "{separator}(offset {offset})")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! One shape for the three regions: the owned [`Region`] and the borrowed [`RegionView`].
+//!
+//! | | Streaming Append | WORM | Compliance Vault |
+//! |---|---|---|---|
+//! | [`RegionView`] (checked, borrowed, for inspectors) | [`StreamingView`](crate::streaming::StreamingView) | [`WormView`](crate::worm::WormView) | [`VaultView`](crate::vault::VaultView) |
+//! | [`Region`] (owned, bounded, for firmware) | [`StreamingRing`](crate::streaming::StreamingRing) | [`WormRegion`](crate::worm::WormRegion) | [`Vault`](crate::vault::Vault) |
+//! | stored on a device | [`StoredRing`](crate::storage::StoredRing) | [`StoredWorm`](crate::storage::StoredWorm) | [`StoredVault`](crate::storage::StoredVault) |
+//!
+//! The conversions have one name across the three: a view is checked with
+//! [`RegionView::new_checked`] (or, at the start of a larger image,
+//! [`RegionView::new_checked_prefix`]), an owned value is made from a view with
+//! [`Region::from_view`] (or straight from bytes with [`Region::parse`]) and written back
+//! with [`Region::emit`].
+//!
+//! ```
+//! use dwvd_regions::{BlockSize, Region, RegionView, Ticks};
+//! use dwvd_regions::worm::{WormRegion, WormView};
+//!
+//! /// Generic over the three: read a region and write it back, byte for byte.
+//! fn round_trip<R: Region>(image: &[u8], block_size: BlockSize) -> dwvd_regions::Result<Vec<u8>> {
+//!     let view = R::View::new_checked(image, block_size)?;
+//!     let mut value = R::from_view(&view)?;
+//!     value.advance_generation();
+//!     let mut out = vec![0u8; value.buffer_len()];
+//!     value.emit(&mut out)?;
+//!     Ok(out)
+//! }
+//!
+//! let size = BlockSize::MIN;
+//! let mut region = WormRegion::<8>::new(size, 16, 0, Ticks::new(0))?;
+//! region.append(b"entry", Ticks::new(1))?;
+//! let mut image = vec![0u8; region.buffer_len()];
+//! region.emit(&mut image)?;
+//! let written = round_trip::<WormRegion<8>>(&image, size)?;
+//! assert_eq!(WormView::new_checked(&written, size)?.generation(), 1);
+//! # Ok::<(), dwvd_regions::Error>(())
+//! ```
+
+use crate::block::{BlockSize, Tag};
+use crate::error::{Error, Result};
+
+/// A checked, borrowed view over a region's blocks (smoltcp's `new_checked` face): once
+/// built, its accessors cannot fail, and it reads the blocks in place.
+pub trait RegionView<'a>: Sized {
+    /// The tag every block of the region carries.
+    const TAG: Tag;
+
+    /// Checks `region` — a whole, non-zero number of `block_size` blocks, all of them the
+    /// region's — and views it.
+    ///
+    /// # Errors
+    ///
+    /// The first thing wrong, in the region's documented order: `truncated`,
+    /// `checksum_mismatch`, `wrong_tag`, `torn_write`, `invalid_field` (naming block, field
+    /// and offset).
+    fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self>;
+
+    /// How many blocks the region at the start of `image` takes, as its own header
+    /// implies, read *without* verifying anything; `None` when `image` ends first (or is
+    /// not whole blocks). For inspectors that must size a region before checking it.
+    fn implied_extent(image: &'a [u8], block_size: BlockSize) -> Option<usize>;
+
+    /// Checks the region at the start of `image`, which may go on with other blocks: only
+    /// the [`implied_extent`](Self::implied_extent) blocks are checked (all of `image`
+    /// when it ends first, which reports the region as truncated). Returns the view and
+    /// the number of blocks the region takes.
+    ///
+    /// # Errors
+    ///
+    /// As [`new_checked`](Self::new_checked) over those blocks.
+    fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
+        let size = block_size.get();
+        let available = image.len().checked_div(size).unwrap_or(0);
+        if available == 0 || image.len().checked_rem(size) != Some(0) {
+            return Err(Error::not_whole_blocks(image.len(), size));
+        }
+        let extent = Self::implied_extent(image, block_size)
+            .unwrap_or(available)
+            .clamp(1, available);
+        let end = extent.saturating_mul(size);
+        let view = Self::new_checked(image.get(..end).unwrap_or(image), block_size)?;
+        Ok((view, extent))
+    }
+
+    /// The generation every block of the region carries.
+    fn generation(&self) -> u32;
+
+    /// The block size the region was read with.
+    fn block_size(&self) -> BlockSize;
+
+    /// Blocks in the viewed buffer.
+    fn block_count(&self) -> usize;
+}
+
+/// The owned, bounded value of a region (smoltcp's `parse`/`emit` face), for firmware:
+/// no allocator, every capacity a const generic.
+///
+/// Implemented by [`StreamingRing`](crate::streaming::StreamingRing),
+/// [`WormRegion`](crate::worm::WormRegion) and [`Vault`](crate::vault::Vault); sealed (the
+/// stored regions rely on what the three guarantee).
+pub trait Region: sealed::Load + Sized {
+    /// The tag every block of the region carries.
+    const TAG: Tag;
+
+    /// The region's checked view.
+    type View<'a>: RegionView<'a>;
+
+    /// The block size of the region.
+    fn block_size(&self) -> BlockSize;
+
+    /// The generation [`emit`](Self::emit) seals every block with.
+    fn generation(&self) -> u32;
+
+    /// Sets the generation the next [`emit`](Self::emit) writes.
+    fn set_generation(&mut self, generation: u32);
+
+    /// Moves to the next generation (wrapping from `u32::MAX` to 0) and returns it: call
+    /// it before persisting an update, so successive images carry increasing generations
+    /// and a multi-block write cut part-way shows as torn.
+    fn advance_generation(&mut self) -> u32 {
+        let next = self.generation().wrapping_add(1);
+        self.set_generation(next);
+        next
+    }
+
+    /// Bytes [`emit`](Self::emit) writes: a whole number of blocks.
+    fn buffer_len(&self) -> usize;
+
+    /// Blocks [`emit`](Self::emit) writes.
+    fn block_count(&self) -> usize {
+        self.buffer_len()
+            .checked_div(self.block_size().get())
+            .unwrap_or(0)
+    }
+
+    /// Writes the region into the first [`buffer_len`](Self::buffer_len) bytes of
+    /// `buffer`, every block sealed with the region's tag and
+    /// [`generation`](Self::generation). Returns the bytes written.
+    ///
+    /// # Errors
+    ///
+    /// A short buffer is `buffer_too_small` (its message says how many blocks).
+    fn emit(&self, buffer: &mut [u8]) -> Result<usize>;
+
+    /// Fills this value, in place (no value-sized temporary: a vault or log is kilobytes,
+    /// firmware stacks are small), from a checked view. On an error the value is
+    /// unspecified.
+    ///
+    /// # Errors
+    ///
+    /// What the owned value needs beyond the view's checks: room for every entry
+    /// (`capacity_exceeded`) and, for a WORM log, agreement with the mark; for a vault,
+    /// unique passport ids.
+    fn load_from_view(&mut self, view: &Self::View<'_>) -> Result<()>;
+
+    /// Whether [`load_from_view`](Self::load_from_view) would succeed, without copying
+    /// anything: recovery checks both metadata copies this way and loads only the one it
+    /// keeps.
+    ///
+    /// # Errors
+    ///
+    /// As [`load_from_view`](Self::load_from_view).
+    fn check_loadable(view: &Self::View<'_>) -> Result<()>;
+
+    /// The owned value of a checked view.
+    ///
+    /// # Errors
+    ///
+    /// As [`load_from_view`](Self::load_from_view).
+    fn from_view(view: &Self::View<'_>) -> Result<Self> {
+        let mut value = Self::blank(view.block_size());
+        value.load_from_view(view)?;
+        Ok(value)
+    }
+
+    /// Checks `region` ([`RegionView::new_checked`]) and makes the owned value of it.
+    ///
+    /// # Errors
+    ///
+    /// As [`RegionView::new_checked`], then [`from_view`](Self::from_view).
+    fn parse(region: &[u8], block_size: BlockSize) -> Result<Self> {
+        Self::from_view(&Self::View::new_checked(region, block_size)?)
+    }
+}
+
+pub(crate) mod sealed {
+    use crate::block::BlockSize;
+
+    /// What the crate needs of a region and does not offer its users.
+    pub trait Load {
+        /// A value with nothing meaningful in it, to load into.
+        fn blank(block_size: BlockSize) -> Self;
+
+        /// Blocks one metadata copy takes on a device, when the type's capacity fixes it
+        /// (a ring's header, a WORM log of `LOG_CAPACITY`); `None` when the caller chooses
+        /// (a vault's copies).
+        fn blocks_per_copy(block_size: BlockSize) -> Option<u64>;
+
+        /// Device blocks after the metadata copies that the region's data takes (ring
+        /// slots, WORM data blocks; none for a vault).
+        fn data_blocks(&self) -> u64;
+    }
+}

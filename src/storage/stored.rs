@@ -1,0 +1,423 @@
+//! One stored region, generic over the three: the value as last committed, where its two
+//! metadata copies lie, and the lifecycle every stored region shares (format, recover,
+//! reload, commit).
+
+use super::copies::{Copies, MetadataCopy, check_fits, pad_copy, sync, take_scratch, write_block};
+use super::device::BlockDevice;
+use super::error::{DeviceOperation, StorageError};
+use crate::block::{BlockSize, Tag};
+use crate::error::{Error, Reason, Result};
+use crate::region::{Region, RegionView};
+use crate::worm::seal_data_block;
+
+/// A region value kept on a [`BlockDevice`], every operation atomic under a power cut:
+/// the value as last committed, where its two metadata copies lie, which one holds it,
+/// and whether a device error has made it stale.
+///
+/// Used through its three names, each with its own operations:
+/// [`StoredRing`](super::StoredRing), [`StoredWorm`](super::StoredWorm) and
+/// [`StoredVault`](super::StoredVault). What they share — formatting, recovery, the
+/// commit protocol, where data blocks lie — is here, once. See the [module
+/// documentation](super) for the commit order and the recovery rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored<R> {
+    value: R,
+    copies: Copies,
+    current: MetadataCopy,
+    needs_recovery: bool,
+}
+
+impl<R: Region> Stored<R> {
+    /// `value`, to be formatted into the copies at `first_block` or replaced by what they
+    /// hold: until [`format_in_place`](Self::format_in_place) or
+    /// [`reload`](Self::reload) succeeds it refuses changes.
+    pub(crate) const fn with_copies(value: R, first_block: u64, blocks_per_copy: u64) -> Self {
+        Stored {
+            value,
+            copies: Copies {
+                first_block,
+                blocks_per_copy,
+            },
+            current: MetadataCopy::A,
+            needs_recovery: true,
+        }
+    }
+
+    /// A blank value read back from the copies at `first_block` ([`reload`](Self::reload)).
+    pub(crate) fn recover_at<D: BlockDevice>(
+        device: &mut D,
+        first_block: u64,
+        blocks_per_copy: u64,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
+        let blank = R::blank(device.block_size());
+        let mut stored = Self::with_copies(blank, first_block, blocks_per_copy);
+        stored.reload(device, scratch)?;
+        Ok(stored)
+    }
+
+    /// This value written as a new region ([`format_in_place`](Self::format_in_place)).
+    pub(crate) fn formatted<D: BlockDevice>(
+        mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
+        self.format_in_place(device, scratch)?;
+        Ok(self)
+    }
+
+    /// The region's state as last committed.
+    #[must_use]
+    pub const fn region(&self) -> &R {
+        &self.value
+    }
+
+    /// The metadata copy holding the committed state.
+    #[must_use]
+    pub const fn current_copy(&self) -> MetadataCopy {
+        self.current
+    }
+
+    /// Whether an operation failed on the device since this value was formatted or
+    /// recovered, or it was made by `new` and neither formatted nor reloaded: it then
+    /// refuses changes ([`StorageError::NeedsRecovery`]) until [`reload`](Self::reload)
+    /// (or the type's `recover`) gives a value that knows what the device holds.
+    #[must_use]
+    pub const fn needs_recovery(&self) -> bool {
+        self.needs_recovery
+    }
+
+    /// The region's first device block: where metadata copy A starts.
+    #[must_use]
+    pub const fn first_block(&self) -> u64 {
+        self.copies.first_block
+    }
+
+    /// The device block of the region's data block `index` (a ring slot, a WORM block
+    /// index): data blocks follow the two copies.
+    #[must_use]
+    pub fn data_block(&self, index: u64) -> u64 {
+        self.copies.end().saturating_add(index)
+    }
+
+    /// Writes the value as a new region: both copies whole (tail blocks padded and
+    /// sealed, so nothing of an older region stays behind in them), B then A one
+    /// generation newer. Formatting is not atomic: if it is cut, format again.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::BlockSizeMismatch`], [`StorageError::DoesNotFit`], a copy of no
+    /// blocks (`invalid_argument`), or the device's error.
+    pub fn format_in_place<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        let region = self.value.block_size();
+        let device_size = device.block_size();
+        if region != device_size {
+            return Err(StorageError::BlockSizeMismatch {
+                region,
+                device: device_size,
+            });
+        }
+        self.check_layout(device)?;
+        self.current = MetadataCopy::A;
+        self.commit(device, scratch, true)?;
+        self.commit(device, scratch, true)?;
+        self.needs_recovery = false;
+        Ok(())
+    }
+
+    /// Reads both copies and keeps the valid one, or of two valid ones the newer
+    /// generation ([`generation_is_newer`](super::generation_is_newer)), in place (no
+    /// value-sized temporary): at start-up for a value made by `new`, or after a device
+    /// error made it [`needs_recovery`](Self::needs_recovery). Each copy is checked
+    /// through the region's view; only the one kept is loaded.
+    ///
+    /// A read error is returned as the device's error, even when the other copy reads
+    /// fine: the unreadable copy may be the newer one.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::NoValidCopy`] (each copy's reason naming its device block),
+    /// [`StorageError::DoesNotFit`], or the device's error. On an error the value is
+    /// unspecified and refuses changes until a reload succeeds.
+    pub fn reload<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        self.needs_recovery = true;
+        // A type whose capacity fixes the copies' size (the WORM log) sizes them for the
+        // device's block size, as parsing does.
+        if let Some(blocks) = R::blocks_per_copy(device.block_size()) {
+            self.copies.blocks_per_copy = blocks;
+        }
+        self.check_copies(device)?;
+        self.current = reload_value(&mut self.value, self.copies, device, scratch)?;
+        // The data the recovered value counts must fit too.
+        self.check_layout(device)?;
+        self.needs_recovery = false;
+        Ok(())
+    }
+
+    /// Checks that a copy has at least one block and that the copies fit on `device`.
+    fn check_copies<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
+        if self.copies.blocks_per_copy == 0 {
+            return Err(StorageError::Region(Error::invalid_argument(
+                "blocks_per_copy",
+                "a metadata copy needs at least one block",
+            )));
+        }
+        check_fits(
+            device,
+            self.copies.first_block,
+            self.copies.end().saturating_sub(self.copies.first_block),
+        )
+    }
+
+    /// [`check_copies`](Self::check_copies), and that the value's data blocks fit after
+    /// them.
+    fn check_layout<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
+        self.check_copies(device)?;
+        let blocks = self
+            .copies
+            .end()
+            .saturating_sub(self.copies.first_block)
+            .saturating_add(self.value.data_blocks());
+        check_fits(device, self.copies.first_block, blocks)
+    }
+
+    /// Runs a change: refused while the value may not match the device, and a device
+    /// error during it makes the value refuse later changes until reloaded.
+    pub(crate) fn guarded<T, E>(
+        &mut self,
+        change: impl FnOnce(&mut Self) -> Result<T, StorageError<E>>,
+    ) -> Result<T, StorageError<E>> {
+        if self.needs_recovery {
+            return Err(StorageError::NeedsRecovery {
+                first_block: self.copies.first_block,
+            });
+        }
+        let result = change(self);
+        if result.as_ref().is_err_and(StorageError::is_device_error) {
+            self.needs_recovery = true;
+        }
+        result
+    }
+
+    /// The value, for a change the caller commits (or undoes) next.
+    pub(crate) const fn value_mut(&mut self) -> &mut R {
+        &mut self.value
+    }
+
+    /// Writes the value as the caller has just changed it, with the generation after the
+    /// committed one, into the other copy (the whole copy, tail blocks padded, when
+    /// `whole_copy`), then syncs; on success it is the committed value. On an error the
+    /// generation is put back and the caller must undo its change: the value stays the
+    /// last commit (no clone of it is made, so a large log or vault costs no stack).
+    pub(crate) fn commit<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+        whole_copy: bool,
+    ) -> Result<(), StorageError<D::Error>> {
+        commit_value(
+            &mut self.value,
+            self.copies,
+            &mut self.current,
+            device,
+            scratch,
+            whole_copy,
+        )
+    }
+
+    /// Commits `next` in place of the value; on an error the value stays the last
+    /// commit. For small values (the ring's counters), where a copy costs nothing.
+    pub(crate) fn replace_and_commit<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        mut next: R,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        // `next` may be older than the value (made before a commit it follows).
+        next.set_generation(self.value.generation());
+        let committed = core::mem::replace(&mut self.value, next);
+        let result = self.commit(device, scratch, false);
+        if result.is_err() {
+            self.value = committed;
+        }
+        result
+    }
+
+    /// Writes `data` as data block `index` (sealed with the generation the next commit
+    /// will carry), then syncs: before the metadata that counts it.
+    pub(crate) fn write_data_block<D: BlockDevice>(
+        &self,
+        device: &mut D,
+        index: u64,
+        data: &[u8],
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        let block = take_scratch::<D::Error>(scratch, self.value.block_size().get())?;
+        seal_data_block(block, data, self.value.generation().wrapping_add(1))?;
+        let device_block = self.data_block(index);
+        write_block(device, device_block, block)?;
+        sync(device, device_block)
+    }
+
+    /// Reads data block `index` into `scratch` (one block), unchecked.
+    pub(crate) fn read_data_block<'s, D: BlockDevice>(
+        &self,
+        device: &mut D,
+        index: u64,
+        scratch: &'s mut [u8],
+    ) -> Result<&'s mut [u8], StorageError<D::Error>> {
+        let device_block = self.data_block(index);
+        let block = take_scratch::<D::Error>(scratch, self.value.block_size().get())?;
+        device
+            .read_block(device_block, block)
+            .map_err(|error| StorageError::Device {
+                operation: DeviceOperation::Read,
+                block: device_block,
+                error,
+            })?;
+        Ok(block)
+    }
+}
+
+/// Bytes of `blocks` blocks of `block_size`: a copy's scratch (saturating).
+pub(crate) const fn copy_bytes(blocks: u64, block_size: BlockSize) -> usize {
+    let bytes = (blocks as u128).saturating_mul(block_size.get() as u128);
+    if bytes > usize::MAX as u128 {
+        usize::MAX
+    } else {
+        // Checked just above.
+        #[allow(clippy::cast_possible_truncation)]
+        let bytes = bytes as usize;
+        bytes
+    }
+}
+
+/// What the commit protocol needs of a region, object-safe: the protocol runs once, on
+/// `&mut dyn Committable`, for every region type (one copy of the code in firmware flash
+/// instead of one per region). Every [`Region`] is one.
+trait Committable {
+    fn tag(&self) -> Tag;
+    fn block_size(&self) -> BlockSize;
+    fn generation(&self) -> u32;
+    fn set_generation(&mut self, generation: u32);
+    fn buffer_len(&self) -> usize;
+    fn emit(&self, buffer: &mut [u8]) -> Result<usize>;
+    /// A copy's generation, if its bytes are a valid region this value could load (only
+    /// its needed prefix read; nothing copied).
+    fn check_copy(&self, bytes: &[u8], block_size: BlockSize) -> Result<u32>;
+    /// Loads the copy, in place. On an error the value is unspecified.
+    fn load_copy(&mut self, bytes: &[u8], block_size: BlockSize) -> Result<()>;
+}
+
+impl<R: Region> Committable for R {
+    fn tag(&self) -> Tag {
+        R::TAG
+    }
+    fn block_size(&self) -> BlockSize {
+        Region::block_size(self)
+    }
+    fn generation(&self) -> u32 {
+        Region::generation(self)
+    }
+    fn set_generation(&mut self, generation: u32) {
+        Region::set_generation(self, generation);
+    }
+    fn buffer_len(&self) -> usize {
+        Region::buffer_len(self)
+    }
+    fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
+        Region::emit(self, buffer)
+    }
+    fn check_copy(&self, bytes: &[u8], block_size: BlockSize) -> Result<u32> {
+        let (view, _) = R::View::new_checked_prefix(bytes, block_size)?;
+        R::check_loadable(&view)?;
+        Ok(view.generation())
+    }
+    fn load_copy(&mut self, bytes: &[u8], block_size: BlockSize) -> Result<()> {
+        let (view, _) = R::View::new_checked_prefix(bytes, block_size)?;
+        self.load_from_view(&view)
+    }
+}
+
+/// [`Stored::reload`] for any region value: returns the copy it was loaded from.
+#[inline(never)]
+fn reload_value<D: BlockDevice>(
+    value: &mut dyn Committable,
+    copies: Copies,
+    device: &mut D,
+    scratch: &mut [u8],
+) -> Result<MetadataCopy, StorageError<D::Error>> {
+    let size = device.block_size();
+    let current = copies.choose(device, scratch, |bytes| value.check_copy(bytes, size))?;
+    let bytes = match current {
+        // `choose` read copy B last: it is still in the scratch.
+        MetadataCopy::B => take_scratch::<D::Error>(scratch, copies.copy_len(size.get()))?,
+        MetadataCopy::A => copies.read(device, MetadataCopy::A, scratch)?,
+    };
+    if let Err(error) = value.load_copy(bytes, size) {
+        return Err(error.relocated(copies.start(current)).into());
+    }
+    Ok(current)
+}
+
+/// [`Stored::commit`] for any region value: on success `current` is the other copy.
+#[inline(never)]
+fn commit_value<D: BlockDevice>(
+    value: &mut dyn Committable,
+    copies: Copies,
+    current: &mut MetadataCopy,
+    device: &mut D,
+    scratch: &mut [u8],
+    whole_copy: bool,
+) -> Result<(), StorageError<D::Error>> {
+    let committed_generation = value.generation();
+    let generation = committed_generation.wrapping_add(1);
+    value.set_generation(generation);
+    let next = current.other();
+    let result = write_copy(
+        &*value, copies, next, device, scratch, whole_copy, generation,
+    );
+    if result.is_ok() {
+        *current = next;
+    } else {
+        value.set_generation(committed_generation);
+    }
+    result
+}
+
+/// Emits `value` (padded to the whole copy when `whole_copy`) into `copy`, then syncs.
+fn write_copy<D: BlockDevice>(
+    value: &dyn Committable,
+    copies: Copies,
+    copy: MetadataCopy,
+    device: &mut D,
+    scratch: &mut [u8],
+    whole_copy: bool,
+    generation: u32,
+) -> Result<(), StorageError<D::Error>> {
+    let size = value.block_size().get();
+    let copy_len = copies.copy_len(size);
+    let needed = value.buffer_len();
+    if needed > copy_len {
+        let room = usize::try_from(copies.blocks_per_copy).unwrap_or(usize::MAX);
+        return Err(StorageError::Region(Error::from(Reason::CapacityExceeded {
+            what: "blocks per copy",
+            count: u64::try_from(needed.checked_div(size).unwrap_or(0)).unwrap_or(u64::MAX),
+            capacity: room,
+        })));
+    }
+    let mut length = value.emit(take_scratch::<D::Error>(scratch, needed)?)?;
+    if whole_copy {
+        length = pad_copy(scratch, length, copy_len, size, value.tag(), generation)?;
+    }
+    let bytes = take_scratch::<D::Error>(scratch, length)?;
+    copies.write(device, copy, bytes)
+}
