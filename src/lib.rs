@@ -22,7 +22,7 @@
 //! an owned, bounded **value** with `parse` and `emit` (for firmware).
 //!
 //! ```
-//! use dwvd_regions::{BlockSize, streaming::StreamingRing};
+//! use dwvd_regions::{Region, BlockSize, streaming::StreamingRing};
 //!
 //! let size = BlockSize::new(4096)?;
 //! let mut ring = StreamingRing::new(size, 1000, 16)?;

@@ -302,7 +302,8 @@ impl fmt::Display for Reason {
             ),
             Self::Immutable { high_water_mark } => write!(
                 f,
-                "immutable: written blocks lie below the high-water mark, {high_water_mark}"
+                "immutable: the high-water mark is {high_water_mark}, and every block below \
+                 it is written"
             ),
             Self::NonSequentialWrite { high_water_mark } => write!(
                 f,

@@ -23,6 +23,7 @@ use crate::region::{Region, RegionView, sealed};
 /// returns it by value.
 ///
 /// ```
+/// use dwvd_regions::Region;
 /// use dwvd_regions::BlockSize;
 /// use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault};
 /// use p256::ecdsa::SigningKey;

@@ -67,6 +67,7 @@ fn check_padding(block: usize, offset: usize, bytes: &[u8]) -> Result<()> {
 /// are read in place, with no bound on their number.
 ///
 /// ```
+/// use dwvd_regions::Region;
 /// use dwvd_regions::BlockSize;
 /// use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault, VaultView};
 /// use p256::ecdsa::SigningKey;

@@ -21,7 +21,7 @@ use crate::ticks::Ticks;
 /// [`append`](Self::append) returns (see [`seal_data_block`](super::seal_data_block)).
 ///
 /// ```
-/// use dwvd_regions::{BlockSize, ErrorKind, Ticks, worm::WormRegion};
+/// use dwvd_regions::{Region, BlockSize, ErrorKind, Ticks, worm::WormRegion};
 ///
 /// let size = BlockSize::new(512)?;
 /// let created = Ticks::from_unix_seconds(1_700_000_000).unwrap();
@@ -31,7 +31,10 @@ use crate::ticks::Ticks;
 /// assert_eq!(region.write(1, b"ledger entry 2", created)?, 1);
 /// let refused = region.write(0, b"rewrite history", created).unwrap_err();
 /// assert_eq!(refused.kind(), ErrorKind::Immutable);
-/// assert_eq!(refused.to_string(), "block 0 is immutable: the high-water mark is 2");
+/// assert_eq!(
+///     refused.to_string(),
+///     "data block 0: immutable: the high-water mark is 2, and every block below it is written"
+/// );
 ///
 /// let mut image = vec![0u8; region.buffer_len()];
 /// region.emit(&mut image)?;
@@ -232,8 +235,8 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     }
 
     /// Writes `data` at `block_index`, which must be the high-water mark (then this is
-    /// [`append`](Self::append)). Below the mark is `immutable` ("block N is
-    /// immutable: the high-water mark is M"); above it, `non_sequential`.
+    /// [`append`](Self::append)). Below the mark is `immutable` ("data block N:
+    /// immutable: the high-water mark is M, …"); above it, `non_sequential`.
     pub fn write(&mut self, block_index: u64, data: &[u8], timestamp: Ticks) -> Result<u64> {
         let high_water_mark = self.high_water_mark;
         let at = Location::block_of(BlockOrigin::DataRange, block_index);

@@ -35,7 +35,7 @@ use crate::ticks::Ticks;
 /// reserved for the log to grow).
 ///
 /// ```
-/// use dwvd_regions::{BlockSize, Ticks, worm::{WormRegion, WormView}};
+/// use dwvd_regions::{Region, BlockSize, Ticks, worm::{WormRegion, WormView}};
 ///
 /// let size = BlockSize::new(512)?;
 /// let mut region = WormRegion::<16>::new(size, 100, 0, Ticks::new(0))?;
