@@ -25,6 +25,7 @@ use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 use zerocopy::IntoBytes;
+use dwvd_regions::Region;
 
 /// Records in the benchmarked WORM image: 53 blocks at 4 KiB, 4 at 64 KiB.
 const WORM_RECORDS: usize = 4096;

@@ -15,6 +15,7 @@ use dwvd_regions::worm::{WormRegion, WormView, audit, records_in_first_block, se
 use dwvd_regions::{BlockSize, Error, Tag, Ticks};
 use p256::ecdsa::SigningKey;
 use uuid::Uuid;
+use dwvd_regions::Region;
 
 fn show(ring: &StreamingRing) -> String {
     let (allocated, max) = ring.allocation_ratio();

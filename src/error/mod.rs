@@ -19,8 +19,8 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 ///
 /// Categories are stable and have snake_case names ([`ErrorKind::as_str`]) — the names the
 /// golden vectors use in `expect_error` and that a command-line tool prints. Match on the
-/// kind when you only need to know *what* went wrong; match on [`Error`] itself to learn
-/// *where* (block, field, offset) and the values involved.
+/// kind when you only need to know *what* went wrong; the error's [`Reason`] has the
+/// values involved and its [`Location`] says *where* (block, field, offset).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -70,6 +70,31 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every category, in declaration order: for tools that list them, and for tests
+    /// that must cover each one.
+    pub const ALL: [ErrorKind; 20] = [
+        Self::ChecksumMismatch,
+        Self::WrongTag,
+        Self::Truncated,
+        Self::InvalidField,
+        Self::InvalidBlockSize,
+        Self::RecordTooLarge,
+        Self::Full,
+        Self::Overwritten,
+        Self::NotWrittenYet,
+        Self::BufferTooSmall,
+        Self::InvalidArgument,
+        Self::CounterOverflow,
+        Self::Immutable,
+        Self::NonSequential,
+        Self::CapacityExceeded,
+        Self::TornWrite,
+        Self::ContentMismatch,
+        Self::InvalidPublicKey,
+        Self::BadSignature,
+        Self::InvalidUtf8,
+    ];
+
     /// The stable snake_case name of this category, as used by the golden vectors
     /// (`"checksum_mismatch"`, `"wrong_tag"`, `"truncated"`, `"invalid_field"`,
     /// `"invalid_block_size"`, `"record_too_large"`) and by this crate's additions

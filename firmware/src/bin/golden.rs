@@ -20,6 +20,7 @@ use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::vault::{Vault, VaultView};
 use dwvd_regions::worm::WormRegion;
 use p256::ecdsa::VerifyingKey;
+use dwvd_regions::Region;
 
 const SIZE: BlockSize = BlockSize::MIN;
 

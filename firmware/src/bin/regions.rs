@@ -73,7 +73,7 @@ fn stored_ring(device: &mut Device, scratch: &mut [u8]) {
         }
         // As after a reset: read the ring back from the device.
         let stored = StoredRing::recover(device, RING_AT, scratch)?;
-        let ring = stored.ring();
+        let ring = stored.region();
         let wrapped = ring.read_tail() == 2 && ring.write_head() == 5;
         let newest = stored.read(device, 4, scratch)?.starts_with(b"t=4");
         let overwritten = stored.read(device, 1, scratch).is_err_and(|error| {
@@ -140,11 +140,11 @@ fn stored_vault(device: &mut Device, scratch: &mut [u8]) {
     let reloaded = stored.reload(device, scratch);
     check(
         "vault: reloaded with the same 2 passports",
-        reloaded.is_ok() && same_as_golden(stored.vault()),
+        reloaded.is_ok() && same_as_golden(stored.region()),
     );
     check(
         "vault: reloaded passports verify (ECDSA P-256)",
-        verified(stored.vault()) == 2,
+        verified(stored.region()) == 2,
     );
 }
 
