@@ -2,7 +2,7 @@
 //! a typed error, or — for a flip in the generation field, which the checksum does not
 //! cover — the same header with that generation. Never a panic, never other content.
 
-mod common;
+use crate::common;
 
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::{BlockSize, ErrorKind};

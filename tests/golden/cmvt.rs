@@ -3,7 +3,7 @@
 //! signatures valid, the tampered passport of each `many` case invalid), emit reproduces
 //! the `.bin` byte for byte, and the bad cases give `invalid_field`.
 
-mod common;
+use crate::common;
 
 use dwvd_regions::vault::{
     ComplianceStatus, Framework, Passport, SignaturePolicy, Vault, VaultView,

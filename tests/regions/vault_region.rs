@@ -1,8 +1,6 @@
 //! The owned vault's operations, placement, and the reader rule, against expectations
 //! written out here.
 
-mod common;
-
 use dwvd_regions::block::seal;
 use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault, VaultView};
 use dwvd_regions::{BlockSize, Error, ErrorKind, Tag, Ticks};

@@ -5,7 +5,7 @@
 //! must meet the expectation on its own, and both must give the same error.
 #![cfg(feature = "ring")]
 
-mod common;
+use crate::common;
 
 use dwvd_regions::vault::{
     RingVerifyingKey, SignaturePolicy, SignatureVerifier, VaultView, verifying_key_from_sec1,

@@ -2,7 +2,7 @@
 //! error, or — for a flip in the generation field of a one-block image — the same region
 //! with that generation. Never a panic, never other content.
 
-mod common;
+use crate::common;
 
 use dwvd_regions::BlockSize;
 use dwvd_regions::worm::WormRegion;

@@ -2,7 +2,7 @@
 //! reproduces the `.bin` byte for byte, each logged SHA-256 is the SHA-256 of the case's
 //! record data, and the bad cases give their categories.
 
-mod common;
+use crate::common;
 
 use dwvd_regions::worm::{LoggedWrite, WormRegion, WormView};
 use dwvd_regions::{BlockSize, Ticks};

@@ -1,7 +1,7 @@
 //! Every STRE golden case parses to its `expect` (view and owned ring), emitting that
 //! value reproduces the `.bin` byte for byte, and error cases give their category.
 
-mod common;
+use crate::common;
 
 use dwvd_regions::BlockSize;
 use dwvd_regions::streaming::{StreamingRing, StreamingView};

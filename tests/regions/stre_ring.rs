@@ -1,6 +1,6 @@
 //! Edge cases of the owned ring: its error paths and the allocation measures.
 
-mod common;
+use crate::common;
 
 use dwvd_regions::block::seal;
 use dwvd_regions::streaming::{DEFAULT_GROWTH_INCREMENT, StreamingRing, WrapPolicy};

@@ -3,7 +3,7 @@
 //! that generation. And a flipped bit in a passport's fields or signature, in a block
 //! whose checksum is then re-sealed, fails verification (or, for a length field, parsing).
 
-mod common;
+use crate::common;
 
 use dwvd_regions::block::seal;
 use dwvd_regions::vault::{Vault, VaultView, verifying_key_from_sec1};

@@ -1,8 +1,6 @@
 //! The owned WORM region's operations, its block counts, retention, data audit and torn
 //! writes, against expectations written out here.
 
-mod common;
-
 use dwvd_regions::block::seal;
 use dwvd_regions::worm::{
     AuditError, WormRegion, WormView, audit, blocks_needed, records_in_first_block,

@@ -4,7 +4,7 @@ use dwvd_regions::vault::{MAX_PASSPORT_LEN, MAX_SIGNED_PAYLOAD_LEN, SIGNATURE_LE
 use dwvd_regions::worm::WormView;
 use dwvd_regions::{BlockSize, Error, ErrorKind};
 
-mod common;
+use crate::common;
 
 #[test]
 fn a_count_past_the_blocks_points_at_block_0() {
