@@ -16,6 +16,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use dwvd_regions::Region;
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::transparency;
 use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, RingVerifyingKey, VaultView};
@@ -25,7 +26,6 @@ use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 use zerocopy::IntoBytes;
-use dwvd_regions::Region;
 
 /// Records in the benchmarked WORM image: 53 blocks at 4 KiB, 4 at 64 KiB.
 const WORM_RECORDS: usize = 4096;

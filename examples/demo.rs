@@ -8,6 +8,7 @@
 //!
 //! Run with `cargo run --example demo`.
 
+use dwvd_regions::Region;
 use dwvd_regions::block::Block;
 use dwvd_regions::streaming::{StreamingRing, StreamingView, WrapPolicy};
 use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault, VaultView};
@@ -15,7 +16,6 @@ use dwvd_regions::worm::{WormRegion, WormView, audit, records_in_first_block, se
 use dwvd_regions::{BlockSize, Error, Tag, Ticks};
 use p256::ecdsa::SigningKey;
 use uuid::Uuid;
-use dwvd_regions::Region;
 
 fn show(ring: &StreamingRing) -> String {
     let (allocated, max) = ring.allocation_ratio();

@@ -3,6 +3,7 @@
 //! plain byte vectors and `sha2` directly; then properties of the proofs, and the signed
 //! checkpoints.
 
+use dwvd_regions::Region;
 use dwvd_regions::transparency::{
     CHECKPOINT_FRAMEWORK, Checkpoint, ConsistencyProof, EMPTY_ROOT, InclusionProof,
     TransparencyError, TreeBuilder, leaf_hash, root, worm_region_id,

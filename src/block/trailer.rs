@@ -4,7 +4,7 @@ use zerocopy::little_endian::{U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{BlockSize, Tag};
-use crate::error::{Error, Location, Reason, Result, BlockOrigin};
+use crate::error::{BlockOrigin, Error, Location, Reason, Result};
 
 /// Length of the trailer at the end of every block, in bytes.
 pub const TRAILER_LEN: usize = 16;

@@ -206,7 +206,12 @@ impl Error {
     /// The same error, about block `index` counted from `origin`; offsets found within a
     /// structure that starts `offset_base` bytes into that block are moved with it.
     #[must_use]
-    pub(crate) const fn placed(mut self, origin: BlockOrigin, index: u64, offset_base: usize) -> Self {
+    pub(crate) const fn placed(
+        mut self,
+        origin: BlockOrigin,
+        index: u64,
+        offset_base: usize,
+    ) -> Self {
         self.location.place(origin, index, offset_base);
         self
     }
@@ -246,6 +251,7 @@ impl Error {
             needed,
             available,
             unit,
+            count: None,
         })
     }
 
@@ -279,7 +285,7 @@ impl From<Reason> for Error {
 }
 
 /// The location, if any, then the reason: `block 2 field write_log_count (offset 32):
-/// truncated region: 112 blocks needed, 1 present`.
+/// truncated region: it says 1000, which needs 112 blocks, but 1 is present`.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.location.is_nowhere() {

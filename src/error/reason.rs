@@ -41,6 +41,9 @@ pub enum Reason {
         available: u64,
         /// What is counted.
         unit: Unit,
+        /// The count read from disk (the location's field) that needs them, when that is
+        /// what overruns the blocks.
+        count: Option<u64>,
     },
     /// A field read from disk breaks an invariant of the format.
     InvalidField {
@@ -236,22 +239,34 @@ impl fmt::Display for Reason {
                  to {computed:#018x}; the block is corrupt"
             ),
             Self::WrongTag { expected, found } => {
-                write!(f, "wrong block type: expected tag {expected}, found {found}")
+                write!(
+                    f,
+                    "wrong block type: expected tag {expected}, found {found}"
+                )
             }
             Self::Truncated {
                 needed,
                 available,
                 unit,
+                count,
             } => {
+                f.write_str("truncated region: ")?;
+                if let Unit::Bytes = unit {
+                    return write!(
+                        f,
+                        "{available} bytes is not a whole, non-zero number of blocks \
+                         ({needed} would be)"
+                    );
+                }
+                if let Some(count) = count {
+                    write!(f, "it says {count}, which needs ")?;
+                }
                 write!(
                     f,
-                    "truncated region: {needed} {} needed, {available} present",
-                    unit.name()
-                )?;
-                if let Unit::Bytes = unit {
-                    f.write_str(" (a region is a whole, non-zero number of blocks)")?;
-                }
-                Ok(())
+                    "{needed} {unit}, but {available} {are} present",
+                    unit = unit.name(),
+                    are = if available == 1 { "is" } else { "are" },
+                )
             }
             Self::InvalidField { value, requirement } => {
                 write!(f, "holds {value}, but {requirement}")

@@ -408,11 +408,13 @@ fn write_copy<D: BlockDevice>(
     let needed = value.buffer_len();
     if needed > copy_len {
         let room = usize::try_from(copies.blocks_per_copy).unwrap_or(usize::MAX);
-        return Err(StorageError::Region(Error::from(Reason::CapacityExceeded {
-            what: "blocks per copy",
-            count: u64::try_from(needed.checked_div(size).unwrap_or(0)).unwrap_or(u64::MAX),
-            capacity: room,
-        })));
+        return Err(StorageError::Region(Error::from(
+            Reason::CapacityExceeded {
+                what: "blocks per copy",
+                count: u64::try_from(needed.checked_div(size).unwrap_or(0)).unwrap_or(u64::MAX),
+                capacity: room,
+            },
+        )));
     }
     let mut length = value.emit(take_scratch::<D::Error>(scratch, needed)?)?;
     if whole_copy {

@@ -97,7 +97,11 @@ impl StreamingHeader {
             );
         }
         if read_tail < 0 {
-            return invalid(field!(Self, read_tail), read_tail, "it must not be negative");
+            return invalid(
+                field!(Self, read_tail),
+                read_tail,
+                "it must not be negative",
+            );
         }
         if read_tail > write_head {
             return invalid(

@@ -122,7 +122,12 @@ impl StreamingRing {
 
     /// The ring of a header that passed [`StreamingHeader::validate`] (so every value is
     /// in range and the fallbacks are unreachable).
-    fn load_valid_header(&mut self, block_size: BlockSize, header: &StreamingHeader, generation: u32) {
+    fn load_valid_header(
+        &mut self,
+        block_size: BlockSize,
+        header: &StreamingHeader,
+        generation: u32,
+    ) {
         *self = StreamingRing {
             block_size,
             max_capacity_blocks: non_negative(header.max_capacity_blocks.get()),

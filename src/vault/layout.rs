@@ -137,7 +137,13 @@ impl PassportHead {
             .filter(|length| *length <= MAX_ISSUER_LEN)
             .ok_or_else(|| {
                 let (name, offset) = field!(Self, issuer_len);
-                Error::invalid_field(0, name, offset, i64::from(value), "it must be between 0 and 128")
+                Error::invalid_field(
+                    0,
+                    name,
+                    offset,
+                    i64::from(value),
+                    "it must be between 0 and 128",
+                )
             })
     }
 

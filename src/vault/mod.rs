@@ -31,11 +31,11 @@
 //! give the same answer for every signature.
 
 mod layout;
+mod owned;
 mod passport;
 #[cfg(feature = "ring")]
 mod ring_backend;
 mod signature;
-mod owned;
 mod view;
 
 pub use layout::{
@@ -43,6 +43,7 @@ pub use layout::{
     MAX_SIGNED_PAYLOAD_LEN, MIN_PASSPORT_LEN, PassportHead, SIGNATURE_LEN, VAULT_HEADER_LEN,
     VaultHeader,
 };
+pub use owned::{Vault, blocks_needed, emit_parts};
 pub use passport::Passport;
 #[cfg(feature = "ring")]
 pub use ring_backend::RingVerifyingKey;
@@ -50,5 +51,4 @@ pub use signature::{
     SignaturePolicy, SignatureVerifier, sign_digest, verify_digest, verify_message,
     verifying_key_from_sec1,
 };
-pub use owned::{Vault, blocks_needed, emit_parts};
 pub use view::{PassportView, Passports, VaultView};

@@ -183,7 +183,6 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
             .iter()
             .map(move |passport| (passport, passport.verify_with_policy(key, policy)))
     }
-
 }
 
 impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
@@ -246,7 +245,11 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
         // copies of a stored vault at recovery.
         for (index, passport) in view.passports().enumerate() {
             let id = passport.passport_id();
-            if view.passports().take(index).any(|earlier| earlier.passport_id() == id) {
+            if view
+                .passports()
+                .take(index)
+                .any(|earlier| earlier.passport_id() == id)
+            {
                 let (block, offset) = passport.location();
                 return Err(Error::invalid_field(
                     block,

@@ -125,11 +125,9 @@ pub(crate) fn parse_signature(signature: &[u8]) -> Result<Signature> {
 /// Signs the SHA-256 `digest` of a message: deterministic (RFC 6979, no RNG needed) and
 /// always low-S. Returns raw `r‖s`.
 pub fn sign_digest(digest: &[u8; 32], key: &SigningKey) -> Result<[u8; SIGNATURE_LEN]> {
-    let signature: Signature = key
-        .sign_prehash(digest)
-        .map_err(|_| {
-            Error::invalid_argument("digest", "it must be a SHA-256 digest the key can sign")
-        })?;
+    let signature: Signature = key.sign_prehash(digest).map_err(|_| {
+        Error::invalid_argument("digest", "it must be a SHA-256 digest the key can sign")
+    })?;
     let low = signature.normalize_s().unwrap_or(signature);
     let mut raw = [0u8; SIGNATURE_LEN];
     raw.copy_from_slice(&low.to_bytes());

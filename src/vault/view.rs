@@ -112,6 +112,7 @@ impl<'a> VaultView<'a> {
                         needed: u64::try_from(count).unwrap_or(u64::MAX),
                         available: u64::try_from(found).unwrap_or(u64::MAX),
                         unit: Unit::Passports,
+                        count: None,
                     },
                     Location::block_of(BlockOrigin::Region, 0).with_field(name, offset),
                 ));
@@ -272,7 +273,13 @@ impl<'a> PassportView<'a> {
             )
         };
         let field_error = |name, relative: usize, value: i64, requirement| {
-            Error::invalid_field(block, name, start.saturating_add(relative), value, requirement)
+            Error::invalid_field(
+                block,
+                name,
+                start.saturating_add(relative),
+                value,
+                requirement,
+            )
         };
         let runs_past = "the passport runs past the end of its block's payload";
         let (head, _) = PassportHead::ref_from_prefix(rest)

@@ -119,7 +119,11 @@ impl WormHeader {
         }
         let reserved = self.reserved.get();
         if reserved != 0 {
-            return invalid(field!(Self, reserved), i64::from(reserved), "it must be zero");
+            return invalid(
+                field!(Self, reserved),
+                i64::from(reserved),
+                "it must be zero",
+            );
         }
         Ok(())
     }

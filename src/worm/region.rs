@@ -265,7 +265,6 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
             reserved: U32::ZERO,
         }
     }
-
 }
 
 impl<const LOG_CAPACITY: usize> Region for WormRegion<LOG_CAPACITY> {

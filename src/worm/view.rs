@@ -5,8 +5,7 @@ use core::iter::FusedIterator;
 use zerocopy::FromBytes;
 
 use super::layout::{
-    LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed, record_location,
-    split_records,
+    LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed, record_location, split_records,
 };
 use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
@@ -84,6 +83,7 @@ impl<'a> WormView<'a> {
                     needed,
                     available: blocks_available,
                     unit: Unit::Blocks,
+                    count: Some(count),
                 },
                 Location::block_of(BlockOrigin::Region, 0).with_field(name, offset),
             ));

@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use dwvd_regions::Region;
 use dwvd_regions::vault::{
     ComplianceStatus, Framework, Passport, SignaturePolicy, Vault, VaultView,
     verifying_key_from_sec1,
@@ -55,7 +56,10 @@ fn every_cmvt_case_matches_its_expectation() {
                 other => panic!("unexpected bad case {other}"),
             };
             assert!(
-                matches!(error, dwvd_regions::Error::InvalidField { block: 0, field: f, offset: o, .. } if f == field && o == offset),
+                matches!(error.reason(), dwvd_regions::Reason::InvalidField { .. })
+                    && error.block() == Some(0)
+                    && error.location().field() == Some(field)
+                    && error.location().offset() == Some(offset),
                 "{}: {error}",
                 case.name
             );
@@ -154,10 +158,8 @@ fn every_cmvt_case_matches_its_expectation() {
             if !valid {
                 invalid_signatures += 1;
                 assert_eq!(
-                    owned.verify(&key).unwrap_err(),
-                    dwvd_regions::Error::BadSignature {
-                        reason: SignatureFailure::Mismatch
-                    }
+                    *owned.verify(&key).unwrap_err().reason(),
+                    dwvd_regions::Reason::BadSignature(SignatureFailure::Mismatch)
                 );
             }
             let s_hex = &json["signature"].as_str().unwrap()[64..];
@@ -166,12 +168,11 @@ fn every_cmvt_case_matches_its_expectation() {
                 if valid {
                     // Lenient by default; the strict policy refuses the same signature.
                     assert_eq!(
-                        owned
+                        *owned
                             .verify_with_policy(&key, SignaturePolicy::LowSOnly)
-                            .unwrap_err(),
-                        dwvd_regions::Error::BadSignature {
-                            reason: SignatureFailure::HighS
-                        }
+                            .unwrap_err()
+                            .reason(),
+                        dwvd_regions::Reason::BadSignature(SignatureFailure::HighS)
                     );
                 }
             }

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use dwvd_regions::Region;
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::vault::{Vault, VaultView};
 use dwvd_regions::worm::{WormRegion, WormView};

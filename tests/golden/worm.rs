@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use dwvd_regions::Region;
 use dwvd_regions::worm::{LoggedWrite, WormRegion, WormView};
 use dwvd_regions::{BlockSize, Ticks};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The shared block layer: block sizes, tags, the trailer, and the region walker.
 
 use dwvd_regions::block::{self, Block, RegionBlocks};
-use dwvd_regions::{BlockSize, Error, ErrorKind, Tag};
+use dwvd_regions::{BlockSize, Error, ErrorKind, Reason, Tag};
 
 #[test]
 fn block_size_holds_exactly_512_to_65536() {
@@ -89,13 +89,13 @@ fn corrupt_and_wrong_type_are_different_errors_checksum_first() {
 
     let wrong = block::open(&bytes, Tag::STRE).unwrap_err();
     assert_eq!(
-        wrong,
-        Error::WrongTag {
-            block: 0,
+        *wrong.reason(),
+        Reason::WrongTag {
             expected: Tag::STRE,
             found: Tag::WORM
         }
     );
+    assert_eq!(wrong.block(), Some(0));
 
     bytes[2] ^= 0x80;
     let corrupt = block::open(&bytes, Tag::STRE).unwrap_err();
@@ -198,10 +198,10 @@ fn error_kinds_have_stable_names() {
         assert_eq!(kind.as_str(), name);
         assert_eq!(kind.to_string(), name);
     }
-    let error: &dyn core::error::Error = &Error::RecordTooLarge {
+    let error: &dyn core::error::Error = &Error::from(Reason::RecordTooLarge {
         length: 600,
         capacity: 496,
-    };
+    });
     assert_eq!(
         error.to_string(),
         "record of 600 bytes is too large: a block holds at most 496 bytes"

@@ -1,8 +1,9 @@
 //! Where errors point and what they say, for the variants the golden vectors do not reach.
 
+use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
 use dwvd_regions::vault::{MAX_PASSPORT_LEN, MAX_SIGNED_PAYLOAD_LEN, SIGNATURE_LEN, VaultView};
 use dwvd_regions::worm::WormView;
-use dwvd_regions::{BlockSize, Error, ErrorKind};
+use dwvd_regions::{BlockOrigin, BlockSize, ErrorKind, Reason, Unit};
 
 use crate::common;
 
@@ -11,42 +12,84 @@ fn a_count_past_the_blocks_points_at_block_0() {
     // worm_bs512_n9 needs two blocks; give it one.
     let image = std::fs::read(common::data_dir().join("worm_bs512_n9.bin")).unwrap();
     let error = WormView::new_checked(&image[..512], BlockSize::MIN).unwrap_err();
-    assert!(
-        matches!(error, Error::CountExceedsBlocks { .. }),
-        "{error:?}"
+    assert_eq!(
+        *error.reason(),
+        Reason::Truncated {
+            needed: 2,
+            available: 1,
+            unit: Unit::Blocks,
+            count: Some(9)
+        }
     );
     assert_eq!(error.kind(), ErrorKind::Truncated);
     assert_eq!(error.block(), Some(0), "the count is a field of block 0");
+    assert_eq!(error.location().field(), Some("write_log_count"));
+    assert_eq!(error.location().offset(), Some(32));
+    assert_eq!(
+        error.to_string(),
+        "block 0 field write_log_count (offset 32): truncated region: it says 9, which needs 2 blocks, but 1 is present"
+    );
+    // Found at block 2 of an image, it names block 2 (it said "block 0" before).
+    let moved = error.relocated(2);
+    assert_eq!(moved.block(), Some(2));
+    assert_eq!(moved.location().origin(), Some(BlockOrigin::Device));
+    assert!(
+        moved
+            .to_string()
+            .starts_with("device block 2 field write_log_count")
+    );
 
     // cmvt_bs512_three holds three passports in three blocks; drop the last block.
     let image = std::fs::read(common::data_dir().join("cmvt_bs512_three.bin")).unwrap();
     let error = VaultView::new_checked(&image[..1024], BlockSize::MIN).unwrap_err();
-    assert!(
-        matches!(error, Error::PassportsExceedBlocks { .. }),
-        "{error:?}"
+    assert_eq!(
+        *error.reason(),
+        Reason::Truncated {
+            needed: 3,
+            available: 2,
+            unit: Unit::Passports,
+            count: None
+        }
     );
     assert_eq!(error.block(), Some(0));
+    assert_eq!(error.location().field(), Some("passport_count"));
+    assert_eq!(error.relocated(7).block(), Some(7));
 }
 
 #[test]
 fn a_full_ring_says_whether_it_wrapped_below_its_maximum() {
-    let at_maximum = Error::RingFull {
-        allocated_blocks: 4,
-        max_capacity_blocks: 4,
+    let size = BlockSize::MIN;
+    let mut full = StreamingRing::new(size, 4, 4).unwrap();
+    for _ in 0..4 {
+        full.append(b"entry").unwrap();
     }
-    .to_string();
+    let at_maximum = full
+        .append_with(b"more", WrapPolicy::Reject)
+        .unwrap_err()
+        .to_string();
     assert!(
-        at_maximum.contains("all 4 allocated blocks"),
+        at_maximum.starts_with("streaming ring is full at 4: every block holds an unread entry"),
         "{at_maximum}"
     );
     assert!(!at_maximum.contains("wrapped below"), "{at_maximum}");
-    let pinned = Error::RingFull {
-        allocated_blocks: 3,
-        max_capacity_blocks: 4,
-    }
-    .to_string();
+
+    // A ring written by other rules: 3 of 4 blocks allocated, the head wrapped past them.
+    let mut header = StreamingRing::new(size, 4, 1).unwrap().header();
+    header.allocated_blocks.set(3);
+    header.write_head.set(5);
+    header.read_tail.set(2);
+    header.entry_count.set(3);
+    let mut block = [0u8; 512];
+    dwvd_regions::streaming::emit_parts(size, &header, 1, &mut block).unwrap();
+    let mut pinned_ring = <StreamingRing as dwvd_regions::Region>::parse(&block, size).unwrap();
+    assert!(pinned_ring.is_pinned());
+    let pinned = pinned_ring
+        .append_with(b"more", WrapPolicy::Reject)
+        .unwrap_err()
+        .to_string();
     assert!(
-        pinned.contains("wrapped below its maximum of 4 blocks"),
+        pinned.starts_with("streaming ring is full at 3:")
+            && pinned.contains("wrapped below its maximum"),
         "{pinned}"
     );
 }

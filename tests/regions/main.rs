@@ -6,6 +6,7 @@
 mod common;
 
 mod block_layer;
+mod error_locations;
 mod errors;
 mod ticks;
 

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use dwvd_regions::Region;
 use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
 use dwvd_regions::{BlockSize, ErrorKind};
 use proptest::prelude::*;

@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use dwvd_regions::Region;
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::{BlockSize, ErrorKind};
 use proptest::prelude::*;

@@ -2,9 +2,10 @@
 
 use crate::common;
 
+use dwvd_regions::Region;
 use dwvd_regions::block::seal;
 use dwvd_regions::streaming::{DEFAULT_GROWTH_INCREMENT, StreamingRing, WrapPolicy};
-use dwvd_regions::{BlockSize, Error, ErrorKind, Tag};
+use dwvd_regions::{BlockSize, ErrorKind, Reason, Tag};
 
 fn size() -> BlockSize {
     BlockSize::new(512).unwrap()
@@ -44,7 +45,9 @@ fn constructor_rejects_values_outside_their_on_disk_range() {
     ] {
         let error = StreamingRing::new(size(), max, growth).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidArgument);
-        assert!(matches!(error, Error::InvalidArgument { argument: a, .. } if a == argument));
+        assert!(
+            matches!(error.reason(), Reason::InvalidArgument { argument: a, .. } if *a == argument)
+        );
     }
     assert!(StreamingRing::new(size(), i64::MAX as u64, i32::MAX as u32).is_ok());
 }
@@ -56,12 +59,13 @@ fn data_longer_than_the_payload_is_record_too_large_and_changes_nothing() {
     let before = ring.clone();
     let error = ring.append(&[1u8; 497]).unwrap_err();
     assert_eq!(
-        error,
-        Error::RecordTooLarge {
+        *error.reason(),
+        Reason::RecordTooLarge {
             length: 497,
             capacity: 496
         }
     );
+    assert!(error.location().is_nowhere());
     assert_eq!(error.kind().as_str(), "record_too_large");
     assert_eq!(ring, before);
 }
@@ -77,12 +81,16 @@ fn reject_policy_fails_only_when_fully_grown_and_full() {
     assert!(ring.is_full());
     let before = ring.clone();
     let error = ring.append_with(b"x", WrapPolicy::Reject).unwrap_err();
-    assert_eq!(
-        error,
-        Error::RingFull {
-            allocated_blocks: 3,
-            max_capacity_blocks: 3
-        }
+    assert!(
+        matches!(
+            error.reason(),
+            Reason::Full {
+                what: "streaming ring",
+                capacity: 3,
+                ..
+            }
+        ),
+        "{error:?}"
     );
     assert_eq!(ring, before);
     assert!(
@@ -127,12 +135,8 @@ fn the_write_head_cannot_pass_i64_max() {
     let mut ring = StreamingRing::parse(&block, size()).unwrap();
     let before = ring.clone();
     let error = ring.append(b"x").unwrap_err();
-    assert_eq!(
-        error,
-        Error::CounterOverflow {
-            field: "write_head"
-        }
-    );
+    assert_eq!(*error.reason(), Reason::CounterOverflow);
+    assert_eq!(error.location().field(), Some("write_head"));
     assert_eq!(error.kind().as_str(), "counter_overflow");
     assert_eq!(ring, before);
     // The last positions are still readable, at slot = position % 4.
@@ -154,12 +158,16 @@ fn a_ring_wrapped_below_its_maximum_is_pinned_until_emptied() {
         "every allocated block is live and it cannot grow"
     );
     let error = ring.append_with(b"x", WrapPolicy::Reject).unwrap_err();
-    assert_eq!(
-        error,
-        Error::RingFull {
-            allocated_blocks: 4,
-            max_capacity_blocks: 100
-        }
+    assert!(
+        matches!(
+            error.reason(),
+            Reason::Full {
+                what: "streaming ring",
+                capacity: 4,
+                ..
+            }
+        ),
+        "{error:?}"
     );
     assert!(
         error
@@ -291,14 +299,14 @@ fn each_broken_invariant_names_its_field() {
         (header_block(10, 5, 3, 1, 1, 16), "entry_count", 1),
     ] {
         let error = StreamingRing::parse(&block, size()).unwrap_err();
-        match &error {
-            Error::InvalidField {
-                block: 0,
-                field: f,
-                value: v,
-                ..
-            } => {
-                assert_eq!((*f, *v), (field, value), "{error}");
+        match error.reason() {
+            Reason::InvalidField { value: v, .. } => {
+                assert_eq!(error.block(), Some(0), "{error}");
+                assert_eq!(
+                    (error.location().field(), *v),
+                    (Some(field), value),
+                    "{error}"
+                );
             }
             other => panic!("expected invalid_field on {field}, got {other:?}"),
         }
@@ -314,12 +322,9 @@ fn each_broken_invariant_names_its_field() {
     seal(&mut block, Tag::STRE, 0).unwrap();
     let error = StreamingRing::parse(&block, size()).unwrap_err();
     assert!(matches!(
-        error,
-        Error::InvalidField {
-            field: "reserved",
-            offset: 300,
-            value: 255,
-            ..
-        }
+        error.reason(),
+        Reason::InvalidField { value: 255, .. }
     ));
+    assert_eq!(error.location().field(), Some("reserved"));
+    assert_eq!(error.location().offset(), Some(300));
 }

@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use dwvd_regions::Region;
 use dwvd_regions::block::seal;
 use dwvd_regions::vault::{Vault, VaultView, verifying_key_from_sec1};
 use dwvd_regions::{BlockSize, Tag};

@@ -39,9 +39,9 @@ fn wycheproof_p256_sha256_p1363() {
                         verify_message(&test.msg, &test.sig, &key, SignaturePolicy::LowSOnly);
                     let high_s = test.sig.len() == 64 && test.sig[32..] > HALF_ORDER[..];
                     if high_s {
-                        let expected = dwvd_regions::Error::BadSignature {
-                            reason: SignatureFailure::HighS,
-                        };
+                        let expected = dwvd_regions::Error::from(
+                            dwvd_regions::Reason::BadSignature(SignatureFailure::HighS),
+                        );
                         assert_eq!(strict, Err(expected), "tc {}", test.tc_id);
                         high_s_valid += 1;
                     } else {
@@ -91,9 +91,9 @@ fn r_or_s_out_of_range_is_malformed() {
     for signature in cases {
         assert_eq!(
             verify_message(b"m", &signature, public, SignaturePolicy::default()).unwrap_err(),
-            dwvd_regions::Error::BadSignature {
-                reason: SignatureFailure::Malformed
-            }
+            dwvd_regions::Error::from(dwvd_regions::Reason::BadSignature(
+                SignatureFailure::Malformed
+            ))
         );
     }
     assert!(verify_message(b"m", &good, public, SignaturePolicy::LowSOnly).is_ok());
@@ -103,9 +103,9 @@ fn r_or_s_out_of_range_is_malformed() {
     forged[32..].copy_from_slice(&twin);
     assert_eq!(
         verify_message(b"other", &forged, public, SignaturePolicy::LowSOnly).unwrap_err(),
-        dwvd_regions::Error::BadSignature {
-            reason: SignatureFailure::Mismatch
-        }
+        dwvd_regions::Error::from(dwvd_regions::Reason::BadSignature(
+            SignatureFailure::Mismatch
+        ))
     );
 }
 
@@ -133,9 +133,7 @@ fn signing_produces_low_s_and_the_high_s_twin_verifies_only_leniently() {
         assert_eq!(
             dwvd_regions::vault::verify_digest(&digest, &twin, public, SignaturePolicy::LowSOnly)
                 .unwrap_err(),
-            dwvd_regions::Error::BadSignature {
-                reason: SignatureFailure::HighS
-            }
+            dwvd_regions::Error::from(dwvd_regions::Reason::BadSignature(SignatureFailure::HighS))
         );
     }
 }

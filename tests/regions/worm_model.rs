@@ -1,6 +1,7 @@
 //! Property test of the owned WORM region against a model written here: random appends,
 //! writes at indices below / at / above the mark, and emit + parse.
 
+use dwvd_regions::Region;
 use dwvd_regions::worm::{LoggedWrite, WormRegion};
 use dwvd_regions::{BlockSize, ErrorKind, Ticks};
 use proptest::prelude::*;

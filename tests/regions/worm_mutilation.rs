@@ -5,6 +5,7 @@
 use crate::common;
 
 use dwvd_regions::BlockSize;
+use dwvd_regions::Region;
 use dwvd_regions::worm::WormRegion;
 
 #[test]

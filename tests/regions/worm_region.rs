@@ -1,12 +1,15 @@
 //! The owned WORM region's operations, its block counts, retention, data audit and torn
 //! writes, against expectations written out here.
 
+use dwvd_regions::Region;
 use dwvd_regions::block::seal;
 use dwvd_regions::worm::{
     AuditError, WormRegion, WormView, audit, blocks_needed, records_in_first_block,
     records_per_later_block, seal_data_block,
 };
-use dwvd_regions::{BlockSize, ContentMismatchReason, Error, ErrorKind, Tag, Ticks};
+use dwvd_regions::{
+    BlockOrigin, BlockSize, ContentMismatchReason, Error, ErrorKind, Location, Reason, Tag, Ticks,
+};
 use sha2::{Digest, Sha256};
 
 /// SPEC §3's formula, written independently of the crate.
@@ -116,16 +119,12 @@ fn writes_below_the_mark_are_immutable_above_it_non_sequential() {
     assert_eq!(region.append(b"b", Ticks::new(2)).unwrap(), 1);
     let before = region.clone();
     let below = region.write(0, b"x", Ticks::new(3)).unwrap_err();
-    assert_eq!(
-        below,
-        Error::Immutable {
-            block_index: 0,
-            high_water_mark: 2
-        }
-    );
+    assert_eq!(*below.reason(), Reason::Immutable { high_water_mark: 2 });
+    assert_eq!(below.block(), Some(0));
+    assert_eq!(below.location().origin(), Some(BlockOrigin::DataRange));
     assert_eq!(
         below.to_string(),
-        "block 0 is immutable: the high-water mark is 2"
+        "data block 0: immutable: the high-water mark is 2, and every block below it is written"
     );
     let above = region.write(5, b"x", Ticks::new(3)).unwrap_err();
     assert_eq!(above.kind(), ErrorKind::NonSequential);
@@ -145,11 +144,16 @@ fn full_region_and_full_log_are_different_full_errors() {
     region.append(b"", Ticks::new(0)).unwrap();
     region.append(b"", Ticks::new(0)).unwrap();
     let full = region.append(b"", Ticks::new(0)).unwrap_err();
-    assert_eq!(
-        full,
-        Error::WormRegionFull {
-            total_capacity_blocks: 2
-        }
+    assert!(
+        matches!(
+            full.reason(),
+            Reason::Full {
+                what: "WORM region",
+                capacity: 2,
+                ..
+            }
+        ),
+        "{full:?}"
     );
     assert_eq!(full.kind(), ErrorKind::Full);
     assert!(full.to_string().contains("WORM region is full"), "{full}");
@@ -160,12 +164,16 @@ fn full_region_and_full_log_are_different_full_errors() {
     small_log.append(b"", Ticks::new(0)).unwrap();
     let before = small_log.clone();
     let log_full = small_log.append(b"", Ticks::new(0)).unwrap_err();
-    assert_eq!(
-        log_full,
-        Error::LogFull {
-            what: "write log",
-            capacity: 2
-        }
+    assert!(
+        matches!(
+            log_full.reason(),
+            Reason::Full {
+                what: "write log",
+                capacity: 2,
+                ..
+            }
+        ),
+        "{log_full:?}"
     );
     assert_eq!(log_full.kind(), ErrorKind::Full);
     assert!(
@@ -185,8 +193,8 @@ fn data_longer_than_a_payload_is_record_too_large() {
     assert!(region.append(&[7u8; 1008], Ticks::new(0)).is_ok());
     let error = region.append(&[7u8; 1009], Ticks::new(0)).unwrap_err();
     assert_eq!(
-        error,
-        Error::RecordTooLarge {
+        *error.reason(),
+        Reason::RecordTooLarge {
             length: 1009,
             capacity: 1008
         }
@@ -231,11 +239,11 @@ fn constructor_and_emit_refuse_bad_arguments() {
     let mut one_block = vec![0u8; 512];
     let error = region.emit(&mut one_block).unwrap_err();
     assert_eq!(
-        error,
-        Error::BufferTooSmall {
+        *error.reason(),
+        Reason::BufferTooSmall {
             needed: 1024,
             available: 512,
-            block_size: size
+            block_size: size.get()
         }
     );
     assert_eq!(
@@ -244,8 +252,8 @@ fn constructor_and_emit_refuse_bad_arguments() {
     );
     let error = WormRegion::<1>::new(size, 10, -1, Ticks::new(0)).unwrap_err();
     assert!(matches!(
-        error,
-        Error::InvalidArgument {
+        error.reason(),
+        Reason::InvalidArgument {
             argument: "retention_period_ticks",
             ..
         }
@@ -284,17 +292,17 @@ fn audit_tells_changed_data_from_intact_data() {
     assert_eq!(outcomes[0], (0, Ok(())));
     assert_eq!(
         outcomes[1].1,
-        Err(AuditError::Data(Error::ContentMismatch {
-            block_index: 1,
-            reason: ContentMismatchReason::Sha256
-        }))
+        Err(AuditError::Data(Error::new(
+            Reason::ContentMismatch(ContentMismatchReason::Sha256),
+            Location::block_of(BlockOrigin::DataRange, 1)
+        )))
     );
     assert_eq!(
         outcomes[2].1,
-        Err(AuditError::Data(Error::ContentMismatch {
-            block_index: 2,
-            reason: ContentMismatchReason::TrailingBytes { offset: 5 }
-        }))
+        Err(AuditError::Data(Error::new(
+            Reason::ContentMismatch(ContentMismatchReason::TrailingBytes { offset: 5 }),
+            Location::block_of(BlockOrigin::DataRange, 2)
+        )))
     );
     match &outcomes[3].1 {
         Err(AuditError::Data(error)) => {
@@ -321,10 +329,10 @@ fn audit_tells_changed_data_from_intact_data() {
         failing[0].as_ref().unwrap_err().to_string(),
         "reading the data block failed: disk gone"
     );
-    let data_error = Error::ContentMismatch {
-        block_index: 1,
-        reason: ContentMismatchReason::Sha256,
-    };
+    let data_error = Error::new(
+        Reason::ContentMismatch(ContentMismatchReason::Sha256),
+        Location::block_of(BlockOrigin::DataRange, 1),
+    );
     assert_eq!(
         AuditError::<&str>::Data(data_error.clone()).to_string(),
         data_error.to_string()
@@ -341,16 +349,16 @@ fn audit_tells_changed_data_from_intact_data() {
     assert_eq!(walk.size_hint(), (total - 1, Some(total - 1)));
 
     let record = region.log()[0];
+    let error = record.verify_data(b"alph").unwrap_err();
     assert_eq!(
-        record.verify_data(b"alph").unwrap_err(),
-        Error::ContentMismatch {
-            block_index: 0,
-            reason: ContentMismatchReason::Length {
-                logged: 5,
-                found: 4
-            }
-        }
+        *error.reason(),
+        Reason::ContentMismatch(ContentMismatchReason::Length {
+            logged: 5,
+            found: 4
+        })
     );
+    assert_eq!(error.block(), Some(0));
+    assert_eq!(error.location().origin(), Some(BlockOrigin::DataRange));
     assert!(record.verify_data(b"alpha").is_ok());
     assert_eq!(
         seal_data_block(&mut disk[0], &[0u8; 497], 1)
@@ -375,13 +383,13 @@ fn blocks_with_different_generations_are_a_torn_write() {
     seal(&mut image[1024..1536], Tag::WORM, 6).unwrap();
     let error = WormView::new_checked(&image, size).unwrap_err();
     assert_eq!(
-        error,
-        Error::TornWrite {
-            block: 2,
+        *error.reason(),
+        Reason::TornWrite {
             expected: 7,
             found: 6
         }
     );
+    assert_eq!(error.block(), Some(2));
     assert_eq!(error.kind().as_str(), "torn_write");
     assert_eq!(WormRegion::<32>::parse(&image, size).unwrap_err(), error);
 }
@@ -406,27 +414,19 @@ fn check_log_sequence_flags_a_log_that_disagrees_with_the_mark() {
     image[40 + 52] = 5;
     seal(&mut image, Tag::WORM, 0).unwrap();
     let view = WormView::new_checked(&image, size).unwrap();
-    match view.check_log_sequence().unwrap_err() {
-        Error::InvalidField {
-            block: 0,
-            field: "block_index",
-            offset: 92,
-            value: 5,
-            ..
-        } => {}
-        other => panic!("{other:?}"),
-    }
+    let error = view.check_log_sequence().unwrap_err();
+    assert_eq!(
+        invalid_field(&error),
+        Some((Some(0), "block_index", Some(92), 5))
+    );
     // The mark says 4 but the log holds 3 records.
     image[0] = 4;
     image[40 + 52] = 1;
     seal(&mut image, Tag::WORM, 0).unwrap();
     let view = WormView::new_checked(&image, size).unwrap();
     assert!(matches!(
-        view.check_log_sequence(),
-        Err(Error::InvalidField {
-            field: "write_log_count",
-            ..
-        })
+        invalid_field(&view.check_log_sequence().unwrap_err()),
+        Some((_, "write_log_count", _, _))
     ));
 }
 
@@ -526,14 +526,7 @@ fn the_owned_parse_refuses_a_log_that_disagrees_with_the_mark() {
     assert_eq!(view.high_water_mark(), 0);
     let error = WormRegion::<8>::parse(&rolled_back, size).unwrap_err();
     assert!(
-        matches!(
-            error,
-            Error::InvalidField {
-                field: "write_log_count",
-                value: 3,
-                ..
-            }
-        ),
+        matches!(invalid_field(&error), Some((_, "write_log_count", _, 3))),
         "{error}"
     );
 
@@ -543,14 +536,7 @@ fn the_owned_parse_refuses_a_log_that_disagrees_with_the_mark() {
     seal(&mut far, Tag::WORM, 0).unwrap();
     let error = WormRegion::<8>::parse(&far, size).unwrap_err();
     assert!(
-        matches!(
-            error,
-            Error::InvalidField {
-                field: "block_index",
-                value: 200,
-                ..
-            }
-        ),
+        matches!(invalid_field(&error), Some((_, "block_index", _, 200))),
         "{error}"
     );
 }
@@ -576,13 +562,8 @@ fn reserved_log_blocks_after_the_log_are_accepted_and_emit_writes_the_needed_one
     let error = WormView::new_checked(&image, size).unwrap_err();
     assert!(
         matches!(
-            error,
-            Error::InvalidField {
-                block: 1,
-                field: "padding",
-                offset: 88,
-                ..
-            }
+            invalid_field(&error),
+            Some((Some(1), "padding", Some(88), _))
         ),
         "{error}"
     );
@@ -677,5 +658,18 @@ fn records_read_alike_one_by_one_and_folded_across_blocks() {
                 .append(&[count as u8; 3], Ticks::new(count as i64))
                 .unwrap();
         }
+    }
+}
+
+/// An `invalid_field` error as (block, field, offset, value), for compact assertions.
+fn invalid_field(error: &Error) -> Option<(Option<u64>, &'static str, Option<usize>, i64)> {
+    match error.reason() {
+        Reason::InvalidField { value, .. } => Some((
+            error.block(),
+            error.location().field()?,
+            error.location().offset(),
+            *value,
+        )),
+        _ => None,
     }
 }

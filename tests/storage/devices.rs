@@ -1,6 +1,7 @@
 //! The block devices, generation order across the u32 wrap, and what the stored regions
 //! refuse.
 
+use dwvd_regions::Region;
 use dwvd_regions::storage::{
     BlockDevice, Fault, FaultError, FaultyDevice, MetadataCopy, RamDevice, RamDeviceError,
     StorageError, StoredRing, StoredVault, StoredWorm, generation_is_newer,
@@ -89,13 +90,13 @@ fn every_region_recovers_its_newest_state_while_the_generation_wraps() {
         let recovered_vault = StoredVault::<4>::recover(&mut device, 18, 2, &mut scratch).unwrap();
         assert_eq!(recovered_ring, ring, "step {step}");
         assert_eq!(recovered_worm, worm, "step {step}");
-        assert_eq!(recovered_vault.vault(), vault.vault(), "step {step}");
-        wrapped[0] |= ring.ring().generation() < 8;
+        assert_eq!(recovered_vault.region(), vault.region(), "step {step}");
+        wrapped[0] |= ring.region().generation() < 8;
         wrapped[1] |= worm.region().generation() < 8;
-        wrapped[2] |= vault.vault().generation() < 8;
+        wrapped[2] |= vault.region().generation() < 8;
     }
     assert_eq!(wrapped, [true; 3], "every generation crossed u32::MAX");
-    assert_eq!(ring.ring().write_head(), 8);
+    assert_eq!(ring.region().write_head(), 8);
     assert_eq!(worm.region().high_water_mark(), 8);
 }
 
@@ -108,15 +109,15 @@ fn the_newer_copy_wins_and_a_damaged_one_is_passed_over() {
     assert_eq!(stored.current_copy(), MetadataCopy::A);
     stored.append(&mut device, b"x", &mut scratch).unwrap();
     assert_eq!(stored.current_copy(), MetadataCopy::B);
-    let newest = stored.ring().clone();
+    let newest = stored.region().clone();
 
     // Damage copy B (the newest): copy A, one generation older, is recovered.
     let mut damaged = device.clone();
     damaged.as_bytes_mut()[512 + 3] ^= 0x10;
     let recovered = StoredRing::recover(&mut damaged, 0, &mut scratch).unwrap();
     assert_eq!(recovered.current_copy(), MetadataCopy::A);
-    assert_eq!(recovered.ring().generation(), newest.generation() - 1);
-    assert_eq!(recovered.ring().write_head(), 0);
+    assert_eq!(recovered.region().generation(), newest.generation() - 1);
+    assert_eq!(recovered.region().write_head(), 0);
 
     // Damage both: no valid copy, and each copy's reason names its device block.
     damaged.as_bytes_mut()[3] ^= 0x10;
@@ -287,7 +288,7 @@ fn a_commit_refused_after_the_change_leaves_the_committed_value() {
             .map(|p| p.passport_id()),
         Some(uuid::Uuid::from_u128(1))
     );
-    assert_eq!(vault.vault().count(), 0);
+    assert_eq!(vault.region().count(), 0);
 
     let region = WormRegion::<4>::new(SIZE, 2, 0, Ticks::new(0)).unwrap();
     let mut worm = StoredWorm::format(&mut device, 2, region, &mut scratch).unwrap();
@@ -485,7 +486,7 @@ fn a_device_error_makes_the_value_refuse_changes_until_recovered() {
     // Recovery finds append #1 committed, and the recovered value goes on.
     let mut stored = StoredRing::recover(&mut device, 0, &mut scratch).unwrap();
     assert!(!stored.needs_recovery());
-    assert_eq!(stored.ring().write_head(), 1);
+    assert_eq!(stored.region().write_head(), 1);
     stored
         .append(&mut device, b"op2-payload", &mut scratch)
         .unwrap();
@@ -712,11 +713,11 @@ fn reload_after_a_device_error_clears_needs_recovery() {
             .is_err()
     );
     assert!(vault.needs_recovery());
-    assert_eq!(vault.vault().count(), 0, "memory keeps the last commit");
+    assert_eq!(vault.region().count(), 0, "memory keeps the last commit");
     vault.reload(&mut device, &mut scratch).unwrap();
     assert!(!vault.needs_recovery());
     // The whole copy was written before the failed sync: the add landed.
-    assert_eq!(vault.vault().all(), [passport]);
+    assert_eq!(vault.region().all(), [passport]);
 }
 
 /// The layout helpers, against the SPEC's formulas written out here.
@@ -797,10 +798,10 @@ fn storage_errors_name_the_block_and_say_what_to_do() {
     use core::error::Error as _;
     use dwvd_regions::storage::{CopyFailure, DeviceOperation};
     type E = StorageError<&'static str>;
-    let region = dwvd_regions::Error::NotWrittenYet {
+    let region = dwvd_regions::Error::from(dwvd_regions::Reason::NotWrittenYet {
         position: 4,
         write_head: 2,
-    };
+    });
     let cases: [(E, &[&str]); 8] = [
         (
             E::Device {
@@ -887,4 +888,56 @@ fn storage_errors_name_the_block_and_say_what_to_do() {
     );
     let source = E::Region(region.clone()).source().map(ToString::to_string);
     assert_eq!(source, Some(region.to_string()));
+}
+
+/// Each copy's reason names that copy's own device block — also for a count that overruns
+/// the copy's blocks, which used to say "device block 0" whatever the copy.
+#[test]
+fn a_refused_copy_names_its_own_device_block() {
+    const FIRST: u64 = 3;
+    let size = BlockSize::MIN;
+    let mut device = RamDevice::<512, 16>::new();
+    let mut scratch = [0u8; 1024];
+    let region = WormRegion::<16>::new(size, 4, 0, Ticks::new(0)).unwrap();
+    StoredWorm::format(&mut device, FIRST, region, &mut scratch).unwrap();
+    let per_copy = StoredWorm::<16>::blocks_per_copy(size);
+    assert_eq!(per_copy, 2);
+    let bytes = device.as_bytes_mut();
+    // Copy A: a flipped byte in its first block.
+    let a = FIRST as usize * 512;
+    bytes[a + 100] ^= 1;
+    // Copy B: write_log_count 1000 (112 blocks) in a copy of 2, resealed as a writer would.
+    let b = (FIRST + per_copy) as usize * 512;
+    bytes[b + 32..b + 36].copy_from_slice(&1000i32.to_le_bytes());
+    let generation = u32::from_le_bytes(bytes[b + 500..b + 504].try_into().unwrap());
+    dwvd_regions::block::seal(&mut bytes[b..b + 512], dwvd_regions::Tag::WORM, generation).unwrap();
+
+    match StoredWorm::<16>::recover(&mut device, FIRST, &mut scratch).unwrap_err() {
+        StorageError::NoValidCopy {
+            first_block,
+            copy_a,
+            copy_b,
+        } => {
+            assert_eq!(first_block, FIRST);
+            assert_eq!(
+                (copy_a.kind, copy_a.block),
+                (ErrorKind::ChecksumMismatch, Some(FIRST))
+            );
+            assert_eq!(
+                (copy_b.kind, copy_b.block),
+                (ErrorKind::Truncated, Some(FIRST + per_copy))
+            );
+            let message = StorageError::<RamDeviceError>::NoValidCopy {
+                first_block,
+                copy_a,
+                copy_b,
+            }
+            .to_string();
+            assert!(
+                message.contains("copy B: truncated at device block 5"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

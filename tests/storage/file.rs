@@ -2,6 +2,7 @@
 //! inspector's parser.
 #![cfg(feature = "std")]
 
+use dwvd_regions::Region;
 use dwvd_regions::storage::{BlockDevice, FileDevice, MetadataCopy, StoredWorm};
 use dwvd_regions::worm::WormRegion;
 use dwvd_regions::{BlockSize, Ticks};

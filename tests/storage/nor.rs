@@ -755,8 +755,8 @@ fn a_stored_ring_on_nor_flash_wraps_and_recovers() {
     let mut device = NorFlashDevice::new(&mut flash, SIZE, 512, 6).unwrap();
     let recovered = StoredRing::recover(&mut device, 0, &mut scratch).unwrap();
     assert_eq!(recovered, stored);
-    assert_eq!(recovered.ring().write_head(), 10);
-    assert_eq!(recovered.ring().entry_count(), 4);
+    assert_eq!(recovered.region().write_head(), 10);
+    assert_eq!(recovered.region().entry_count(), 4);
     for position in 6..10u8 {
         let entry = recovered
             .read(&mut device, position.into(), &mut scratch)
@@ -847,16 +847,16 @@ fn a_stored_vault_on_4k_sectors_adds_removes_and_recovers() {
 
     let mut device = NorFlashDevice::new(&mut flash, size, 4096, 4).unwrap();
     let recovered = StoredVault::<4>::recover(&mut device, 0, 2, &mut scratch).unwrap();
-    assert_eq!(recovered.vault(), stored.vault());
-    assert_eq!(recovered.vault().count(), 2);
+    assert_eq!(recovered.region(), stored.region());
+    assert_eq!(recovered.region().count(), 2);
     for id in [1, 3] {
         assert_eq!(
-            recovered.vault().get(Uuid::from_u128(id)),
+            recovered.region().get(Uuid::from_u128(id)),
             Some(&passport(id)),
             "passport {id}"
         );
     }
-    assert_eq!(recovered.vault().get(Uuid::from_u128(2)), None);
+    assert_eq!(recovered.region().get(Uuid::from_u128(2)), None);
 }
 
 #[test]
