@@ -218,10 +218,10 @@ fn region_text(region: &RegionReport) -> String {
             }
         }
     };
-    if let Some(headline) = region.headline {
-        if let Some(rest) = text.strip_prefix("ok — ") {
-            text = format!("{headline} — {rest}");
-        }
+    if let Some(headline) = region.headline
+        && let Some(rest) = text.strip_prefix("ok — ")
+    {
+        text = format!("{headline} — {rest}");
     }
     for note in &region.notes {
         text = format!("{text}\n    {note}");
