@@ -12,7 +12,7 @@ use dwvd_regions::transparency::{
     CHECKPOINT_NOTES_PREFIX, Checkpoint, Hash, TransparencyError, TreeBuilder,
 };
 use dwvd_regions::vault::VaultView;
-use dwvd_regions::worm::WormView;
+use dwvd_regions::worm::WriteRecord;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -219,10 +219,13 @@ fn short(hex: &str) -> &str {
     hex.get(..16).unwrap_or(hex)
 }
 
-/// Checks `log` against each of `checkpoints` in one streaming pass over its records
+/// Checks `log` (a WORM region's records) against each of `checkpoints` in one streaming pass over its records
 /// (a `TreeBuilder`, read at each checkpoint's size: O(log n) memory for the tree).
-pub fn check_log(log: &WormView<'_>, checkpoints: &[&FoundCheckpoint]) -> Vec<CheckpointCheck> {
-    let records = u64::try_from(log.write_log_count()).unwrap_or(u64::MAX);
+pub fn check_log<'r>(
+    log: impl ExactSizeIterator<Item = &'r WriteRecord>,
+    checkpoints: &[&FoundCheckpoint],
+) -> Vec<CheckpointCheck> {
+    let records = u64::try_from(log.len()).unwrap_or(u64::MAX);
     let mut sizes: Vec<u64> = checkpoints
         .iter()
         .filter(|found| found.signature_valid != Some(false))
@@ -241,11 +244,13 @@ pub fn check_log(log: &WormView<'_>, checkpoints: &[&FoundCheckpoint]) -> Vec<Ch
 
 /// The roots of the first `size` records of `log` for each of `sizes` (ascending, each
 /// at most the record count), in one pass.
-fn roots_at(log: &WormView<'_>, sizes: &[u64]) -> Vec<(u64, Hash)> {
+fn roots_at<'r>(
+    mut records: impl Iterator<Item = &'r WriteRecord>,
+    sizes: &[u64],
+) -> Vec<(u64, Hash)> {
     let mut roots = Vec::with_capacity(sizes.len());
     let mut wanted = sizes.iter().copied().peekable();
     let mut tree = TreeBuilder::new();
-    let mut records = log.records();
     loop {
         while wanted.next_if_eq(&tree.size()).is_some() {
             roots.push((tree.size(), tree.root()));

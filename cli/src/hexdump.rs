@@ -6,7 +6,8 @@ use std::path::Path;
 use dwvd_regions::Tag;
 use dwvd_regions::block::Block;
 
-use crate::inspect::{block_size_for, read_block};
+use crate::image::read_block;
+use crate::inspect::block_size_for;
 
 /// A field: name, offset, size, and how to show its value.
 struct Field {

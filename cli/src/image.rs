@@ -1,11 +1,30 @@
-//! Reading regions from image files, and keys from hex arguments.
+//! Image I/O: the only module that opens, seeks and reads image files — whole regions
+//! (`parse`, `worm`), single blocks (`inspect --hexdump`), the head block-size detection
+//! looks at, and the chunked reading of `inspect`'s pipeline. Also the keys given as hex.
 
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use dwvd_regions::BlockSize;
 use p256::ecdsa::{SigningKey, VerifyingKey};
+
+use crate::Failure;
+
+/// Opens the image at `path`.
+pub fn open(path: &Path) -> anyhow::Result<File> {
+    File::open(path).with_context(|| format!("cannot open image {}", path.display()))
+}
+
+/// The length of the image at `path`, in bytes.
+pub fn length(path: &Path) -> anyhow::Result<u64> {
+    Ok(open(path)?
+        .metadata()
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len())
+}
 
 /// The region at `offset` of the file: `blocks` blocks, or everything to the end of the
 /// file. A file shorter than asked gives a shorter buffer, which the parser reports as
@@ -16,14 +35,13 @@ pub fn read_region(
     blocks: Option<u64>,
     block_size: BlockSize,
 ) -> anyhow::Result<Vec<u8>> {
-    let mut file = std::fs::File::open(path)
-        .with_context(|| format!("cannot open image {}", path.display()))?;
+    let mut file = open(path)?;
     file.seek(SeekFrom::Start(offset))
         .with_context(|| format!("cannot seek to byte {offset} of {}", path.display()))?;
     let mut region = Vec::new();
     match blocks {
         Some(blocks) => {
-            let Some(length) = blocks.checked_mul(block_size.get() as u64) else {
+            let Some(length) = blocks.checked_mul(block_bytes(block_size)) else {
                 bail!(
                     "--blocks {blocks} of {} bytes is more than a file can hold",
                     block_size.get()
@@ -35,6 +53,136 @@ pub fn read_region(
     }
     .with_context(|| format!("cannot read {}", path.display()))?;
     Ok(region)
+}
+
+/// Reads block `index` of `path` (for `--hexdump`).
+pub fn read_block(path: &Path, index: u64, block_size: BlockSize) -> anyhow::Result<Vec<u8>> {
+    let mut file = open(path)?;
+    let length = file.metadata()?.len();
+    let size = block_bytes(block_size);
+    let Some(start) = index
+        .checked_mul(size)
+        .filter(|start| start.checked_add(size).is_some_and(|end| end <= length))
+    else {
+        bail!(
+            "block {index} is past the end of {} ({} whole blocks)",
+            path.display(),
+            length.checked_div(size).unwrap_or(0)
+        );
+    };
+    file.seek(SeekFrom::Start(start))?;
+    let mut block = vec![0u8; block_size.get()];
+    file.read_exact(&mut block)?;
+    Ok(block)
+}
+
+/// The first `limit` bytes of `reader` (fewer when it is shorter).
+pub fn read_head(reader: impl Read, limit: u64) -> anyhow::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    reader
+        .take(limit)
+        .read_to_end(&mut head)
+        .context("cannot read the image")?;
+    Ok(head)
+}
+
+/// Blocks `from..from + count` of `reader`, whole.
+pub fn read_blocks(
+    reader: &mut (impl Read + Seek),
+    block_size: BlockSize,
+    from: u64,
+    count: u64,
+) -> anyhow::Result<Vec<u8>> {
+    let size = block_bytes(block_size);
+    let start = from
+        .checked_mul(size)
+        .ok_or_else(|| anyhow!("block {from} is past any image"))?;
+    let length = count
+        .checked_mul(size)
+        .and_then(|length| usize::try_from(length).ok())
+        .ok_or_else(|| anyhow!("{count} blocks do not fit in memory"))?;
+    reader.seek(SeekFrom::Start(start))?;
+    let mut bytes = vec![0u8; length];
+    reader.read_exact(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A block size in bytes, as a file offset.
+fn block_bytes(block_size: BlockSize) -> u64 {
+    u64::try_from(block_size.get()).unwrap_or(u64::MAX)
+}
+
+/// A chunk of whole blocks read from an image: the first block's index, the buffer
+/// (possibly longer than the chunk), and what the reader's `check` said of each block.
+#[derive(Debug)]
+pub struct Chunk<C> {
+    /// The index of the chunk's first block.
+    pub first: u64,
+    /// The chunk's bytes: `checked.len()` blocks from its start.
+    pub buffer: Vec<u8>,
+    /// One result of `check` per block.
+    pub checked: Vec<C>,
+}
+
+/// What a pipeline's reader reads: `blocks` blocks of `size` bytes from `file`, `name`d
+/// so in errors, in chunks of `chunk_blocks` blocks.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunking<'a> {
+    pub name: &'a str,
+    pub size: usize,
+    pub blocks: u64,
+    pub chunk_blocks: usize,
+}
+
+/// A pipeline's reader: reads the blocks `chunking` says from `file` in chunks, into
+/// buffers taken from `empty`, runs `check` on each block, and sends the chunks on
+/// `full` in order (or the first error, then stops). Returns when done, on an error, or
+/// when the other side has gone.
+pub fn read_chunks<R: Read, C>(
+    mut file: R,
+    chunking: Chunking<'_>,
+    check: impl Fn(&[u8]) -> C,
+    empty: &Receiver<Vec<u8>>,
+    full: &SyncSender<Result<Chunk<C>, Failure>>,
+) {
+    let Chunking {
+        name,
+        size,
+        blocks,
+        chunk_blocks,
+    } = chunking;
+    let mut first = 0u64;
+    while first < blocks {
+        let Ok(mut buffer) = empty.recv() else {
+            return;
+        };
+        let count = usize::try_from(blocks.saturating_sub(first))
+            .map_or(chunk_blocks, |left| left.min(chunk_blocks));
+        let count_u64 = u64::try_from(count).unwrap_or(u64::MAX);
+        let bytes = buffer
+            .get_mut(..count.saturating_mul(size))
+            .unwrap_or_default();
+        let chunk = file
+            .read_exact(bytes)
+            .with_context(|| {
+                format!(
+                    "cannot read blocks {first}..{} of {name}",
+                    first.saturating_add(count_u64)
+                )
+            })
+            .map_err(Failure::from)
+            .map(|()| bytes.chunks_exact(size).map(&check).collect())
+            .map(|checked| Chunk {
+                first,
+                buffer,
+                checked,
+            });
+        let failed = chunk.is_err();
+        if full.send(chunk).is_err() || failed {
+            return;
+        }
+        first = first.saturating_add(count_u64);
+    }
 }
 
 /// A P-256 public key from SEC1 hex (compressed or uncompressed).
@@ -59,9 +207,9 @@ pub fn short_region(
     blocks: u64,
     block_size: BlockSize,
 ) -> Option<dwvd_regions::Error> {
-    let whole = (read / block_size.get()) as u64;
+    let whole = u64::try_from(read.checked_div(block_size.get()).unwrap_or(0)).unwrap_or(u64::MAX);
     (whole < blocks).then(|| dwvd_regions::Error::BlockOutOfRange {
-        index: blocks - 1,
+        index: blocks.saturating_sub(1),
         blocks: whole,
     })
 }

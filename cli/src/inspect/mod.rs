@@ -1,0 +1,124 @@
+//! `inspect`: walk every block of an image, group blocks into regions, decode and
+//! summarise the known ones, and report corruption without stopping.
+//!
+//! The image is streamed block by block (memory is bounded by the largest region being
+//! decoded, not by the image), with a progress bar on a terminal for large images.
+//!
+//! * [`detect`] — the block size, given or found from the trailers;
+//! * [`walk`] — the walk: typed block lines, region reports and a summary, whatever the
+//!   output format; each block is read once and its checksum verified once;
+//! * [`regions`] — STRE, WORM and CMVT regions assembled from the walk's blocks and
+//!   decoded, and the WORM logs' cross-check against checkpoints;
+//! * [`render`] — the walk's items as text or as streamed JSON.
+//!
+//! Reading the image is [`crate::image`]'s.
+
+mod detect;
+mod regions;
+mod render;
+mod walk;
+
+use std::io::{Read, Seek, Write};
+use std::path::Path;
+
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use p256::ecdsa::VerifyingKey;
+
+pub use detect::{SizeSource, block_size_for, block_size_of};
+pub use regions::{
+    Details, RegionKind, RegionReport, Signatures, StreamSummary, VaultSummary, WormSummary,
+    worm_region_blocks,
+};
+pub use walk::{BlockLine, BlockState, Sink, Start, Summary, walk};
+
+use crate::{Failure, image};
+
+/// What `inspect` was asked for.
+#[derive(Debug)]
+pub struct Options {
+    pub block_size: Option<usize>,
+    pub json: bool,
+    pub key: Option<VerifyingKey>,
+}
+
+/// Images at least this large get a progress bar (on a terminal).
+const PROGRESS_THRESHOLD: u64 = 32 << 20;
+/// The largest region decoded, in bytes: memory stays bounded whatever a header claims.
+/// A larger region is reported as not decoded.
+pub const MAX_REGION_BYTES: usize = 32 << 20;
+
+/// Inspects the image at `path`, writing the report to `out`. Returns whether the image
+/// is clean: every block verifies and every region decodes.
+pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<bool, Failure> {
+    let length = image::length(path)?;
+    let name = path.display().to_string();
+    inspect_source(&name, length, || image::open(path), options, out)
+}
+
+/// [`inspect`] over any source of `length` bytes: `open` gives a fresh reader at its
+/// start (block size detection and the walk each use their own). `name` is shown as the
+/// image's name.
+pub fn inspect_source<R: Read + Seek + Send>(
+    name: &str,
+    length: u64,
+    open: impl Fn() -> anyhow::Result<R>,
+    options: &Options,
+    out: &mut impl Write,
+) -> Result<bool, Failure> {
+    let (block_size, source) = block_size_of(&open, options.block_size)?;
+    let file = open()?;
+    if length == 0 {
+        return Err(anyhow!("{name} is empty: there are no blocks to inspect").into());
+    }
+    let size = u64::try_from(block_size.get()).unwrap_or(u64::MAX);
+    let start = Start {
+        name,
+        length,
+        block_size,
+        source,
+        whole_blocks: length.checked_div(size).unwrap_or(0),
+        trailing: length.checked_rem(size).unwrap_or(0),
+    };
+    let progress = progress_bar(length);
+    let mut out = std::io::BufWriter::new(out);
+    let key = options.key.as_ref();
+    let summary = if options.json {
+        walk(
+            file,
+            open,
+            &start,
+            key,
+            &progress,
+            &mut render::Json::new(&mut out),
+        )?
+    } else {
+        walk(
+            file,
+            open,
+            &start,
+            key,
+            &progress,
+            &mut render::Human::new(&mut out),
+        )?
+    };
+    out.flush()?;
+    Ok(summary.clean)
+}
+
+/// A progress bar on standard error for an image of `length` bytes, or a hidden one for
+/// a small image.
+fn progress_bar(length: u64) -> ProgressBar {
+    if length < PROGRESS_THRESHOLD {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} inspecting [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}

@@ -1,0 +1,351 @@
+//! The walk: every block of an image in order, read once (by a reader thread, in
+//! chunks) and verified once, handed to a [`Sink`] as a typed [`BlockLine`]; regions
+//! assembled from those same blocks and decoded into [`RegionReport`]s; then the
+//! checkpoint cross-check and the [`Summary`]. Nothing here knows the output format.
+
+use std::collections::VecDeque;
+use std::io::{Read, Seek};
+
+use dwvd_regions::block::Block;
+use dwvd_regions::{BlockSize, Tag};
+use indicatif::ProgressBar;
+use p256::ecdsa::VerifyingKey;
+
+use super::SizeSource;
+use super::regions::{self, Leftover, Pending, RegionKind, RegionReport};
+use crate::Failure;
+use crate::checkpoints::UnmatchedCheckpoint;
+use crate::image::{self, Chunk, Chunking};
+
+/// How much of the image the reader thread reads and verifies at a time.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// What the walk is over: the image and how its blocks were sized.
+#[derive(Debug, Clone)]
+pub struct Start<'a> {
+    /// The image's name, as shown.
+    pub name: &'a str,
+    /// Its length in bytes.
+    pub length: u64,
+    pub block_size: BlockSize,
+    pub source: SizeSource,
+    /// How many whole blocks it holds.
+    pub whole_blocks: u64,
+    /// The bytes after the last whole block.
+    pub trailing: u64,
+}
+
+/// What a block's trailer says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockState {
+    /// Its checksum verifies.
+    Ok,
+    /// Its checksum does not verify: the block is corrupt.
+    ChecksumMismatch,
+}
+
+impl BlockState {
+    /// Whether the block counts as corrupt.
+    pub fn is_corrupt(self) -> bool {
+        self == Self::ChecksumMismatch
+    }
+}
+
+/// One block, as listed.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockLine {
+    pub index: u64,
+    pub tag: Tag,
+    pub generation: u32,
+    pub state: BlockState,
+}
+
+/// What the walk found, after the last block.
+#[derive(Debug)]
+pub struct Summary {
+    pub regions: Vec<RegionReport>,
+    /// Checkpoints naming no WORM region of the image.
+    pub unmatched: Vec<UnmatchedCheckpoint>,
+    pub whole_blocks: u64,
+    pub corrupt_blocks: u64,
+    pub trailing: u64,
+    pub region_problems: usize,
+    pub checkpoint_problems: usize,
+    /// Every block verifies, every region decodes, no checkpoint is a problem, and no
+    /// bytes trail the last block.
+    pub clean: bool,
+}
+
+/// Where the walk's items go, in order: the start, each block, the summary.
+pub trait Sink {
+    fn start(&mut self, start: &Start<'_>) -> std::io::Result<()>;
+    fn block(&mut self, line: &BlockLine) -> std::io::Result<()>;
+    fn finish(&mut self, summary: &Summary) -> std::io::Result<()>;
+}
+
+/// Walks the image `file` (of which `open` gives fresh readers, for a log read again)
+/// as `start` describes it, verifying passports with `key`, counting read bytes on
+/// `progress`, and handing every item to `sink`.
+pub fn walk<R: Read + Seek + Send>(
+    file: R,
+    open: impl Fn() -> anyhow::Result<R>,
+    start: &Start<'_>,
+    key: Option<&VerifyingKey>,
+    progress: &ProgressBar,
+    sink: &mut impl Sink,
+) -> Result<Summary, Failure> {
+    sink.start(start)?;
+    let block_size = start.block_size;
+    let size = block_size.get();
+    let whole_blocks = start.whole_blocks;
+    let mut assembler = Assembler::new(block_size, key);
+    let mut corrupt_blocks = 0u64;
+    // Two threads in a pipeline: a reader fills chunks of about 1 MiB straight from the
+    // image and verifies their checksums; this thread hands their lines on in order and
+    // assembles and decodes regions from the same bytes. Reading (the kernel's copy),
+    // XXH64 and formatting are what inspect costs (profiled), so they overlap. Three
+    // chunk buffers circulate: memory stays bounded whatever the image's size.
+    // A small image gets buffers of its own size, not three of 1 MiB.
+    let chunk_blocks = CHUNK_BYTES
+        .checked_div(size)
+        .unwrap_or(1)
+        .min(usize::try_from(whole_blocks).unwrap_or(usize::MAX))
+        .max(1);
+    let chunking = Chunking {
+        name: start.name,
+        size,
+        blocks: whole_blocks,
+        chunk_blocks,
+    };
+    std::thread::scope(|scope| -> Result<(), Failure> {
+        let (full_sender, full_chunks) =
+            std::sync::mpsc::sync_channel::<Result<Chunk<Checked>, Failure>>(2);
+        let (empty_sender, empty_chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(3);
+        for _ in 0..3 {
+            // The receiver is alive: this cannot fail.
+            let _ = empty_sender.send(vec![0u8; chunk_blocks.saturating_mul(size)]);
+        }
+        let reader = move || {
+            image::read_chunks(file, chunking, check, &empty_chunks, &full_sender);
+        };
+        // An image of one chunk has nothing to overlap: it is read here, without a thread
+        // (the one chunk fits the channel, so the reader returns at once).
+        if whole_blocks <= u64::try_from(chunk_blocks).unwrap_or(u64::MAX) {
+            reader();
+        } else {
+            scope.spawn(reader);
+        }
+        for chunk in full_chunks {
+            let Chunk {
+                first,
+                buffer,
+                checked,
+            } = chunk?;
+            let bytes = buffer
+                .get(..checked.len().saturating_mul(size))
+                .unwrap_or_default();
+            progress.inc(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+            for ((index, block), checked) in (first..).zip(bytes.chunks_exact(size)).zip(checked) {
+                let line = BlockLine {
+                    index,
+                    tag: checked.tag,
+                    generation: checked.generation,
+                    state: checked.state,
+                };
+                if line.state.is_corrupt() {
+                    corrupt_blocks = corrupt_blocks.saturating_add(1);
+                }
+                sink.block(&line)?;
+                assembler.block(index, block, checked.tag, line.state == BlockState::Ok);
+            }
+            // The reader may have stopped (error or end): then the buffer is not needed.
+            let _ = empty_sender.send(buffer);
+        }
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+
+    let mut regions = assembler.finish();
+    let unmatched = regions::cross_check_checkpoints(&mut regions, block_size, open);
+    let region_problems = regions.iter().filter(|region| region.corrupt).count();
+    let checkpoint_problems = unmatched
+        .iter()
+        .filter(|checkpoint| checkpoint.problem)
+        .count();
+    let trailing = start.trailing;
+    let summary = Summary {
+        clean: corrupt_blocks == 0
+            && region_problems == 0
+            && checkpoint_problems == 0
+            && trailing == 0,
+        regions,
+        unmatched,
+        whole_blocks,
+        corrupt_blocks,
+        trailing,
+        region_problems,
+        checkpoint_problems,
+    };
+    sink.finish(&summary)?;
+    Ok(summary)
+}
+
+/// What the reader thread finds in a block's trailer.
+#[derive(Debug, Clone, Copy)]
+struct Checked {
+    tag: Tag,
+    generation: u32,
+    state: BlockState,
+}
+
+/// The reader thread's check of one block: its trailer, and its checksum (the one time
+/// the walk hashes it).
+fn check(block: &[u8]) -> Checked {
+    match Block::new_checked(block) {
+        Ok(view) => Checked {
+            tag: view.tag(),
+            generation: view.generation(),
+            state: if view.checksum_ok() {
+                BlockState::Ok
+            } else {
+                BlockState::ChecksumMismatch
+            },
+        },
+        // Chunks hold whole blocks of a valid size: a block always has a trailer.
+        Err(_) => Checked {
+            tag: Tag::from(0u32),
+            generation: 0,
+            state: BlockState::ChecksumMismatch,
+        },
+    }
+}
+
+/// Groups the walk's blocks into regions and decodes them. A region takes the blocks
+/// after its first while they carry its tag, up to its size (or [`super::MAX_REGION_BYTES`]);
+/// the blocks a region read but did not take (past its extent) are walked again from
+/// memory, so each may start a region of its own — as if it had been read again, but
+/// without reading or verifying it twice.
+struct Assembler<'k> {
+    block_size: BlockSize,
+    key: Option<&'k VerifyingKey>,
+    regions: Vec<RegionReport>,
+    /// Blocks before this index belong to a region already decoded.
+    region_end: u64,
+    pending: Option<Pending>,
+    /// Blocks handed back by a region, walked before the next block read.
+    replay: VecDeque<Leftover>,
+    /// Bytes of WORM logs kept for the checkpoint cross-check.
+    retained: usize,
+}
+
+/// What became of a block offered to the assembler.
+enum Step {
+    /// It was taken (or is no region's); any blocks handed back are walked next.
+    Taken(Vec<Leftover>),
+    /// The pending region ended before it: the blocks it handed back are walked, then
+    /// this one is offered again.
+    Again(Vec<Leftover>),
+}
+
+impl<'k> Assembler<'k> {
+    fn new(block_size: BlockSize, key: Option<&'k VerifyingKey>) -> Self {
+        Assembler {
+            block_size,
+            key,
+            regions: Vec::new(),
+            region_end: 0,
+            pending: None,
+            replay: VecDeque::new(),
+            retained: 0,
+        }
+    }
+
+    /// The next block of the image.
+    fn block(&mut self, index: u64, bytes: &[u8], tag: Tag, sound: bool) {
+        loop {
+            match self.step(index, bytes, tag, sound) {
+                Step::Taken(leftovers) => {
+                    self.requeue(leftovers, None);
+                    self.drain();
+                    return;
+                }
+                Step::Again(leftovers) => {
+                    self.requeue(leftovers, None);
+                    self.drain();
+                }
+            }
+        }
+    }
+
+    /// Walks the blocks handed back (which may start regions that hand back more).
+    fn drain(&mut self) {
+        while let Some(block) = self.replay.pop_front() {
+            let tag = tag_of(&block.bytes);
+            match self.step(block.index, &block.bytes, tag, block.sound) {
+                Step::Taken(leftovers) => self.requeue(leftovers, None),
+                Step::Again(leftovers) => self.requeue(leftovers, Some(block)),
+            }
+        }
+    }
+
+    /// Puts `leftovers`, then `then`, at the front of the blocks to walk again.
+    fn requeue(&mut self, leftovers: Vec<Leftover>, then: Option<Leftover>) {
+        for block in then.into_iter().chain(leftovers.into_iter().rev()) {
+            self.replay.push_front(block);
+        }
+    }
+
+    fn step(&mut self, index: u64, bytes: &[u8], tag: Tag, sound: bool) -> Step {
+        if let Some(pending) = &mut self.pending {
+            if pending.accepts(tag, self.block_size) {
+                pending.push(bytes, sound);
+                if pending.complete(self.block_size) {
+                    return Step::Taken(self.finish_pending());
+                }
+                return Step::Taken(Vec::new());
+            }
+            return Step::Again(self.finish_pending());
+        }
+        if index < self.region_end {
+            return Step::Taken(Vec::new());
+        }
+        let Some(kind) = RegionKind::of(tag) else {
+            return Step::Taken(Vec::new());
+        };
+        let pending = Pending::start(kind, index, bytes, sound, self.block_size);
+        if pending.complete(self.block_size) {
+            self.pending = Some(pending);
+            return Step::Taken(self.finish_pending());
+        }
+        self.pending = Some(pending);
+        Step::Taken(Vec::new())
+    }
+
+    /// Decodes the pending region; returns the blocks it hands back.
+    fn finish_pending(&mut self) -> Vec<Leftover> {
+        let Some(pending) = self.pending.take() else {
+            return Vec::new();
+        };
+        let (mut report, leftovers) = pending.finish(self.block_size, self.key);
+        regions::limit_retained_logs(&mut report, &mut self.retained);
+        self.region_end = report.first_block.saturating_add(report.block_count.max(1));
+        self.regions.push(report);
+        leftovers
+    }
+
+    /// The image has ended: the pending region (and any it handed back) is decoded from
+    /// what it has.
+    fn finish(mut self) -> Vec<RegionReport> {
+        while self.pending.is_some() || !self.replay.is_empty() {
+            let leftovers = self.finish_pending();
+            self.requeue(leftovers, None);
+            self.drain();
+        }
+        self.regions
+    }
+}
+
+/// The tag in a block's trailer.
+fn tag_of(block: &[u8]) -> Tag {
+    Block::new_checked(block).map_or(Tag::from(0u32), |view| view.tag())
+}
