@@ -11,6 +11,7 @@ use p256::ecdsa::SigningKey;
 use uuid::Uuid;
 
 use crate::inspect;
+use dwvd_regions::Region;
 
 /// The demo's block size.
 const BLOCK: usize = 512;

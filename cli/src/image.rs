@@ -208,8 +208,15 @@ pub fn short_region(
     block_size: BlockSize,
 ) -> Option<dwvd_regions::Error> {
     let whole = u64::try_from(read.checked_div(block_size.get()).unwrap_or(0)).unwrap_or(u64::MAX);
-    (whole < blocks).then(|| dwvd_regions::Error::BlockOutOfRange {
-        index: blocks.saturating_sub(1),
-        blocks: whole,
+    (whole < blocks).then(|| {
+        dwvd_regions::Error::new(
+            dwvd_regions::Reason::Truncated {
+                needed: blocks,
+                available: whole,
+                unit: dwvd_regions::Unit::Blocks,
+                count: None,
+            },
+            dwvd_regions::Location::NOWHERE,
+        )
     })
 }

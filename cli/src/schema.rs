@@ -3,9 +3,11 @@
 //! lowercase hex.
 
 use anyhow::{Context, anyhow};
-use dwvd_regions::streaming::{StreamingHeader, StreamingRing, StreamingView};
-use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, VaultView, emit_vault};
-use dwvd_regions::worm::{LoggedWrite, WormHeader, WormView, emit_region, region_len};
+use dwvd_regions::streaming::{StreamingHeader, StreamingView};
+use dwvd_regions::vault::{
+    ComplianceStatus, Framework, Passport, VaultView, emit_parts as emit_vault,
+};
+use dwvd_regions::worm::{LoggedWrite, WormHeader, WormView, emit_parts as emit_worm, region_len};
 use dwvd_regions::{BlockSize, Error, Ticks};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -221,10 +223,11 @@ fn build_stream(description: StreamDescription, block_size: BlockSize) -> Result
         entry_count: I64::new(description.entry_count),
         growth_increment: I32::new(description.growth_increment),
     };
-    let ring = StreamingRing::from_header(block_size, &header, description.generation)
+    // The image must be a ring this crate reads: every invariant of the header holds.
+    header.validate().map_err(Failure::Format)?;
+    let mut image = vec![0u8; block_size.get()];
+    dwvd_regions::streaming::emit_parts(block_size, &header, description.generation, &mut image)
         .map_err(Failure::Format)?;
-    let mut image = vec![0u8; ring.buffer_len()];
-    ring.emit(&mut image).map_err(Failure::Format)?;
     Ok(image)
 }
 
@@ -263,7 +266,7 @@ fn build_worm(description: WormDescription, block_size: BlockSize) -> Result<Vec
     let length = region_len(block_size, log.len() as u64)
         .ok_or_else(|| anyhow!("a log of {} records does not fit in memory", log.len()))?;
     let mut image = vec![0u8; length];
-    emit_region(
+    emit_worm(
         block_size,
         &header,
         &log,
@@ -320,7 +323,7 @@ fn build_vault(
         passports.push(passport);
     }
     let length =
-        dwvd_regions::vault::block_count(block_size, &passports).saturating_mul(block_size.get());
+        dwvd_regions::vault::blocks_needed(block_size, &passports).saturating_mul(block_size.get());
     let mut image = vec![0u8; length];
     emit_vault(block_size, &passports, description.generation, &mut image)
         .map_err(Failure::Format)?;

@@ -20,6 +20,7 @@ use zerocopy::{FromBytes, IntoBytes};
 
 use crate::schema::{PassportDescription, VaultDescription, describe_passport};
 use crate::{Failure, image, inspect};
+use dwvd_regions::RegionView;
 
 /// Where a WORM region is: the image, its block size, and where in the file it starts.
 #[derive(Debug, Clone, clap::Args)]

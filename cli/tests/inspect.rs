@@ -156,7 +156,7 @@ fn a_corrupt_block_in_the_middle_is_reported_and_the_walk_goes_on() {
         report["regions"][5]["error"]
             .as_str()
             .unwrap()
-            .starts_with("block 10:")
+            .starts_with("device block 10:")
     );
     // The regions after it are still decoded.
     assert_eq!(found[6], region("STRE", 14, 1, "ok"));
@@ -439,4 +439,36 @@ fn kept_inspect_walk_inputs_give_consistent_reports() {
         replayed += 1;
     }
     assert!(replayed >= 1);
+}
+
+/// A region found at block 2 of an image names the image's block 2 in its error, in the
+/// JSON report and in the human text (the count is a field of the region's first block).
+#[test]
+fn an_error_names_the_image_block_not_the_region_block() {
+    let image = image_of(&[
+        "stre_bs512_max64_w23",
+        "stre_bs512_max64_w23",
+        "bad_worm_count_overruns",
+    ]);
+    let (report, status) = inspect_json(&image, &[]);
+    assert_eq!(status, 1);
+    assert_eq!(regions(&report)[2], region("WORM", 2, 1, "truncated"));
+    let error = report["regions"][2]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("device block 2 field write_log_count (offset 32): truncated region"),
+        "{error}"
+    );
+    assert!(error.contains("it says 1000"), "{error}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.img");
+    std::fs::write(&path, &image).unwrap();
+    let output = dwvd().arg("inspect").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find(|line| line.contains("blocks 2-2 WORM"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("device block 2 field write_log_count"), "{line}");
+    assert!(!line.contains("block 0"), "{line}");
 }

@@ -334,7 +334,7 @@ fn audit_tells_changed_data_from_intact_data() {
         Location::block_of(BlockOrigin::DataRange, 1),
     );
     assert_eq!(
-        AuditError::<&str>::Data(data_error.clone()).to_string(),
+        AuditError::<&str>::Data(data_error).to_string(),
         data_error.to_string()
     );
     // The audit knows how many records are left.

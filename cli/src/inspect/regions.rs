@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Seek};
 
 use dwvd_regions::block::Block;
-use dwvd_regions::streaming::StreamingView;
+use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::transparency::worm_region_id;
 use dwvd_regions::vault::VaultView;
 use dwvd_regions::worm::{RECORD_LEN, WormHeader, WormView, WriteRecord};
@@ -19,6 +19,7 @@ use zerocopy::FromBytes;
 use super::MAX_REGION_BYTES;
 use crate::checkpoints::{self, CheckpointCheck, FoundCheckpoint, UnmatchedCheckpoint};
 use crate::image;
+use dwvd_regions::{Region, RegionView};
 
 /// The kinds of region `inspect` decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,7 +292,7 @@ impl Pending {
             RegionKind::Worm => count(self.blocks()) >= self.needed,
             RegionKind::Vault => {
                 self.blocks().is_power_of_two()
-                    && VaultView::probable_extent(&self.buffer, block_size).is_some()
+                    && VaultView::implied_extent(&self.buffer, block_size).is_some()
             }
         }
     }
@@ -307,7 +308,7 @@ impl Pending {
             RegionKind::Stream => decode_stream(&self.buffer, block_size, self.first),
             RegionKind::Worm => decode_worm(&self.buffer, block_size, self.first, self.needed),
             RegionKind::Vault => {
-                let probable = VaultView::probable_extent(&self.buffer, block_size);
+                let probable = VaultView::implied_extent(&self.buffer, block_size);
                 decode_vault(&self.buffer, block_size, self.first, probable, key)
             }
         };
@@ -328,9 +329,8 @@ impl Pending {
 
 fn decode_stream(block: &[u8], block_size: BlockSize, first: u64) -> (RegionReport, usize) {
     let block = block.get(..block_size.get()).unwrap_or(block);
-    match StreamingView::new_checked(block, block_size) {
-        Ok(view) => {
-            let ring = view.to_ring();
+    match StreamingRing::parse(block, block_size) {
+        Ok(ring) => {
             // The slots the ring positions fall in (none while nothing is allocated).
             let slot = |position: u64| position.checked_rem(ring.allocated_blocks());
             let summary = StreamSummary {
@@ -343,7 +343,7 @@ fn decode_stream(block: &[u8], block_size: BlockSize, first: u64) -> (RegionRepo
                 read_tail_slot: slot(ring.read_tail()),
                 entry_count: ring.entry_count(),
                 growth_increment: ring.growth_increment(),
-                generation: view.generation(),
+                generation: ring.generation(),
             };
             let details = Details::Stream(summary);
             (
