@@ -469,6 +469,9 @@ fn an_error_names_the_image_block_not_the_region_block() {
         .lines()
         .find(|line| line.contains("blocks 2-2 WORM"))
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(line.contains("device block 2 field write_log_count"), "{line}");
+    assert!(
+        line.contains("device block 2 field write_log_count"),
+        "{line}"
+    );
     assert!(!line.contains("block 0"), "{line}");
 }

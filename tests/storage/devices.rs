@@ -827,7 +827,7 @@ fn storage_errors_name_the_block_and_say_what_to_do() {
             },
             &["device write of block 5"],
         ),
-        (E::Region(region.clone()), &[&region.to_string()]),
+        (E::Region(region), &[&region.to_string()]),
         (
             E::NoValidCopy {
                 first_block: 9,
@@ -886,7 +886,7 @@ fn storage_errors_name_the_block_and_say_what_to_do() {
         mismatch.to_string(),
         "the region uses 512-byte blocks but the device has 4096-byte blocks"
     );
-    let source = E::Region(region.clone()).source().map(ToString::to_string);
+    let source = E::Region(region).source().map(ToString::to_string);
     assert_eq!(source, Some(region.to_string()));
 }
 

@@ -175,7 +175,7 @@ impl RegionReport {
     }
 
     fn failed(kind: RegionKind, first_block: u64, extent: usize, error: &Error) -> Self {
-        let error = error.clone().relocated(first_block);
+        let error = (*error).relocated(first_block);
         RegionReport {
             status: error.kind().as_str().to_string(),
             error: Some(error.to_string()),
@@ -385,7 +385,7 @@ fn decode_worm(
                 sequence_error: sequence
                     .as_ref()
                     .err()
-                    .map(|error| error.clone().relocated(first)),
+                    .map(|error| (*error).relocated(first)),
             };
             let mut report =
                 RegionReport::decoded(RegionKind::Worm, first, extent, Details::Worm(summary));
