@@ -10,6 +10,7 @@
 //!   verifies.
 #![no_main]
 
+use dwvd_regions::Region;
 use dwvd_regions::vault::{Vault, VaultView};
 use dwvd_regions::{BlockSize, ErrorKind, Tag};
 use dwvd_regions_fuzz::{Input, resealed};

@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 
 use arbitrary::Arbitrary;
 use dwvd_regions::BlockSize;
+use dwvd_regions::Region;
 use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
 use libfuzzer_sys::fuzz_target;
 

@@ -3,6 +3,8 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
+use dwvd_regions::Region;
+use dwvd_regions::RegionView;
 use dwvd_regions::streaming::{StreamingRing, StreamingView};
 use dwvd_regions::vault::{Vault, VaultView};
 use dwvd_regions::worm::{WormRegion, WormView, region_len};
@@ -55,7 +57,7 @@ fuzz_target!(|value: Value| {
                 assert_eq!(read.as_bytes().len(), held.serialized_len());
             }
             assert_eq!(
-                VaultView::probable_extent(&image, size),
+                VaultView::implied_extent(&image, size),
                 Some(vault.block_count())
             );
         }

@@ -7,6 +7,7 @@
 //!   under those rules or fails with `invalid_field`, never another category.
 #![no_main]
 
+use dwvd_regions::Region;
 use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
 use dwvd_regions::{BlockSize, ErrorKind, Tag};
 use dwvd_regions_fuzz::{Input, resealed};

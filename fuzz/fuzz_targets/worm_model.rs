@@ -4,6 +4,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
+use dwvd_regions::Region;
 use dwvd_regions::worm::{LoggedWrite, WormRegion};
 use dwvd_regions::{BlockSize, ErrorKind, Ticks};
 use libfuzzer_sys::fuzz_target;

@@ -7,6 +7,7 @@
 //! * appends on a parsed region never write below the mark, and it round-trips again.
 #![no_main]
 
+use dwvd_regions::Region;
 use dwvd_regions::worm::{WormRegion, WormView, blocks_needed};
 use dwvd_regions::{BlockSize, ErrorKind, Tag, Ticks};
 use dwvd_regions_fuzz::{Input, resealed};
