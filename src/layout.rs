@@ -28,6 +28,19 @@ pub struct Field {
     pub len: usize,
 }
 
+impl Field {
+    /// A field that is not a member of a header struct: a passport's variable parts,
+    /// padding. Its `offset` is where it starts in its structure when that is fixed,
+    /// else 0 (an error's [`Location`](crate::Location) gives the byte's place).
+    #[must_use]
+    pub const fn new(name: &'static str, offset: usize, len: usize) -> Self {
+        Field { name, offset, len }
+    }
+}
+
+/// Zero bytes between or after the records of a block (`len` varies).
+pub(crate) static PADDING: Field = Field::new("padding", 0, 0);
+
 /// The size of the field a projection `fn(&T) -> &F` points at (used by [`fields!`]).
 #[doc(hidden)]
 #[must_use]
@@ -56,23 +69,24 @@ pub(crate) const fn tiles(fields: &[Field], size: usize) -> bool {
 /// compile time to tile the struct.
 macro_rules! fields {
     ($type:ty { $($field:ident),* $(,)? }) => {{
-        const TABLE: &[$crate::layout::Field] = &[$(
-            $crate::layout::Field {
-                name: stringify!($field),
-                offset: core::mem::offset_of!($type, $field),
-                len: $crate::layout::projected_len(|value: &$type| &value.$field),
-            }
-        ),*];
+        const TABLE: &[$crate::layout::Field] = &[$(*$crate::layout::field!($type, $field)),*];
         const _: () = assert!($crate::layout::tiles(TABLE, size_of::<$type>()));
         TABLE
     }};
 }
 pub(crate) use fields;
 
-/// `(name, offset)` of one field of a `#[repr(C)]` struct, for error locations.
+/// `field!(Type, name)`: the `&'static` [`Field`] of one member of a `#[repr(C)]` struct,
+/// for tables and error locations (an error keeps a pointer to it: 4 bytes on firmware).
 macro_rules! field {
     ($type:ty, $field:ident) => {
-        (stringify!($field), core::mem::offset_of!($type, $field))
+        &const {
+            $crate::layout::Field {
+                name: stringify!($field),
+                offset: core::mem::offset_of!($type, $field),
+                len: $crate::layout::projected_len(|value: &$type| &value.$field),
+            }
+        }
     };
 }
 pub(crate) use field;
@@ -100,7 +114,7 @@ pub(crate) fn require_zero(
     bytes: &[u8],
     block: usize,
     offset: usize,
-    field: &'static str,
+    field: &'static Field,
     requirement: &'static str,
 ) -> Result<()> {
     match bytes.iter().position(|byte| *byte != 0) {

@@ -148,10 +148,20 @@ pub trait Region: sealed::Load + Sized {
     ///
     /// # Errors
     ///
-    /// What the owned value needs beyond the view's checks: room for every entry
+    /// What the owned value needs beyond the view's checks
+    /// ([`check_loadable`](Self::check_loadable)): room for every entry
     /// (`capacity_exceeded`) and, for a WORM log, agreement with the mark; for a vault,
     /// unique passport ids.
-    fn load_from_view(&mut self, view: &Self::View<'_>) -> Result<()>;
+    fn load_from_view(&mut self, view: &Self::View<'_>) -> Result<()> {
+        Self::check_loadable(view)?;
+        self.fill_from_view(view)
+    }
+
+    /// [`load_from_view`](Self::load_from_view) without its checks, for a view that
+    /// passed [`check_loadable`](Self::check_loadable). Not part of the API: the crate's
+    /// stored regions check a copy first and fill the value only from the copy they keep.
+    #[doc(hidden)]
+    fn fill_from_view(&mut self, view: &Self::View<'_>) -> Result<()>;
 
     /// Whether [`load_from_view`](Self::load_from_view) would succeed, without copying
     /// anything: recovery checks both metadata copies this way and loads only the one it

@@ -214,7 +214,6 @@ pub fn short_region(
                 needed: blocks,
                 available: whole,
                 unit: dwvd_regions::Unit::Blocks,
-                count: None,
             },
             dwvd_regions::Location::NOWHERE,
         )

@@ -458,7 +458,7 @@ fn an_error_names_the_image_block_not_the_region_block() {
         error.starts_with("device block 2 field write_log_count (offset 32): truncated region"),
         "{error}"
     );
-    assert!(error.contains("it says 1000"), "{error}");
+    assert!(error.contains("1000 records needed"), "{error}");
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.img");

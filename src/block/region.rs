@@ -83,7 +83,6 @@ impl<'a> RegionBlocks<'a> {
                     needed: index_u64.saturating_add(1),
                     available: u64::try_from(self.len()).unwrap_or(u64::MAX),
                     unit: Unit::Blocks,
-                    count: None,
                 },
                 Location::block_of(BlockOrigin::Region, index_u64),
             )

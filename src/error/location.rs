@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::layout::Field;
+
 /// What a block number in a [`Location`] counts from.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,19 +44,26 @@ pub enum BlockOrigin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Location {
     block: u64,
+    /// A pointer to the field's static description (4 bytes on 32-bit targets).
+    field: Option<&'static Field>,
+    /// Offsets lie in a block's payload (below 65520), so 16 bits hold them; `NO_OFFSET`
+    /// (which no payload reaches) stands for none. Small, because every `Result` of the
+    /// crate carries a location: firmware moves them on each `?` (16 bytes in all on
+    /// 32-bit targets).
+    offset: u16,
     origin: Option<BlockOrigin>,
-    /// Offsets are within one block (at most 65536 bytes), so 32 bits always hold them.
-    offset: Option<u32>,
-    field: Option<&'static str>,
 }
+
+/// [`Location::offset`]'s "none".
+const NO_OFFSET: u16 = u16::MAX;
 
 impl Location {
     /// Nowhere in particular: an error about an argument or a whole value.
     pub const NOWHERE: Location = Location {
         block: 0,
-        origin: None,
-        offset: None,
         field: None,
+        offset: NO_OFFSET,
+        origin: None,
     };
 
     /// Block `index`, counted from `origin`.
@@ -63,22 +72,24 @@ impl Location {
         Location {
             block: index,
             origin: Some(origin),
-            offset: None,
-            field: None,
+            ..Self::NOWHERE
         }
     }
 
-    /// The same location, naming `field` at byte `offset` of its block.
+    /// The same location, naming `field` (from a layout table such as
+    /// [`WormHeader::FIELDS`](crate::worm::WormHeader::FIELDS)) at byte `offset` of its
+    /// block.
     #[must_use]
-    pub const fn with_field(mut self, field: &'static str, offset: usize) -> Self {
+    pub const fn with_field(mut self, field: &'static Field, offset: usize) -> Self {
         self.field = Some(field);
-        self.offset = Some(clamp_offset(offset));
+        self.offset = clamp_offset(offset);
         self
     }
 
-    /// The same location, naming `field` (no offset: a value, not bytes in a block).
+    /// The same location, naming `field` without an offset: a value, not bytes in a
+    /// block (a counter of an owned region, a passport's text).
     #[must_use]
-    pub const fn with_field_name(mut self, field: &'static str) -> Self {
+    pub const fn with_value_field(mut self, field: &'static Field) -> Self {
         self.field = Some(field);
         self
     }
@@ -101,6 +112,15 @@ impl Location {
     /// The field's name as in the format's layout (e.g. `"write_log_count"`).
     #[must_use]
     pub const fn field(&self) -> Option<&'static str> {
+        match self.field {
+            Some(field) => Some(field.name),
+            None => None,
+        }
+    }
+
+    /// The field's description: name, offset in its structure, length.
+    #[must_use]
+    pub const fn field_layout(&self) -> Option<&'static Field> {
         self.field
     }
 
@@ -108,15 +128,15 @@ impl Location {
     #[must_use]
     pub const fn offset(&self) -> Option<usize> {
         match self.offset {
-            Some(offset) => Some(offset as usize),
-            None => None,
+            NO_OFFSET => None,
+            offset => Some(offset as usize),
         }
     }
 
     /// Whether nothing is named.
     #[must_use]
     pub const fn is_nowhere(&self) -> bool {
-        self.origin.is_none() && self.field.is_none() && self.offset.is_none()
+        self.origin.is_none() && self.field.is_none() && self.offset == NO_OFFSET
     }
 
     /// Moves a region-relative (or device) block `base` blocks on, making it a device
@@ -130,22 +150,25 @@ impl Location {
 
     /// Makes this a block of a region buffer: block `index`, with offsets moved by
     /// `offset_base` (a structure validated on its own reports offsets within itself).
-    pub(crate) const fn place(&mut self, origin: BlockOrigin, index: u64, offset_base: usize) {
+    pub(crate) const fn place_at(&mut self, origin: BlockOrigin, index: u64, offset_base: usize) {
         self.block = index;
         self.origin = Some(origin);
-        if let Some(offset) = self.offset {
-            self.offset = Some(clamp_offset((offset as usize).saturating_add(offset_base)));
+        if self.offset != NO_OFFSET {
+            self.offset = clamp_offset((self.offset as usize).saturating_add(offset_base));
         }
     }
 }
 
-const fn clamp_offset(offset: usize) -> u32 {
-    if offset > u32::MAX as usize {
-        u32::MAX
+/// An offset as stored: one past a block's payload at most (never reached: offsets
+/// come from payloads), so never [`NO_OFFSET`].
+const fn clamp_offset(offset: usize) -> u16 {
+    const LARGEST: usize = NO_OFFSET as usize - 1;
+    if offset > LARGEST {
+        NO_OFFSET - 1
     } else {
         // Checked just above.
         #[allow(clippy::cast_possible_truncation)]
-        let offset = offset as u32;
+        let offset = offset as u16;
         offset
     }
 }
@@ -154,7 +177,7 @@ const fn clamp_offset(offset: usize) -> u32 {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut separator = "";
-        if let Some(origin) = self.origin {
+        if let Some(origin) = self.origin() {
             let prefix = match origin {
                 BlockOrigin::Region => "",
                 BlockOrigin::DataRange => "data ",
@@ -163,11 +186,11 @@ impl fmt::Display for Location {
             write!(f, "{prefix}block {}", self.block)?;
             separator = " ";
         }
-        if let Some(field) = self.field {
+        if let Some(field) = self.field() {
             write!(f, "{separator}field {field}")?;
             separator = " ";
         }
-        if let Some(offset) = self.offset {
+        if let Some(offset) = self.offset() {
             write!(f, "{separator}(offset {offset})")?;
         }
         Ok(())

@@ -10,6 +10,8 @@ mod location;
 mod reason;
 
 pub use location::{BlockOrigin, Location};
+
+use crate::layout::Field;
 pub use reason::{ContentMismatchReason, Reason, SignatureFailure, Unit};
 
 /// Shorthand for `core::result::Result<T, dwvd_regions::Error>`.
@@ -212,7 +214,7 @@ impl Error {
         index: u64,
         offset_base: usize,
     ) -> Self {
-        self.location.place(origin, index, offset_base);
+        self.location.place_at(origin, index, offset_base);
         self
     }
 
@@ -230,7 +232,7 @@ impl Error {
     /// A [`Reason::InvalidField`] in block `block` of a region buffer.
     pub(crate) fn invalid_field(
         block: usize,
-        field: &'static str,
+        field: &'static Field,
         offset: usize,
         value: i64,
         requirement: &'static str,
@@ -251,7 +253,6 @@ impl Error {
             needed,
             available,
             unit,
-            count: None,
         })
     }
 
@@ -285,7 +286,7 @@ impl From<Reason> for Error {
 }
 
 /// The location, if any, then the reason: `block 2 field write_log_count (offset 32):
-/// truncated region: it says 1000, which needs 112 blocks, but 1 is present`.
+/// truncated region: 1000 records needed, but the region holds 8`.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.location.is_nowhere() {

@@ -41,9 +41,6 @@ pub enum Reason {
         available: u64,
         /// What is counted.
         unit: Unit,
-        /// The count read from disk (the location's field) that needs them, when that is
-        /// what overruns the blocks.
-        count: Option<u64>,
     },
     /// A field read from disk breaks an invariant of the format.
     InvalidField {
@@ -149,7 +146,9 @@ pub enum Unit {
     Bytes,
     /// Blocks.
     Blocks,
-    /// Passports.
+    /// Write-log records: a count read from disk against the records the blocks hold.
+    Records,
+    /// Passports: a count read from disk against the passports the blocks hold.
     Passports,
 }
 
@@ -158,6 +157,7 @@ impl Unit {
         match self {
             Self::Bytes => "bytes",
             Self::Blocks => "blocks",
+            Self::Records => "records",
             Self::Passports => "passports",
         }
     }
@@ -248,7 +248,6 @@ impl fmt::Display for Reason {
                 needed,
                 available,
                 unit,
-                count,
             } => {
                 f.write_str("truncated region: ")?;
                 if let Unit::Bytes = unit {
@@ -258,14 +257,10 @@ impl fmt::Display for Reason {
                          ({needed} would be)"
                     );
                 }
-                if let Some(count) = count {
-                    write!(f, "it says {count}, which needs ")?;
-                }
                 write!(
                     f,
-                    "{needed} {unit}, but {available} {are} present",
+                    "{needed} {unit} needed, but the region holds {available}",
                     unit = unit.name(),
-                    are = if available == 1 { "is" } else { "are" },
                 )
             }
             Self::InvalidField { value, requirement } => {

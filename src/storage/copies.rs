@@ -202,20 +202,3 @@ pub(crate) fn sync<D: BlockDevice>(
         .sync()
         .map_err(|error| device_error(DeviceOperation::Sync, last_block, error))
 }
-
-/// Checks that `blocks_needed` blocks from `first_block` fit on the device.
-pub(crate) fn check_fits<D: BlockDevice>(
-    device: &D,
-    first_block: u64,
-    blocks_needed: u64,
-) -> Result<(), StorageError<D::Error>> {
-    let device_blocks = device.block_count();
-    match first_block.checked_add(blocks_needed) {
-        Some(end) if end <= device_blocks => Ok(()),
-        _ => Err(StorageError::DoesNotFit {
-            first_block,
-            blocks_needed,
-            device_blocks,
-        }),
-    }
-}

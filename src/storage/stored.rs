@@ -2,7 +2,7 @@
 //! metadata copies lie, and the lifecycle every stored region shares (format, recover,
 //! reload, commit).
 
-use super::copies::{Copies, MetadataCopy, check_fits, pad_copy, sync, take_scratch, write_block};
+use super::copies::{Copies, MetadataCopy, pad_copy, sync, take_scratch, write_block};
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
 use crate::block::{BlockSize, Tag};
@@ -164,29 +164,13 @@ impl<R: Region> Stored<R> {
 
     /// Checks that a copy has at least one block and that the copies fit on `device`.
     fn check_copies<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
-        if self.copies.blocks_per_copy == 0 {
-            return Err(StorageError::Region(Error::invalid_argument(
-                "blocks_per_copy",
-                "a metadata copy needs at least one block",
-            )));
-        }
-        check_fits(
-            device,
-            self.copies.first_block,
-            self.copies.end().saturating_sub(self.copies.first_block),
-        )
+        check_layout(self.copies, 0, device.block_count())
     }
 
     /// [`check_copies`](Self::check_copies), and that the value's data blocks fit after
     /// them.
     fn check_layout<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
-        self.check_copies(device)?;
-        let blocks = self
-            .copies
-            .end()
-            .saturating_sub(self.copies.first_block)
-            .saturating_add(self.value.data_blocks());
-        check_fits(device, self.copies.first_block, blocks)
+        check_layout(self.copies, self.value.data_blocks(), device.block_count())
     }
 
     /// Runs a change: refused while the value may not match the device, and a device
@@ -287,6 +271,34 @@ impl<R: Region> Stored<R> {
     }
 }
 
+/// Checks that a copy has at least one block and that both copies, then `data_blocks`,
+/// fit on a device of `device_blocks` blocks. One copy of the code for every region type.
+#[inline(never)]
+fn check_layout<E>(
+    copies: Copies,
+    data_blocks: u64,
+    device_blocks: u64,
+) -> Result<(), StorageError<E>> {
+    if copies.blocks_per_copy == 0 {
+        return Err(StorageError::Region(Error::invalid_argument(
+            "blocks_per_copy",
+            "a metadata copy needs at least one block",
+        )));
+    }
+    let blocks_needed = copies
+        .end()
+        .saturating_sub(copies.first_block)
+        .saturating_add(data_blocks);
+    match copies.first_block.checked_add(blocks_needed) {
+        Some(end) if end <= device_blocks => Ok(()),
+        _ => Err(StorageError::DoesNotFit {
+            first_block: copies.first_block,
+            blocks_needed,
+            device_blocks,
+        }),
+    }
+}
+
 /// Bytes of `blocks` blocks of `block_size`: a copy's scratch (saturating).
 pub(crate) const fn copy_bytes(blocks: u64, block_size: BlockSize) -> usize {
     let bytes = (blocks as u128).saturating_mul(block_size.get() as u128);
@@ -311,10 +323,10 @@ trait Committable {
     fn buffer_len(&self) -> usize;
     fn emit(&self, buffer: &mut [u8]) -> Result<usize>;
     /// A copy's generation, if its bytes are a valid region this value could load (only
-    /// its needed prefix read; nothing copied).
-    fn check_copy(&self, bytes: &[u8], block_size: BlockSize) -> Result<u32>;
-    /// Loads the copy, in place. On an error the value is unspecified.
-    fn load_copy(&mut self, bytes: &[u8], block_size: BlockSize) -> Result<()>;
+    /// its needed prefix read); with `load`, the value is also filled from it, in place
+    /// (on an error it is then unspecified). One function for both, so the region's
+    /// view check is one copy of code.
+    fn read_copy(&mut self, bytes: &[u8], block_size: BlockSize, load: bool) -> Result<u32>;
 }
 
 impl<R: Region> Committable for R {
@@ -336,14 +348,13 @@ impl<R: Region> Committable for R {
     fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
         Region::emit(self, buffer)
     }
-    fn check_copy(&self, bytes: &[u8], block_size: BlockSize) -> Result<u32> {
+    fn read_copy(&mut self, bytes: &[u8], block_size: BlockSize, load: bool) -> Result<u32> {
         let (view, _) = R::View::new_checked_prefix(bytes, block_size)?;
         R::check_loadable(&view)?;
+        if load {
+            self.fill_from_view(&view)?;
+        }
         Ok(view.generation())
-    }
-    fn load_copy(&mut self, bytes: &[u8], block_size: BlockSize) -> Result<()> {
-        let (view, _) = R::View::new_checked_prefix(bytes, block_size)?;
-        self.load_from_view(&view)
     }
 }
 
@@ -356,13 +367,13 @@ fn reload_value<D: BlockDevice>(
     scratch: &mut [u8],
 ) -> Result<MetadataCopy, StorageError<D::Error>> {
     let size = device.block_size();
-    let current = copies.choose(device, scratch, |bytes| value.check_copy(bytes, size))?;
+    let current = copies.choose(device, scratch, |bytes| value.read_copy(bytes, size, false))?;
     let bytes = match current {
         // `choose` read copy B last: it is still in the scratch.
         MetadataCopy::B => take_scratch::<D::Error>(scratch, copies.copy_len(size.get()))?,
         MetadataCopy::A => copies.read(device, MetadataCopy::A, scratch)?,
     };
-    if let Err(error) = value.load_copy(bytes, size) {
+    if let Err(error) = value.read_copy(bytes, size, true) {
         return Err(error.relocated(copies.start(current)).into());
     }
     Ok(current)

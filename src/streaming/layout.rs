@@ -65,8 +65,14 @@ impl StreamingHeader {
         let entry_count = self.entry_count.get();
         let growth = self.growth_increment.get();
 
-        let invalid = |(name, offset), value, requirement| {
-            Err(Error::invalid_field(0, name, offset, value, requirement))
+        let invalid = |field: &'static Field, value, requirement| {
+            Err(Error::invalid_field(
+                0,
+                field,
+                field.offset,
+                value,
+                requirement,
+            ))
         };
         if max <= 0 {
             return invalid(

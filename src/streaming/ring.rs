@@ -274,7 +274,7 @@ impl StreamingRing {
             .filter(|head| *head <= COUNTER_MAX)
             .ok_or(Error::new(
                 Reason::CounterOverflow,
-                Location::NOWHERE.with_field_name("write_head"),
+                Location::NOWHERE.with_value_field(field!(StreamingHeader, write_head)),
             ))?;
 
         let allocated = self.allocation_for_next_append();
@@ -305,11 +305,11 @@ impl StreamingRing {
         }
         // allocated >= 1 here: max >= 1 and a ring at 0 always grows.
         let physical_slot = rem_u64(position, allocated).ok_or_else(|| {
-            let (name, offset) = field!(StreamingHeader, allocated_blocks);
+            let field = field!(StreamingHeader, allocated_blocks);
             Error::invalid_field(
                 0,
-                name,
-                offset,
+                field,
+                field.offset,
                 0,
                 "it must be greater than 0 before a slot can be chosen",
             )
@@ -415,7 +415,7 @@ impl Region for StreamingRing {
         emit_parts(self.block_size, &self.header(), self.generation, buffer)
     }
 
-    fn load_from_view(&mut self, view: &StreamingView<'_>) -> Result<()> {
+    fn fill_from_view(&mut self, view: &StreamingView<'_>) -> Result<()> {
         self.load_valid_header(view.block_size(), view.header(), view.generation());
         Ok(())
     }

@@ -58,6 +58,13 @@ const _: () = assert!(size_of::<PassportHead>() == PASSPORT_HEAD_LEN);
 
 /// Size of the notes-length field after the issuer.
 pub const NOTES_LEN_FIELD: usize = 4;
+
+/// The passport's parts after its fixed head, whose place depends on the issuer's and
+/// the notes' lengths (offset 0: the error's location says where).
+pub(crate) static ISSUER: Field = Field::new("issuer", PASSPORT_HEAD_LEN, 0);
+pub(crate) static NOTES_LEN: Field = Field::new("notes_len", 0, NOTES_LEN_FIELD);
+pub(crate) static NOTES: Field = Field::new("notes", 0, 0);
+pub(crate) static SIGNATURE: Field = Field::new("signature", 0, SIGNATURE_LEN);
 /// Size of the signature that ends every passport: raw `r‖s`, 32 + 32 bytes.
 pub const SIGNATURE_LEN: usize = 64;
 /// The smallest passport (empty issuer and notes): 132 bytes.
@@ -87,8 +94,14 @@ impl VaultHeader {
     pub fn count(&self) -> Result<usize> {
         let count = self.passport_count.get();
         usize::try_from(count).map_err(|_| {
-            let (name, offset) = field!(Self, passport_count);
-            Error::invalid_field(0, name, offset, i64::from(count), "it must not be negative")
+            let field = field!(Self, passport_count);
+            Error::invalid_field(
+                0,
+                field,
+                field.offset,
+                i64::from(count),
+                "it must not be negative",
+            )
         })
     }
 
@@ -100,12 +113,12 @@ impl VaultHeader {
     /// byte's offset).
     pub fn validate(&self) -> Result<()> {
         self.count()?;
-        let (name, offset) = field!(Self, reserved);
+        let field = field!(Self, reserved);
         require_zero(
             &self.reserved,
             0,
-            offset,
-            name,
+            field.offset,
+            field,
             "the 12 bytes after passport_count must be zero",
         )
     }
@@ -136,11 +149,11 @@ impl PassportHead {
             .ok()
             .filter(|length| *length <= MAX_ISSUER_LEN)
             .ok_or_else(|| {
-                let (name, offset) = field!(Self, issuer_len);
+                let field = field!(Self, issuer_len);
                 Error::invalid_field(
                     0,
-                    name,
-                    offset,
+                    field,
+                    field.offset,
                     i64::from(value),
                     "it must be between 0 and 128",
                 )

@@ -5,12 +5,13 @@ use uuid::Uuid;
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::I32;
 
-use super::layout::{ComplianceStatus, Framework, Placement, VaultHeader};
+use super::layout::{ComplianceStatus, Framework, PassportHead, Placement, VaultHeader};
 use super::passport::Passport;
 use super::signature::SignaturePolicy;
 use super::view::VaultView;
 use crate::block::{BlockSize, Tag, seal};
 use crate::error::{Error, Reason, Result};
+use crate::layout::field;
 use crate::region::{Region, RegionView, sealed};
 
 /// The owned Compliance Vault: at most `CAPACITY` passports in a `heapless::Vec`, for
@@ -221,8 +222,7 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
     /// and firmware stacks are small. A passport id that repeats is `invalid_field` (the
     /// view itself shows such a vault as it is); more than `CAPACITY` passports is
     /// `capacity_exceeded`.
-    fn load_from_view(&mut self, view: &VaultView<'_>) -> Result<()> {
-        Self::check_loadable(view)?;
+    fn fill_from_view(&mut self, view: &VaultView<'_>) -> Result<()> {
         self.block_size = view.block_size();
         self.generation = RegionView::generation(view);
         self.passports.clear();
@@ -253,7 +253,7 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
                 let (block, offset) = passport.location();
                 return Err(Error::invalid_field(
                     block,
-                    "passport_id",
+                    field!(PassportHead, passport_id),
                     offset,
                     0,
                     "passport ids must be unique in a vault (this one repeats)",

@@ -6,11 +6,12 @@ use zerocopy::IntoBytes;
 use zerocopy::little_endian::{I32, I64, U16};
 
 use super::layout::{
-    ComplianceStatus, Framework, MAX_ISSUER_LEN, MAX_NOTES_LEN, MIN_PASSPORT_LEN, PassportHead,
-    SIGNATURE_LEN,
+    ComplianceStatus, Framework, ISSUER, MAX_ISSUER_LEN, MAX_NOTES_LEN, MIN_PASSPORT_LEN, NOTES,
+    PassportHead, SIGNATURE_LEN,
 };
 use super::signature::{SignaturePolicy, sign_digest, verify_digest};
 use crate::error::{Error, Location, Reason, Result};
+use crate::layout::Field;
 use crate::ticks::Ticks;
 
 /// A compliance passport: the assessment of one data object against one framework,
@@ -187,7 +188,7 @@ impl Passport {
 
     /// The issuer as text, or `invalid_utf8`.
     pub fn issuer(&self) -> Result<&str> {
-        utf8("issuer", &self.issuer)
+        utf8(&ISSUER, &self.issuer)
     }
 
     /// The notes' bytes.
@@ -198,7 +199,7 @@ impl Passport {
 
     /// The notes as text, or `invalid_utf8`.
     pub fn notes(&self) -> Result<&str> {
-        utf8("notes", &self.notes)
+        utf8(&NOTES, &self.notes)
     }
 
     /// The signature, raw `r‖s`.
@@ -333,13 +334,13 @@ const ISSUER_TOO_LONG: Error = Error::invalid_argument("issuer", "it must be at 
 
 const NOTES_TOO_LONG: Error = Error::invalid_argument("notes", "it must be at most 256 bytes");
 
-pub(crate) fn utf8<'a>(field: &'static str, bytes: &'a [u8]) -> Result<&'a str> {
+pub(crate) fn utf8<'a>(field: &'static Field, bytes: &'a [u8]) -> Result<&'a str> {
     core::str::from_utf8(bytes).map_err(|error| {
         Error::new(
             Reason::InvalidUtf8 {
                 valid_up_to: error.valid_up_to(),
             },
-            Location::NOWHERE.with_field_name(field),
+            Location::NOWHERE.with_value_field(field),
         )
     })
 }

@@ -7,14 +7,14 @@ use zerocopy::FromBytes;
 use zerocopy::little_endian::I32;
 
 use super::layout::{
-    ComplianceStatus, Framework, MAX_NOTES_LEN, NOTES_LEN_FIELD, PASSPORT_HEAD_LEN, PassportHead,
-    Placement, SIGNATURE_LEN, VaultHeader,
+    ComplianceStatus, Framework, ISSUER, MAX_NOTES_LEN, NOTES, NOTES_LEN, NOTES_LEN_FIELD,
+    PASSPORT_HEAD_LEN, PassportHead, Placement, SIGNATURE, SIGNATURE_LEN, VaultHeader,
 };
 use super::passport::{Passport, utf8};
 use super::signature::{SignaturePolicy, SignatureVerifier};
 use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
-use crate::layout::{field, require_zero};
+use crate::layout::{Field, field, require_zero};
 use crate::region::RegionView;
 use crate::ticks::Ticks;
 
@@ -50,7 +50,7 @@ fn check_padding(block: usize, offset: usize, bytes: &[u8]) -> Result<()> {
         bytes,
         block,
         offset,
-        "padding",
+        &crate::layout::PADDING,
         "padding between and after passports must be zero",
     )
 }
@@ -106,15 +106,14 @@ impl<'a> VaultView<'a> {
         let mut placement = Placement::new(block_size);
         for found in 0..count {
             if next_passport(&blocks, &mut placement)?.is_none() {
-                let (name, offset) = field!(VaultHeader, passport_count);
+                let field = field!(VaultHeader, passport_count);
                 return Err(Error::new(
                     Reason::Truncated {
                         needed: u64::try_from(count).unwrap_or(u64::MAX),
                         available: u64::try_from(found).unwrap_or(u64::MAX),
                         unit: Unit::Passports,
-                        count: None,
                     },
-                    Location::block_of(BlockOrigin::Region, 0).with_field(name, offset),
+                    Location::block_of(BlockOrigin::Region, 0).with_field(field, field.offset),
                 ));
             }
         }
@@ -272,10 +271,10 @@ impl<'a> PassportView<'a> {
                 start,
             )
         };
-        let field_error = |name, relative: usize, value: i64, requirement| {
+        let field_error = |field: &'static Field, relative: usize, value: i64, requirement| {
             Error::invalid_field(
                 block,
-                name,
+                field,
                 start.saturating_add(relative),
                 value,
                 requirement,
@@ -283,13 +282,18 @@ impl<'a> PassportView<'a> {
         };
         let runs_past = "the passport runs past the end of its block's payload";
         let (head, _) = PassportHead::ref_from_prefix(rest)
-            .map_err(|_| field_error("passport_id", 0, 0, runs_past))?;
+            .map_err(|_| field_error(field!(PassportHead, passport_id), 0, 0, runs_past))?;
         let issuer_len = head.issuer_len().map_err(located)?;
         let notes_len_at = PASSPORT_HEAD_LEN.saturating_add(issuer_len);
         let notes_at = notes_len_at.saturating_add(NOTES_LEN_FIELD);
         let notes_len_bytes = rest.get(notes_len_at..notes_at).ok_or_else(|| {
-            let (name, offset) = field!(PassportHead, issuer_len);
-            field_error(name, offset, i64::from(head.issuer_len.get()), runs_past)
+            let field = field!(PassportHead, issuer_len);
+            field_error(
+                field,
+                field.offset,
+                i64::from(head.issuer_len.get()),
+                runs_past,
+            )
         })?;
         let notes_value = I32::read_from_bytes(notes_len_bytes).map_or(-1, |value| value.get());
         let notes_len = usize::try_from(notes_value)
@@ -297,7 +301,7 @@ impl<'a> PassportView<'a> {
             .filter(|length| *length <= MAX_NOTES_LEN)
             .ok_or_else(|| {
                 field_error(
-                    "notes_len",
+                    &NOTES_LEN,
                     notes_len_at,
                     i64::from(notes_value),
                     "it must be between 0 and 256",
@@ -306,7 +310,7 @@ impl<'a> PassportView<'a> {
         let signature_at = notes_at.saturating_add(notes_len);
         let end = signature_at.saturating_add(SIGNATURE_LEN);
         let bytes = rest.get(..end).ok_or_else(|| {
-            field_error("notes_len", notes_len_at, i64::from(notes_value), runs_past)
+            field_error(&NOTES_LEN, notes_len_at, i64::from(notes_value), runs_past)
         })?;
         let issuer = bytes
             .get(PASSPORT_HEAD_LEN..notes_len_at)
@@ -315,7 +319,7 @@ impl<'a> PassportView<'a> {
         let signature = bytes
             .get(signature_at..end)
             .and_then(|signature| <&[u8; SIGNATURE_LEN]>::try_from(signature).ok())
-            .ok_or_else(|| field_error("signature", signature_at, 0, runs_past))?;
+            .ok_or_else(|| field_error(&SIGNATURE, signature_at, 0, runs_past))?;
         Ok(PassportView {
             bytes,
             head,
@@ -395,7 +399,7 @@ impl<'a> PassportView<'a> {
 
     /// The issuer as text, or `invalid_utf8`.
     pub fn issuer(&self) -> Result<&'a str> {
-        utf8("issuer", self.issuer)
+        utf8(&ISSUER, self.issuer)
     }
 
     /// The notes' bytes.
@@ -406,7 +410,7 @@ impl<'a> PassportView<'a> {
 
     /// The notes as text, or `invalid_utf8`.
     pub fn notes(&self) -> Result<&'a str> {
-        utf8("notes", self.notes)
+        utf8(&NOTES, self.notes)
     }
 
     /// The signature, raw `r‖s`.

@@ -74,8 +74,14 @@ impl WormHeader {
     pub fn log_count(&self) -> Result<u64> {
         let count = self.write_log_count.get();
         u64::try_from(count).map_err(|_| {
-            let (name, offset) = field!(Self, write_log_count);
-            Error::invalid_field(0, name, offset, i64::from(count), "it must not be negative")
+            let field = field!(Self, write_log_count);
+            Error::invalid_field(
+                0,
+                field,
+                field.offset,
+                i64::from(count),
+                "it must not be negative",
+            )
         })
     }
 
@@ -90,8 +96,14 @@ impl WormHeader {
     /// `invalid_field`, naming the field.
     pub fn validate(&self) -> Result<()> {
         self.log_count()?;
-        let invalid = |(name, offset), value, requirement| {
-            Err(Error::invalid_field(0, name, offset, value, requirement))
+        let invalid = |field: &'static Field, value, requirement| {
+            Err(Error::invalid_field(
+                0,
+                field,
+                field.offset,
+                value,
+                requirement,
+            ))
         };
         let total = self.total_capacity_blocks.get();
         if total <= 0 {
@@ -148,22 +160,22 @@ impl WriteRecord {
     pub fn validate(&self, block_size: BlockSize) -> Result<()> {
         let block_index = self.block_index.get();
         if block_index < 0 {
-            let (name, offset) = field!(Self, block_index);
+            let field = field!(Self, block_index);
             return Err(Error::invalid_field(
                 0,
-                name,
-                offset,
+                field,
+                field.offset,
                 block_index,
                 "it must not be negative",
             ));
         }
         let length = self.data_length.get();
         if usize::try_from(length).map_or(true, |length| length > block_size.payload_len()) {
-            let (name, offset) = field!(Self, data_length);
+            let field = field!(Self, data_length);
             return Err(Error::invalid_field(
                 0,
-                name,
-                offset,
+                field,
+                field.offset,
                 i64::from(length),
                 "it must be between 0 and one block's payload (block size - 16)",
             ));
@@ -298,6 +310,18 @@ pub(crate) const fn record_slots(block_size: BlockSize, block: usize) -> (usize,
     } else {
         (0, records_per_later_block(block_size))
     }
+}
+
+/// How many records `blocks` blocks hold: block 0's, then every later block's
+/// (saturating).
+#[must_use]
+pub(crate) const fn record_capacity(block_size: BlockSize, blocks: u64) -> u64 {
+    if blocks == 0 {
+        return 0;
+    }
+    let first = records_in_first_block(block_size) as u64;
+    let later = records_per_later_block(block_size) as u64;
+    first.saturating_add(later.saturating_mul(blocks.saturating_sub(1)))
 }
 
 /// Where record `index` lives: (block, byte offset in the block).

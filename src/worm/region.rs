@@ -7,7 +7,7 @@ use super::layout::{LoggedWrite, WormHeader, blocks_needed, record_location};
 use super::view::WormView;
 use crate::block::{BlockSize, Tag, seal};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result};
-use crate::layout::{COUNTER_MAX, stored_counter};
+use crate::layout::{COUNTER_MAX, field, stored_counter};
 use crate::region::{Region, RegionView, sealed};
 use crate::sha256::sha256;
 use crate::ticks::Ticks;
@@ -207,7 +207,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         let block_index = self.high_water_mark;
         let next_mark = block_index.checked_add(1).ok_or(Error::new(
             Reason::CounterOverflow,
-            Location::NOWHERE.with_field_name("high_water_mark"),
+            Location::NOWHERE.with_value_field(field!(WormHeader, high_water_mark)),
         ))?;
         let record = LoggedWrite {
             block_index,
@@ -310,8 +310,7 @@ impl<const LOG_CAPACITY: usize> Region for WormRegion<LOG_CAPACITY> {
     /// `i` logs block `i`, one per written block) — otherwise an append could be handed a
     /// block the log says is already written — and fit in `LOG_CAPACITY`
     /// (`capacity_exceeded`).
-    fn load_from_view(&mut self, view: &WormView<'_>) -> Result<()> {
-        Self::check_loadable(view)?;
+    fn fill_from_view(&mut self, view: &WormView<'_>) -> Result<()> {
         self.log.clear();
         for record in view.logged_writes() {
             self.log.push(record).map_err(|_| Self::exceeded(view))?;

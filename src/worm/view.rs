@@ -5,7 +5,8 @@ use core::iter::FusedIterator;
 use zerocopy::FromBytes;
 
 use super::layout::{
-    LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed, record_location, split_records,
+    LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed, record_capacity,
+    record_location, split_records,
 };
 use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
@@ -77,15 +78,14 @@ impl<'a> WormView<'a> {
         let blocks_available = u64::try_from(blocks.len()).unwrap_or(u64::MAX);
         let needed = blocks_needed(block_size, count).unwrap_or(u64::MAX);
         if needed > blocks_available {
-            let (name, offset) = field!(WormHeader, write_log_count);
+            let field = field!(WormHeader, write_log_count);
             return Err(Error::new(
                 Reason::Truncated {
-                    needed,
-                    available: blocks_available,
-                    unit: Unit::Blocks,
-                    count: Some(count),
+                    needed: count,
+                    available: record_capacity(block_size, blocks_available),
+                    unit: Unit::Records,
                 },
-                Location::block_of(BlockOrigin::Region, 0).with_field(name, offset),
+                Location::block_of(BlockOrigin::Region, 0).with_field(field, field.offset),
             ));
         }
         header.validate()?;
@@ -136,7 +136,7 @@ impl<'a> WormView<'a> {
                 padding,
                 block,
                 records_end,
-                "padding",
+                &crate::layout::PADDING,
                 "every byte after the write-log records must be zero",
             )?;
         }
@@ -239,11 +239,11 @@ impl<'a> WormView<'a> {
         let mark = self.header.high_water_mark.get();
         let count = self.header.write_log_count.get();
         if i64::from(count) != mark {
-            let (name, offset) = field!(WormHeader, write_log_count);
+            let field = field!(WormHeader, write_log_count);
             return Err(Error::invalid_field(
                 0,
-                name,
-                offset,
+                field,
+                field.offset,
                 i64::from(count),
                 "it must equal high_water_mark: one record per written block",
             ));
@@ -253,11 +253,11 @@ impl<'a> WormView<'a> {
             let expected = i64::try_from(index).unwrap_or(i64::MAX);
             if record.block_index.get() != expected {
                 let (block, offset) = record_location(block_size, index).unwrap_or((0, 0));
-                let (name, field_offset) = field!(WriteRecord, block_index);
+                let field = field!(WriteRecord, block_index);
                 return Err(Error::invalid_field(
                     block,
-                    name,
-                    offset.saturating_add(field_offset),
+                    field,
+                    offset.saturating_add(field.offset),
                     record.block_index.get(),
                     "record i must log block i: blocks are written in order from 0",
                 ));

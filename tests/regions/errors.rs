@@ -15,10 +15,9 @@ fn a_count_past_the_blocks_points_at_block_0() {
     assert_eq!(
         *error.reason(),
         Reason::Truncated {
-            needed: 2,
-            available: 1,
-            unit: Unit::Blocks,
-            count: Some(9)
+            needed: 9,
+            available: 8,
+            unit: Unit::Records
         }
     );
     assert_eq!(error.kind(), ErrorKind::Truncated);
@@ -27,7 +26,7 @@ fn a_count_past_the_blocks_points_at_block_0() {
     assert_eq!(error.location().offset(), Some(32));
     assert_eq!(
         error.to_string(),
-        "block 0 field write_log_count (offset 32): truncated region: it says 9, which needs 2 blocks, but 1 is present"
+        "block 0 field write_log_count (offset 32): truncated region: 9 records needed, but the region holds 8"
     );
     // Found at block 2 of an image, it names block 2 (it said "block 0" before).
     let moved = error.relocated(2);
@@ -47,8 +46,7 @@ fn a_count_past_the_blocks_points_at_block_0() {
         Reason::Truncated {
             needed: 3,
             available: 2,
-            unit: Unit::Passports,
-            count: None
+            unit: Unit::Passports
         }
     );
     assert_eq!(error.block(), Some(0));

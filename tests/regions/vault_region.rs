@@ -210,8 +210,7 @@ fn reader_rule_padding_and_lying_lengths() {
         Reason::Truncated {
             needed: 2,
             available: 1,
-            unit: Unit::Passports,
-            count: None
+            unit: Unit::Passports
         }
     );
     assert_eq!(error.location().field(), Some("passport_count"));
