@@ -16,11 +16,11 @@
 use cortex_m_rt::entry;
 use dwvd_firmware::{check, finish, print, print_stack_so_far};
 use dwvd_regions::BlockSize;
+use dwvd_regions::Region;
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::vault::{Vault, VaultView};
 use dwvd_regions::worm::WormRegion;
 use p256::ecdsa::VerifyingKey;
-use dwvd_regions::Region;
 
 const SIZE: BlockSize = BlockSize::MIN;
 
