@@ -12,6 +12,19 @@
 //!   bytes (`raw`). Goal: ≤ 5 % overhead.
 //! * `ring_append_consume` — an append and a consume on rings of 16, 4096 and 2^40 slots:
 //!   the same cost whatever the capacity.
+// A benchmark relaxes the workspace's no-panic lints (Cargo.toml): its fixtures are
+// fixed and a failure should stop it loudly. The crate measured is held to them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use std::hint::black_box;
 

@@ -7,6 +7,19 @@
 //!   queries, one tampered passport failing verification, emitted and parsed back.
 //!
 //! Run with `cargo run --example demo`.
+// An example relaxes the workspace's no-panic lints (Cargo.toml) to stay short: its
+// inputs are fixed, and a failure should stop it loudly. The library is held to them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use dwvd_regions::Region;
 use dwvd_regions::block::Block;

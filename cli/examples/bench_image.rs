@@ -3,6 +3,19 @@
 //! decode and a gibibyte of blocks to verify.
 //!
 //!     cargo run --release -p dwvd --example bench_image -- OUT MIB [REGION.bin ...]
+// An example relaxes the workspace's no-panic lints (Cargo.toml) to stay short: its
+// inputs are fixed, and a failure should stop it loudly. The library is held to them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use std::io::Write;
 

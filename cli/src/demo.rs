@@ -1,10 +1,11 @@
 //! `demo`: write an image holding all three regions and inspect it.
 
+use std::mem::offset_of;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use dwvd_regions::streaming::StreamingRing;
-use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault, VaultView};
+use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, PassportHead, Vault, VaultView};
 use dwvd_regions::worm::{WormRegion, seal_data_block};
 use dwvd_regions::{BlockSize, Tag, Ticks};
 use p256::ecdsa::SigningKey;
@@ -30,11 +31,17 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
     let mut ring = StreamingRing::new(size, 12, 5)?;
     let mut ring_data = vec![vec![0u8; BLOCK]; 12];
     for reading in 0..17u32 {
-        let record = format!("telemetry #{reading}: temperature={}", 20 + reading % 7);
+        let temperature = (reading % 7).saturating_add(20);
+        let record = format!("telemetry #{reading}: temperature={temperature}");
         let appended = ring.append(record.as_bytes())?;
-        let slot = &mut ring_data[appended.physical_slot as usize];
+        let slot = usize::try_from(appended.physical_slot)
+            .ok()
+            .and_then(|slot| ring_data.get_mut(slot))
+            .context("the ring's slot is one of its 12 blocks")?;
         slot.fill(0);
-        slot[..record.len()].copy_from_slice(record.as_bytes());
+        slot.get_mut(..record.len())
+            .context("a reading fits in a block")?
+            .copy_from_slice(record.as_bytes());
         dwvd_regions::block::seal(slot, Tag::DATA, 1)?;
     }
     ring.consume();
@@ -57,9 +64,12 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
     let mut worm = WormRegion::<32>::new(size, 16, 365 * 86_400 * Ticks::PER_SECOND, created)?;
     let mut worm_data = Vec::new();
     for entry in 0..12i64 {
-        let text = format!("invoice #{:04}: {} EUR", 1000 + entry, 120 + 7 * entry);
-        let at = created
-            .checked_add(entry * 60 * Ticks::PER_SECOND)
+        let number = entry.saturating_add(1000);
+        let amount = entry.saturating_mul(7).saturating_add(120);
+        let text = format!("invoice #{number:04}: {amount} EUR");
+        let at = entry
+            .checked_mul(60 * Ticks::PER_SECOND)
+            .and_then(|minutes| created.checked_add(minutes))
             .unwrap_or(created);
         worm.append(text.as_bytes(), at)?;
         let mut block = vec![0u8; BLOCK];
@@ -132,12 +142,17 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
         .find(Uuid::from_u128(3))
         .context("passport 3 was added")?
         .location();
-    vault_image[block * BLOCK + offset + 34] = ComplianceStatus::NonCompliant.code() as u8;
-    dwvd_regions::block::seal(
-        &mut vault_image[block * BLOCK..(block + 1) * BLOCK],
-        Tag::CMVT,
-        3,
-    )?;
+    let sealed = vault_image
+        .chunks_exact_mut(BLOCK)
+        .nth(block)
+        .context("the passport's block is in the vault")?;
+    let status = ComplianceStatus::NonCompliant.code().to_le_bytes();
+    let at = offset.saturating_add(offset_of!(PassportHead, compliance_status));
+    sealed
+        .get_mut(at..at.saturating_add(status.len()))
+        .context("the passport's status is in its block")?
+        .copy_from_slice(&status);
+    dwvd_regions::block::seal(sealed, Tag::CMVT, 3)?;
     image.extend_from_slice(&vault_image);
     println!(
         "vault: {} passports in {} blocks, passport 3 altered after signing",

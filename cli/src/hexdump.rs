@@ -4,20 +4,17 @@ use std::io::Write;
 use std::path::Path;
 
 use dwvd_regions::Tag;
-use dwvd_regions::block::Block;
+use dwvd_regions::block::{Block, TRAILER_LEN, Trailer};
+use dwvd_regions::layout::Field;
+use dwvd_regions::streaming::StreamingHeader;
+use dwvd_regions::vault::VaultHeader;
+use dwvd_regions::worm::WormHeader;
 
 use crate::image::read_block;
 use crate::inspect::block_size_for;
 
-/// A field: name, offset, size, and how to show its value.
-struct Field {
-    name: &'static str,
-    offset: usize,
-    size: usize,
-    show: Show,
-}
-
-#[derive(Clone, Copy)]
+/// How a field's value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Show {
     Signed,
     Unsigned,
@@ -25,74 +22,130 @@ enum Show {
     Tag,
 }
 
-const fn field(name: &'static str, offset: usize, size: usize, show: Show) -> Field {
-    Field {
-        name,
-        offset,
-        size,
-        show,
+impl Show {
+    /// Chosen from the field's name and length: the headers' counts and ticks are the
+    /// format's signed integers; `reserved` (zero) and the trailer's generation are
+    /// unsigned; the checksum and byte arrays are hex; the trailer's tag is a tag.
+    fn of(field: &Field) -> Self {
+        match (field.name, field.len) {
+            ("tag", 4) => Show::Tag,
+            ("checksum", _) => Show::Hex,
+            ("generation" | "reserved", 4 | 8) => Show::Unsigned,
+            (_, 4 | 8) => Show::Signed,
+            _ => Show::Hex,
+        }
     }
 }
 
-/// The fields of a block of this tag (the region header at the start, the trailer).
-fn fields(tag: Tag, block_size: usize) -> Vec<Field> {
-    let mut fields = if tag == Tag::STRE {
-        vec![
-            field("max_capacity_blocks", 0, 8, Show::Signed),
-            field("allocated_blocks", 8, 8, Show::Signed),
-            field("write_head", 16, 8, Show::Signed),
-            field("read_tail", 24, 8, Show::Signed),
-            field("entry_count", 32, 8, Show::Signed),
-            field("growth_increment", 40, 4, Show::Signed),
-        ]
-    } else if tag == Tag::WORM {
-        vec![
-            field("high_water_mark", 0, 8, Show::Signed),
-            field("total_capacity_blocks", 8, 8, Show::Signed),
-            field("retention_period_ticks", 16, 8, Show::Signed),
-            field("created_utc_ticks", 24, 8, Show::Signed),
-            field("write_log_count", 32, 4, Show::Signed),
-            field("reserved", 36, 4, Show::Unsigned),
-        ]
-    } else if tag == Tag::CMVT {
-        vec![
-            field("passport_count", 0, 4, Show::Signed),
-            field("reserved", 4, 12, Show::Hex),
-        ]
-    } else {
-        Vec::new()
+/// The length of the trailer field a projection points at (for `trailer_field!`).
+const fn trailer_len_of<F>(_projection: fn(&Trailer) -> &F) -> usize {
+    size_of::<F>()
+}
+
+/// The [`Field`] of one trailer field: offset from `offset_of!`, length from its type.
+macro_rules! trailer_field {
+    ($field:ident) => {
+        Field {
+            name: stringify!($field),
+            offset: core::mem::offset_of!(Trailer, $field),
+            len: trailer_len_of(|trailer: &Trailer| &trailer.$field),
+        }
     };
-    fields.extend([
-        field("trailer.tag", block_size - 16, 4, Show::Tag),
-        field("trailer.generation", block_size - 12, 4, Show::Unsigned),
-        field("trailer.checksum", block_size - 8, 8, Show::Hex),
-    ]);
-    fields
 }
 
-fn value(bytes: &[u8], field: &Field) -> String {
-    let raw = &bytes[field.offset..field.offset + field.size];
-    let mut little = [0u8; 8];
-    if field.size <= 8 {
-        little[..field.size].copy_from_slice(raw);
+/// The trailer's fields, offsets within the trailer (the last [`TRAILER_LEN`] bytes).
+const TRAILER_FIELDS: &[Field] = &[
+    trailer_field!(tag),
+    trailer_field!(generation),
+    trailer_field!(checksum),
+];
+
+/// A field placed in the block: its name as shown (`prefix` + the field's name), its
+/// offset in the block, and how to show it.
+struct Row {
+    prefix: &'static str,
+    field: Field,
+    offset: usize,
+    show: Show,
+}
+
+impl Row {
+    /// `field` of a structure that starts at byte `base` of the block.
+    fn new(prefix: &'static str, field: &Field, base: usize) -> Self {
+        Row {
+            prefix,
+            field: *field,
+            offset: base.saturating_add(field.offset),
+            show: Show::of(field),
+        }
     }
-    let unsigned = u64::from_le_bytes(little);
-    match field.show {
-        Show::Signed if field.size == 8 => (unsigned as i64).to_string(),
-        Show::Signed => (unsigned as u32 as i32).to_string(),
-        Show::Unsigned => unsigned.to_string(),
-        Show::Hex if field.size == 8 => format!("{unsigned:#018x}"),
-        Show::Hex => hex::encode(raw),
-        Show::Tag => Tag::from_u32(unsigned as u32).to_string(),
+
+    /// The field's bytes in `block`, if the block holds them.
+    fn bytes<'a>(&self, block: &'a [u8]) -> Option<&'a [u8]> {
+        block.get(self.offset..self.offset.checked_add(self.field.len)?)
     }
+
+    /// `name@offset=value`.
+    fn annotation(&self, block: &[u8]) -> String {
+        let value = self.bytes(block).map_or_else(
+            || "(past the block)".to_string(),
+            |raw| value(raw, self.show),
+        );
+        format!("{}{}@{}={value}", self.prefix, self.field.name, self.offset)
+    }
+}
+
+/// The fields of a block of this tag: the region header's at the start (the core's
+/// `FIELDS` tables), the trailer's at the end.
+fn rows(tag: Tag, block_size: usize) -> Vec<Row> {
+    let header: &[Field] = if tag == Tag::STRE {
+        StreamingHeader::FIELDS
+    } else if tag == Tag::WORM {
+        WormHeader::FIELDS
+    } else if tag == Tag::CMVT {
+        VaultHeader::FIELDS
+    } else {
+        &[]
+    };
+    let trailer = block_size.saturating_sub(TRAILER_LEN);
+    header
+        .iter()
+        .map(|field| Row::new("", field, 0))
+        .chain(
+            TRAILER_FIELDS
+                .iter()
+                .map(|field| Row::new("trailer.", field, trailer)),
+        )
+        .collect()
+}
+
+/// A field's little-endian bytes, shown as `show` says (bytes that are no integer as hex).
+fn value(raw: &[u8], show: Show) -> String {
+    if let Ok(eight) = <[u8; 8]>::try_from(raw) {
+        match show {
+            Show::Signed => return i64::from_le_bytes(eight).to_string(),
+            Show::Unsigned => return u64::from_le_bytes(eight).to_string(),
+            Show::Hex => return format!("{:#018x}", u64::from_le_bytes(eight)),
+            Show::Tag => {}
+        }
+    }
+    if let Ok(four) = <[u8; 4]>::try_from(raw) {
+        match show {
+            Show::Signed => return i32::from_le_bytes(four).to_string(),
+            Show::Unsigned => return u32::from_le_bytes(four).to_string(),
+            Show::Tag => return Tag::from_u32(u32::from_le_bytes(four)).to_string(),
+            Show::Hex => {}
+        }
+    }
+    hex::encode(raw)
 }
 
 pub fn show(path: &Path, index: u64, given: Option<usize>) -> anyhow::Result<()> {
     let (block_size, _) = block_size_for(path, given)?;
     let bytes = read_block(path, index, block_size)?;
-    let block = Block::new_checked(&bytes[..]).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let block = Block::new_checked(bytes.as_slice()).map_err(|error| anyhow::anyhow!("{error}"))?;
     let size = block_size.get();
-    let fields = fields(block.tag(), size);
+    let rows = rows(block.tag(), size);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     writeln!(
         out,
@@ -117,12 +170,12 @@ pub fn show(path: &Path, index: u64, given: Option<usize>) -> anyhow::Result<()>
     )?;
     let mut previous: Option<&[u8]> = None;
     let mut skipped = false;
-    for (line, chunk) in bytes.chunks(16).enumerate() {
-        let offset = line * 16;
-        let annotations: Vec<String> = fields
+    for (offset, chunk) in (0usize..).step_by(16).zip(bytes.chunks(16)) {
+        let line = offset..offset.saturating_add(16);
+        let annotations: Vec<String> = rows
             .iter()
-            .filter(|field| (offset..offset + 16).contains(&field.offset))
-            .map(|field| format!("{}@{}={}", field.name, field.offset, value(&bytes, field)))
+            .filter(|row| line.contains(&row.offset))
+            .map(|row| row.annotation(&bytes))
             .collect();
         // Runs of identical lines without fields are folded, as hexdump -C does.
         if annotations.is_empty() && previous == Some(chunk) {
@@ -139,7 +192,7 @@ pub fn show(path: &Path, index: u64, given: Option<usize>) -> anyhow::Result<()>
             .iter()
             .map(|byte| {
                 if byte.is_ascii_graphic() || *byte == b' ' {
-                    *byte as char
+                    char::from(*byte)
                 } else {
                     '.'
                 }

@@ -25,8 +25,12 @@ pub fn print(out: &mut impl Write, parsed: &Parsed, block_size: BlockSize) -> st
         Parsed::Stre(ring) => {
             writeln!(out, "Streaming Append region (STRE), {block_size} blocks")?;
             let mut fields = table(&["field", "value"]);
+            // i64 × 1000 fits an i128; a maximum that is not positive shows 0.
             let permille = if ring.max_capacity_blocks > 0 {
-                i128::from(ring.allocated_blocks) * 1000 / i128::from(ring.max_capacity_blocks)
+                i128::from(ring.allocated_blocks)
+                    .saturating_mul(1000)
+                    .checked_div(i128::from(ring.max_capacity_blocks))
+                    .unwrap_or(0)
             } else {
                 0
             };

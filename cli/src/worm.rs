@@ -41,6 +41,7 @@ pub struct RegionArgs {
 }
 
 /// A WORM region read from an image: its bytes, and how to view them.
+#[derive(Debug)]
 pub struct LoadedRegion {
     bytes: Vec<u8>,
     block_size: BlockSize,
@@ -76,7 +77,10 @@ impl LoadedRegion {
         let Some(needed) = inspect::worm_region_blocks(&first, block_size) else {
             return Ok(1);
         };
-        let limit = (inspect::MAX_REGION_BYTES / block_size.get()) as u64;
+        let limit = inspect::MAX_REGION_BYTES
+            .checked_div(block_size.get())
+            .and_then(|blocks| u64::try_from(blocks).ok())
+            .unwrap_or(0);
         if needed > limit {
             return Err(Failure::Usage(anyhow!(
                 "the WORM region's header says it takes {needed} blocks of {} bytes, more than the {} MiB read without --blocks: give --blocks {needed} to read it all",
@@ -200,6 +204,7 @@ pub fn prove_consistency(
 }
 
 /// What `dwvd worm checkpoint` was asked for.
+#[derive(Debug)]
 pub struct CheckpointRequest<'a> {
     pub key: &'a SigningKey,
     pub ticks: Ticks,
@@ -250,6 +255,7 @@ pub fn checkpoint_description(
 }
 
 /// A proof document read from a file (or `-`: standard input).
+#[derive(Debug)]
 pub enum ProofDocument {
     Inclusion(InclusionDocument),
     Consistency(ConsistencyDocument),

@@ -18,12 +18,17 @@ static FAILURES: AtomicU32 = AtomicU32::new(0);
 /// firmware enables none. cortex-m-rt without its "device" feature would put 240 there
 /// (for any Cortex-M), 832 bytes more of flash; a board's device crate (PAC) provides this
 /// table in a real product.
+// unsafe_code (denied in the workspace): the linker must find the table by this name in
+// this section; nothing calls through it but the hardware.
+#[allow(unsafe_code)]
 #[unsafe(link_section = ".vector_table.interrupts")]
 #[unsafe(no_mangle)]
 #[used]
 pub static __INTERRUPTS: [unsafe extern "C" fn(); 32] =
     [DefaultHandler as unsafe extern "C" fn(); 32];
 
+// unsafe_code: the handler is a symbol of cortex-m-rt's linker script, only named here.
+#[allow(unsafe_code)]
 unsafe extern "C" {
     /// cortex-m-rt's default exception and interrupt handler (link.x provides it).
     fn DefaultHandler();
@@ -44,17 +49,17 @@ fn print_bytes(bytes: &[u8]) {
 /// Writes `number` in decimal (ASCII digits written as bytes: going through `&str` would
 /// inline a UTF-8 check of ≈ 360 bytes).
 pub fn print_number(mut number: usize) {
-    let mut digits = [0u8; 20];
+    let mut digits = [0u8; 20]; // any u64
     let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (number % 10) as u8;
+    for (index, digit) in digits.iter_mut().enumerate().rev() {
+        *digit = b'0'.saturating_add(u8::try_from(number % 10).unwrap_or(0));
+        start = index;
         number /= 10;
         if number == 0 {
             break;
         }
     }
-    print_bytes(&digits[start..]);
+    print_bytes(digits.get(start..).unwrap_or_default());
 }
 
 /// Prints `PASS name` or `FAIL name` and counts failures.
@@ -117,6 +122,8 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 /// A fault exits with a failure instead of looping until the runner's timeout. It is also
 /// where a panic lands in the `panic = "immediate-abort"` build (scripts/firmware's
 /// second build): there a panic is a bare `udf` instruction, never the handler above.
+// unsafe_code: cortex-m-rt requires the HardFault handler to be an `unsafe fn`.
+#[allow(unsafe_code)]
 #[cortex_m_rt::exception]
 unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
     print("HARD FAULT\n");
@@ -129,6 +136,9 @@ unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
 /// The deepest the stack has reached: cortex-m-rt's `paint-stack` fills
 /// `_stack_end .. _stack_start` with `0xCCCC_CCCC` at reset; the lowest word no longer
 /// holding it marks the peak.
+// unsafe_code: the stack's bounds are linker symbols and its words are read in place (see
+// the SAFETY comment); nothing else in the firmware is unsafe.
+#[allow(unsafe_code)]
 pub fn peak_stack_bytes() -> usize {
     unsafe extern "C" {
         static _stack_start: u32;
@@ -144,12 +154,23 @@ pub fn peak_stack_bytes() -> usize {
         if word != cortex_m_rt::STACK_PAINT_VALUE {
             break;
         }
-        address += 4;
+        let Some(next) = address.checked_add(4) else {
+            break;
+        };
+        address = next;
     }
-    top - address
+    top.saturating_sub(address)
 }
 
 /// Bytes from hex at compile time (for keys and signatures written in the source).
+// The no-panic lints: it is evaluated in `const` items only (the binaries' keys and
+// signatures), where a malformed literal fails the build, never the firmware; the indexing
+// stays within the asserted length and the digit arithmetic within the matched ranges.
+#[allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 pub const fn hex<const N: usize>(text: &str) -> [u8; N] {
     const fn nibble(c: u8) -> u8 {
         match c {

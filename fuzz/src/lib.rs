@@ -9,6 +9,7 @@
 pub const PREFIX: usize = 8;
 
 /// A decoded fuzz input.
+#[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
     /// Re-seal the region's blocks before parsing.
     pub reseal: bool,
@@ -45,10 +46,16 @@ impl<'a> Input<'a> {
 
 /// `region` padded with zeros to a whole, non-zero number of blocks, each sealed with
 /// `tag` and generation 1.
+///
+/// # Panics
+///
+/// If sealing a whole block fails: a finding, reported as the crash it is.
+// expect_used: this is harness code, where a broken expectation must crash to be found.
+#[allow(clippy::expect_used)]
 pub fn resealed(region: &[u8], block_size: usize, tag: dwvd_regions::Tag) -> Vec<u8> {
     let blocks = region.len().div_ceil(block_size).max(1);
     let mut out = region.to_vec();
-    out.resize(blocks * block_size, 0);
+    out.resize(blocks.saturating_mul(block_size), 0);
     for block in out.chunks_exact_mut(block_size) {
         dwvd_regions::block::seal(block, tag, 1).expect("whole block");
     }

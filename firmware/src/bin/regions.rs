@@ -68,8 +68,8 @@ fn stored_ring(device: &mut Device, scratch: &mut [u8]) {
     let outcome = (|| -> Outcome<_> {
         let ring = StreamingRing::new(SIZE, 3, 1)?;
         let mut stored = StoredRing::format(device, RING_AT, ring, scratch)?;
-        for reading in 0..5u8 {
-            stored.append(device, &[b't', b'=', b'0' + reading], scratch)?;
+        for digit in b'0'..=b'4' {
+            stored.append(device, &[b't', b'=', digit], scratch)?;
         }
         // As after a reset: read the ring back from the device.
         let stored = StoredRing::recover(device, RING_AT, scratch)?;
