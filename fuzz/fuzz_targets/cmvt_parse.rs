@@ -9,6 +9,19 @@
 //! * verification with a fixed key never panics, and a passport re-signed with that key
 //!   verifies.
 #![no_main]
+// A fuzz target checks invariants with assertions: a broken expectation must crash to
+// be found, so the no-panic set of the shared lints does not apply to it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use dwvd_regions::Region;
 use dwvd_regions::vault::{Vault, VaultView};

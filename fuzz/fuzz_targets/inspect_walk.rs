@@ -5,6 +5,19 @@
 //! listed once, in order; regions are in order, do not overlap and lie inside the image;
 //! `clean` is exactly "no bad checksum, no region problem, no trailing bytes".
 #![no_main]
+// A fuzz target checks invariants with assertions: a broken expectation must crash to
+// be found, so the no-panic set of the shared lints does not apply to it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use std::io::Cursor;
 

@@ -1,6 +1,19 @@
 //! Structure-aware round trip: an arbitrary owned value (built through the crate's own
 //! operations, so valid) → emit → parse == value, and the view reads the same content.
 #![no_main]
+// A fuzz target checks invariants with assertions: a broken expectation must crash to
+// be found, so the no-panic set of the shared lints does not apply to it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use arbitrary::Arbitrary;
 use dwvd_regions::Region;
@@ -10,6 +23,8 @@ use dwvd_regions::vault::{Vault, VaultView};
 use dwvd_regions::worm::{WormRegion, WormView, region_len};
 use libfuzzer_sys::fuzz_target;
 
+// One value per fuzz input: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Arbitrary)]
 enum Value {
     Ring(StreamingRing),

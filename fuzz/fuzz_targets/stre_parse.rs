@@ -6,6 +6,19 @@
 //! * a re-sealed block (so the checksum passes and the fields are reached) either parses
 //!   under those rules or fails with `invalid_field`, never another category.
 #![no_main]
+// A fuzz target checks invariants with assertions: a broken expectation must crash to
+// be found, so the no-panic set of the shared lints does not apply to it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use dwvd_regions::Region;
 use dwvd_regions::streaming::{StreamingRing, WrapPolicy};

@@ -2,6 +2,19 @@
 //! at and above the mark: no write below the mark ever succeeds, the log always matches
 //! the model's, and every state emits and parses back.
 #![no_main]
+// A fuzz target checks invariants with assertions: a broken expectation must crash to
+// be found, so the no-panic set of the shared lints does not apply to it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use arbitrary::Arbitrary;
 use dwvd_regions::Region;

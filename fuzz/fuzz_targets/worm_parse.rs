@@ -6,6 +6,19 @@
 //! * the view's records are exactly the owned log, and lie within the blocks given;
 //! * appends on a parsed region never write below the mark, and it round-trips again.
 #![no_main]
+// A fuzz target checks invariants with assertions: a broken expectation must crash to
+// be found, so the no-panic set of the shared lints does not apply to it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
 
 use dwvd_regions::Region;
 use dwvd_regions::worm::{WormRegion, WormView, blocks_needed};

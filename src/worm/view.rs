@@ -29,7 +29,7 @@ use crate::ticks::Ticks;
 /// Whether the log agrees with the mark (one record per written block, in order) is a
 /// separate question, so an inspector can still show a log that disagrees:
 /// [`check_log_sequence`](Self::check_log_sequence). The owned
-/// [`WormRegion::parse`](super::WormRegion::parse) requires it.
+/// [`WormRegion`](super::WormRegion)'s [`parse`](crate::Region::parse) requires it.
 ///
 /// Blocks after those the log needs are accepted when sealed, tagged and zero (space
 /// reserved for the log to grow).
