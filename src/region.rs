@@ -37,7 +37,7 @@
 //! ```
 
 use crate::block::{BlockSize, Tag};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A checked, borrowed view over a region's blocks (smoltcp's `new_checked` face): once
 /// built, its accessors cannot fail, and it reads the blocks in place.
@@ -70,15 +70,16 @@ pub trait RegionView<'a>: Sized {
     /// As [`new_checked`](Self::new_checked) over those blocks.
     fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
         let size = block_size.get();
-        let available = image.len().checked_div(size).unwrap_or(0);
-        if available == 0 || image.len().checked_rem(size) != Some(0) {
-            return Err(Error::not_whole_blocks(image.len(), size));
-        }
+        let whole = image.len().checked_div(size).unwrap_or(0);
         let extent = Self::implied_extent(image, block_size)
-            .unwrap_or(available)
-            .clamp(1, available);
-        let end = extent.saturating_mul(size);
-        let view = Self::new_checked(image.get(..end).unwrap_or(image), block_size)?;
+            .map_or(whole, |extent| extent.min(whole))
+            .max(1);
+        // A buffer that is not whole blocks is checked whole, which reports it.
+        let prefix = match image.len().checked_rem(size) {
+            Some(0) => image.get(..extent.saturating_mul(size)).unwrap_or(image),
+            _ => image,
+        };
+        let view = Self::new_checked(prefix, block_size)?;
         Ok((view, extent))
     }
 

@@ -46,16 +46,26 @@ pub struct Location {
     block: u64,
     /// A pointer to the field's static description (4 bytes on 32-bit targets).
     field: Option<&'static Field>,
-    /// Offsets lie in a block's payload (below 65520), so 16 bits hold them; `NO_OFFSET`
-    /// (which no payload reaches) stands for none. Small, because every `Result` of the
-    /// crate carries a location: firmware moves them on each `?` (16 bytes in all on
-    /// 32-bit targets).
+    /// The offset plus one, 0 for none: offsets lie in a block's payload (below 65520),
+    /// so 16 bits hold them. Small, because every `Result` of the crate carries a
+    /// location: firmware moves them on each `?` (16 bytes in all on 32-bit targets).
     offset: u16,
-    origin: Option<BlockOrigin>,
+    /// [`BlockOrigin`] as `origin_code` numbers it, 0 for none. With the offset's 0,
+    /// "nowhere" is all zero bytes: the cheapest value to write, and most errors have it.
+    origin: u8,
 }
 
 /// [`Location::offset`]'s "none".
-const NO_OFFSET: u16 = u16::MAX;
+const NO_OFFSET: u16 = 0;
+
+/// The stored number of an origin (0 is none).
+const fn origin_code(origin: BlockOrigin) -> u8 {
+    match origin {
+        BlockOrigin::Region => 1,
+        BlockOrigin::DataRange => 2,
+        BlockOrigin::Device => 3,
+    }
+}
 
 impl Location {
     /// Nowhere in particular: an error about an argument or a whole value.
@@ -63,7 +73,7 @@ impl Location {
         block: 0,
         field: None,
         offset: NO_OFFSET,
-        origin: None,
+        origin: 0,
     };
 
     /// Block `index`, counted from `origin`.
@@ -71,7 +81,7 @@ impl Location {
     pub const fn block_of(origin: BlockOrigin, index: u64) -> Self {
         Location {
             block: index,
-            origin: Some(origin),
+            origin: origin_code(origin),
             ..Self::NOWHERE
         }
     }
@@ -98,15 +108,20 @@ impl Location {
     #[must_use]
     pub const fn block(&self) -> Option<u64> {
         match self.origin {
-            Some(_) => Some(self.block),
-            None => None,
+            0 => None,
+            _ => Some(self.block),
         }
     }
 
     /// What [`block`](Self::block) counts from.
     #[must_use]
     pub const fn origin(&self) -> Option<BlockOrigin> {
-        self.origin
+        match self.origin {
+            1 => Some(BlockOrigin::Region),
+            2 => Some(BlockOrigin::DataRange),
+            3 => Some(BlockOrigin::Device),
+            _ => None,
+        }
     }
 
     /// The field's name as in the format's layout (e.g. `"write_log_count"`).
@@ -129,22 +144,22 @@ impl Location {
     pub const fn offset(&self) -> Option<usize> {
         match self.offset {
             NO_OFFSET => None,
-            offset => Some(offset as usize),
+            stored => Some(stored.saturating_sub(1) as usize),
         }
     }
 
     /// Whether nothing is named.
     #[must_use]
     pub const fn is_nowhere(&self) -> bool {
-        self.origin.is_none() && self.field.is_none() && self.offset == NO_OFFSET
+        self.origin == 0 && self.field.is_none() && self.offset == NO_OFFSET
     }
 
     /// Moves a region-relative (or device) block `base` blocks on, making it a device
     /// block; data-range blocks and locations without a block are unchanged.
     pub(crate) const fn relocate(&mut self, base: u64) {
-        if let Some(BlockOrigin::Region | BlockOrigin::Device) = self.origin {
+        if let Some(BlockOrigin::Region | BlockOrigin::Device) = self.origin() {
             self.block = self.block.saturating_add(base);
-            self.origin = Some(BlockOrigin::Device);
+            self.origin = origin_code(BlockOrigin::Device);
         }
     }
 
@@ -152,24 +167,24 @@ impl Location {
     /// `offset_base` (a structure validated on its own reports offsets within itself).
     pub(crate) const fn place_at(&mut self, origin: BlockOrigin, index: u64, offset_base: usize) {
         self.block = index;
-        self.origin = Some(origin);
-        if self.offset != NO_OFFSET {
-            self.offset = clamp_offset((self.offset as usize).saturating_add(offset_base));
+        self.origin = origin_code(origin);
+        if let Some(offset) = self.offset() {
+            self.offset = clamp_offset(offset.saturating_add(offset_base));
         }
     }
 }
 
-/// An offset as stored: one past a block's payload at most (never reached: offsets
-/// come from payloads), so never [`NO_OFFSET`].
+/// An offset as stored: plus one, and no more than one past the largest payload offset
+/// (never reached: offsets come from payloads).
 const fn clamp_offset(offset: usize) -> u16 {
-    const LARGEST: usize = NO_OFFSET as usize - 1;
+    const LARGEST: usize = u16::MAX as usize - 1;
     if offset > LARGEST {
-        NO_OFFSET - 1
+        u16::MAX
     } else {
-        // Checked just above.
+        // Checked just above: offset + 1 fits.
         #[allow(clippy::cast_possible_truncation)]
-        let offset = offset as u16;
-        offset
+        let stored = (offset as u16).saturating_add(1);
+        stored
     }
 }
 

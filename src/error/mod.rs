@@ -267,6 +267,20 @@ impl Error {
         )
     }
 
+    /// A [`Reason::BufferTooSmall`]: `needed` bytes (whole blocks of `block_size`) for
+    /// the `available` the caller gave.
+    pub(crate) const fn buffer_too_small(
+        needed: usize,
+        available: usize,
+        block_size: usize,
+    ) -> Self {
+        Error::nowhere(Reason::BufferTooSmall {
+            needed,
+            available,
+            block_size,
+        })
+    }
+
     /// A [`Reason::InvalidArgument`].
     pub(crate) const fn invalid_argument(
         argument: &'static str,

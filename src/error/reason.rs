@@ -56,14 +56,18 @@ pub enum Reason {
         /// The largest record a block of this size holds.
         capacity: usize,
     },
-    /// A region, log or vault with no room left for one more entry.
+    /// A region, log or vault with no room left for one more entry (nothing was
+    /// overwritten: the caller's policy, or the region's nature, forbids it).
     Full {
         /// What is full (`"streaming ring"`, `"WORM region"`, `"write log"`, `"vault"`).
         what: &'static str,
-        /// How many it holds: blocks for a ring or WORM region, entries for a log.
+        /// How many it holds now: blocks for a ring or WORM region, entries for a log or
+        /// vault.
         capacity: u64,
-        /// Why it cannot take more, and what to do.
-        advice: &'static str,
+        /// How many it could hold at most. Larger than `capacity` only for a ring that
+        /// wrapped below its maximum ([pinned](crate::streaming::StreamingRing#pinned-rings)),
+        /// which cannot grow until it is emptied or reset.
+        limit: u64,
     },
     /// A ring position older than the read tail: its slot has been reused or consumed.
     Overwritten {
@@ -273,8 +277,18 @@ impl fmt::Display for Reason {
             Self::Full {
                 what,
                 capacity,
-                advice,
-            } => write!(f, "{what} is full at {capacity}: {advice}"),
+                limit,
+            } => {
+                write!(f, "{what} is full at {capacity}")?;
+                if limit > capacity {
+                    write!(
+                        f,
+                        ", below its limit of {limit}: it wrapped there and cannot grow until it \
+                         is emptied or reset"
+                    )?;
+                }
+                f.write_str("; nothing was added (make room first: consume or remove entries, or choose a larger capacity)")
+            }
             Self::Overwritten {
                 position,
                 read_tail,

@@ -135,7 +135,9 @@ impl Stored<StreamingRing> {
         policy: WrapPolicy,
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
-        self.guarded(|stored| stored.append_unguarded(device, data, policy, scratch))
+        self.check_current()?;
+        let result = self.append_unguarded(device, data, policy, scratch);
+        self.noted(result)
     }
 
     fn append_unguarded<D: BlockDevice>(
@@ -171,14 +173,13 @@ impl Stored<StreamingRing> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<Option<u64>, StorageError<D::Error>> {
-        self.guarded(|stored| {
-            let mut next = stored.region().clone();
-            let Some(position) = next.consume() else {
-                return Ok(None);
-            };
-            stored.replace_and_commit(device, next, scratch)?;
-            Ok(Some(position))
-        })
+        self.check_current()?;
+        let mut next = self.region().clone();
+        let Some(position) = next.consume() else {
+            return Ok(None);
+        };
+        let result = self.replace_and_commit(device, next, scratch);
+        self.noted(result).map(|()| Some(position))
     }
 
     /// Forgets every entry ([`StreamingRing::reset`]) and commits that.
@@ -191,11 +192,11 @@ impl Stored<StreamingRing> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        self.guarded(|stored| {
-            let mut next = stored.region().clone();
-            next.reset();
-            stored.replace_and_commit(device, next, scratch)
-        })
+        self.check_current()?;
+        let mut next = self.region().clone();
+        next.reset();
+        let result = self.replace_and_commit(device, next, scratch);
+        self.noted(result)
     }
 
     /// Reads the live entry at `position` into `scratch` (one block) and returns its

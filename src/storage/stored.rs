@@ -173,18 +173,24 @@ impl<R: Region> Stored<R> {
         check_layout(self.copies, self.value.data_blocks(), device.block_count())
     }
 
-    /// Runs a change: refused while the value may not match the device, and a device
-    /// error during it makes the value refuse later changes until reloaded.
-    pub(crate) fn guarded<T, E>(
-        &mut self,
-        change: impl FnOnce(&mut Self) -> Result<T, StorageError<E>>,
-    ) -> Result<T, StorageError<E>> {
+    /// Refuses a change while the value may not match the device (a device error in an
+    /// earlier operation, or never formatted or reloaded). Every change starts with it and
+    /// ends with [`noted`](Self::noted).
+    pub(crate) const fn check_current<E>(&self) -> Result<(), StorageError<E>> {
         if self.needs_recovery {
             return Err(StorageError::NeedsRecovery {
                 first_block: self.copies.first_block,
             });
         }
-        let result = change(self);
+        Ok(())
+    }
+
+    /// Passes a change's result through; a device error makes the value refuse later
+    /// changes until reloaded.
+    pub(crate) fn noted<T, E>(
+        &mut self,
+        result: Result<T, StorageError<E>>,
+    ) -> Result<T, StorageError<E>> {
         if result.as_ref().is_err_and(StorageError::is_device_error) {
             self.needs_recovery = true;
         }

@@ -145,16 +145,14 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         passport: Passport,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        self.guarded(|stored| {
-            // In place, no copy of the vault: a refusal changes nothing, a failure is
-            // undone.
-            stored.value_mut().add(passport)?;
-            let result = stored.commit(device, scratch, false);
-            if result.is_err() {
-                stored.value_mut().undo_add();
-            }
-            result
-        })
+        self.check_current()?;
+        // In place, no copy of the vault: a refusal changes nothing, a failure is undone.
+        self.value_mut().add(passport)?;
+        let result = self.commit(device, scratch, false);
+        if result.is_err() {
+            self.value_mut().undo_add();
+        }
+        self.noted(result)
     }
 
     /// Removes the passport with this id and commits; `Ok(None)` (nothing written) when
@@ -170,17 +168,14 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         passport_id: Uuid,
         scratch: &mut [u8],
     ) -> Result<Option<Passport>, StorageError<D::Error>> {
-        self.guarded(|stored| {
-            let Some((index, removed)) = stored.value_mut().remove_at_id(passport_id) else {
-                return Ok(None);
-            };
-            match stored.commit(device, scratch, false) {
-                Ok(()) => Ok(Some(removed)),
-                Err(error) => {
-                    stored.value_mut().undo_remove(index, removed);
-                    Err(error)
-                }
-            }
-        })
+        self.check_current()?;
+        let Some((index, removed)) = self.value_mut().remove_at_id(passport_id) else {
+            return Ok(None);
+        };
+        if let Err(error) = self.commit(device, scratch, false) {
+            self.value_mut().undo_remove(index, removed);
+            return self.noted(Err(error));
+        }
+        Ok(Some(removed))
     }
 }

@@ -136,18 +136,18 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         timestamp: Ticks,
         scratch: &mut [u8],
     ) -> Result<u64, StorageError<D::Error>> {
-        self.guarded(|stored| {
-            // In place, no copy of the log: a refusal changes nothing (and is no device
-            // error), a failure is undone.
-            let index = stored.value_mut().append(data, timestamp)?;
-            let result = stored
-                .write_data_block(device, index, data, scratch)
-                .and_then(|()| stored.commit(device, scratch, false));
-            if result.is_err() {
-                stored.value_mut().undo_append();
-            }
-            result.map(|()| index)
-        })
+        self.check_current()?;
+        // In place, no copy of the log: a refusal changes nothing (and is no device
+        // error), a failure is undone.
+        let index = self.value_mut().append(data, timestamp)?;
+        let mut result = self.write_data_block(device, index, data, scratch);
+        if result.is_ok() {
+            result = self.commit(device, scratch, false);
+        }
+        if result.is_err() {
+            self.value_mut().undo_append();
+        }
+        self.noted(result).map(|()| index)
     }
 
     /// Reads WORM block `index` and checks it against its log record (checksum, tag,

@@ -286,14 +286,7 @@ impl StreamingRing {
                     return Err(Error::nowhere(Reason::Full {
                         what: "streaming ring",
                         capacity: allocated,
-                        advice: if allocated < self.max_capacity_blocks {
-                            "every allocated block holds an unread entry, and the ring wrapped \
-                             below its maximum so it cannot grow until it is emptied or reset; \
-                             the reject policy forbids overwriting the oldest"
-                        } else {
-                            "every block holds an unread entry and the reject policy forbids \
-                             overwriting the oldest; consume entries first"
-                        },
+                        limit: self.max_capacity_blocks,
                     }));
                 }
                 WrapPolicy::OverwriteOldest => {
@@ -465,13 +458,7 @@ pub fn emit_parts(
 ) -> Result<usize> {
     let size = block_size.get();
     let available = buffer.len();
-    let too_small = || {
-        Error::nowhere(Reason::BufferTooSmall {
-            needed: size,
-            available,
-            block_size: size,
-        })
-    };
+    let too_small = || Error::buffer_too_small(size, available, size);
     let block = buffer.get_mut(..size).ok_or_else(too_small)?;
     block.fill(0);
     header.write_to_prefix(block).map_err(|_| too_small())?;

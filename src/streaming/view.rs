@@ -135,6 +135,11 @@ impl<'a> RegionView<'a> for StreamingView<'a> {
         (image.len() >= block_size.get()).then_some(1)
     }
 
+    /// The header block: only block 0 is read.
+    fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
+        Ok((Self::new_checked(image, block_size)?, 1))
+    }
+
     fn generation(&self) -> u32 {
         self.generation
     }

@@ -96,7 +96,7 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
             Error::nowhere(Reason::Full {
                 what: "vault",
                 capacity: CAPACITY as u64,
-                advice: "it holds the capacity chosen for it",
+                limit: CAPACITY as u64,
             })
         })
     }
@@ -324,13 +324,7 @@ pub fn emit_parts(
     let size = block_size.get();
     let needed = blocks_needed(block_size, passports).saturating_mul(size);
     let available = buffer.len();
-    let too_small = || {
-        Error::nowhere(Reason::BufferTooSmall {
-            needed,
-            available,
-            block_size: size,
-        })
-    };
+    let too_small = || Error::buffer_too_small(needed, available, size);
     let passport_count = i32::try_from(passports.len()).map_err(|_| {
         Error::invalid_argument(
             "passports",

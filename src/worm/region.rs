@@ -201,7 +201,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
             return Err(Error::nowhere(Reason::Full {
                 what: "WORM region",
                 capacity: self.total_capacity_blocks,
-                advice: "every block is written",
+                limit: self.total_capacity_blocks,
             }));
         }
         let block_index = self.high_water_mark;
@@ -219,7 +219,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
             Error::nowhere(Reason::Full {
                 what: "write log",
                 capacity: LOG_CAPACITY as u64,
-                advice: "it holds the capacity chosen for it; the region itself still has room",
+                limit: LOG_CAPACITY as u64,
             })
         })?;
         self.high_water_mark = next_mark;
@@ -388,13 +388,7 @@ pub fn emit_parts(
     let count = u64::try_from(log.len()).unwrap_or(u64::MAX);
     let needed = super::region_len(block_size, count).unwrap_or(usize::MAX);
     let available = buffer.len();
-    let too_small = || {
-        Error::nowhere(Reason::BufferTooSmall {
-            needed,
-            available,
-            block_size: size,
-        })
-    };
+    let too_small = || Error::buffer_too_small(needed, available, size);
     let write_log_count = i32::try_from(log.len()).map_err(|_| {
         Error::invalid_argument(
             "log",

@@ -61,15 +61,22 @@ fn a_full_ring_says_whether_it_wrapped_below_its_maximum() {
     for _ in 0..4 {
         full.append(b"entry").unwrap();
     }
-    let at_maximum = full
-        .append_with(b"more", WrapPolicy::Reject)
-        .unwrap_err()
-        .to_string();
+    let error = full.append_with(b"more", WrapPolicy::Reject).unwrap_err();
+    assert_eq!(
+        *error.reason(),
+        Reason::Full {
+            what: "streaming ring",
+            capacity: 4,
+            limit: 4
+        }
+    );
+    let at_maximum = error.to_string();
     assert!(
-        at_maximum.starts_with("streaming ring is full at 4: every block holds an unread entry"),
+        at_maximum.starts_with("streaming ring is full at 4; nothing was added"),
         "{at_maximum}"
     );
-    assert!(!at_maximum.contains("wrapped below"), "{at_maximum}");
+    assert!(at_maximum.contains("consume"), "{at_maximum}");
+    assert!(!at_maximum.contains("wrapped"), "{at_maximum}");
 
     // A ring written by other rules: 3 of 4 blocks allocated, the head wrapped past them.
     let mut header = StreamingRing::new(size, 4, 1).unwrap().header();
@@ -81,13 +88,21 @@ fn a_full_ring_says_whether_it_wrapped_below_its_maximum() {
     dwvd_regions::streaming::emit_parts(size, &header, 1, &mut block).unwrap();
     let mut pinned_ring = <StreamingRing as dwvd_regions::Region>::parse(&block, size).unwrap();
     assert!(pinned_ring.is_pinned());
-    let pinned = pinned_ring
+    let error = pinned_ring
         .append_with(b"more", WrapPolicy::Reject)
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert_eq!(
+        *error.reason(),
+        Reason::Full {
+            what: "streaming ring",
+            capacity: 3,
+            limit: 4
+        }
+    );
+    let pinned = error.to_string();
     assert!(
-        pinned.starts_with("streaming ring is full at 3:")
-            && pinned.contains("wrapped below its maximum"),
+        pinned.starts_with("streaming ring is full at 3, below its limit of 4")
+            && pinned.contains("cannot grow until it is emptied or reset"),
         "{pinned}"
     );
 }
