@@ -10,6 +10,7 @@ mod region;
 mod size;
 mod tag;
 mod trailer;
+mod xxh64;
 
 pub use region::RegionBlocks;
 pub use size::BlockSize;

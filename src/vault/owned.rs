@@ -215,7 +215,16 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
     /// re-seal the blocks it no longer uses, or readers of the whole region will find
     /// stale blocks.
     fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
-        emit_parts(self.block_size, &self.passports, self.generation, buffer)
+        // Every passport was checked when added or read; CAPACITY passports fit an i32
+        // count whenever the vault fits in memory.
+        let count = i32::try_from(self.passports.len()).unwrap_or(i32::MAX);
+        write_passports(
+            self.block_size,
+            &self.passports,
+            count,
+            self.generation,
+            buffer,
+        )
     }
 
     /// Each passport is filled where it lies: a vault of a few passports is kilobytes,
@@ -244,11 +253,11 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
         // Pairwise over the view (no copy): vaults are small, and this runs on the two
         // copies of a stored vault at recovery.
         for (index, passport) in view.passports().enumerate() {
-            let id = passport.passport_id();
+            let id = passport.head().passport_id;
             if view
                 .passports()
                 .take(index)
-                .any(|earlier| earlier.passport_id() == id)
+                .any(|earlier| earlier.head().passport_id == id)
             {
                 let (block, offset) = passport.location();
                 return Err(Error::invalid_field(
@@ -321,16 +330,28 @@ pub fn emit_parts(
     for passport in passports {
         check_addable(block_size, passport)?;
     }
-    let size = block_size.get();
-    let needed = blocks_needed(block_size, passports).saturating_mul(size);
-    let available = buffer.len();
-    let too_small = || Error::buffer_too_small(needed, available, size);
     let passport_count = i32::try_from(passports.len()).map_err(|_| {
         Error::invalid_argument(
             "passports",
             "there must be at most i32::MAX, the largest passport_count",
         )
     })?;
+    write_passports(block_size, passports, passport_count, generation, buffer)
+}
+
+/// [`emit_parts`] for passports known to be addable (an owned vault's: [`Vault::add`]
+/// checked them, or they were read from blocks) and `passport_count` of them.
+fn write_passports(
+    block_size: BlockSize,
+    passports: &[Passport],
+    passport_count: i32,
+    generation: u32,
+    buffer: &mut [u8],
+) -> Result<usize> {
+    let size = block_size.get();
+    let needed = blocks_needed(block_size, passports).saturating_mul(size);
+    let available = buffer.len();
+    let too_small = || Error::buffer_too_small(needed, available, size);
     let region = buffer.get_mut(..needed).ok_or_else(too_small)?;
     region.fill(0);
     let header = VaultHeader {
