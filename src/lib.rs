@@ -61,6 +61,19 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+/// An error's words — what a field or an argument must satisfy — kept with the default
+/// `error-texts` feature and left out (as "") without it, so firmware that reports errors
+/// by kind and location carries no sentences. Defined before the modules: they all use it.
+macro_rules! text {
+    ($words:literal) => {
+        if cfg!(feature = "error-texts") {
+            $words
+        } else {
+            ""
+        }
+    };
+}
+
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 pub mod block;

@@ -162,7 +162,7 @@ impl TryFrom<std::time::SystemTime> for Ticks {
     fn try_from(time: std::time::SystemTime) -> Result<Self, crate::Error> {
         let out_of_range = crate::Error::invalid_argument(
             "time",
-            "must lie between years 1 and 29228 (the range of i64 ticks)",
+            text!("must lie between years 1 and 29228 (the range of i64 ticks)"),
         );
         let nanos = match time.duration_since(std::time::UNIX_EPOCH) {
             Ok(after) => i128::try_from(after.as_nanos()).ok(),
@@ -189,7 +189,7 @@ impl TryFrom<Ticks> for std::time::SystemTime {
         };
         time.ok_or(crate::Error::invalid_argument(
             "ticks",
-            "must be representable as this platform's SystemTime",
+            text!("must be representable as this platform's SystemTime"),
         ))
     }
 }

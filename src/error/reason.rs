@@ -46,7 +46,8 @@ pub enum Reason {
     InvalidField {
         /// The value found (a byte's value for padding).
         value: i64,
-        /// What the value must satisfy, in words.
+        /// What the value must satisfy, in words ("" without the `error-texts`
+        /// feature).
         requirement: &'static str,
     },
     /// A record longer than the payload of one block.
@@ -96,7 +97,8 @@ pub enum Reason {
     InvalidArgument {
         /// The argument's name.
         argument: &'static str,
-        /// What the value must satisfy, in words.
+        /// What the value must satisfy, in words ("" without the `error-texts`
+        /// feature).
         requirement: &'static str,
     },
     /// A counter (the location's field) would pass its on-disk maximum, `i64::MAX`.
@@ -268,7 +270,11 @@ impl fmt::Display for Reason {
                 )
             }
             Self::InvalidField { value, requirement } => {
-                write!(f, "holds {value}, but {requirement}")
+                write!(f, "holds {value}")?;
+                if !requirement.is_empty() {
+                    write!(f, ", but {requirement}")?;
+                }
+                Ok(())
             }
             Self::RecordTooLarge { length, capacity } => write!(
                 f,
@@ -318,7 +324,13 @@ impl fmt::Display for Reason {
             Self::InvalidArgument {
                 argument,
                 requirement,
-            } => write!(f, "invalid argument {argument}: {requirement}"),
+            } => {
+                write!(f, "invalid argument {argument}")?;
+                if !requirement.is_empty() {
+                    write!(f, ": {requirement}")?;
+                }
+                Ok(())
+            }
             Self::CounterOverflow => write!(
                 f,
                 "counter would pass its on-disk maximum ({}); reset the region",

@@ -288,7 +288,7 @@ fn check_layout<E>(
     if copies.blocks_per_copy == 0 {
         return Err(StorageError::Region(Error::invalid_argument(
             "blocks_per_copy",
-            "a metadata copy needs at least one block",
+            text!("a metadata copy needs at least one block"),
         )));
     }
     let blocks_needed = copies

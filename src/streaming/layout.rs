@@ -78,42 +78,42 @@ impl StreamingHeader {
             return invalid(
                 field!(Self, max_capacity_blocks),
                 max,
-                "it must be greater than 0",
+                text!("it must be greater than 0"),
             );
         }
         if growth <= 0 {
             return invalid(
                 field!(Self, growth_increment),
                 i64::from(growth),
-                "it must be greater than 0",
+                text!("it must be greater than 0"),
             );
         }
         if !(0..=max).contains(&allocated) {
             return invalid(
                 field!(Self, allocated_blocks),
                 allocated,
-                "it must be between 0 and max_capacity_blocks",
+                text!("it must be between 0 and max_capacity_blocks"),
             );
         }
         if !(0..=allocated).contains(&entry_count) {
             return invalid(
                 field!(Self, entry_count),
                 entry_count,
-                "it must be between 0 and allocated_blocks",
+                text!("it must be between 0 and allocated_blocks"),
             );
         }
         if read_tail < 0 {
             return invalid(
                 field!(Self, read_tail),
                 read_tail,
-                "it must not be negative",
+                text!("it must not be negative"),
             );
         }
         if read_tail > write_head {
             return invalid(
                 field!(Self, read_tail),
                 read_tail,
-                "it must not be greater than write_head",
+                text!("it must not be greater than write_head"),
             );
         }
         // Both are non-negative here, so the difference cannot overflow.
@@ -121,7 +121,7 @@ impl StreamingHeader {
             return invalid(
                 field!(Self, entry_count),
                 entry_count,
-                "it must equal write_head - read_tail",
+                text!("it must equal write_head - read_tail"),
             );
         }
         Ok(())

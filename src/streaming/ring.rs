@@ -100,13 +100,13 @@ impl StreamingRing {
         if max_capacity_blocks == 0 || max_capacity_blocks > COUNTER_MAX {
             return Err(Error::invalid_argument(
                 "max_capacity_blocks",
-                "it must be between 1 and i64::MAX",
+                text!("it must be between 1 and i64::MAX"),
             ));
         }
         if growth_increment == 0 || i32::try_from(growth_increment).is_err() {
             return Err(Error::invalid_argument(
                 "growth_increment",
-                "it must be between 1 and i32::MAX",
+                text!("it must be between 1 and i32::MAX"),
             ));
         }
         Ok(StreamingRing {
@@ -304,7 +304,7 @@ impl StreamingRing {
                 field,
                 field.offset,
                 0,
-                "it must be greater than 0 before a slot can be chosen",
+                text!("it must be greater than 0 before a slot can be chosen"),
             )
         })?;
 

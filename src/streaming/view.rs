@@ -59,7 +59,7 @@ impl<'a> StreamingView<'a> {
             0,
             HEADER_LEN,
             &RESERVED,
-            "the header block must be zero from offset 44 up to the trailer",
+            text!("the header block must be zero from offset 44 up to the trailer"),
         )?;
         Ok(StreamingView {
             header,

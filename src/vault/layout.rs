@@ -100,7 +100,7 @@ impl VaultHeader {
                 field,
                 field.offset,
                 i64::from(count),
-                "it must not be negative",
+                text!("it must not be negative"),
             )
         })
     }
@@ -119,7 +119,7 @@ impl VaultHeader {
             0,
             field.offset,
             field,
-            "the 12 bytes after passport_count must be zero",
+            text!("the 12 bytes after passport_count must be zero"),
         )
     }
 }
@@ -155,7 +155,7 @@ impl PassportHead {
                     field,
                     field.offset,
                     i64::from(value),
-                    "it must be between 0 and 128",
+                    text!("it must be between 0 and 128"),
                 )
             })
     }

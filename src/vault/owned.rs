@@ -89,7 +89,7 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         if self.get(passport.passport_id()).is_some() {
             return Err(Error::invalid_argument(
                 "passport_id",
-                "it must be unique: the vault already holds a passport with this id",
+                text!("it must be unique: the vault already holds a passport with this id"),
             ));
         }
         self.passports.push(passport).map_err(|_| {
@@ -264,7 +264,7 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
                     field!(PassportHead, passport_id),
                     offset,
                     0,
-                    "passport ids must be unique in a vault (this one repeats)",
+                    text!("passport ids must be unique in a vault (this one repeats)"),
                 ));
             }
         }
@@ -332,7 +332,7 @@ pub fn emit_parts(
     let passport_count = i32::try_from(passports.len()).map_err(|_| {
         Error::invalid_argument(
             "passports",
-            "there must be at most i32::MAX, the largest passport_count",
+            text!("there must be at most i32::MAX, the largest passport_count"),
         )
     })?;
     write_passports(block_size, passports, passport_count, generation, buffer)
@@ -380,7 +380,7 @@ fn check_addable(block_size: BlockSize, passport: &Passport) -> Result<()> {
     if passport.passport_id().is_nil() {
         return Err(Error::invalid_argument(
             "passport_id",
-            "it must not be nil: the nil id marks padding in the vault's blocks",
+            text!("it must not be nil: the nil id marks padding in the vault's blocks"),
         ));
     }
     let capacity = block_size.payload_len();

@@ -330,9 +330,9 @@ impl Passport {
     }
 }
 
-const ISSUER_TOO_LONG: Error = Error::invalid_argument("issuer", "it must be at most 128 bytes");
+const ISSUER_TOO_LONG: Error = Error::invalid_argument("issuer", text!("it must be at most 128 bytes"));
 
-const NOTES_TOO_LONG: Error = Error::invalid_argument("notes", "it must be at most 256 bytes");
+const NOTES_TOO_LONG: Error = Error::invalid_argument("notes", text!("it must be at most 256 bytes"));
 
 pub(crate) fn utf8<'a>(field: &'static Field, bytes: &'a [u8]) -> Result<&'a str> {
     core::str::from_utf8(bytes).map_err(|error| {

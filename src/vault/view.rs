@@ -51,7 +51,7 @@ fn check_padding(block: usize, offset: usize, bytes: &[u8]) -> Result<()> {
         block,
         offset,
         &crate::layout::PADDING,
-        "padding between and after passports must be zero",
+        text!("padding between and after passports must be zero"),
     )
 }
 
@@ -280,7 +280,7 @@ impl<'a> PassportView<'a> {
                 requirement,
             )
         };
-        let runs_past = "the passport runs past the end of its block's payload";
+        let runs_past = text!("the passport runs past the end of its block's payload");
         let (head, _) = PassportHead::ref_from_prefix(rest)
             .map_err(|_| field_error(field!(PassportHead, passport_id), 0, 0, runs_past))?;
         let issuer_len = head.issuer_len().map_err(located)?;
@@ -304,7 +304,7 @@ impl<'a> PassportView<'a> {
                     &NOTES_LEN,
                     notes_len_at,
                     i64::from(notes_value),
-                    "it must be between 0 and 256",
+                    text!("it must be between 0 and 256"),
                 )
             })?;
         let signature_at = notes_at.saturating_add(notes_len);

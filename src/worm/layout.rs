@@ -80,7 +80,7 @@ impl WormHeader {
                 field,
                 field.offset,
                 i64::from(count),
-                "it must not be negative",
+                text!("it must not be negative"),
             )
         })
     }
@@ -110,7 +110,7 @@ impl WormHeader {
             return invalid(
                 field!(Self, total_capacity_blocks),
                 total,
-                "it must be greater than 0",
+                text!("it must be greater than 0"),
             );
         }
         let mark = self.high_water_mark.get();
@@ -118,7 +118,7 @@ impl WormHeader {
             return invalid(
                 field!(Self, high_water_mark),
                 mark,
-                "it must be between 0 and total_capacity_blocks",
+                text!("it must be between 0 and total_capacity_blocks"),
             );
         }
         let retention = self.retention_period_ticks.get();
@@ -126,7 +126,7 @@ impl WormHeader {
             return invalid(
                 field!(Self, retention_period_ticks),
                 retention,
-                "it must be 0 (retain forever) or positive",
+                text!("it must be 0 (retain forever) or positive"),
             );
         }
         let reserved = self.reserved.get();
@@ -134,7 +134,7 @@ impl WormHeader {
             return invalid(
                 field!(Self, reserved),
                 i64::from(reserved),
-                "it must be zero",
+                text!("it must be zero"),
             );
         }
         Ok(())
@@ -166,7 +166,7 @@ impl WriteRecord {
                 field,
                 field.offset,
                 block_index,
-                "it must not be negative",
+                text!("it must not be negative"),
             ));
         }
         let length = self.data_length.get();
@@ -177,7 +177,7 @@ impl WriteRecord {
                 field,
                 field.offset,
                 i64::from(length),
-                "it must be between 0 and one block's payload (block size - 16)",
+                text!("it must be between 0 and one block's payload (block size - 16)"),
             ));
         }
         Ok(())

@@ -68,13 +68,13 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         if total_capacity_blocks == 0 || total_capacity_blocks > COUNTER_MAX {
             return Err(Error::invalid_argument(
                 "total_capacity_blocks",
-                "it must be between 1 and i64::MAX",
+                text!("it must be between 1 and i64::MAX"),
             ));
         }
         if retention_period_ticks < 0 {
             return Err(Error::invalid_argument(
                 "retention_period_ticks",
-                "it must be 0 (retain forever) or a positive number of ticks",
+                text!("it must be 0 (retain forever) or a positive number of ticks"),
             ));
         }
         Self::check_log_capacity()?;
@@ -94,7 +94,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         if LOG_CAPACITY > i32::MAX as usize {
             return Err(Error::invalid_argument(
                 "LOG_CAPACITY",
-                "it must be at most i32::MAX, the largest write_log_count",
+                text!("it must be at most i32::MAX, the largest write_log_count"),
             ));
         }
         Ok(())
@@ -393,7 +393,7 @@ pub fn emit_parts(
     let write_log_count = i32::try_from(log.len()).map_err(|_| {
         Error::invalid_argument(
             "log",
-            "it must hold at most i32::MAX records, the largest write_log_count",
+            text!("it must hold at most i32::MAX records, the largest write_log_count"),
         )
     })?;
     let region = buffer.get_mut(..needed).ok_or_else(too_small)?;

@@ -141,7 +141,7 @@ impl<'a> WormView<'a> {
                 block,
                 records_end,
                 &crate::layout::PADDING,
-                "every byte after the write-log records must be zero",
+                text!("every byte after the write-log records must be zero"),
             )?;
         }
         Ok(())
@@ -249,7 +249,7 @@ impl<'a> WormView<'a> {
                 field,
                 field.offset,
                 i64::from(count),
-                "it must equal high_water_mark: one record per written block",
+                text!("it must equal high_water_mark: one record per written block"),
             ));
         }
         let block_size = self.blocks.block_size();
@@ -263,7 +263,7 @@ impl<'a> WormView<'a> {
                     field,
                     offset.saturating_add(field.offset),
                     record.block_index.get(),
-                    "record i must log block i: blocks are written in order from 0",
+                    text!("record i must log block i: blocks are written in order from 0"),
                 ));
             }
         }
