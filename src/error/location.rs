@@ -4,18 +4,20 @@ use core::fmt;
 
 use crate::layout::Field;
 
-/// What a block number in a [`Location`] counts from.
+/// What a block number in a [`Location`] counts from. (The discriminants are 253..=255 so
+/// that a location's "none" is a zero byte; they mean nothing else.)
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum BlockOrigin {
     /// A block of the region buffer that was parsed: block 0 is the region's first block.
-    Region,
+    Region = 253,
     /// A data block, by its index in a region's data range (a WORM block index, a ring
     /// slot): where that range lies on a device is the caller's layout.
-    DataRange,
+    DataRange = 254,
     /// A block of the whole device or image (after [`Error::relocated`](super::Error::relocated)
     /// moved a region-relative block by the region's first block).
-    Device,
+    Device = 255,
 }
 
 /// Where an [`Error`](super::Error) is: which block (and counted from where), which field,
@@ -50,22 +52,15 @@ pub struct Location {
     /// so 16 bits hold them. Small, because every `Result` of the crate carries a
     /// location: firmware moves them on each `?` (16 bytes in all on 32-bit targets).
     offset: u16,
-    /// [`BlockOrigin`] as `origin_code` numbers it, 0 for none. With the offset's 0,
-    /// "nowhere" is all zero bytes: the cheapest value to write, and most errors have it.
-    origin: u8,
+    /// `None` is stored as 0 (the origins' discriminants are 253..=255, so the niche
+    /// `Option` takes is 0): with the offset's 0, "nowhere" is all zero bytes, the
+    /// cheapest value to write, and most errors have it.
+    origin: Option<BlockOrigin>,
 }
 
 /// [`Location::offset`]'s "none".
 const NO_OFFSET: u16 = 0;
 
-/// The stored number of an origin (0 is none).
-const fn origin_code(origin: BlockOrigin) -> u8 {
-    match origin {
-        BlockOrigin::Region => 1,
-        BlockOrigin::DataRange => 2,
-        BlockOrigin::Device => 3,
-    }
-}
 
 impl Location {
     /// Nowhere in particular: an error about an argument or a whole value.
@@ -73,7 +68,7 @@ impl Location {
         block: 0,
         field: None,
         offset: NO_OFFSET,
-        origin: 0,
+        origin: None,
     };
 
     /// Block `index`, counted from `origin`.
@@ -81,7 +76,7 @@ impl Location {
     pub const fn block_of(origin: BlockOrigin, index: u64) -> Self {
         Location {
             block: index,
-            origin: origin_code(origin),
+            origin: Some(origin),
             ..Self::NOWHERE
         }
     }
@@ -108,20 +103,15 @@ impl Location {
     #[must_use]
     pub const fn block(&self) -> Option<u64> {
         match self.origin {
-            0 => None,
-            _ => Some(self.block),
+            Some(_) => Some(self.block),
+            None => None,
         }
     }
 
     /// What [`block`](Self::block) counts from.
     #[must_use]
     pub const fn origin(&self) -> Option<BlockOrigin> {
-        match self.origin {
-            1 => Some(BlockOrigin::Region),
-            2 => Some(BlockOrigin::DataRange),
-            3 => Some(BlockOrigin::Device),
-            _ => None,
-        }
+        self.origin
     }
 
     /// The field's name as in the format's layout (e.g. `"write_log_count"`).
@@ -151,7 +141,7 @@ impl Location {
     /// Whether nothing is named.
     #[must_use]
     pub const fn is_nowhere(&self) -> bool {
-        self.origin == 0 && self.field.is_none() && self.offset == NO_OFFSET
+        self.origin.is_none() && self.field.is_none() && self.offset == NO_OFFSET
     }
 
     /// Moves a region-relative (or device) block `base` blocks on, making it a device
@@ -159,7 +149,7 @@ impl Location {
     pub(crate) const fn relocate(&mut self, base: u64) {
         if let Some(BlockOrigin::Region | BlockOrigin::Device) = self.origin() {
             self.block = self.block.saturating_add(base);
-            self.origin = origin_code(BlockOrigin::Device);
+            self.origin = Some(BlockOrigin::Device);
         }
     }
 
@@ -167,7 +157,7 @@ impl Location {
     /// `offset_base` (a structure validated on its own reports offsets within itself).
     pub(crate) const fn place_at(&mut self, origin: BlockOrigin, index: u64, offset_base: usize) {
         self.block = index;
-        self.origin = origin_code(origin);
+        self.origin = Some(origin);
         if let Some(offset) = self.offset() {
             self.offset = clamp_offset(offset.saturating_add(offset_base));
         }

@@ -176,16 +176,14 @@ impl PassportHead {
 /// rest of a block's payload starts the next block, and the rest is padding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Placement {
-    payload_len: usize,
     block: usize,
     offset: usize,
 }
 
 impl Placement {
     /// Before the first passport: block 0, just after the header.
-    pub(crate) const fn new(block_size: BlockSize) -> Self {
+    pub(crate) const fn new() -> Self {
         Placement {
-            payload_len: block_size.payload_len(),
             block: 0,
             offset: VAULT_HEADER_LEN,
         }
@@ -201,10 +199,14 @@ impl Placement {
         self.offset
     }
 
-    /// Whether no passport can start here: fewer than the smallest passport's bytes are
-    /// left in the block's payload (the reader then skips to the next block).
-    pub(crate) const fn at_padding(&self) -> bool {
-        self.payload_len.saturating_sub(self.offset) < MIN_PASSPORT_LEN
+    /// Whether the `rest` of a block's payload, from here, is padding for a reader: fewer
+    /// than the smallest passport's bytes, or a nil passport id (the reader then skips to
+    /// the next block).
+    pub(crate) fn is_padding(rest: &[u8]) -> bool {
+        rest.len() < MIN_PASSPORT_LEN
+            || rest
+                .get(..16)
+                .is_some_and(|id| id.iter().all(|byte| *byte == 0))
     }
 
     /// Moves to the start of the next block: the rest of this one is padding.
@@ -219,9 +221,10 @@ impl Placement {
     }
 
     /// Where the writer puts the next passport of `size` bytes (at most a payload): here
-    /// if it fits in the rest of the block, else at the start of the next block.
-    pub(crate) const fn place(&mut self, size: usize) -> (usize, usize) {
-        if self.offset.saturating_add(size) > self.payload_len {
+    /// if it fits in the rest of the block's payload, else at the start of the next
+    /// block.
+    pub(crate) const fn place(&mut self, size: usize, block_size: BlockSize) -> (usize, usize) {
+        if self.offset.saturating_add(size) > block_size.payload_len() {
             self.next_block();
         }
         let at = (self.block, self.offset);

@@ -301,9 +301,9 @@ impl<const CAPACITY: usize> sealed::Load for Vault<CAPACITY> {
 /// offset 16 of block 0.
 #[must_use]
 pub fn blocks_needed(block_size: BlockSize, passports: &[Passport]) -> usize {
-    let mut placement = Placement::new(block_size);
+    let mut placement = Placement::new();
     for passport in passports {
-        placement.place(passport.serialized_len());
+        placement.place(passport.serialized_len(), block_size);
     }
     placement.blocks()
 }
@@ -358,9 +358,9 @@ fn write_passports(
         reserved: [0; 12],
     };
     header.write_to_prefix(region).map_err(|_| too_small())?;
-    let mut placement = Placement::new(block_size);
+    let mut placement = Placement::new();
     for passport in passports {
-        let (block, offset) = placement.place(passport.serialized_len());
+        let (block, offset) = placement.place(passport.serialized_len(), block_size);
         let start = block
             .checked_mul(size)
             .and_then(|start| start.checked_add(offset))

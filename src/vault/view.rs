@@ -31,10 +31,7 @@ fn next_passport<'a>(
             return Ok(None);
         };
         let rest = payload.get(placement.offset()..).unwrap_or_default();
-        let nil_id = rest
-            .get(..16)
-            .is_some_and(|id| id.iter().all(|byte| *byte == 0));
-        if placement.at_padding() || nil_id {
+        if Placement::is_padding(rest) {
             check_padding(placement.block(), placement.offset(), rest)?;
             placement.next_block();
             continue;
@@ -103,7 +100,7 @@ impl<'a> VaultView<'a> {
             RegionBlocks::verified_header::<VaultHeader>(region, block_size, Tag::CMVT)?;
         header.validate()?;
         let count = header.count()?;
-        let mut placement = Placement::new(block_size);
+        let mut placement = Placement::new();
         for found in 0..count {
             if next_passport(&blocks, &mut placement)?.is_none() {
                 let field = field!(VaultHeader, passport_count);
@@ -162,7 +159,7 @@ impl<'a> VaultView<'a> {
     pub fn passports(&self) -> Passports<'a> {
         Passports {
             blocks: self.blocks,
-            placement: Placement::new(self.blocks.block_size()),
+            placement: Placement::new(),
             remaining: self.count,
         }
     }
@@ -192,7 +189,7 @@ impl<'a> RegionView<'a> for VaultView<'a> {
             .and_then(|payload| VaultHeader::ref_from_prefix(payload).ok())
             .and_then(|(header, _)| header.count().ok())
             .unwrap_or(0);
-        let mut placement = Placement::new(block_size);
+        let mut placement = Placement::new();
         for _ in 0..count {
             match next_passport(&blocks, &mut placement) {
                 Ok(Some(_)) => {}
