@@ -137,7 +137,8 @@ impl Stored<StreamingRing> {
     ) -> Result<Appended, StorageError<D::Error>> {
         self.check_current()?;
         let result = self.append_unguarded(device, data, policy, scratch);
-        self.noted(result)
+        self.note(&result);
+        result
     }
 
     fn append_unguarded<D: BlockDevice>(
@@ -179,7 +180,8 @@ impl Stored<StreamingRing> {
             return Ok(None);
         };
         let result = self.replace_and_commit(device, next, scratch);
-        self.noted(result).map(|()| Some(position))
+        self.note(&result);
+        result.map(|()| Some(position))
     }
 
     /// Forgets every entry ([`StreamingRing::reset`]) and commits that.
@@ -196,7 +198,8 @@ impl Stored<StreamingRing> {
         let mut next = self.region().clone();
         next.reset();
         let result = self.replace_and_commit(device, next, scratch);
-        self.noted(result)
+        self.note(&result);
+        result
     }
 
     /// Reads the live entry at `position` into `scratch` (one block) and returns its

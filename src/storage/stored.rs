@@ -175,7 +175,7 @@ impl<R: Region> Stored<R> {
 
     /// Refuses a change while the value may not match the device (a device error in an
     /// earlier operation, or never formatted or reloaded). Every change starts with it and
-    /// ends with [`noted`](Self::noted).
+    /// ends with [`note`](Self::note).
     pub(crate) const fn check_current<E>(&self) -> Result<(), StorageError<E>> {
         if self.needs_recovery {
             return Err(StorageError::NeedsRecovery {
@@ -185,16 +185,12 @@ impl<R: Region> Stored<R> {
         Ok(())
     }
 
-    /// Passes a change's result through; a device error makes the value refuse later
-    /// changes until reloaded.
-    pub(crate) fn noted<T, E>(
-        &mut self,
-        result: Result<T, StorageError<E>>,
-    ) -> Result<T, StorageError<E>> {
+    /// Notes a change's outcome: a device error makes the value refuse later changes
+    /// until reloaded. (By reference: the result is not moved through here.)
+    pub(crate) fn note<T, E>(&mut self, result: &Result<T, StorageError<E>>) {
         if result.as_ref().is_err_and(StorageError::is_device_error) {
             self.needs_recovery = true;
         }
-        result
     }
 
     /// The value, for a change the caller commits (or undoes) next.

@@ -152,7 +152,8 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         if result.is_err() {
             self.value_mut().undo_add();
         }
-        self.noted(result)
+        self.note(&result);
+        result
     }
 
     /// Removes the passport with this id and commits; `Ok(None)` (nothing written) when
@@ -174,7 +175,9 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         };
         if let Err(error) = self.commit(device, scratch, false) {
             self.value_mut().undo_remove(index, removed);
-            return self.noted(Err(error));
+            let result = Err(error);
+            self.note(&result);
+            return result;
         }
         Ok(Some(removed))
     }

@@ -147,7 +147,8 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         if result.is_err() {
             self.value_mut().undo_append();
         }
-        self.noted(result).map(|()| index)
+        self.note(&result);
+        result.map(|()| index)
     }
 
     /// Reads WORM block `index` and checks it against its log record (checksum, tag,
