@@ -28,18 +28,20 @@ pub struct Field {
     pub len: usize,
 }
 
-impl Field {
-    /// A field that is not a member of a header struct: a passport's variable parts,
-    /// padding. Its `offset` is where it starts in its structure when that is fixed,
-    /// else 0 (an error's [`Location`](crate::Location) gives the byte's place).
-    #[must_use]
-    pub const fn new(name: &'static str, offset: usize, len: usize) -> Self {
-        Field { name, offset, len }
-    }
+/// A field as an error names it ([`field!`]): its name, as a reference to a `&str` in
+/// static memory (so an error's location holds one pointer: 4 bytes on firmware), and its
+/// offset in its structure.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FieldRef {
+    pub name: &'static &'static str,
+    pub offset: usize,
 }
 
-/// Zero bytes between or after the records of a block (`len` varies).
-pub(crate) static PADDING: Field = Field::new("padding", 0, 0);
+/// Zero bytes between or after the records of a block.
+pub(crate) static PADDING: FieldRef = FieldRef {
+    name: &"padding",
+    offset: 0,
+};
 
 /// The size of the field a projection `fn(&T) -> &F` points at (used by [`fields!`]).
 #[doc(hidden)]
@@ -69,23 +71,26 @@ pub(crate) const fn tiles(fields: &[Field], size: usize) -> bool {
 /// compile time to tile the struct.
 macro_rules! fields {
     ($type:ty { $($field:ident),* $(,)? }) => {{
-        const TABLE: &[$crate::layout::Field] = &[$(*$crate::layout::field!($type, $field)),*];
+        const TABLE: &[$crate::layout::Field] = &[$(
+            $crate::layout::Field {
+                name: stringify!($field),
+                offset: core::mem::offset_of!($type, $field),
+                len: $crate::layout::projected_len(|value: &$type| &value.$field),
+            }
+        ),*];
         const _: () = assert!($crate::layout::tiles(TABLE, size_of::<$type>()));
         TABLE
     }};
 }
 pub(crate) use fields;
 
-/// `field!(Type, name)`: the `&'static` [`Field`] of one member of a `#[repr(C)]` struct,
-/// for tables and error locations (an error keeps a pointer to it: 4 bytes on firmware).
+/// `field!(Type, name)`: the [`FieldRef`] of one member of a `#[repr(C)]` struct, for
+/// error locations: its name and `offset_of!`.
 macro_rules! field {
     ($type:ty, $field:ident) => {
-        &const {
-            $crate::layout::Field {
-                name: stringify!($field),
-                offset: core::mem::offset_of!($type, $field),
-                len: $crate::layout::projected_len(|value: &$type| &value.$field),
-            }
+        $crate::layout::FieldRef {
+            name: &stringify!($field),
+            offset: core::mem::offset_of!($type, $field),
         }
     };
 }
@@ -114,7 +119,7 @@ pub(crate) fn require_zero(
     bytes: &[u8],
     block: usize,
     offset: usize,
-    field: &'static Field,
+    field: &'static &'static str,
     requirement: &'static str,
 ) -> Result<()> {
     match bytes.iter().position(|byte| *byte != 0) {

@@ -2,8 +2,6 @@
 
 use core::fmt;
 
-use crate::layout::Field;
-
 /// What a block number in a [`Location`] counts from. (The discriminants are 253..=255 so
 /// that a location's "none" is a zero byte; they mean nothing else.)
 #[non_exhaustive]
@@ -46,8 +44,8 @@ pub enum BlockOrigin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Location {
     block: u64,
-    /// A pointer to the field's static description (4 bytes on 32-bit targets).
-    field: Option<&'static Field>,
+    /// A pointer to the field's name in static memory (4 bytes on 32-bit targets).
+    field: Option<&'static &'static str>,
     /// The offset plus one, 0 for none: offsets lie in a block's payload (below 65520),
     /// so 16 bits hold them. Small, because every `Result` of the crate carries a
     /// location: firmware moves them on each `?` (16 bytes in all on 32-bit targets).
@@ -60,7 +58,6 @@ pub struct Location {
 
 /// [`Location::offset`]'s "none".
 const NO_OFFSET: u16 = 0;
-
 
 impl Location {
     /// Nowhere in particular: an error about an argument or a whole value.
@@ -81,11 +78,12 @@ impl Location {
         }
     }
 
-    /// The same location, naming `field` (from a layout table such as
-    /// [`WormHeader::FIELDS`](crate::worm::WormHeader::FIELDS)) at byte `offset` of its
-    /// block.
+    /// The same location, naming the field `name` (as the format's layout writes it,
+    /// e.g. [`WormHeader::FIELDS`](crate::worm::WormHeader::FIELDS)' names) at byte
+    /// `offset` of its block. The name is passed as a reference to a `&'static str`
+    /// (`&"write_log_count"`), so the location holds one pointer.
     #[must_use]
-    pub const fn with_field(mut self, field: &'static Field, offset: usize) -> Self {
+    pub const fn with_field(mut self, field: &'static &'static str, offset: usize) -> Self {
         self.field = Some(field);
         self.offset = clamp_offset(offset);
         self
@@ -94,7 +92,7 @@ impl Location {
     /// The same location, naming `field` without an offset: a value, not bytes in a
     /// block (a counter of an owned region, a passport's text).
     #[must_use]
-    pub const fn with_value_field(mut self, field: &'static Field) -> Self {
+    pub const fn with_value_field(mut self, field: &'static &'static str) -> Self {
         self.field = Some(field);
         self
     }
@@ -118,15 +116,9 @@ impl Location {
     #[must_use]
     pub const fn field(&self) -> Option<&'static str> {
         match self.field {
-            Some(field) => Some(field.name),
+            Some(field) => Some(*field),
             None => None,
         }
-    }
-
-    /// The field's description: name, offset in its structure, length.
-    #[must_use]
-    pub const fn field_layout(&self) -> Option<&'static Field> {
-        self.field
     }
 
     /// The byte offset in the block (of the field, or of the first bad byte).

@@ -11,7 +11,6 @@ mod reason;
 
 pub use location::{BlockOrigin, Location};
 
-use crate::layout::Field;
 pub use reason::{ContentMismatchReason, Reason, SignatureFailure, Unit};
 
 /// Shorthand for `core::result::Result<T, dwvd_regions::Error>`.
@@ -232,7 +231,7 @@ impl Error {
     /// A [`Reason::InvalidField`] in block `block` of a region buffer.
     pub(crate) fn invalid_field(
         block: usize,
-        field: &'static Field,
+        field: &'static &'static str,
         offset: usize,
         value: i64,
         requirement: &'static str,

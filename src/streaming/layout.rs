@@ -65,10 +65,10 @@ impl StreamingHeader {
         let entry_count = self.entry_count.get();
         let growth = self.growth_increment.get();
 
-        let invalid = |field: &'static Field, value, requirement| {
+        let invalid = |field: crate::layout::FieldRef, value, requirement| {
             Err(Error::invalid_field(
                 0,
-                field,
+                field.name,
                 field.offset,
                 value,
                 requirement,

@@ -274,7 +274,7 @@ impl StreamingRing {
             .filter(|head| *head <= COUNTER_MAX)
             .ok_or(Error::new(
                 Reason::CounterOverflow,
-                Location::NOWHERE.with_value_field(field!(StreamingHeader, write_head)),
+                Location::NOWHERE.with_value_field(field!(StreamingHeader, write_head).name),
             ))?;
 
         let allocated = self.allocation_for_next_append();
@@ -301,7 +301,7 @@ impl StreamingRing {
             let field = field!(StreamingHeader, allocated_blocks);
             Error::invalid_field(
                 0,
-                field,
+                field.name,
                 field.offset,
                 0,
                 text!("it must be greater than 0 before a slot can be chosen"),

@@ -5,10 +5,7 @@ use zerocopy::FromBytes;
 use super::layout::{HEADER_LEN, StreamingHeader};
 use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{Error, Result};
-use crate::layout::{Field, non_negative, require_zero};
-
-/// The rest of the header block, after the header: zero.
-static RESERVED: Field = Field::new("reserved", HEADER_LEN, 0);
+use crate::layout::{non_negative, require_zero};
 use crate::region::RegionView;
 
 /// A checked, borrowed view over a `STRE` header block, for inspectors.
@@ -58,7 +55,7 @@ impl<'a> StreamingView<'a> {
             reserved,
             0,
             HEADER_LEN,
-            &RESERVED,
+            &"reserved",
             text!("the header block must be zero from offset 44 up to the trailer"),
         )?;
         Ok(StreamingView {

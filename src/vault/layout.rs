@@ -59,12 +59,11 @@ const _: () = assert!(size_of::<PassportHead>() == PASSPORT_HEAD_LEN);
 /// Size of the notes-length field after the issuer.
 pub const NOTES_LEN_FIELD: usize = 4;
 
-/// The passport's parts after its fixed head, whose place depends on the issuer's and
-/// the notes' lengths (offset 0: the error's location says where).
-pub(crate) static ISSUER: Field = Field::new("issuer", PASSPORT_HEAD_LEN, 0);
-pub(crate) static NOTES_LEN: Field = Field::new("notes_len", 0, NOTES_LEN_FIELD);
-pub(crate) static NOTES: Field = Field::new("notes", 0, 0);
-pub(crate) static SIGNATURE: Field = Field::new("signature", 0, SIGNATURE_LEN);
+/// The names of a passport's texts, for errors about them (an error keeps a pointer to
+/// the name).
+pub(crate) static ISSUER: &str = "issuer";
+/// See [`ISSUER`].
+pub(crate) static NOTES: &str = "notes";
 /// Size of the signature that ends every passport: raw `r‖s`, 32 + 32 bytes.
 pub const SIGNATURE_LEN: usize = 64;
 /// The smallest passport (empty issuer and notes): 132 bytes.
@@ -97,7 +96,7 @@ impl VaultHeader {
             let field = field!(Self, passport_count);
             Error::invalid_field(
                 0,
-                field,
+                field.name,
                 field.offset,
                 i64::from(count),
                 text!("it must not be negative"),
@@ -118,7 +117,7 @@ impl VaultHeader {
             &self.reserved,
             0,
             field.offset,
-            field,
+            field.name,
             text!("the 12 bytes after passport_count must be zero"),
         )
     }
@@ -152,7 +151,7 @@ impl PassportHead {
                 let field = field!(Self, issuer_len);
                 Error::invalid_field(
                     0,
-                    field,
+                    field.name,
                     field.offset,
                     i64::from(value),
                     text!("it must be between 0 and 128"),

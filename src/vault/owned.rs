@@ -261,7 +261,7 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
                 let (block, offset) = passport.location();
                 return Err(Error::invalid_field(
                     block,
-                    field!(PassportHead, passport_id),
+                    field!(PassportHead, passport_id).name,
                     offset,
                     0,
                     text!("passport ids must be unique in a vault (this one repeats)"),

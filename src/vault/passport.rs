@@ -11,7 +11,6 @@ use super::layout::{
 };
 use super::signature::{SignaturePolicy, sign_digest, verify_digest};
 use crate::error::{Error, Location, Reason, Result};
-use crate::layout::Field;
 use crate::ticks::Ticks;
 
 /// A compliance passport: the assessment of one data object against one framework,
@@ -330,11 +329,13 @@ impl Passport {
     }
 }
 
-const ISSUER_TOO_LONG: Error = Error::invalid_argument("issuer", text!("it must be at most 128 bytes"));
+const ISSUER_TOO_LONG: Error =
+    Error::invalid_argument("issuer", text!("it must be at most 128 bytes"));
 
-const NOTES_TOO_LONG: Error = Error::invalid_argument("notes", text!("it must be at most 256 bytes"));
+const NOTES_TOO_LONG: Error =
+    Error::invalid_argument("notes", text!("it must be at most 256 bytes"));
 
-pub(crate) fn utf8<'a>(field: &'static Field, bytes: &'a [u8]) -> Result<&'a str> {
+pub(crate) fn utf8<'a>(field: &'static &'static str, bytes: &'a [u8]) -> Result<&'a str> {
     core::str::from_utf8(bytes).map_err(|error| {
         Error::new(
             Reason::InvalidUtf8 {

@@ -126,7 +126,10 @@ pub(crate) fn parse_signature(signature: &[u8]) -> Result<Signature> {
 /// always low-S. Returns raw `r‖s`.
 pub fn sign_digest(digest: &[u8; 32], key: &SigningKey) -> Result<[u8; SIGNATURE_LEN]> {
     let signature: Signature = key.sign_prehash(digest).map_err(|_| {
-        Error::invalid_argument("digest", text!("it must be a SHA-256 digest the key can sign"))
+        Error::invalid_argument(
+            "digest",
+            text!("it must be a SHA-256 digest the key can sign"),
+        )
     })?;
     let low = signature.normalize_s().unwrap_or(signature);
     let mut raw = [0u8; SIGNATURE_LEN];

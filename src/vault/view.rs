@@ -7,16 +7,27 @@ use zerocopy::FromBytes;
 use zerocopy::little_endian::I32;
 
 use super::layout::{
-    ComplianceStatus, Framework, ISSUER, MAX_NOTES_LEN, NOTES, NOTES_LEN, NOTES_LEN_FIELD,
-    PASSPORT_HEAD_LEN, PassportHead, Placement, SIGNATURE, SIGNATURE_LEN, VaultHeader,
+    ComplianceStatus, Framework, ISSUER, MAX_NOTES_LEN, NOTES, NOTES_LEN_FIELD, PASSPORT_HEAD_LEN,
+    PassportHead, Placement, SIGNATURE_LEN, VaultHeader,
 };
 use super::passport::{Passport, utf8};
 use super::signature::{SignaturePolicy, SignatureVerifier};
 use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
-use crate::layout::{Field, field, require_zero};
+use crate::layout::{FieldRef, field, require_zero};
 use crate::region::RegionView;
 use crate::ticks::Ticks;
+
+/// A passport's parts after its fixed head: their place depends on the issuer's and the
+/// notes' lengths (offset 0: an error's location says where).
+const NOTES_LEN: FieldRef = FieldRef {
+    name: &"notes_len",
+    offset: 0,
+};
+const SIGNATURE: FieldRef = FieldRef {
+    name: &"signature",
+    offset: 0,
+};
 
 /// Reads the passport at or after `placement`, applying SPEC §4's reader rule: where
 /// fewer than 132 payload bytes remain, or the passport id is nil, the rest of the block
@@ -47,7 +58,7 @@ fn check_padding(block: usize, offset: usize, bytes: &[u8]) -> Result<()> {
         bytes,
         block,
         offset,
-        &crate::layout::PADDING,
+        crate::layout::PADDING.name,
         text!("padding between and after passports must be zero"),
     )
 }
@@ -110,7 +121,7 @@ impl<'a> VaultView<'a> {
                         available: u64::try_from(found).unwrap_or(u64::MAX),
                         unit: Unit::Passports,
                     },
-                    Location::block_of(BlockOrigin::Region, 0).with_field(field, field.offset),
+                    Location::block_of(BlockOrigin::Region, 0).with_field(field.name, field.offset),
                 ));
             }
         }
@@ -268,10 +279,10 @@ impl<'a> PassportView<'a> {
                 start,
             )
         };
-        let field_error = |field: &'static Field, relative: usize, value: i64, requirement| {
+        let field_error = |field: FieldRef, relative: usize, value: i64, requirement| {
             Error::invalid_field(
                 block,
-                field,
+                field.name,
                 start.saturating_add(relative),
                 value,
                 requirement,
@@ -298,7 +309,7 @@ impl<'a> PassportView<'a> {
             .filter(|length| *length <= MAX_NOTES_LEN)
             .ok_or_else(|| {
                 field_error(
-                    &NOTES_LEN,
+                    NOTES_LEN,
                     notes_len_at,
                     i64::from(notes_value),
                     text!("it must be between 0 and 256"),
@@ -307,7 +318,7 @@ impl<'a> PassportView<'a> {
         let signature_at = notes_at.saturating_add(notes_len);
         let end = signature_at.saturating_add(SIGNATURE_LEN);
         let bytes = rest.get(..end).ok_or_else(|| {
-            field_error(&NOTES_LEN, notes_len_at, i64::from(notes_value), runs_past)
+            field_error(NOTES_LEN, notes_len_at, i64::from(notes_value), runs_past)
         })?;
         let issuer = bytes
             .get(PASSPORT_HEAD_LEN..notes_len_at)
@@ -316,7 +327,7 @@ impl<'a> PassportView<'a> {
         let signature = bytes
             .get(signature_at..end)
             .and_then(|signature| <&[u8; SIGNATURE_LEN]>::try_from(signature).ok())
-            .ok_or_else(|| field_error(&SIGNATURE, signature_at, 0, runs_past))?;
+            .ok_or_else(|| field_error(SIGNATURE, signature_at, 0, runs_past))?;
         Ok(PassportView {
             bytes,
             head,

@@ -77,7 +77,7 @@ impl WormHeader {
             let field = field!(Self, write_log_count);
             Error::invalid_field(
                 0,
-                field,
+                field.name,
                 field.offset,
                 i64::from(count),
                 text!("it must not be negative"),
@@ -96,10 +96,10 @@ impl WormHeader {
     /// `invalid_field`, naming the field.
     pub fn validate(&self) -> Result<()> {
         self.log_count()?;
-        let invalid = |field: &'static Field, value, requirement| {
+        let invalid = |field: crate::layout::FieldRef, value, requirement| {
             Err(Error::invalid_field(
                 0,
-                field,
+                field.name,
                 field.offset,
                 value,
                 requirement,
@@ -163,7 +163,7 @@ impl WriteRecord {
             let field = field!(Self, block_index);
             return Err(Error::invalid_field(
                 0,
-                field,
+                field.name,
                 field.offset,
                 block_index,
                 text!("it must not be negative"),
@@ -174,7 +174,7 @@ impl WriteRecord {
             let field = field!(Self, data_length);
             return Err(Error::invalid_field(
                 0,
-                field,
+                field.name,
                 field.offset,
                 i64::from(length),
                 text!("it must be between 0 and one block's payload (block size - 16)"),

@@ -207,7 +207,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         let block_index = self.high_water_mark;
         let next_mark = block_index.checked_add(1).ok_or(Error::new(
             Reason::CounterOverflow,
-            Location::NOWHERE.with_value_field(field!(WormHeader, high_water_mark)),
+            Location::NOWHERE.with_value_field(field!(WormHeader, high_water_mark).name),
         ))?;
         let record = LoggedWrite {
             block_index,

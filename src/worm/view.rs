@@ -89,7 +89,7 @@ impl<'a> WormView<'a> {
                     available: record_capacity(block_size, blocks_available),
                     unit: Unit::Records,
                 },
-                Location::block_of(BlockOrigin::Region, 0).with_field(field, field.offset),
+                Location::block_of(BlockOrigin::Region, 0).with_field(field.name, field.offset),
             ));
         }
         header.validate()?;
@@ -140,7 +140,7 @@ impl<'a> WormView<'a> {
                 padding,
                 block,
                 records_end,
-                &crate::layout::PADDING,
+                crate::layout::PADDING.name,
                 text!("every byte after the write-log records must be zero"),
             )?;
         }
@@ -246,7 +246,7 @@ impl<'a> WormView<'a> {
             let field = field!(WormHeader, write_log_count);
             return Err(Error::invalid_field(
                 0,
-                field,
+                field.name,
                 field.offset,
                 i64::from(count),
                 text!("it must equal high_water_mark: one record per written block"),
@@ -260,7 +260,7 @@ impl<'a> WormView<'a> {
                 let field = field!(WriteRecord, block_index);
                 return Err(Error::invalid_field(
                     block,
-                    field,
+                    field.name,
                     offset.saturating_add(field.offset),
                     record.block_index.get(),
                     text!("record i must log block i: blocks are written in order from 0"),
