@@ -145,6 +145,12 @@ impl Location {
         }
     }
 
+    /// Makes this about block `index`, counted from `origin` (offsets unchanged).
+    pub(crate) const fn set_block(&mut self, origin: BlockOrigin, index: u64) {
+        self.block = index;
+        self.origin = Some(origin);
+    }
+
     /// Makes this a block of a region buffer: block `index`, with offsets moved by
     /// `offset_base` (a structure validated on its own reports offsets within itself).
     pub(crate) const fn place_at(&mut self, origin: BlockOrigin, index: u64, offset_base: usize) {

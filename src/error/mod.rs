@@ -219,8 +219,9 @@ impl Error {
 
     /// The same error, about block `index` of the region buffer.
     #[must_use]
-    pub(crate) const fn in_block(self, index: u64) -> Self {
-        self.placed(BlockOrigin::Region, index, 0)
+    pub(crate) const fn in_block(mut self, index: u64) -> Self {
+        self.location.set_block(BlockOrigin::Region, index);
+        self
     }
 
     /// An error without a location.

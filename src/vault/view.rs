@@ -110,7 +110,8 @@ impl<'a> VaultView<'a> {
         let (blocks, generation, header) =
             RegionBlocks::verified_header::<VaultHeader>(region, block_size, Tag::CMVT)?;
         header.validate()?;
-        let count = header.count()?;
+        // Not negative: validate() checked it.
+        let count = usize::try_from(header.passport_count.get()).unwrap_or(0);
         let mut placement = Placement::new();
         for found in 0..count {
             if next_passport(&blocks, &mut placement)?.is_none() {
