@@ -1,6 +1,7 @@
 //! The block size type: 512..=65536 bytes, nothing else.
 
 use core::fmt;
+use core::num::NonZeroU32;
 
 use super::trailer::TRAILER_LEN;
 use crate::error::{Error, Reason, Result};
@@ -19,30 +20,40 @@ use crate::error::{Error, Reason, Result};
 /// # Ok::<(), dwvd_regions::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct BlockSize(u32);
+pub struct BlockSize(NonZeroU32);
+
+/// `bytes` as a block size, for the constants (all non-zero).
+const fn constant(bytes: u32) -> BlockSize {
+    match NonZeroU32::new(bytes) {
+        Some(bytes) => BlockSize(bytes),
+        None => BlockSize(NonZeroU32::MIN),
+    }
+}
 
 impl BlockSize {
     /// The smallest block size, 512 bytes.
-    pub const MIN: BlockSize = BlockSize(512);
+    pub const MIN: BlockSize = constant(512);
     /// The largest block size, 65536 bytes.
-    pub const MAX: BlockSize = BlockSize(65536);
+    pub const MAX: BlockSize = constant(65536);
     /// The format's default block size, 4096 bytes.
-    pub const DEFAULT: BlockSize = BlockSize(4096);
+    pub const DEFAULT: BlockSize = constant(4096);
 
     /// A block size of `bytes`, or `invalid_block_size` outside 512..=65536.
     pub const fn new(bytes: usize) -> Result<Self> {
-        if bytes < Self::MIN.0 as usize || bytes > Self::MAX.0 as usize {
+        if bytes < Self::MIN.get() || bytes > Self::MAX.get() {
             return Err(Error::nowhere(Reason::InvalidBlockSize { size: bytes }));
         }
         // In range, so it fits in u32.
         #[allow(clippy::cast_possible_truncation)]
-        Ok(BlockSize(bytes as u32))
+        Ok(constant(bytes as u32))
     }
 
-    /// The size in bytes.
+    /// The size in bytes. Never 0 — and the compiler knows it (the value is kept as a
+    /// `NonZeroU32`), so divisions and `chunks_exact` by a block size need no zero check
+    /// in the code firmware carries.
     #[must_use]
     pub const fn get(self) -> usize {
-        self.0 as usize
+        self.0.get() as usize
     }
 
     /// Bytes before the trailer: `size − 16`.
