@@ -246,11 +246,13 @@ impl<R: Region> Stored<R> {
         data: &[u8],
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        let block = take_scratch::<D::Error>(scratch, self.value.block_size().get())?;
-        seal_data_block(block, data, self.value.generation().wrapping_add(1))?;
-        let device_block = self.data_block(index);
-        write_block(device, device_block, block)?;
-        sync(device, device_block)
+        write_data(
+            device,
+            self.data_block(index),
+            data,
+            self.value.generation().wrapping_add(1),
+            scratch,
+        )
     }
 
     /// Reads data block `index` into `scratch` (one block), unchecked.
@@ -260,17 +262,42 @@ impl<R: Region> Stored<R> {
         index: u64,
         scratch: &'s mut [u8],
     ) -> Result<&'s mut [u8], StorageError<D::Error>> {
-        let device_block = self.data_block(index);
-        let block = take_scratch::<D::Error>(scratch, self.value.block_size().get())?;
-        device
-            .read_block(device_block, block)
-            .map_err(|error| StorageError::Device {
-                operation: DeviceOperation::Read,
-                block: device_block,
-                error,
-            })?;
-        Ok(block)
+        read_data(device, self.data_block(index), scratch)
     }
+}
+
+/// [`Stored::write_data_block`] for every region type: seals `data` as a data block with
+/// `generation` and writes it to `device_block`, then syncs.
+#[inline(never)]
+fn write_data<D: BlockDevice>(
+    device: &mut D,
+    device_block: u64,
+    data: &[u8],
+    generation: u32,
+    scratch: &mut [u8],
+) -> Result<(), StorageError<D::Error>> {
+    let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
+    seal_data_block(block, data, generation)?;
+    write_block(device, device_block, block)?;
+    sync(device, device_block)
+}
+
+/// [`Stored::read_data_block`] for every region type.
+#[inline(never)]
+fn read_data<'s, D: BlockDevice>(
+    device: &mut D,
+    device_block: u64,
+    scratch: &'s mut [u8],
+) -> Result<&'s mut [u8], StorageError<D::Error>> {
+    let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
+    device
+        .read_block(device_block, block)
+        .map_err(|error| StorageError::Device {
+            operation: DeviceOperation::Read,
+            block: device_block,
+            error,
+        })?;
+    Ok(block)
 }
 
 /// Checks that a copy has at least one block and that both copies, then `data_blocks`,
