@@ -458,10 +458,12 @@ pub fn emit_parts(
 ) -> Result<usize> {
     let size = block_size.get();
     let available = buffer.len();
-    let too_small = || Error::buffer_too_small(size, available, size);
-    let block = buffer.get_mut(..size).ok_or_else(too_small)?;
+    let block = buffer
+        .get_mut(..size)
+        .ok_or_else(|| Error::buffer_too_small(size, available, size))?;
     block.fill(0);
-    header.write_to_prefix(block).map_err(|_| too_small())?;
+    // A block is at least 512 bytes: the 44-byte header always fits.
+    let _ = header.write_to_prefix(block);
     seal(block, Tag::STRE, generation)?;
     Ok(size)
 }

