@@ -43,13 +43,25 @@ pub fn verify_digest(
     key: &VerifyingKey,
     policy: SignaturePolicy,
 ) -> Result<()> {
-    let bad = |reason| Error::nowhere(Reason::BadSignature(reason));
-    let parsed = parse_signature(signature)?;
+    check_digest(digest, signature, key, policy)
+        .map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
+}
+
+/// [`verify_digest`] with the failure as its one-byte reason: the error is built once, at
+/// the end, and the verify path (firmware's deepest stack, beside the P-256 arithmetic)
+/// holds no error-sized temporaries.
+fn check_digest(
+    digest: &[u8; 32],
+    signature: &[u8],
+    key: &VerifyingKey,
+    policy: SignaturePolicy,
+) -> core::result::Result<(), SignatureFailure> {
+    let parsed = signature_of(signature)?;
     key.verify_prehash(digest, &parsed)
-        .map_err(|_| bad(SignatureFailure::Mismatch))?;
+        .map_err(|_| SignatureFailure::Mismatch)?;
     // Only a signature that verifies is reported as high-S: a forgery is a mismatch.
     if policy == SignaturePolicy::LowSOnly && parsed.normalize_s().is_some() {
-        return Err(bad(SignatureFailure::HighS));
+        return Err(SignatureFailure::HighS);
     }
     Ok(())
 }
@@ -114,12 +126,16 @@ impl SignatureVerifier for VerifyingKey {
 /// in `1..n`. Shared by every backend so they refuse the same signatures for the same
 /// reason.
 pub(crate) fn parse_signature(signature: &[u8]) -> Result<Signature> {
-    let bad = |reason| Error::nowhere(Reason::BadSignature(reason));
+    signature_of(signature).map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
+}
+
+/// [`parse_signature`] with the failure as its reason.
+fn signature_of(signature: &[u8]) -> core::result::Result<Signature, SignatureFailure> {
     if signature.len() != SIGNATURE_LEN {
-        return Err(bad(SignatureFailure::Malformed));
+        return Err(SignatureFailure::Malformed);
     }
     // from_slice checks 0 < r < n and 0 < s < n.
-    Signature::from_slice(signature).map_err(|_| bad(SignatureFailure::Malformed))
+    Signature::from_slice(signature).map_err(|_| SignatureFailure::Malformed)
 }
 
 /// Signs the SHA-256 `digest` of a message: deterministic (RFC 6979, no RNG needed) and
