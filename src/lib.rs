@@ -17,9 +17,12 @@
 //! every block ends with. Times on disk are .NET [`Ticks`]; the crate has no clock, so
 //! every time is a parameter.
 //!
-//! Each region has two faces, after smoltcp's `wire` modules: a borrowed **view** that
-//! checks a region buffer and reads it in place (for inspectors that trust nothing), and
-//! an owned, bounded **value** with `parse` and `emit` (for firmware).
+//! Each region has two faces, after smoltcp's `wire` modules, and the three share one
+//! shape ([`region`]): a borrowed **view** ([`RegionView`]: `new_checked`) that checks a
+//! region buffer and reads it in place (for inspectors that trust nothing), and an owned,
+//! bounded **value** ([`Region`]: `parse`, `from_view`, `emit`) for firmware. Bring
+//! [`Region`] into scope to call them. [`storage`] keeps a value on a block device, every
+//! operation atomic under a power cut, through one generic [`storage::Stored`].
 //!
 //! ```
 //! use dwvd_regions::{Region, BlockSize, streaming::StreamingRing};
@@ -36,16 +39,23 @@
 //! # Ok::<(), dwvd_regions::Error>(())
 //! ```
 //!
-//! Errors are one [`Error`] enum whose [`kind`](Error::kind) gives the stable category
-//! names of the format's test vectors (`checksum_mismatch`, `wrong_tag`, `truncated`, …)
-//! and whose `Display` names the block and field at fault.
+//! Errors are one [`Error`]: what went wrong ([`Reason`], whose [`kind`](Error::kind)
+//! gives the stable category names of the format's test vectors: `checksum_mismatch`,
+//! `wrong_tag`, `truncated`, …) and where ([`Location`]: block, field, byte offset, moved
+//! to an image's block by [`Error::relocated`]); `Display` prints the location, then the
+//! reason.
 //!
 //! ## Features
 //!
+//! * `error-texts` (default) — the rules of `invalid_field` and `invalid_argument` errors
+//!   in words ("it must be greater than 0"). Firmware that reports errors by kind and
+//!   location turns it off (`default-features = false`) and saves about 1 KiB of flash.
 //! * `std` — conversions between [`Ticks`] and `std::time::SystemTime`, and a float
 //!   allocation percentage. Off by default; the core never needs it.
 //! * `arbitrary` — `arbitrary::Arbitrary` for the owned types, built through their own
 //!   operations (so always valid), for structure-aware fuzzing.
+//! * `embedded-storage` — `storage::NorFlashDevice` over `embedded-storage`'s NOR flash.
+//! * `ring` — `vault::RingVerifyingKey`, `ring`'s assembly P-256 for std tools.
 #![no_std]
 #![forbid(unsafe_code)]
 // The rest of the lints are the workspace's ([workspace.lints] in Cargo.toml). This one
