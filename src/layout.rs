@@ -106,6 +106,20 @@ pub(crate) fn non_negative(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
+/// An on-disk i32 count (`write_log_count`, `passport_count`), which must not be
+/// negative: the count, or `invalid_field` naming `field` in block 0.
+pub(crate) fn count(value: i32, field: FieldRef) -> Result<u64> {
+    u64::try_from(value).map_err(|_| {
+        Error::invalid_field(
+            0,
+            field.name,
+            field.offset,
+            i64::from(value),
+            text!("it must not be negative"),
+        )
+    })
+}
+
 /// A counter as stored: values past `i64::MAX` (which owned values never hold) clamp.
 #[must_use]
 pub(crate) fn stored_counter(value: u64) -> i64 {

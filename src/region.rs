@@ -107,13 +107,19 @@ pub trait Region: sealed::Load + Sized {
     type View<'a>: RegionView<'a>;
 
     /// The block size of the region.
-    fn block_size(&self) -> BlockSize;
+    fn block_size(&self) -> BlockSize {
+        self.sealing().block_size
+    }
 
     /// The generation [`emit`](Self::emit) seals every block with.
-    fn generation(&self) -> u32;
+    fn generation(&self) -> u32 {
+        self.sealing().generation
+    }
 
     /// Sets the generation the next [`emit`](Self::emit) writes.
-    fn set_generation(&mut self, generation: u32);
+    fn set_generation(&mut self, generation: u32) {
+        self.sealing_mut().generation = generation;
+    }
 
     /// Moves to the next generation (wrapping from `u32::MAX` to 0) and returns it: call
     /// it before persisting an update, so successive images carry increasing generations
@@ -197,8 +203,33 @@ pub trait Region: sealed::Load + Sized {
 pub(crate) mod sealed {
     use crate::block::BlockSize;
 
+    /// What every owned region keeps besides its content: its block size, and the
+    /// generation its next `emit` seals every block with. One struct, so the three regions'
+    /// generation methods are [`Region`](super::Region)'s, written once.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct Sealing {
+        pub(crate) block_size: BlockSize,
+        pub(crate) generation: u32,
+    }
+
+    impl Sealing {
+        /// `block_size`, generation 0.
+        pub(crate) const fn new(block_size: BlockSize) -> Self {
+            Sealing {
+                block_size,
+                generation: 0,
+            }
+        }
+    }
+
     /// What the crate needs of a region and does not offer its users.
     pub trait Load {
+        /// The block size and generation.
+        fn sealing(&self) -> &Sealing;
+
+        /// The block size and generation, to change.
+        fn sealing_mut(&mut self) -> &mut Sealing;
+
         /// A value with nothing meaningful in it, to load into.
         fn blank(block_size: BlockSize) -> Self;
 

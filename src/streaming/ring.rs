@@ -9,7 +9,8 @@ use crate::block::{BlockSize, Tag, seal};
 use crate::division::rem_u64;
 use crate::error::{Error, Location, Reason, Result};
 use crate::layout::{COUNTER_MAX, field, non_negative, stored_counter};
-use crate::region::{Region, sealed};
+use crate::region::Region;
+use crate::region::sealed::{self, Sealing};
 
 /// What an append does when every allocated slot holds a live entry and the ring can
 /// grow no further.
@@ -78,13 +79,12 @@ pub struct Appended {
 /// [`reset`](Self::reset). [`is_pinned`](Self::is_pinned) tells.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StreamingRing {
-    block_size: BlockSize,
+    sealing: Sealing,
     max_capacity_blocks: u64,
     allocated_blocks: u64,
     write_head: u64,
     read_tail: u64,
     growth_increment: u32,
-    generation: u32,
 }
 
 impl StreamingRing {
@@ -110,13 +110,12 @@ impl StreamingRing {
             ));
         }
         Ok(StreamingRing {
-            block_size,
+            sealing: Sealing::new(block_size),
             max_capacity_blocks,
             allocated_blocks: 0,
             write_head: 0,
             read_tail: 0,
             growth_increment,
-            generation: 0,
         })
     }
 
@@ -129,20 +128,22 @@ impl StreamingRing {
         generation: u32,
     ) {
         *self = StreamingRing {
-            block_size,
+            sealing: Sealing {
+                block_size,
+                generation,
+            },
             max_capacity_blocks: non_negative(header.max_capacity_blocks.get()),
             allocated_blocks: non_negative(header.allocated_blocks.get()),
             write_head: non_negative(header.write_head.get()),
             read_tail: non_negative(header.read_tail.get()),
             growth_increment: u32::try_from(header.growth_increment.get()).unwrap_or(0),
-            generation,
         };
     }
 
     /// The block size of the region.
     #[must_use]
     pub const fn block_size(&self) -> BlockSize {
-        self.block_size
+        self.sealing.block_size
     }
 
     /// Most blocks the ring may grow to.
@@ -261,7 +262,7 @@ impl StreamingRing {
 
     /// Appends one entry with the given [`WrapPolicy`]. On error the ring is unchanged.
     pub fn append_with(&mut self, data: &[u8], policy: WrapPolicy) -> Result<Appended> {
-        let capacity = self.block_size.payload_len();
+        let capacity = self.sealing.block_size.payload_len();
         if data.len() > capacity {
             return Err(Error::nowhere(Reason::RecordTooLarge {
                 length: data.len(),
@@ -385,27 +386,20 @@ impl Region for StreamingRing {
     const TAG: Tag = Tag::STRE;
     type View<'a> = StreamingView<'a>;
 
-    fn block_size(&self) -> BlockSize {
-        self.block_size
-    }
-
-    fn generation(&self) -> u32 {
-        self.generation
-    }
-
-    fn set_generation(&mut self, generation: u32) {
-        self.generation = generation;
-    }
-
     /// One block.
     fn buffer_len(&self) -> usize {
-        self.block_size.get()
+        self.sealing.block_size.get()
     }
 
     /// Writes the header block: the header, zeros up to the trailer, and the trailer
     /// sealed with tag `STRE` and the generation.
     fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
-        emit_parts(self.block_size, &self.header(), self.generation, buffer)
+        emit_parts(
+            self.sealing.block_size,
+            &self.header(),
+            self.sealing.generation,
+            buffer,
+        )
     }
 
     fn fill_from_view(&mut self, view: &StreamingView<'_>) -> Result<()> {
@@ -420,15 +414,22 @@ impl Region for StreamingRing {
 }
 
 impl sealed::Load for StreamingRing {
+    fn sealing(&self) -> &Sealing {
+        &self.sealing
+    }
+
+    fn sealing_mut(&mut self) -> &mut Sealing {
+        &mut self.sealing
+    }
+
     fn blank(block_size: BlockSize) -> Self {
         StreamingRing {
-            block_size,
+            sealing: Sealing::new(block_size),
             max_capacity_blocks: 0,
             allocated_blocks: 0,
             write_head: 0,
             read_tail: 0,
             growth_increment: 0,
-            generation: 0,
         }
     }
 

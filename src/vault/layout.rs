@@ -9,7 +9,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::block::BlockSize;
 use crate::error::{Error, Result};
-use crate::layout::{Field, field, fields, require_zero};
+use crate::layout::{Field, count, field, fields, require_zero};
 
 /// The header at the start of block 0: the passport count and 12 reserved zero bytes.
 #[derive(
@@ -91,17 +91,9 @@ impl VaultHeader {
     ///
     /// `invalid_field` naming `passport_count` in block 0.
     pub fn count(&self) -> Result<usize> {
-        let count = self.passport_count.get();
-        usize::try_from(count).map_err(|_| {
-            let field = field!(Self, passport_count);
-            Error::invalid_field(
-                0,
-                field.name,
-                field.offset,
-                i64::from(count),
-                text!("it must not be negative"),
-            )
-        })
+        let count = count(self.passport_count.get(), field!(Self, passport_count))?;
+        // An i32 that is not negative fits a usize on every supported target.
+        Ok(usize::try_from(count).unwrap_or(usize::MAX))
     }
 
     /// Checks the header (SPEC §4): `passport_count ≥ 0` and the 12 reserved bytes zero.

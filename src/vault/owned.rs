@@ -12,7 +12,8 @@ use super::view::VaultView;
 use crate::block::{BlockSize, Tag, seal};
 use crate::error::{Error, Reason, Result};
 use crate::layout::field;
-use crate::region::{Region, RegionView, sealed};
+use crate::region::sealed::{self, Sealing};
+use crate::region::{Region, RegionView};
 
 /// The owned Compliance Vault: at most `CAPACITY` passports in a `heapless::Vec`, for
 /// firmware. Keys are never stored in the vault: signing and verification take them as
@@ -49,8 +50,7 @@ use crate::region::{Region, RegionView, sealed};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vault<const CAPACITY: usize> {
-    block_size: BlockSize,
-    generation: u32,
+    sealing: Sealing,
     passports: heapless::Vec<Passport, CAPACITY>,
 }
 
@@ -71,8 +71,7 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
     #[must_use]
     pub const fn new(block_size: BlockSize) -> Self {
         Vault {
-            block_size,
-            generation: 0,
+            sealing: Sealing::new(block_size),
             passports: heapless::Vec::new(),
         }
     }
@@ -85,7 +84,7 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
     /// (possible at 512-byte blocks: up to 516 bytes) is `record_too_large`; a vault
     /// holding `CAPACITY` passports is `full` (category `full`).
     pub fn add(&mut self, passport: Passport) -> Result<()> {
-        check_addable(self.block_size, &passport)?;
+        check_addable(self.sealing.block_size, &passport)?;
         if self.get(passport.passport_id()).is_some() {
             return Err(Error::invalid_argument(
                 "passport_id",
@@ -190,21 +189,10 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
     const TAG: Tag = Tag::CMVT;
     type View<'a> = VaultView<'a>;
 
-    fn block_size(&self) -> BlockSize {
-        self.block_size
-    }
-
-    fn generation(&self) -> u32 {
-        self.generation
-    }
-
-    fn set_generation(&mut self, generation: u32) {
-        self.generation = generation;
-    }
-
     /// Passports placed whole, in order ([`blocks_needed`]), times the block size.
     fn buffer_len(&self) -> usize {
-        blocks_needed(self.block_size, &self.passports).saturating_mul(self.block_size.get())
+        let size = self.sealing.block_size;
+        blocks_needed(size, &self.passports).saturating_mul(size.get())
     }
 
     /// Writes the vault ([`emit_parts`]).
@@ -219,10 +207,10 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
         // count whenever the vault fits in memory.
         let count = i32::try_from(self.passports.len()).unwrap_or(i32::MAX);
         write_passports(
-            self.block_size,
+            self.sealing.block_size,
             &self.passports,
             count,
-            self.generation,
+            self.sealing.generation,
             buffer,
         )
     }
@@ -232,8 +220,10 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
     /// view itself shows such a vault as it is); more than `CAPACITY` passports is
     /// `capacity_exceeded`.
     fn fill_from_view(&mut self, view: &VaultView<'_>) -> Result<()> {
-        self.block_size = view.block_size();
-        self.generation = RegionView::generation(view);
+        self.sealing = Sealing {
+            block_size: view.block_size(),
+            generation: RegionView::generation(view),
+        };
         self.passports.clear();
         // check_loadable found room for every passport: no push fails.
         for passport in view.passports() {
@@ -283,6 +273,14 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
 }
 
 impl<const CAPACITY: usize> sealed::Load for Vault<CAPACITY> {
+    fn sealing(&self) -> &Sealing {
+        &self.sealing
+    }
+
+    fn sealing_mut(&mut self) -> &mut Sealing {
+        &mut self.sealing
+    }
+
     fn blank(block_size: BlockSize) -> Self {
         Vault::new(block_size)
     }

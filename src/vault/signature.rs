@@ -125,6 +125,7 @@ impl SignatureVerifier for VerifyingKey {
 /// Checks a raw `r‖s` signature's form before any curve arithmetic: 64 bytes, `r` and `s`
 /// in `1..n`. Shared by every backend so they refuse the same signatures for the same
 /// reason.
+#[cfg(feature = "ring")]
 pub(crate) fn parse_signature(signature: &[u8]) -> Result<Signature> {
     signature_of(signature).map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
 }

@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 use crate::block::BlockSize;
 use crate::division::div_rem_u64;
 use crate::error::{Error, Result};
-use crate::layout::{Field, field, fields, stored_counter};
+use crate::layout::{Field, count, field, fields, stored_counter};
 use crate::ticks::Ticks;
 
 /// The header at the start of block 0 (SPEC §3), 40 bytes; write-log records follow it.
@@ -72,17 +72,7 @@ impl WormHeader {
     ///
     /// `invalid_field` naming `write_log_count` in block 0.
     pub fn log_count(&self) -> Result<u64> {
-        let count = self.write_log_count.get();
-        u64::try_from(count).map_err(|_| {
-            let field = field!(Self, write_log_count);
-            Error::invalid_field(
-                0,
-                field.name,
-                field.offset,
-                i64::from(count),
-                text!("it must not be negative"),
-            )
-        })
+        count(self.write_log_count.get(), field!(Self, write_log_count))
     }
 
     /// Checks the header's own invariants (SPEC §3), reporting the first broken one as an

@@ -8,7 +8,8 @@ use super::view::WormView;
 use crate::block::{BlockSize, Tag, seal};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result};
 use crate::layout::{COUNTER_MAX, field, stored_counter};
-use crate::region::{Region, RegionView, sealed};
+use crate::region::sealed::{self, Sealing};
+use crate::region::{Region, RegionView};
 use crate::sha256::sha256;
 use crate::ticks::Ticks;
 
@@ -43,12 +44,11 @@ use crate::ticks::Ticks;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WormRegion<const LOG_CAPACITY: usize> {
-    block_size: BlockSize,
+    sealing: Sealing,
     high_water_mark: u64,
     total_capacity_blocks: u64,
     retention_period_ticks: i64,
     created: Ticks,
-    generation: u32,
     log: heapless::Vec<LoggedWrite, LOG_CAPACITY>,
 }
 
@@ -79,12 +79,11 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
         }
         Self::check_log_capacity()?;
         Ok(WormRegion {
-            block_size,
+            sealing: Sealing::new(block_size),
             high_water_mark: 0,
             total_capacity_blocks,
             retention_period_ticks,
             created,
-            generation: 0,
             log: heapless::Vec::new(),
         })
     }
@@ -103,7 +102,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// The block size of the region.
     #[must_use]
     pub const fn block_size(&self) -> BlockSize {
-        self.block_size
+        self.sealing.block_size
     }
 
     /// The next block to be written; every block below it is immutable.
@@ -189,7 +188,7 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// block's payload (`block_size − 16`), `full` when every block is
     /// written, `full` when the log holds `LOG_CAPACITY` records.
     pub fn append(&mut self, data: &[u8], timestamp: Ticks) -> Result<u64> {
-        let capacity = self.block_size.payload_len();
+        let capacity = self.sealing.block_size.payload_len();
         let data_length = u32::try_from(data.len())
             .ok()
             .filter(|_| data.len() <= capacity)
@@ -271,25 +270,13 @@ impl<const LOG_CAPACITY: usize> Region for WormRegion<LOG_CAPACITY> {
     const TAG: Tag = Tag::WORM;
     type View<'a> = WormView<'a>;
 
-    fn block_size(&self) -> BlockSize {
-        self.block_size
-    }
-
-    fn generation(&self) -> u32 {
-        self.generation
-    }
-
-    fn set_generation(&mut self, generation: u32) {
-        self.generation = generation;
-    }
-
     /// [`blocks_needed`] for the log, times the block size.
     fn buffer_len(&self) -> usize {
         let count = u64::try_from(self.log.len()).unwrap_or(u64::MAX);
-        blocks_needed(self.block_size, count)
+        blocks_needed(self.sealing.block_size, count)
             .and_then(|blocks| usize::try_from(blocks).ok())
             .unwrap_or(usize::MAX)
-            .saturating_mul(self.block_size.get())
+            .saturating_mul(self.sealing.block_size.get())
     }
 
     /// The header and the log's records in whole records per block, zeros after them,
@@ -298,10 +285,10 @@ impl<const LOG_CAPACITY: usize> Region for WormRegion<LOG_CAPACITY> {
     /// compile time.
     fn emit(&self, buffer: &mut [u8]) -> Result<usize> {
         emit_parts(
-            self.block_size,
+            self.sealing.block_size,
             &self.header(),
             &self.log,
-            self.generation,
+            self.sealing.generation,
             buffer,
         )
     }
@@ -316,12 +303,14 @@ impl<const LOG_CAPACITY: usize> Region for WormRegion<LOG_CAPACITY> {
         for record in view.logged_writes() {
             let _ = self.log.push(record);
         }
-        self.block_size = view.block_size();
+        self.sealing = Sealing {
+            block_size: view.block_size(),
+            generation: RegionView::generation(view),
+        };
         self.high_water_mark = view.high_water_mark();
         self.total_capacity_blocks = view.total_capacity_blocks();
         self.retention_period_ticks = view.retention_period_ticks();
         self.created = view.created();
-        self.generation = RegionView::generation(view);
         Ok(())
     }
 
@@ -346,14 +335,21 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
 }
 
 impl<const LOG_CAPACITY: usize> sealed::Load for WormRegion<LOG_CAPACITY> {
+    fn sealing(&self) -> &Sealing {
+        &self.sealing
+    }
+
+    fn sealing_mut(&mut self) -> &mut Sealing {
+        &mut self.sealing
+    }
+
     fn blank(block_size: BlockSize) -> Self {
         WormRegion {
-            block_size,
+            sealing: Sealing::new(block_size),
             high_water_mark: 0,
             total_capacity_blocks: 0,
             retention_period_ticks: 0,
             created: Ticks::new(0),
-            generation: 0,
             log: heapless::Vec::new(),
         }
     }
