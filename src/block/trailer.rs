@@ -270,3 +270,32 @@ impl<T: AsRef<[u8]>> AsRef<[u8]> for Block<T> {
         self.buffer.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{TRAILER_LEN, Trailer, checksum};
+    use crate::block::Tag;
+    use zerocopy::{FromBytes, IntoBytes};
+
+    /// The trailer of the golden `stre_bs512_max64_w23.bin`'s only block, field by field
+    /// at SPEC §1's offsets: the tag's characters reversed on disk (little-endian), the
+    /// generation, and the XXH64 of the 496 bytes before them; built back, the same bytes.
+    #[test]
+    fn deconstructs_and_constructs_a_golden_trailer() {
+        let image = include_bytes!("../../tests/data/golden/stre_bs512_max64_w23.bin");
+        let (payload, raw) = image.split_at(512 - TRAILER_LEN);
+        assert_eq!(&raw[..4], b"ERTS");
+        let trailer = Trailer::ref_from_bytes(raw).unwrap();
+        assert_eq!(Tag::from_u32(trailer.tag.get()), Tag::STRE);
+        assert_eq!(
+            trailer.generation.get(),
+            u32::from_le_bytes(raw[4..8].try_into().unwrap())
+        );
+        assert_eq!(trailer.checksum.get(), checksum(payload));
+        assert_eq!(
+            trailer.checksum.get(),
+            u64::from_le_bytes(raw[8..].try_into().unwrap())
+        );
+        assert_eq!(trailer.as_bytes(), raw);
+    }
+}

@@ -78,10 +78,10 @@ impl Location {
         }
     }
 
-    /// The same location, naming the field `name` (as the format's layout writes it,
-    /// e.g. [`WormHeader::FIELDS`](crate::worm::WormHeader::FIELDS)' names) at byte
-    /// `offset` of its block. The name is passed as a reference to a `&'static str`
-    /// (`&"write_log_count"`), so the location holds one pointer.
+    /// The same location, naming the field `name` (as the format's layout and the header
+    /// types' `FIELDS` tables write it) at byte `offset` of its block. The name is passed
+    /// as a reference to a `&'static str` (`&"write_log_count"`), so the location holds
+    /// one pointer.
     #[must_use]
     pub const fn with_field(mut self, field: &'static &'static str, offset: usize) -> Self {
         self.field = Some(field);

@@ -66,7 +66,7 @@ pub enum Reason {
         /// vault.
         capacity: u64,
         /// How many it could hold at most. Larger than `capacity` only for a ring that
-        /// wrapped below its maximum ([pinned](crate::streaming::StreamingRing#pinned-rings)),
+        /// wrapped below its maximum (a pinned ring),
         /// which cannot grow until it is emptied or reset.
         limit: u64,
     },
@@ -176,7 +176,7 @@ pub enum SignatureFailure {
     /// Not 64 bytes, or `r` or `s` is 0 or not below the group order `n`.
     Malformed,
     /// `s` is in the upper half of the group order, refused by
-    /// [`SignaturePolicy::LowSOnly`](crate::vault::SignaturePolicy::LowSOnly).
+    /// the low-S-only signature policy.
     HighS,
     /// Well formed, but not made by this key over these bytes: a wrong key or a changed
     /// field.

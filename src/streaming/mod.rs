@@ -36,9 +36,9 @@
 //! ```
 
 mod layout;
-mod ring;
+mod owned;
 mod view;
 
 pub use layout::{DEFAULT_GROWTH_INCREMENT, HEADER_LEN, StreamingHeader};
-pub use ring::{Appended, StreamingRing, WrapPolicy, emit_parts};
+pub use owned::{Appended, StreamingRing, WrapPolicy, emit_parts};
 pub use view::StreamingView;

@@ -335,3 +335,52 @@ coded_enum! {
         PendingReview = 4 => "PendingReview",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{PassportHead, Placement, VAULT_HEADER_LEN, VaultHeader};
+    use crate::block::BlockSize;
+    use zerocopy::{FromBytes, IntoBytes};
+
+    /// Block 0 of the golden `cmvt_bs512_three.bin`: the count at offset 0, 12 reserved
+    /// zero bytes, then the first passport's fixed head from offset 16 (SPEC §4), each
+    /// field where the table says; the head written back is the same bytes.
+    #[test]
+    fn deconstructs_and_constructs_a_golden_block() {
+        let image = include_bytes!("../../tests/data/golden/cmvt_bs512_three.bin");
+        let header_spec = [("passport_count", 0, 4), ("reserved", 4, 12)];
+        for (field, (name, offset, len)) in VaultHeader::FIELDS.iter().zip(header_spec) {
+            assert_eq!((field.name, field.offset, field.len), (name, offset, len));
+        }
+        let head_spec = [
+            ("passport_id", 0, 16),
+            ("object_id", 16, 16),
+            ("framework_id", 32, 2),
+            ("compliance_status", 34, 2),
+            ("issued_utc_ticks", 36, 8),
+            ("expires_utc_ticks", 44, 8),
+            ("last_verified_utc_ticks", 52, 8),
+            ("issuer_len", 60, 4),
+        ];
+        for (field, (name, offset, len)) in PassportHead::FIELDS.iter().zip(head_spec) {
+            assert_eq!((field.name, field.offset, field.len), (name, offset, len));
+        }
+        let (header, _) = VaultHeader::ref_from_prefix(&image[..]).unwrap();
+        header.validate().unwrap();
+        assert_eq!(header.count().unwrap(), 3);
+        assert_eq!(header.as_bytes(), &image[..VAULT_HEADER_LEN]);
+
+        // The first passport starts right after the header, as the placement rule says.
+        let mut placement = Placement::new();
+        let (block, offset) = placement.place(200, BlockSize::MIN);
+        assert_eq!((block, offset), (0, VAULT_HEADER_LEN));
+        let (head, _) = PassportHead::ref_from_prefix(&image[offset..]).unwrap();
+        head.validate().unwrap();
+        assert!(head.issuer_len().unwrap() <= 128);
+        assert_ne!(head.passport_id, [0; 16], "a nil id would be padding");
+        assert_eq!(head.as_bytes(), &image[offset..offset + 64]);
+        // A passport that does not fit in the rest of block 0 starts block 1.
+        let (block, offset) = placement.place(400, BlockSize::MIN);
+        assert_eq!((block, offset), (1, 0));
+    }
+}

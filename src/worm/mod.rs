@@ -21,7 +21,7 @@
 
 mod data;
 mod layout;
-mod region;
+mod owned;
 mod view;
 
 pub use data::{Audit, AuditError, audit, seal_data_block};
@@ -29,5 +29,5 @@ pub use layout::{
     HEADER_LEN, LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed,
     records_in_first_block, records_per_later_block, region_len,
 };
-pub use region::{WormRegion, emit_parts};
+pub use owned::{WormRegion, emit_parts};
 pub use view::{Records, WormView};
