@@ -36,7 +36,7 @@
 //! # Ok::<(), dwvd_regions::Error>(())
 //! ```
 
-use crate::block::{BlockSize, Tag};
+use crate::block::{BlockSize, Checksums, Tag};
 use crate::error::Result;
 
 /// A checked, borrowed view over a region's blocks (smoltcp's `new_checked` face): once
@@ -55,6 +55,20 @@ pub trait RegionView<'a>: Sized {
     /// and offset).
     fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self>;
 
+    /// [`new_checked`](Self::new_checked) for a caller that chooses whether the blocks'
+    /// checksums are computed again ([`Checksums::AlreadyVerified`]: an inspector that
+    /// hashed each block as it read it). Everything else is checked as there.
+    ///
+    /// # Errors
+    ///
+    /// As [`new_checked`](Self::new_checked) (without `checksum_mismatch` for
+    /// `AlreadyVerified`).
+    fn new_checked_with(
+        region: &'a [u8],
+        block_size: BlockSize,
+        checksums: Checksums,
+    ) -> Result<Self>;
+
     /// How many blocks the region at the start of `image` takes, as its own header
     /// implies, read *without* verifying anything; `None` when `image` ends first (or is
     /// not whole blocks). For inspectors that must size a region before checking it.
@@ -69,18 +83,26 @@ pub trait RegionView<'a>: Sized {
     ///
     /// As [`new_checked`](Self::new_checked) over those blocks.
     fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
-        let size = block_size.get();
-        let whole = image.len().checked_div(size).unwrap_or(0);
-        let extent = Self::implied_extent(image, block_size)
-            .map_or(whole, |extent| extent.min(whole))
-            .max(1);
-        // A buffer that is not whole blocks is checked whole, which reports it.
-        let prefix = match image.len().checked_rem(size) {
-            Some(0) => image.get(..extent.saturating_mul(size)).unwrap_or(image),
-            _ => image,
-        };
-        let view = Self::new_checked(prefix, block_size)?;
-        Ok((view, extent))
+        let (prefix, extent) = implied_prefix::<Self>(image, block_size);
+        Ok((Self::new_checked(prefix, block_size)?, extent))
+    }
+
+    /// [`new_checked_prefix`](Self::new_checked_prefix), the checksums as `checksums`
+    /// says ([`new_checked_with`](Self::new_checked_with)).
+    ///
+    /// # Errors
+    ///
+    /// As [`new_checked_with`](Self::new_checked_with) over the region's blocks.
+    fn new_checked_prefix_with(
+        image: &'a [u8],
+        block_size: BlockSize,
+        checksums: Checksums,
+    ) -> Result<(Self, usize)> {
+        let (prefix, extent) = implied_prefix::<Self>(image, block_size);
+        Ok((
+            Self::new_checked_with(prefix, block_size, checksums)?,
+            extent,
+        ))
     }
 
     /// The generation every block of the region carries.
@@ -91,6 +113,24 @@ pub trait RegionView<'a>: Sized {
 
     /// Blocks in the viewed buffer.
     fn block_count(&self) -> usize;
+}
+
+/// The blocks of `image` its region's header implies, and their number (all of `image`
+/// when it ends first; a buffer that is not whole blocks whole, so the check reports it).
+fn implied_prefix<'a, V: RegionView<'a>>(
+    image: &'a [u8],
+    block_size: BlockSize,
+) -> (&'a [u8], usize) {
+    let size = block_size.get();
+    let whole = image.len().checked_div(size).unwrap_or(0);
+    let extent = V::implied_extent(image, block_size)
+        .map_or(whole, |extent| extent.min(whole))
+        .max(1);
+    let prefix = match image.len().checked_rem(size) {
+        Some(0) => image.get(..extent.saturating_mul(size)).unwrap_or(image),
+        _ => image,
+    };
+    (prefix, extent)
 }
 
 /// The owned, bounded value of a region (smoltcp's `parse`/`emit` face), for firmware:

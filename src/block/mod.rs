@@ -13,6 +13,21 @@ mod trailer;
 mod xxh64;
 
 pub use region::RegionBlocks;
+
+/// Whether a view checks its blocks' checksums ([`RegionView::new_checked_with`](crate::RegionView::new_checked_with)).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Checksums {
+    /// Compute every block's XXH64 and compare it with its trailer: the default, and what
+    /// `new_checked` does.
+    #[default]
+    Verify,
+    /// The caller has already verified every block's checksum (an inspector that hashed
+    /// each block as it read it): they are not computed again. Everything else — tags,
+    /// generations, every field — is checked as with `Verify`. Pass it only for bytes
+    /// whose checksums you verified yourself.
+    AlreadyVerified,
+}
 pub use size::BlockSize;
 pub use tag::Tag;
 pub use trailer::{Block, OpenedBlock, TRAILER_LEN, Trailer, checksum, open, seal};

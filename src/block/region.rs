@@ -2,7 +2,8 @@
 
 use zerocopy::{FromBytes, Immutable, KnownLayout};
 
-use super::{BlockSize, OpenedBlock, Tag, open};
+use super::trailer::open_block;
+use super::{BlockSize, OpenedBlock, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
 
 /// A region buffer checked to be a whole, non-zero number of blocks, walked in place.
@@ -76,6 +77,15 @@ impl<'a> RegionBlocks<'a> {
     /// Opens block `index` ([`open`]): errors name that index. An index past the end is
     /// `truncated` (the region is shorter than required).
     pub fn open(&self, index: usize, expected_tag: Tag) -> Result<OpenedBlock<'a>> {
+        self.open_block::<true>(index, expected_tag)
+    }
+
+    /// [`open`](Self::open), the checksum compared only when `CHECKSUM`.
+    pub(crate) fn open_block<const CHECKSUM: bool>(
+        &self,
+        index: usize,
+        expected_tag: Tag,
+    ) -> Result<OpenedBlock<'a>> {
         let index_u64 = u64::try_from(index).unwrap_or(u64::MAX);
         let block = self.get(index).ok_or_else(|| {
             Error::new(
@@ -87,7 +97,7 @@ impl<'a> RegionBlocks<'a> {
                 Location::block_of(BlockOrigin::Region, index_u64),
             )
         })?;
-        open(block, expected_tag)
+        open_block::<CHECKSUM>(block, expected_tag)
             .map(|opened| opened.at_index(index_u64))
             .map_err(|error| error.in_block(index_u64))
     }
@@ -107,21 +117,21 @@ impl<'a> RegionBlocks<'a> {
     /// `torn_write` (the blocks of one region carry different generations: a multi-block
     /// write was interrupted).
     pub fn verify_all(&self, expected_tag: Tag) -> Result<u32> {
-        self.verify_all_inspecting(expected_tag, |_, _| {})
+        self.verify_all_inspecting::<true>(expected_tag, |_, _| {})
     }
 
     /// [`verify_all`](Self::verify_all), handing each block's payload to `inspect` right
     /// after its checksum and tag verified, while it is still in the CPU's cache: a region
     /// that also checks its payloads does so in the same pass over memory. `inspect` only
     /// observes; errors are still those of `verify_all`, in its order.
-    pub(crate) fn verify_all_inspecting(
+    pub(crate) fn verify_all_inspecting<const CHECKSUM: bool>(
         &self,
         expected_tag: Tag,
         mut inspect: impl FnMut(usize, &'a [u8]),
     ) -> Result<u32> {
         let mut generation = None;
-        for (index, opened) in self.open_all(expected_tag).enumerate() {
-            let opened = opened?;
+        for index in 0..self.len() {
+            let opened = self.open_block::<CHECKSUM>(index, expected_tag)?;
             inspect(index, opened.payload());
             match generation {
                 None => generation = Some(opened.generation()),
@@ -143,7 +153,7 @@ impl<'a> RegionBlocks<'a> {
     /// every block verified ([`verify_all`](Self::verify_all)); then casts the region's
     /// header `H` over the start of block 0's payload. Returns the blocks, their common
     /// generation and the header.
-    pub(crate) fn verified_header<H>(
+    pub(crate) fn verified_header<H, const CHECKSUM: bool>(
         region: &'a [u8],
         block_size: BlockSize,
         tag: Tag,
@@ -151,12 +161,12 @@ impl<'a> RegionBlocks<'a> {
     where
         H: FromBytes + KnownLayout + Immutable,
     {
-        Self::verified_header_inspecting(region, block_size, tag, |_, _| {})
+        Self::verified_header_inspecting::<H, CHECKSUM>(region, block_size, tag, |_, _| {})
     }
 
     /// [`verified_header`](Self::verified_header), with each verified payload handed to
     /// `inspect` as in [`verify_all_inspecting`](Self::verify_all_inspecting).
-    pub(crate) fn verified_header_inspecting<H>(
+    pub(crate) fn verified_header_inspecting<H, const CHECKSUM: bool>(
         region: &'a [u8],
         block_size: BlockSize,
         tag: Tag,
@@ -166,7 +176,7 @@ impl<'a> RegionBlocks<'a> {
         H: FromBytes + KnownLayout + Immutable,
     {
         let blocks = Self::new(region, block_size)?;
-        let generation = blocks.verify_all_inspecting(tag, inspect)?;
+        let generation = blocks.verify_all_inspecting::<CHECKSUM>(tag, inspect)?;
         // Region headers are far smaller than the smallest payload (496 bytes), so the
         // cast cannot fail; the error is unreachable.
         let (header, _) = blocks

@@ -88,15 +88,27 @@ pub fn seal(block: &mut [u8], tag: Tag, generation: u32) -> Result<()> {
 /// `block` must be exactly one block; errors name block 0 (use
 /// [`RegionBlocks::open`](super::RegionBlocks::open) to have them name the real index).
 pub fn open(block: &[u8], expected_tag: Tag) -> Result<OpenedBlock<'_>> {
+    open_block::<true>(block, expected_tag)
+}
+
+/// [`open`], with the checksum compared only when `CHECKSUM` (a caller that verified it
+/// as it read the block passes `false`: [`Checksums::AlreadyVerified`](super::Checksums)).
+/// A const parameter, so firmware, which always verifies, carries one version.
+pub(crate) fn open_block<const CHECKSUM: bool>(
+    block: &[u8],
+    expected_tag: Tag,
+) -> Result<OpenedBlock<'_>> {
     BlockSize::new(block.len())?;
     let (payload, trailer) = split(block);
-    let computed = checksum(payload);
-    let stored = trailer.checksum.get();
-    if computed != stored {
-        return Err(Error::new(
-            Reason::ChecksumMismatch { stored, computed },
-            Location::block_of(BlockOrigin::Region, 0),
-        ));
+    if CHECKSUM {
+        let computed = checksum(payload);
+        let stored = trailer.checksum.get();
+        if computed != stored {
+            return Err(Error::new(
+                Reason::ChecksumMismatch { stored, computed },
+                Location::block_of(BlockOrigin::Region, 0),
+            ));
+        }
     }
     let found = Tag::from_u32(trailer.tag.get());
     if found != expected_tag {

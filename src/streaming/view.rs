@@ -3,7 +3,7 @@
 use zerocopy::FromBytes;
 
 use super::layout::{HEADER_LEN, StreamingHeader};
-use crate::block::{BlockSize, RegionBlocks, Tag};
+use crate::block::{BlockSize, Checksums, RegionBlocks, Tag};
 use crate::error::{Error, Result};
 use crate::layout::{non_negative, require_zero};
 use crate::region::RegionView;
@@ -46,7 +46,12 @@ impl<'a> StreamingView<'a> {
     ///
     /// `truncated`, `checksum_mismatch`, `wrong_tag`, `invalid_field` (naming the field).
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        let opened = RegionBlocks::new(region, block_size)?.open(0, Tag::STRE)?;
+        Self::check::<true>(region, block_size)
+    }
+
+    /// [`new_checked`](Self::new_checked), the checksum compared only when `CHECKSUM`.
+    fn check<const CHECKSUM: bool>(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        let opened = RegionBlocks::new(region, block_size)?.open_block::<CHECKSUM>(0, Tag::STRE)?;
         // The payload is at least 496 bytes, so the 44-byte header always fits.
         let (header, reserved) = StreamingHeader::ref_from_prefix(opened.payload())
             .map_err(|_| Error::not_whole_blocks(region.len(), block_size.get()))?;
@@ -127,6 +132,17 @@ impl<'a> RegionView<'a> for StreamingView<'a> {
         Self::new_checked(region, block_size)
     }
 
+    fn new_checked_with(
+        region: &'a [u8],
+        block_size: BlockSize,
+        checksums: Checksums,
+    ) -> Result<Self> {
+        match checksums {
+            Checksums::AlreadyVerified => Self::check::<false>(region, block_size),
+            _ => Self::check::<true>(region, block_size),
+        }
+    }
+
     /// One block: the header (the ring's slots lie where the caller's layout puts them).
     fn implied_extent(image: &'a [u8], block_size: BlockSize) -> Option<usize> {
         (image.len() >= block_size.get()).then_some(1)
@@ -135,6 +151,15 @@ impl<'a> RegionView<'a> for StreamingView<'a> {
     /// The header block: only block 0 is read.
     fn new_checked_prefix(image: &'a [u8], block_size: BlockSize) -> Result<(Self, usize)> {
         Ok((Self::new_checked(image, block_size)?, 1))
+    }
+
+    /// The header block: only block 0 is read.
+    fn new_checked_prefix_with(
+        image: &'a [u8],
+        block_size: BlockSize,
+        checksums: Checksums,
+    ) -> Result<(Self, usize)> {
+        Ok((Self::new_checked_with(image, block_size, checksums)?, 1))
     }
 
     fn generation(&self) -> u32 {

@@ -8,7 +8,7 @@ use super::layout::{
     LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed, record_capacity,
     record_location, split_records,
 };
-use crate::block::{BlockSize, RegionBlocks, Tag};
+use crate::block::{BlockSize, Checksums, RegionBlocks, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
 use crate::layout::{field, non_negative};
 use crate::region::RegionView;
@@ -63,20 +63,26 @@ impl<'a> WormView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        Self::check::<true>(region, block_size)
+    }
+
+    /// [`new_checked`](Self::new_checked), block checksums compared only when `CHECKSUM`.
+    fn check<const CHECKSUM: bool>(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         // Records and padding are swept block by block as each block's checksum verifies
         // (one pass over memory); the sweep only says "clean or not", so errors keep
         // their order: every block's checksum and tag, then the header, then records.
         let mut sweep = RecordSweep::new(block_size);
-        let (blocks, generation, header) = RegionBlocks::verified_header_inspecting::<WormHeader>(
-            region,
-            block_size,
-            Tag::WORM,
-            |index, payload| {
-                if SWEEP {
-                    sweep.block(index, payload);
-                }
-            },
-        )?;
+        let (blocks, generation, header) =
+            RegionBlocks::verified_header_inspecting::<WormHeader, CHECKSUM>(
+                region,
+                block_size,
+                Tag::WORM,
+                |index, payload| {
+                    if SWEEP {
+                        sweep.block(index, payload);
+                    }
+                },
+            )?;
 
         let count = header.log_count()?;
         let blocks_available = u64::try_from(blocks.len()).unwrap_or(u64::MAX);
@@ -276,6 +282,17 @@ impl<'a> RegionView<'a> for WormView<'a> {
 
     fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         Self::new_checked(region, block_size)
+    }
+
+    fn new_checked_with(
+        region: &'a [u8],
+        block_size: BlockSize,
+        checksums: Checksums,
+    ) -> Result<Self> {
+        match checksums {
+            Checksums::AlreadyVerified => Self::check::<false>(region, block_size),
+            _ => Self::check::<true>(region, block_size),
+        }
     }
 
     /// The blocks its `write_log_count` needs ([`blocks_needed`]); the count is read

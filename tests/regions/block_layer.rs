@@ -223,3 +223,65 @@ fn conversions_and_display_of_the_small_types() {
     assert!(!blocks.is_empty(), "a region has at least one block");
     assert_eq!(blocks.into_iter().count(), 2);
 }
+
+/// A caller that verified the checksums itself (an inspector hashing blocks as it reads
+/// them) can skip them: a changed byte then passes, but every other check still holds —
+/// a wrong tag, a torn write, a broken field.
+#[test]
+fn already_verified_checksums_are_not_computed_again_and_nothing_else_is_skipped() {
+    use dwvd_regions::RegionView;
+    use dwvd_regions::block::Checksums;
+    use dwvd_regions::streaming::{StreamingRing, StreamingView};
+    use dwvd_regions::worm::{WormRegion, WormView};
+
+    let size = BlockSize::MIN;
+    let mut ring_block = [0u8; 512];
+    dwvd_regions::Region::emit(&StreamingRing::new(size, 8, 2).unwrap(), &mut ring_block).unwrap();
+    let mut changed = ring_block;
+    changed[100] ^= 1; // in the reserved area after the header: checksum and field break
+    assert_eq!(
+        StreamingView::new_checked(&changed, size)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::ChecksumMismatch
+    );
+    let trusted = StreamingView::new_checked_with(&changed, size, Checksums::AlreadyVerified);
+    assert_eq!(trusted.unwrap_err().kind(), ErrorKind::InvalidField);
+    assert!(StreamingView::new_checked_with(&ring_block, size, Checksums::AlreadyVerified).is_ok());
+
+    // A WORM region of two blocks: a flipped record byte passes the skipped checksum and
+    // the view reads the changed value; a changed tag or generation does not pass.
+    let mut region = WormRegion::<16>::new(size, 16, 0, dwvd_regions::Ticks::new(0)).unwrap();
+    for index in 0..9u8 {
+        region
+            .append(&[index], dwvd_regions::Ticks::new(1))
+            .unwrap();
+    }
+    let mut image = vec![0u8; dwvd_regions::Region::buffer_len(&region)];
+    dwvd_regions::Region::emit(&region, &mut image).unwrap();
+    let mut flipped = image.clone();
+    flipped[512 + 20] ^= 1; // a byte of the ninth record's content_sha256
+    assert_eq!(
+        WormView::new_checked(&flipped, size).unwrap_err().kind(),
+        ErrorKind::ChecksumMismatch
+    );
+    let (view, extent) =
+        WormView::new_checked_prefix_with(&flipped, size, Checksums::AlreadyVerified).unwrap();
+    assert_eq!((view.write_log_count(), extent), (9, 2));
+    let mut retagged = image.clone();
+    block::seal(&mut retagged[512..], Tag::STRE, 0).unwrap();
+    assert_eq!(
+        WormView::new_checked_with(&retagged, size, Checksums::AlreadyVerified)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::WrongTag
+    );
+    let mut torn = image;
+    block::seal(&mut torn[512..], Tag::WORM, 7).unwrap();
+    assert_eq!(
+        WormView::new_checked_with(&torn, size, Checksums::AlreadyVerified)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::TornWrite
+    );
+}

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Seek};
 
-use dwvd_regions::block::Block;
-use dwvd_regions::streaming::StreamingRing;
+use dwvd_regions::block::{Block, Checksums};
+use dwvd_regions::streaming::{StreamingRing, StreamingView};
 use dwvd_regions::transparency::worm_region_id;
 use dwvd_regions::vault::VaultView;
 use dwvd_regions::worm::{RECORD_LEN, WormHeader, WormView, WriteRecord};
@@ -304,12 +304,28 @@ impl Pending {
         block_size: BlockSize,
         key: Option<&VerifyingKey>,
     ) -> (RegionReport, Vec<Leftover>) {
+        // The walk's reader hashed every block as it read it: a region whose blocks all
+        // verified is checked without hashing them again (each block hashed once).
+        let checksums = if self.sound.iter().all(|sound| *sound) {
+            Checksums::AlreadyVerified
+        } else {
+            Checksums::Verify
+        };
         let (report, extent) = match self.kind {
-            RegionKind::Stream => decode_stream(&self.buffer, block_size, self.first),
-            RegionKind::Worm => decode_worm(&self.buffer, block_size, self.first, self.needed),
+            RegionKind::Stream => decode_stream(&self.buffer, block_size, self.first, checksums),
+            RegionKind::Worm => {
+                decode_worm(&self.buffer, block_size, self.first, self.needed, checksums)
+            }
             RegionKind::Vault => {
                 let probable = VaultView::implied_extent(&self.buffer, block_size);
-                decode_vault(&self.buffer, block_size, self.first, probable, key)
+                decode_vault(
+                    &self.buffer,
+                    block_size,
+                    self.first,
+                    probable,
+                    key,
+                    checksums,
+                )
             }
         };
         let extent = extent.max(1);
@@ -327,9 +343,16 @@ impl Pending {
     }
 }
 
-fn decode_stream(block: &[u8], block_size: BlockSize, first: u64) -> (RegionReport, usize) {
+fn decode_stream(
+    block: &[u8],
+    block_size: BlockSize,
+    first: u64,
+    checksums: Checksums,
+) -> (RegionReport, usize) {
     let block = block.get(..block_size.get()).unwrap_or(block);
-    match StreamingRing::parse(block, block_size) {
+    let ring = StreamingView::new_checked_with(block, block_size, checksums)
+        .and_then(|view| StreamingRing::from_view(&view));
+    match ring {
         Ok(ring) => {
             // The slots the ring positions fall in (none while nothing is allocated).
             let slot = |position: u64| position.checked_rem(ring.allocated_blocks());
@@ -367,8 +390,9 @@ fn decode_worm(
     block_size: BlockSize,
     first: u64,
     needed: u64,
+    checksums: Checksums,
 ) -> (RegionReport, usize) {
-    match WormView::new_checked_prefix(rest, block_size) {
+    match WormView::new_checked_prefix_with(rest, block_size, checksums) {
         Ok((view, extent)) => {
             let sequence = view.check_log_sequence();
             let id = worm_region_id(view.header());
@@ -417,8 +441,9 @@ fn decode_vault(
     first: u64,
     probable: Option<usize>,
     key: Option<&VerifyingKey>,
+    checksums: Checksums,
 ) -> (RegionReport, usize) {
-    match VaultView::new_checked_prefix(rest, block_size) {
+    match VaultView::new_checked_prefix_with(rest, block_size, checksums) {
         Ok((view, extent)) => {
             let mut frameworks: BTreeMap<String, usize> = BTreeMap::new();
             let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
