@@ -74,7 +74,7 @@ impl<'a> RegionBlocks<'a> {
         self.region.chunks_exact(self.block_size.get())
     }
 
-    /// Opens block `index` ([`open`]): errors name that index. An index past the end is
+    /// Opens block `index` ([`open`](super::open)): errors name that index. An index past the end is
     /// `truncated` (the region is shorter than required).
     pub fn open(&self, index: usize, expected_tag: Tag) -> Result<OpenedBlock<'a>> {
         self.open_block::<true>(index, expected_tag)
