@@ -53,7 +53,16 @@ pub trait RegionView<'a>: Sized {
     /// The first thing wrong, in the region's documented order: `truncated`,
     /// `checksum_mismatch`, `wrong_tag`, `torn_write`, `invalid_field` (naming block, field
     /// and offset).
-    fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self>;
+    fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        Self::checked::<true>(region, block_size)
+    }
+
+    /// The view's checks, block checksums compared only when `CHECKSUMS`: what
+    /// [`new_checked`](Self::new_checked) and [`new_checked_with`](Self::new_checked_with)
+    /// run. A const parameter, so code that always verifies carries one version. Not
+    /// part of the API: call those two.
+    #[doc(hidden)]
+    fn checked<const CHECKSUMS: bool>(region: &'a [u8], block_size: BlockSize) -> Result<Self>;
 
     /// [`new_checked`](Self::new_checked) for a caller that chooses whether the blocks'
     /// checksums are computed again ([`Checksums::AlreadyVerified`]: an inspector that
@@ -67,7 +76,12 @@ pub trait RegionView<'a>: Sized {
         region: &'a [u8],
         block_size: BlockSize,
         checksums: Checksums,
-    ) -> Result<Self>;
+    ) -> Result<Self> {
+        match checksums {
+            Checksums::AlreadyVerified => Self::checked::<false>(region, block_size),
+            Checksums::Verify => Self::checked::<true>(region, block_size),
+        }
+    }
 
     /// How many blocks the region at the start of `image` takes, as its own header
     /// implies, read *without* verifying anything; `None` when `image` ends first (or is

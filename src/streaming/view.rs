@@ -46,10 +46,10 @@ impl<'a> StreamingView<'a> {
     ///
     /// `truncated`, `checksum_mismatch`, `wrong_tag`, `invalid_field` (naming the field).
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        Self::check::<true>(region, block_size)
+        <Self as RegionView>::checked::<true>(region, block_size)
     }
 
-    /// [`new_checked`](Self::new_checked), the checksum compared only when `CHECKSUM`.
+    /// [`new_checked`](Self::new_checked), block checksums compared only when `CHECKSUM`.
     fn check<const CHECKSUM: bool>(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         let opened = RegionBlocks::new(region, block_size)?.open_block::<CHECKSUM>(0, Tag::STRE)?;
         // The payload is at least 496 bytes, so the 44-byte header always fits.
@@ -128,19 +128,8 @@ impl<'a> StreamingView<'a> {
 impl<'a> RegionView<'a> for StreamingView<'a> {
     const TAG: Tag = Tag::STRE;
 
-    fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        Self::new_checked(region, block_size)
-    }
-
-    fn new_checked_with(
-        region: &'a [u8],
-        block_size: BlockSize,
-        checksums: Checksums,
-    ) -> Result<Self> {
-        match checksums {
-            Checksums::AlreadyVerified => Self::check::<false>(region, block_size),
-            _ => Self::check::<true>(region, block_size),
-        }
+    fn checked<const CHECKSUMS: bool>(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        Self::check::<CHECKSUMS>(region, block_size)
     }
 
     /// One block: the header (the ring's slots lie where the caller's layout puts them).

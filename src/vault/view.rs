@@ -12,7 +12,7 @@ use super::layout::{
 };
 use super::passport::{Passport, utf8};
 use super::signature::{SignaturePolicy, SignatureVerifier};
-use crate::block::{BlockSize, Checksums, RegionBlocks, Tag};
+use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
 use crate::layout::{FieldRef, field, require_zero};
 use crate::region::RegionView;
@@ -107,7 +107,7 @@ impl<'a> VaultView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        Self::check::<true>(region, block_size)
+        <Self as RegionView>::checked::<true>(region, block_size)
     }
 
     /// [`new_checked`](Self::new_checked), block checksums compared only when `CHECKSUM`.
@@ -192,19 +192,8 @@ impl<'a> VaultView<'a> {
 impl<'a> RegionView<'a> for VaultView<'a> {
     const TAG: Tag = Tag::CMVT;
 
-    fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        Self::new_checked(region, block_size)
-    }
-
-    fn new_checked_with(
-        region: &'a [u8],
-        block_size: BlockSize,
-        checksums: Checksums,
-    ) -> Result<Self> {
-        match checksums {
-            Checksums::AlreadyVerified => Self::check::<false>(region, block_size),
-            _ => Self::check::<true>(region, block_size),
-        }
+    fn checked<const CHECKSUMS: bool>(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        Self::check::<CHECKSUMS>(region, block_size)
     }
 
     /// Read *without* verifying anything: `Some(n)` when its `passport_count` passports

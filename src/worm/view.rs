@@ -8,7 +8,7 @@ use super::layout::{
     LoggedWrite, RECORD_LEN, WormHeader, WriteRecord, blocks_needed, record_capacity,
     record_location, split_records,
 };
-use crate::block::{BlockSize, Checksums, RegionBlocks, Tag};
+use crate::block::{BlockSize, RegionBlocks, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
 use crate::layout::{field, non_negative};
 use crate::region::RegionView;
@@ -63,7 +63,7 @@ impl<'a> WormView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        Self::check::<true>(region, block_size)
+        <Self as RegionView>::checked::<true>(region, block_size)
     }
 
     /// [`new_checked`](Self::new_checked), block checksums compared only when `CHECKSUM`.
@@ -280,19 +280,8 @@ impl<'a> WormView<'a> {
 impl<'a> RegionView<'a> for WormView<'a> {
     const TAG: Tag = Tag::WORM;
 
-    fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        Self::new_checked(region, block_size)
-    }
-
-    fn new_checked_with(
-        region: &'a [u8],
-        block_size: BlockSize,
-        checksums: Checksums,
-    ) -> Result<Self> {
-        match checksums {
-            Checksums::AlreadyVerified => Self::check::<false>(region, block_size),
-            _ => Self::check::<true>(region, block_size),
-        }
+    fn checked<const CHECKSUMS: bool>(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        Self::check::<CHECKSUMS>(region, block_size)
     }
 
     /// The blocks its `write_log_count` needs ([`blocks_needed`]); the count is read
