@@ -375,7 +375,7 @@ fn write_passports(
     Ok(needed)
 }
 
-/// What [`Vault::add`] and [`emit_vault`] refuse: a nil id (it marks padding) and a
+/// What [`Vault::add`] and [`emit_parts`] refuse: a nil id (it marks padding) and a
 /// passport larger than one block's payload.
 fn check_addable(block_size: BlockSize, passport: &Passport) -> Result<()> {
     if passport.passport_id().is_nil() {
