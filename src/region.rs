@@ -215,14 +215,17 @@ pub trait Region: sealed::Load + Sized {
     /// unique passport ids.
     fn load_from_view(&mut self, view: &Self::View<'_>) -> Result<()> {
         Self::check_loadable(view)?;
-        self.fill_from_view(view)
+        self.__fill_unchecked(view)
     }
 
     /// [`load_from_view`](Self::load_from_view) without its checks, for a view that
-    /// passed [`check_loadable`](Self::check_loadable). Not part of the API: the crate's
-    /// stored regions check a copy first and fill the value only from the copy they keep.
+    /// passed [`check_loadable`](Self::check_loadable). Not part of the API (hidden, and
+    /// named so): the crate's stored regions check a copy first and fill the value only
+    /// from the copy they keep. Called on a view that did not pass the checks, it leaves
+    /// a value that breaks its own rules (a log that disagrees with its mark, entries
+    /// past the capacity dropped): call `load_from_view`.
     #[doc(hidden)]
-    fn fill_from_view(&mut self, view: &Self::View<'_>) -> Result<()>;
+    fn __fill_unchecked(&mut self, view: &Self::View<'_>) -> Result<()>;
 
     /// Whether [`load_from_view`](Self::load_from_view) would succeed, without copying
     /// anything: recovery checks both metadata copies this way and loads only the one it

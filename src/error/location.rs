@@ -41,7 +41,7 @@ pub enum BlockOrigin {
 /// assert_eq!(moved.location().origin(), Some(BlockOrigin::Device));
 /// # Ok::<(), dwvd_regions::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Location {
     block: u64,
     /// A pointer to the field's name in static memory (4 bytes on 32-bit targets).
@@ -50,9 +50,10 @@ pub struct Location {
     /// so 16 bits hold them. Small, because every `Result` of the crate carries a
     /// location: firmware moves them on each `?` (16 bytes in all on 32-bit targets).
     offset: u16,
-    /// `None` is stored as 0 (the origins' discriminants are 253..=255, so the niche
-    /// `Option` takes is 0): with the offset's 0, "nowhere" is all zero bytes, the
-    /// cheapest value to write, and most errors have it.
+    /// The origins' discriminants are 253..=255, so the niche rustc gives `None` is 0
+    /// (today's layout: not a guarantee, and only speed depends on it): with the offset's
+    /// 0, "nowhere" is all zero bytes, the cheapest value to write, and most errors have
+    /// it.
     origin: Option<BlockOrigin>,
 }
 
@@ -162,8 +163,8 @@ impl Location {
     }
 }
 
-/// An offset as stored: plus one, and no more than one past the largest payload offset
-/// (never reached: offsets come from payloads).
+/// An offset as stored: plus one. Offsets come from block payloads (below 65520), so
+/// the clamp at `u16::MAX` (which would read back one less) is never reached.
 const fn clamp_offset(offset: usize) -> u16 {
     const LARGEST: usize = u16::MAX as usize - 1;
     if offset > LARGEST {
@@ -173,6 +174,18 @@ const fn clamp_offset(offset: usize) -> u16 {
         #[allow(clippy::cast_possible_truncation)]
         let stored = (offset as u16).saturating_add(1);
         stored
+    }
+}
+
+/// What the accessors say (the stored offset is one more than the offset).
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Location")
+            .field("block", &self.block())
+            .field("origin", &self.origin())
+            .field("field", &self.field())
+            .field("offset", &self.offset())
+            .finish()
     }
 }
 

@@ -381,7 +381,7 @@ impl<R: Region> Committable for R {
         let (view, _) = R::View::new_checked_prefix(bytes, block_size)?;
         R::check_loadable(&view)?;
         if load {
-            self.fill_from_view(&view)?;
+            self.__fill_unchecked(&view)?;
         }
         Ok(view.generation())
     }

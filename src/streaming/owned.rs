@@ -402,7 +402,7 @@ impl Region for StreamingRing {
         )
     }
 
-    fn fill_from_view(&mut self, view: &StreamingView<'_>) -> Result<()> {
+    fn __fill_unchecked(&mut self, view: &StreamingView<'_>) -> Result<()> {
         self.load_valid_header(view.block_size(), view.header(), view.generation());
         Ok(())
     }

@@ -219,7 +219,7 @@ impl<const CAPACITY: usize> Region for Vault<CAPACITY> {
     /// and firmware stacks are small. A passport id that repeats is `invalid_field` (the
     /// view itself shows such a vault as it is); more than `CAPACITY` passports is
     /// `capacity_exceeded`.
-    fn fill_from_view(&mut self, view: &VaultView<'_>) -> Result<()> {
+    fn __fill_unchecked(&mut self, view: &VaultView<'_>) -> Result<()> {
         self.sealing = Sealing {
             block_size: view.block_size(),
             generation: RegionView::generation(view),

@@ -297,7 +297,7 @@ impl<const LOG_CAPACITY: usize> Region for WormRegion<LOG_CAPACITY> {
     /// `i` logs block `i`, one per written block) — otherwise an append could be handed a
     /// block the log says is already written — and fit in `LOG_CAPACITY`
     /// (`capacity_exceeded`).
-    fn fill_from_view(&mut self, view: &WormView<'_>) -> Result<()> {
+    fn __fill_unchecked(&mut self, view: &WormView<'_>) -> Result<()> {
         self.log.clear();
         // check_loadable found room for every record: no push fails.
         for record in view.logged_writes() {
