@@ -186,6 +186,20 @@ impl<'a> RegionBlocks<'a> {
         Ok((blocks, generation, header))
     }
 
+    /// Block 0's header `H`, read *without* verifying anything, for sizing a region before
+    /// checking it; `None` when `image` is not whole blocks.
+    pub(crate) fn unverified_header<H>(
+        image: &'a [u8],
+        block_size: BlockSize,
+    ) -> Option<(Self, &'a H)>
+    where
+        H: FromBytes + KnownLayout + Immutable,
+    {
+        let blocks = Self::new(image, block_size).ok()?;
+        let (header, _) = H::ref_from_prefix(blocks.payload(0)?).ok()?;
+        Some((blocks, header))
+    }
+
     /// Opens every block in order, each with [`RegionBlocks::open`].
     pub fn open_all(&self, expected_tag: Tag) -> impl Iterator<Item = Result<OpenedBlock<'a>>> {
         let blocks = *self;

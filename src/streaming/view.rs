@@ -46,7 +46,7 @@ impl<'a> StreamingView<'a> {
     ///
     /// `truncated`, `checksum_mismatch`, `wrong_tag`, `invalid_field` (naming the field).
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        <Self as RegionView>::checked::<true>(region, block_size)
+        Self::check::<true>(region, block_size)
     }
 
     /// [`new_checked`](Self::new_checked), block checksums compared only when `CHECKSUM`.

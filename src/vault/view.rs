@@ -107,7 +107,7 @@ impl<'a> VaultView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        <Self as RegionView>::checked::<true>(region, block_size)
+        Self::check::<true>(region, block_size)
     }
 
     /// [`new_checked`](Self::new_checked), block checksums compared only when `CHECKSUM`.
@@ -200,12 +200,8 @@ impl<'a> RegionView<'a> for VaultView<'a> {
     /// end in block `n − 1` (or reading them stops at a malformed passport in that
     /// block), `None` when `image` ends first.
     fn implied_extent(image: &'a [u8], block_size: BlockSize) -> Option<usize> {
-        let blocks = RegionBlocks::new(image, block_size).ok()?;
-        let count = blocks
-            .payload(0)
-            .and_then(|payload| VaultHeader::ref_from_prefix(payload).ok())
-            .and_then(|(header, _)| header.count().ok())
-            .unwrap_or(0);
+        let (blocks, header) = RegionBlocks::unverified_header::<VaultHeader>(image, block_size)?;
+        let count = header.count().unwrap_or(0);
         let mut placement = Placement::new();
         for _ in 0..count {
             match next_passport(&blocks, &mut placement) {

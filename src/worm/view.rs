@@ -63,7 +63,7 @@ impl<'a> WormView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        <Self as RegionView>::checked::<true>(region, block_size)
+        Self::check::<true>(region, block_size)
     }
 
     /// [`new_checked`](Self::new_checked), block checksums compared only when `CHECKSUM`.
@@ -288,11 +288,10 @@ impl<'a> RegionView<'a> for WormView<'a> {
     /// unverified only to size the region (a corrupt block 0 is then reported as such by
     /// the check).
     fn implied_extent(image: &'a [u8], block_size: BlockSize) -> Option<usize> {
-        let blocks = RegionBlocks::new(image, block_size).ok()?;
-        let needed = blocks
-            .payload(0)
-            .and_then(|payload| WormHeader::ref_from_prefix(payload).ok())
-            .and_then(|(header, _)| header.log_count().ok())
+        let (blocks, header) = RegionBlocks::unverified_header::<WormHeader>(image, block_size)?;
+        let needed = header
+            .log_count()
+            .ok()
             .and_then(|count| blocks_needed(block_size, count))
             .and_then(|needed| usize::try_from(needed).ok())
             .unwrap_or(1);
