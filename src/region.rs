@@ -259,6 +259,7 @@ pub trait Region: sealed::Load + Sized {
 
 pub(crate) mod sealed {
     use crate::block::BlockSize;
+    use crate::error::Result;
 
     /// What every owned region keeps besides its content: its block size, and the
     /// generation its next `emit` seals every block with. One struct, so the three regions'
@@ -298,5 +299,40 @@ pub(crate) mod sealed {
         /// Device blocks after the metadata copies that the region's data takes (ring
         /// slots, WORM data blocks; none for a vault).
         fn data_blocks(&self) -> u64;
+
+        /// Applies one journal entry that follows the loaded checkpoint (recovery).
+        /// Regions whose operations are never journaled refuse every entry.
+        fn replay_entry(&mut self, entry: &crate::storage::JournalEntry<'_>) -> Result<()> {
+            let _ = entry;
+            Err(crate::storage::journal_entry_error(text!(
+                "its kind is not one this region journals"
+            )))
+        }
+
+        /// Applies the operations whose data blocks are their own record (ring appends
+        /// after the checkpoint): `slot` gives a data block's generation when it is a
+        /// valid data block. The `n`-th such block carries `first_generation + n`.
+        /// Returns how many were applied.
+        fn replay_data_blocks(
+            &mut self,
+            first_generation: u32,
+            slot: &mut dyn FnMut(u64) -> Option<u32>,
+        ) -> u32 {
+            let _ = (first_generation, slot);
+            0
+        }
+
+        /// After the journal is replayed: settles what an operation cut mid-way leaves
+        /// (a ring append cut while overwriting the oldest entry's slot).
+        fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) {
+            let _ = slot;
+        }
+
+        /// Whether formatting must make data block `index` blank, so that nothing left
+        /// there from an earlier region passes for one of this region's writes.
+        fn format_clears_data_block(&self, index: u64) -> bool {
+            let _ = index;
+            false
+        }
     }
 }

@@ -15,6 +15,7 @@ pub mod image;
 pub mod inspect;
 pub mod schema;
 pub mod verify;
+pub mod wear;
 pub mod worm;
 
 use clap::ValueEnum;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Parser, Subcommand};
 use dwvd::worm::{self, LoadedRegion, RegionArgs};
-use dwvd::{Failure, Format, Kind, demo, hexdump, human, image, inspect, schema};
+use dwvd::{Failure, Format, Kind, demo, hexdump, human, image, inspect, schema, wear};
 
 /// Inspect, parse and build images of the DWVD v2.0 Streaming Append (STRE), WORM
 /// Immutable (WORM) and Compliance Vault (CMVT) regions.
@@ -86,6 +86,35 @@ enum Command {
     Demo {
         /// Where to write the image (default: a file in the temporary directory).
         image: Option<PathBuf>,
+    },
+    /// Run a workload through the storage layer on simulated NOR flash (or a block
+    /// device) and report the wear: erases, bytes programmed, the most-erased sector and
+    /// the operations the flash lasts, per region. Formatting is not counted.
+    ///
+    /// Workloads: N appends of 100 bytes to a 64-slot ring; min(N, 4096) appends of 100
+    /// bytes to a WORM region of that many blocks; min(N, 256) adds of ~200-byte signed
+    /// passports to a vault sized for them. Each region has its own flash area.
+    Wear {
+        /// Print one JSON object: `ring`, `worm`, `vault`, each with `operations`,
+        /// `erases`, `bytes_programmed`, `max_erases_per_sector`,
+        /// `mean_erases_per_sector`, `lifetime_operations`.
+        #[arg(long)]
+        json: bool,
+        /// Block size in bytes (512..=65536).
+        #[arg(long, default_value_t = 4096)]
+        block_size: usize,
+        /// The flash's erase size (sector) in bytes: a divisor of the block size.
+        #[arg(long, default_value_t = 4096)]
+        erase_size: usize,
+        /// Ring appends (and, up to 4096 and 256, WORM appends and vault adds).
+        #[arg(long, default_value_t = 10_000)]
+        operations: u64,
+        /// Erase cycles a sector survives.
+        #[arg(long, default_value_t = 100_000)]
+        endurance: u64,
+        /// What the workload runs on.
+        #[arg(long, value_enum, default_value_t = wear::Medium::Nor)]
+        medium: wear::Medium,
     },
     /// The Merkle tree over a WORM region's write log (RFC 6962): roots, inclusion and
     /// consistency proofs, and signed checkpoints.
@@ -260,6 +289,34 @@ fn run(command: Command) -> Result<(), Failure> {
             } else {
                 Err(Failure::Corruption)
             }
+        }
+        Command::Wear {
+            json,
+            block_size,
+            erase_size,
+            operations,
+            endurance,
+            medium,
+        } => {
+            let options = wear::Options {
+                block_size,
+                erase_size,
+                operations,
+                endurance,
+                medium,
+            };
+            let report = wear::run(&options).map_err(Failure::Usage)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&report).map_err(anyhow::Error::from)?
+                )?;
+            } else {
+                write!(out, "{}", wear::human(&report, &options))?;
+            }
+            Ok(())
         }
         Command::Worm { command } => run_worm(command),
     }

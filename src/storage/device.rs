@@ -59,6 +59,48 @@ pub trait BlockDevice {
     fn sync(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }
+
+    /// The device's in-place operations, if it is flash that can program erased bytes
+    /// without erasing them again (NOR flash); `None` (the default) for a device that
+    /// only writes whole blocks (a disk, an SD card, a file).
+    ///
+    /// The stored regions' journal uses them to append small entries to a block without
+    /// an erase per entry (see [`FlashOperations`]). Without them it rewrites the
+    /// journal block whole for each entry, which is safe under the write contract above:
+    /// the bytes of the entries already in the block are the same in the old and the new
+    /// block, so any mix of the two still holds them.
+    fn flash(&mut self) -> Option<&mut dyn FlashOperations<Error = Self::Error>> {
+        None
+    }
+}
+
+/// In-place operations of flash that programs erased bytes (NOR): what a
+/// [`BlockDevice`] offers through [`BlockDevice::flash`] when it has them.
+///
+/// # What the stored regions assume
+///
+/// * [`erase_block`](Self::erase_block) sets every byte of the block to `0xFF`;
+///   [`program`](Self::program) writes bytes that are erased (`0xFF`) and is never asked
+///   to program others (real NOR flash can only clear bits; the
+///   [`RamNorFlash`](super::RamNorFlash) model refuses it, like a careful driver).
+/// * A power cut during either leaves the bytes it was changing in any state; the bytes
+///   outside them are untouched. Every journal entry carries its own XXH64, so a cut
+///   entry reads as invalid and recovery ignores it.
+/// * Both are durable when they return (or after [`BlockDevice::sync`]).
+pub trait FlashOperations {
+    /// The device's error, the same as its [`BlockDevice::Error`].
+    type Error;
+
+    /// The flash's program unit in bytes: the offset and length of every
+    /// [`program`](Self::program) call are multiples of it. At least 1 and a divisor of
+    /// the block size.
+    fn program_size(&self) -> usize;
+
+    /// Erases block `index`: every byte becomes `0xFF`.
+    fn erase_block(&mut self, index: u64) -> Result<(), Self::Error>;
+
+    /// Programs `data` at byte `offset` of block `index`, whose bytes there are erased.
+    fn program(&mut self, index: u64, offset: usize, data: &[u8]) -> Result<(), Self::Error>;
 }
 
 impl<D: BlockDevice + ?Sized> BlockDevice for &mut D {
@@ -82,6 +124,10 @@ impl<D: BlockDevice + ?Sized> BlockDevice for &mut D {
 
     fn sync(&mut self) -> Result<(), Self::Error> {
         (**self).sync()
+    }
+
+    fn flash(&mut self) -> Option<&mut dyn FlashOperations<Error = Self::Error>> {
+        (**self).flash()
     }
 }
 

@@ -15,6 +15,10 @@ pub enum DeviceOperation {
     Write,
     /// [`BlockDevice::sync`](super::BlockDevice::sync).
     Sync,
+    /// [`FlashOperations::erase_block`](super::FlashOperations::erase_block).
+    Erase,
+    /// [`FlashOperations::program`](super::FlashOperations::program).
+    Program,
 }
 
 impl fmt::Display for DeviceOperation {
@@ -23,6 +27,8 @@ impl fmt::Display for DeviceOperation {
             Self::Read => "read",
             Self::Write => "write",
             Self::Sync => "sync",
+            Self::Erase => "erase",
+            Self::Program => "program",
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::device::BlockDevice;
+use super::device::{BlockDevice, FlashOperations};
 use super::error::DeviceOperation;
 use crate::block::BlockSize;
 
@@ -14,7 +14,9 @@ pub enum Fault {
     #[default]
     None,
     /// The `nth` call (counting from 1) of `operation` fails; with `forever`, so does
-    /// every later call of it. The failing call itself writes nothing; writes before it
+    /// every later call of it. On a device with [`FlashOperations`] erases and programs
+    /// are writes: `Write` covers them all, and `Erase` or `Program` the calls of that
+    /// kind, `nth` counting every write. The failing call itself writes nothing; writes before it
     /// stay on the device (so a failed sync can follow writes that landed).
     Fail {
         /// Which calls are counted.
@@ -24,10 +26,16 @@ pub enum Fault {
         /// Whether every later call fails too.
         forever: bool,
     },
-    /// Power is lost during the `nth` block write (from 1): with `torn`, that block is
-    /// left with the first half of its new bytes and the second half of its old ones,
-    /// else it is left whole and written. That write and every call after it fail with
+    /// Power is lost during the `nth` write (from 1): with `torn`, that block is left
+    /// with the first half of its new bytes and the second half of its old ones, else it
+    /// is left whole and written. That write and every call after it fail with
     /// [`FaultError::PowerLost`], as a device without power would.
+    ///
+    /// On a device with [`FlashOperations`] every erase and every program is a write of
+    /// its own, and a block write is two: the erase of the block, then the program of
+    /// it. A torn erase leaves the first half of the block erased and the second half as
+    /// it was; a torn program programs the first half of its bytes (whole program
+    /// units) and leaves the rest erased.
     PowerCut {
         /// The write during which power is lost, from 1.
         nth_write: u64,
@@ -94,6 +102,7 @@ pub struct FaultyDevice<D, const BLOCK_SIZE: usize> {
     writes: u64,
     syncs: u64,
     powered: bool,
+    program_size: usize,
     buffer: [u8; BLOCK_SIZE],
 }
 
@@ -119,6 +128,7 @@ impl<D: BlockDevice, const BLOCK_SIZE: usize> FaultyDevice<D, BLOCK_SIZE> {
             writes: 0,
             syncs: 0,
             powered: true,
+            program_size: 1,
             buffer: [0; BLOCK_SIZE],
         }
     }
@@ -201,6 +211,11 @@ impl<D: BlockDevice, const BLOCK_SIZE: usize> BlockDevice for FaultyDevice<D, BL
     }
 
     fn write_block(&mut self, index: u64, data: &[u8]) -> Result<(), Self::Error> {
+        if self.inner.flash().is_some() {
+            // Flash writes a block by erasing it, then programming it: two cut points.
+            FlashOperations::erase_block(self, index)?;
+            return FlashOperations::program(self, index, 0, data);
+        }
         if !self.powered {
             return Err(FaultError::PowerLost);
         }
@@ -248,5 +263,112 @@ impl<D: BlockDevice, const BLOCK_SIZE: usize> BlockDevice for FaultyDevice<D, BL
             });
         }
         self.inner.sync().map_err(FaultError::Device)
+    }
+
+    fn flash(&mut self) -> Option<&mut dyn FlashOperations<Error = Self::Error>> {
+        if let Some(flash) = self.inner.flash() {
+            // Kept for `program_size(&self)`, which cannot reach the inner device's.
+            self.program_size = flash.program_size();
+            Some(self)
+        } else {
+            None
+        }
+    }
+}
+
+impl<D: BlockDevice, const BLOCK_SIZE: usize> FaultyDevice<D, BLOCK_SIZE> {
+    /// Counts one flash operation (an erase or a program) as a write: `Ok(None)` to go
+    /// on, `Ok(Some(torn))` when power is cut during it, or the injected error.
+    fn flash_write(
+        &mut self,
+        operation: DeviceOperation,
+        index: u64,
+    ) -> Result<Option<bool>, FaultError<D::Error>> {
+        if !self.powered {
+            return Err(FaultError::PowerLost);
+        }
+        self.writes = self.writes.saturating_add(1);
+        // A fault on writes covers erases and programs; one on erases or programs only
+        // its own calls (counted among all writes).
+        if self.injected(DeviceOperation::Write, self.writes)
+            || self.injected(operation, self.writes)
+        {
+            return Err(FaultError::Injected {
+                operation,
+                block: index,
+            });
+        }
+        match self.fault {
+            Fault::PowerCut { nth_write, torn } if self.writes == nth_write => {
+                self.powered = false;
+                Ok(Some(torn))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+impl<D: BlockDevice, const BLOCK_SIZE: usize> FlashOperations for FaultyDevice<D, BLOCK_SIZE> {
+    type Error = FaultError<D::Error>;
+
+    fn program_size(&self) -> usize {
+        self.program_size
+    }
+
+    fn erase_block(&mut self, index: u64) -> Result<(), Self::Error> {
+        let cut = self.flash_write(DeviceOperation::Erase, index)?;
+        let size = self.inner.block_size().get();
+        if cut == Some(true) {
+            // The first half erased, the second half as it was: erase, then program the
+            // old second half back (programming only clears bits, so it is allowed).
+            let half = size.checked_div(2).unwrap_or(0);
+            if let Some(buffer) = self.buffer.get_mut(..size)
+                && self.inner.read_block(index, buffer).is_ok()
+                && let Some(flash) = self.inner.flash()
+                && flash.erase_block(index).is_ok()
+                && let Some(old_half) = buffer.get(half..)
+            {
+                let _ = flash.program(index, half, old_half);
+            }
+            return Err(FaultError::PowerLost);
+        }
+        let Some(flash) = self.inner.flash() else {
+            return Err(FaultError::PowerLost);
+        };
+        let result = flash.erase_block(index).map_err(FaultError::Device);
+        if cut.is_some() {
+            return Err(FaultError::PowerLost);
+        }
+        result
+    }
+
+    fn program(&mut self, index: u64, offset: usize, data: &[u8]) -> Result<(), Self::Error> {
+        let cut = self.flash_write(DeviceOperation::Program, index)?;
+        let Some(flash) = self.inner.flash() else {
+            return Err(FaultError::PowerLost);
+        };
+        match cut {
+            None => flash
+                .program(index, offset, data)
+                .map_err(FaultError::Device),
+            Some(torn) => {
+                let unit = flash.program_size().max(1);
+                let half = if torn {
+                    data.len()
+                        .checked_div(2)
+                        .and_then(|half| half.checked_div(unit))
+                        .and_then(|units| units.checked_mul(unit))
+                        .unwrap_or(0)
+                } else {
+                    data.len()
+                };
+                if let Some(front) = data.get(..half)
+                    && !front.is_empty()
+                {
+                    let _ = flash.program(index, offset, front);
+                }
+                Err(FaultError::PowerLost)
+            }
+        }
     }
 }

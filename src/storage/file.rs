@@ -18,12 +18,14 @@ use crate::block::BlockSize;
 ///
 /// let path = std::env::temp_dir().join(format!("dwvd-file-device-{}.img", std::process::id()));
 /// let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?;
-/// let mut device = FileDevice::new(file, BlockSize::MIN, 6)?; // sized to 6 blocks
+/// // Two header copies, a journal of 2 blocks and 4 slots: 8 blocks.
+/// assert_eq!(StoredRing::blocks_needed(4), 8);
+/// let mut device = FileDevice::new(file, BlockSize::MIN, 8)?; // sized to 8 blocks
 /// let mut scratch = [0u8; 512];
 /// let ring = StreamingRing::new(BlockSize::MIN, 4, 4)?;
 /// let mut stored = StoredRing::format(&mut device, 0, ring, &mut scratch)?;
 /// stored.append(&mut device, b"hello", &mut scratch)?;
-/// assert_eq!(std::fs::metadata(&path)?.len(), 6 * 512);
+/// assert_eq!(std::fs::metadata(&path)?.len(), 8 * 512);
 /// # std::fs::remove_file(&path)?;
 /// # Ok(()) }
 /// ```

@@ -2,6 +2,7 @@
 
 use super::device::BlockDevice;
 use super::error::StorageError;
+use super::journal::JournalEntryKind;
 use super::stored::Stored;
 use crate::block::{self, BlockSize, Tag};
 use crate::streaming::{Appended, StreamingRing, WrapPolicy};
@@ -13,21 +14,30 @@ use crate::streaming::{Appended, StreamingRing, WrapPolicy};
 ///
 /// | blocks | what |
 /// |---|---|
-/// | 1 | header copy A (an STRE header block, SPEC §2) |
+/// | 1 | header copy A (an STRE header block, SPEC §2): a checkpoint |
 /// | 1 | header copy B |
+/// | `journal_blocks` (default [`DEFAULT_JOURNAL_BLOCKS`](Self::DEFAULT_JOURNAL_BLOCKS)) | the journal (tag `MWAL`): consumes since the checkpoint |
 /// | `max_capacity_blocks` | the ring's data slots: slot `s` holds the entry at a position `p` with `p % allocated_blocks == s`, as a data block (entry, zeros, tag `DATA`) |
 ///
-/// # Commit order
+/// # What an operation writes
 ///
-/// An append writes the entry's data block into its slot, syncs, then writes the header
-/// with the next generation into the copy *not* holding the current state and syncs:
-/// that header write is the commit point. A cut before it leaves the old header, which
-/// does not count the slot as live; a cut during it leaves a block that fails its
-/// checksum, so [`recover`](Self::recover) picks the other copy. An append that
-/// overwrites the oldest entry first commits the consume of that entry (its slot is
-/// about to be reused), then the data, then the append: a cut in between leaves the ring
-/// with the oldest entry consumed and the new one not yet appended — never a live
-/// position whose slot holds other data.
+/// An **append writes one block**: the entry's data block in its slot, sealed with the
+/// generation after the checkpoint's plus the appends since, then a sync — the commit
+/// point. The data block is its own record: recovery loads the checkpoint, then follows
+/// the appends it implies (position `write_head`, then the next, …) for as long as each
+/// one's slot holds a valid data block with the next generation. A cut before or during
+/// the slot's write leaves a block without that generation, so the append did not
+/// happen. Before the append that would reuse a slot written since the checkpoint (after
+/// `allocated_blocks` appends), the header is checkpointed into the other copy: one
+/// header write per `allocated_blocks` appends, alternating between the two copies.
+///
+/// An append that overwrites the oldest entry destroys that entry's block as it writes:
+/// a cut during it leaves the ring with the oldest entry consumed and the new one not
+/// appended (recovery sees that the oldest live slot no longer holds a valid block) —
+/// never a live position whose slot holds other data.
+///
+/// A **consume** writes one journal entry (no erase on flash); a **reset** writes a
+/// checkpoint. See `docs/storage-layout.md` for the layout of every block.
 ///
 /// # Example
 ///
@@ -36,9 +46,10 @@ use crate::streaming::{Appended, StreamingRing, WrapPolicy};
 /// use dwvd_regions::streaming::StreamingRing;
 /// use dwvd_regions::BlockSize;
 ///
-/// let mut device = RamDevice::<512, 10>::new();
+/// let mut device = RamDevice::<512, 12>::new();
 /// let mut scratch = [0u8; 512];
 /// let ring = StreamingRing::new(BlockSize::MIN, 8, 4)?;
+/// assert_eq!(StoredRing::blocks_needed(8), 12);
 /// let mut stored = StoredRing::format(&mut device, 0, ring, &mut scratch)?;
 /// let first = stored.append(&mut device, b"boot", &mut scratch)?;
 /// stored.append(&mut device, b"sensor=21.5", &mut scratch)?;
@@ -53,11 +64,17 @@ use crate::streaming::{Appended, StreamingRing, WrapPolicy};
 pub type StoredRing = Stored<StreamingRing>;
 
 impl Stored<StreamingRing> {
-    /// Device blocks a ring of `max_capacity_blocks` slots takes: two header copies and
-    /// the slots.
+    /// Journal blocks a ring has unless [`with_journal_blocks`](Self::with_journal_blocks)
+    /// says otherwise: its journal holds consumes only (24 bytes each).
+    pub const DEFAULT_JOURNAL_BLOCKS: u64 = 2;
+
+    /// Device blocks a ring of `max_capacity_blocks` slots takes with the default
+    /// journal: two header copies, the journal and the slots.
     #[must_use]
     pub const fn blocks_needed(max_capacity_blocks: u64) -> u64 {
-        max_capacity_blocks.saturating_add(2)
+        max_capacity_blocks
+            .saturating_add(2)
+            .saturating_add(Self::DEFAULT_JOURNAL_BLOCKS)
     }
 
     /// Scratch bytes every operation needs: one block.
@@ -73,13 +90,14 @@ impl Stored<StreamingRing> {
     /// `const fn`, for firmware that keeps its regions in `static`s.
     #[must_use]
     pub const fn new(first_block: u64, ring: StreamingRing) -> Self {
-        Self::with_copies(ring, first_block, 1)
+        Self::with_layout(ring, first_block, 1, Self::DEFAULT_JOURNAL_BLOCKS)
     }
 
-    /// Writes `ring` to a new region at `first_block`: header copy B, then copy A with the
-    /// next generation. Formatting is not atomic: if it is cut, format again. A ring that
-    /// already holds entries is written as it is: its live slots must already hold their
-    /// data blocks (start from [`StreamingRing::new`] otherwise).
+    /// Writes `ring` to a new region at `first_block` ([`format_in_place`](Self::format_in_place)).
+    /// Formatting is not atomic: if it is cut, format again. A ring that already holds
+    /// entries is written as it is: its live slots must already hold their data blocks,
+    /// sealed with generations no newer than the ring's (start from
+    /// [`StreamingRing::new`] otherwise).
     ///
     /// # Errors
     ///
@@ -93,7 +111,8 @@ impl Stored<StreamingRing> {
         Self::new(first_block, ring).formatted(device, scratch)
     }
 
-    /// Reads the ring back from the region at `first_block` ([`reload`](Self::reload)).
+    /// Reads the ring back from the region at `first_block`, with the default journal
+    /// ([`reload`](Self::reload)).
     ///
     /// # Errors
     ///
@@ -103,7 +122,13 @@ impl Stored<StreamingRing> {
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        Self::recover_at(device, first_block, 1, scratch)
+        Self::recover_at(
+            device,
+            first_block,
+            1,
+            Self::DEFAULT_JOURNAL_BLOCKS,
+            scratch,
+        )
     }
 
     /// Appends `data`, overwriting the oldest entry when the ring is full
@@ -148,23 +173,25 @@ impl Stored<StreamingRing> {
         policy: WrapPolicy,
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
-        let ring = self.region();
-        let mut next = ring.clone();
-        let appended = next.append_with(data, policy)?;
-        if appended.overwritten.is_some() {
-            // The oldest entry's slot is about to be reused: commit its consume first, so
-            // no committed state counts a slot whose data is being replaced.
-            let mut consumed = ring.clone();
-            consumed.consume();
-            self.replace_and_commit(device, consumed, scratch)?;
+        // Refusals first, on a copy: they write nothing.
+        let appended = self.region().clone().append_with(data, policy)?;
+        // Recovery follows the appends since the checkpoint slot by slot, so none of
+        // them may reuse the slot of another: checkpoint before that could happen.
+        let allocated = self.region().allocated_blocks().max(1);
+        if u64::from(self.data_records()) >= allocated {
+            self.commit(device, scratch)?;
         }
-        self.write_data_block(device, appended.physical_slot, data, scratch)?;
-        self.replace_and_commit(device, next, scratch)?;
+        let generation = self.next_data_generation();
+        self.write_data_block(device, appended.physical_slot, data, generation, scratch)?;
+        // The same append as above (the checkpoint changed no counter): it is on the
+        // device now.
+        let appended = self.value_mut().append_with(data, policy)?;
+        self.add_data_record();
         Ok(appended)
     }
 
-    /// Consumes the oldest entry and commits that; `Ok(None)` (nothing written) when the
-    /// ring is empty.
+    /// Consumes the oldest entry and records that in the journal; `Ok(None)` (nothing
+    /// written) when the ring is empty.
     ///
     /// # Errors
     ///
@@ -175,16 +202,29 @@ impl Stored<StreamingRing> {
         scratch: &mut [u8],
     ) -> Result<Option<u64>, StorageError<D::Error>> {
         self.check_current()?;
-        let mut next = self.region().clone();
-        let Some(position) = next.consume() else {
+        let before = self.region().clone();
+        let Some(position) = self.value_mut().consume() else {
             return Ok(None);
         };
-        let result = self.replace_and_commit(device, next, scratch);
+        let read_tail = self.region().read_tail().to_le_bytes();
+        let result = self.record(
+            device,
+            JournalEntryKind::RingConsume,
+            read_tail.len(),
+            &mut |payload| {
+                payload.copy_from_slice(&read_tail);
+                Ok(())
+            },
+            scratch,
+        );
+        if result.is_err() {
+            *self.value_mut() = before;
+        }
         self.note(&result);
         result.map(|()| Some(position))
     }
 
-    /// Forgets every entry ([`StreamingRing::reset`]) and commits that.
+    /// Forgets every entry ([`StreamingRing::reset`]) and checkpoints that.
     ///
     /// # Errors
     ///
@@ -195,9 +235,12 @@ impl Stored<StreamingRing> {
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
         self.check_current()?;
-        let mut next = self.region().clone();
-        next.reset();
-        let result = self.replace_and_commit(device, next, scratch);
+        let before = self.region().clone();
+        self.value_mut().reset();
+        let result = self.commit(device, scratch);
+        if result.is_err() {
+            *self.value_mut() = before;
+        }
         self.note(&result);
         result
     }

@@ -1,18 +1,20 @@
 //! One stored region, generic over the three: the value as last committed, where its two
-//! metadata copies lie, and the lifecycle every stored region shares (format, recover,
-//! reload, commit).
+//! checkpoint copies and its journal lie, and the lifecycle every stored region shares
+//! (format, recover, reload, journal, checkpoint).
 
 use super::copies::{Copies, MetadataCopy, pad_copy, sync, take_scratch, write_block};
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
+use super::journal::{Appended, Journal, JournalEntry, JournalEntryKind, clear_block};
 use crate::block::{BlockSize, Tag};
 use crate::error::{Error, Reason, Result};
 use crate::region::{Region, RegionView};
 use crate::worm::seal_data_block;
 
 /// A region value kept on a [`BlockDevice`], every operation atomic under a power cut:
-/// the value as last committed, where its two metadata copies lie, which one holds it,
-/// and whether a device error has made it stale.
+/// the value as last committed, where its two checkpoint copies and its journal lie,
+/// which copy holds the checkpoint, where the journal's next entry goes, and whether a
+/// device error has made it stale.
 ///
 /// Used through its three names, each with its own operations:
 /// [`StoredRing`](super::StoredRing), [`StoredWorm`](super::StoredWorm) and
@@ -25,13 +27,22 @@ pub struct Stored<R> {
     copies: Copies,
     current: MetadataCopy,
     needs_recovery: bool,
+    journal: Journal,
+    /// Operations since the checkpoint whose data blocks are their record (ring
+    /// appends): the `n`-th is sealed with generation `checkpoint + 1 + n`.
+    data_records: u32,
 }
 
 impl<R: Region> Stored<R> {
     /// `value`, to be formatted into the copies at `first_block` or replaced by what they
     /// hold: until [`format_in_place`](Self::format_in_place) or
     /// [`reload`](Self::reload) succeeds it refuses changes.
-    pub(crate) const fn with_copies(value: R, first_block: u64, blocks_per_copy: u64) -> Self {
+    pub(crate) const fn with_layout(
+        value: R,
+        first_block: u64,
+        blocks_per_copy: u64,
+        journal_blocks: u64,
+    ) -> Self {
         Stored {
             value,
             copies: Copies {
@@ -40,18 +51,34 @@ impl<R: Region> Stored<R> {
             },
             current: MetadataCopy::A,
             needs_recovery: true,
+            journal: Journal::new(journal_blocks),
+            data_records: 0,
         }
     }
 
-    /// A blank value read back from the copies at `first_block` ([`reload`](Self::reload)).
+    /// The same region with a journal of `blocks` blocks (at least 1) instead of the
+    /// type's default: a longer journal makes checkpoints rarer (their cost per
+    /// operation is at most one copy's blocks over the entries the journal holds), a
+    /// shorter one makes recovery read less. Set it before `format`, and read the
+    /// region back the same way (`new(…).with_journal_blocks(blocks)`, then
+    /// [`reload`](Self::reload)): the layout is not stored on the device, and the
+    /// types' `recover` functions assume the default journal.
+    #[must_use]
+    pub const fn with_journal_blocks(mut self, blocks: u64) -> Self {
+        self.journal = Journal::new(blocks);
+        self
+    }
+
+    /// A blank value read back from the region at `first_block` ([`reload`](Self::reload)).
     pub(crate) fn recover_at<D: BlockDevice>(
         device: &mut D,
         first_block: u64,
         blocks_per_copy: u64,
+        journal_blocks: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
         let blank = R::blank(device.block_size());
-        let mut stored = Self::with_copies(blank, first_block, blocks_per_copy);
+        let mut stored = Self::with_layout(blank, first_block, blocks_per_copy, journal_blocks);
         stored.reload(device, scratch)?;
         Ok(stored)
     }
@@ -72,10 +99,33 @@ impl<R: Region> Stored<R> {
         &self.value
     }
 
-    /// The metadata copy holding the committed state.
+    /// The checkpoint copy the committed state starts from (the journal holds the
+    /// operations since).
     #[must_use]
     pub const fn current_copy(&self) -> MetadataCopy {
         self.current
+    }
+
+    /// Blocks of the journal.
+    #[must_use]
+    pub const fn journal_blocks(&self) -> u64 {
+        self.journal.blocks
+    }
+
+    /// The device block of the journal's first block: right after the two copies.
+    #[must_use]
+    pub fn first_journal_block(&self) -> u64 {
+        self.copies.end()
+    }
+
+    /// Operations committed since the checkpoint: journal entries, and ring appends
+    /// (whose data blocks are their record). A [`checkpoint`](Self::checkpoint) brings
+    /// it back to 0.
+    #[must_use]
+    pub const fn operations_since_checkpoint(&self) -> u64 {
+        (self.journal.next_sequence as u64)
+            .saturating_sub(1)
+            .saturating_add(self.data_records as u64)
     }
 
     /// Whether an operation failed on the device since this value was formatted or
@@ -94,15 +144,19 @@ impl<R: Region> Stored<R> {
     }
 
     /// The device block of the region's data block `index` (a ring slot, a WORM block
-    /// index): data blocks follow the two copies.
+    /// index): data blocks follow the two copies and the journal.
     #[must_use]
     pub fn data_block(&self, index: u64) -> u64 {
-        self.copies.end().saturating_add(index)
+        self.first_journal_block()
+            .saturating_add(self.journal.blocks)
+            .saturating_add(index)
     }
 
-    /// Writes the value as a new region: both copies whole (tail blocks padded and
-    /// sealed, so nothing of an older region stays behind in them), B then A one
-    /// generation newer. Formatting is not atomic: if it is cut, format again.
+    /// Writes the value as a new region: the journal blank (erased on flash, zeros on a
+    /// block device), data blocks that an older region's writes could be mistaken in
+    /// blank (a ring's slots that hold no live entry), then both copies whole (tail
+    /// blocks padded and sealed, so nothing of an older region stays behind in them), B
+    /// then A one generation newer. Formatting is not atomic: if it is cut, format again.
     ///
     /// # Errors
     ///
@@ -122,18 +176,36 @@ impl<R: Region> Stored<R> {
             });
         }
         self.check_layout(device)?;
+        self.needs_recovery = true;
+        let journal = self.first_journal_block();
+        for block in 0..self.journal.blocks {
+            clear_block(device, journal.saturating_add(block), scratch)?;
+        }
+        for index in 0..self.value.data_blocks() {
+            if self.value.format_clears_data_block(index) {
+                clear_block(device, self.data_block(index), scratch)?;
+            }
+        }
         self.current = MetadataCopy::A;
-        self.commit(device, scratch, true)?;
-        self.commit(device, scratch, true)?;
+        self.data_records = 0;
+        self.journal.restart();
+        self.write_checkpoint(device, scratch, true)?;
+        self.write_checkpoint(device, scratch, true)?;
         self.needs_recovery = false;
         Ok(())
     }
 
-    /// Reads both copies and keeps the valid one, or of two valid ones the newer
-    /// generation ([`generation_is_newer`](super::generation_is_newer)), in place (no
-    /// value-sized temporary): at start-up for a value made by `new`, or after a device
-    /// error made it [`needs_recovery`](Self::needs_recovery). Each copy is checked
-    /// through the region's view; only the one kept is loaded.
+    /// Reads the region back in place (no value-sized temporary): at start-up for a
+    /// value made by `new`, or after a device error made it
+    /// [`needs_recovery`](Self::needs_recovery).
+    ///
+    /// Of the two checkpoint copies it keeps the valid one, or of two valid ones the
+    /// newer generation ([`generation_is_newer`](super::generation_is_newer)); each copy
+    /// is checked through the region's view and only the one kept is loaded. Then it
+    /// applies what followed that checkpoint: a ring's data blocks sealed with the
+    /// generations after it, in order, and the journal's entries for it, in order. It
+    /// reads at most `2 × blocks_per_copy + journal_blocks` blocks, plus a ring's
+    /// `allocated_blocks + 1` slots.
     ///
     /// A read error is returned as the device's error, even when the other copy reads
     /// fine: the unreadable copy may be the newer one.
@@ -158,19 +230,57 @@ impl<R: Region> Stored<R> {
         self.current = reload_value(&mut self.value, self.copies, device, scratch)?;
         // The data the recovered value counts must fit too.
         self.check_layout(device)?;
+        let data_start = self.data_block(0);
+        self.data_records = replay_data_blocks(&mut self.value, data_start, device, scratch)?;
+        let generation = self.value.generation();
+        let value = &mut self.value;
+        self.journal.replay(
+            device,
+            self.copies.end(),
+            generation,
+            scratch,
+            &mut |entry: &JournalEntry<'_>| value.replay_entry(entry),
+        )?;
+        settle(&mut self.value, data_start, device, scratch)?;
+        self.check_layout(device)?;
         self.needs_recovery = false;
         Ok(())
     }
 
-    /// Checks that a copy has at least one block and that the copies fit on `device`.
+    /// Writes the committed state as a new checkpoint, into the copy not holding the
+    /// current one, and empties the journal: what happens on its own when the journal
+    /// fills. Call it before a planned shutdown to make the next start-up read less, or
+    /// to bound the journal replay; it costs one copy's blocks.
+    ///
+    /// # Errors
+    ///
+    /// The device's error (the value then [needs recovery](Self::needs_recovery)).
+    pub fn checkpoint<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        self.check_current()?;
+        let result = self.commit(device, scratch);
+        self.note(&result);
+        result
+    }
+
+    /// Checks that a copy and the journal have at least one block and that the copies
+    /// and the journal fit on `device`.
     fn check_copies<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
-        check_layout(self.copies, 0, device.block_count())
+        check_layout(self.copies, self.journal.blocks, 0, device.block_count())
     }
 
     /// [`check_copies`](Self::check_copies), and that the value's data blocks fit after
     /// them.
     fn check_layout<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
-        check_layout(self.copies, self.value.data_blocks(), device.block_count())
+        check_layout(
+            self.copies,
+            self.journal.blocks,
+            self.value.data_blocks(),
+            device.block_count(),
+        )
     }
 
     /// Refuses a change while the value may not match the device (a device error in an
@@ -198,61 +308,113 @@ impl<R: Region> Stored<R> {
         &mut self.value
     }
 
-    /// Writes the value as the caller has just changed it, with the generation after the
-    /// committed one, into the other copy (the whole copy, tail blocks padded, when
-    /// `whole_copy`), then syncs; on success it is the committed value. On an error the
-    /// generation is put back and the caller must undo its change: the value stays the
-    /// last commit (no clone of it is made, so a large log or vault costs no stack).
+    /// Writes the value as the caller has just changed it as a checkpoint: into the
+    /// other copy, with a generation after every one used since the last checkpoint (its
+    /// own and its ring data blocks'), then syncs; on success it is the committed value
+    /// and the journal is empty. On an error the generation is put back and the caller
+    /// must undo its change: the value stays the last commit (no clone of it is made, so
+    /// a large log or vault costs no stack).
     pub(crate) fn commit<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        self.write_checkpoint(device, scratch, false)
+    }
+
+    fn write_checkpoint<D: BlockDevice>(
         &mut self,
         device: &mut D,
         scratch: &mut [u8],
         whole_copy: bool,
     ) -> Result<(), StorageError<D::Error>> {
-        commit_value(
+        let checkpoint = self.value.generation();
+        // Past the generations the ring's data blocks took since the checkpoint.
+        self.value
+            .set_generation(checkpoint.wrapping_add(self.data_records));
+        let result = commit_value(
             &mut self.value,
             self.copies,
             &mut self.current,
             device,
             scratch,
             whole_copy,
-        )
-    }
-
-    /// Commits `next` in place of the value; on an error the value stays the last
-    /// commit. For small values (the ring's counters), where a copy costs nothing.
-    pub(crate) fn replace_and_commit<D: BlockDevice>(
-        &mut self,
-        device: &mut D,
-        mut next: R,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        // `next` may be older than the value (made before a commit it follows).
-        next.set_generation(self.value.generation());
-        let committed = core::mem::replace(&mut self.value, next);
-        let result = self.commit(device, scratch, false);
-        if result.is_err() {
-            self.value = committed;
+        );
+        if result.is_ok() {
+            self.data_records = 0;
+            self.journal.restart();
+        } else {
+            self.value.set_generation(checkpoint);
         }
         result
     }
 
-    /// Writes `data` as data block `index` (sealed with the generation the next commit
-    /// will carry), then syncs: before the metadata that counts it.
+    /// Records the operation the caller has just applied to the value: one journal entry
+    /// of `kind` whose payload `fill` writes, or a checkpoint when the journal has no
+    /// room. On an error the caller must undo its change.
+    pub(crate) fn record<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        kind: JournalEntryKind,
+        payload_length: usize,
+        fill: &mut dyn FnMut(&mut [u8]) -> Result<()>,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        let appended = self.journal.append(
+            device,
+            self.copies.end(),
+            self.value.generation(),
+            kind,
+            payload_length,
+            fill,
+            scratch,
+        )?;
+        match appended {
+            Appended::Written => Ok(()),
+            Appended::NeedsCheckpoint => self.commit(device, scratch),
+        }
+    }
+
+    /// Refuses a change that would leave the value too large for a checkpoint copy:
+    /// checked when the change is journaled, so that the checkpoint later cannot fail.
+    pub(crate) fn check_fits_copy<E>(&self) -> Result<(), StorageError<E>> {
+        let size = self.value.block_size().get();
+        let needed = self.value.buffer_len();
+        if needed > self.copies.copy_len(size) {
+            return Err(copy_too_small(needed, size, self.copies.blocks_per_copy));
+        }
+        Ok(())
+    }
+
+    /// Ring appends since the checkpoint (their data blocks are their record).
+    pub(crate) const fn data_records(&self) -> u32 {
+        self.data_records
+    }
+
+    /// Counts one more operation recorded by its data block.
+    pub(crate) const fn add_data_record(&mut self) {
+        self.data_records = self.data_records.wrapping_add(1);
+    }
+
+    /// The generation the next operation recorded by its data block seals it with.
+    pub(crate) fn next_data_generation(&self) -> u32 {
+        self.value
+            .generation()
+            .wrapping_add(1)
+            .wrapping_add(self.data_records)
+    }
+
+    /// Writes `data` as data block `index`, sealed with `generation`, then syncs: before
+    /// the record that counts it.
     pub(crate) fn write_data_block<D: BlockDevice>(
         &self,
         device: &mut D,
         index: u64,
         data: &[u8],
+        generation: u32,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        write_data(
-            device,
-            self.data_block(index),
-            data,
-            self.value.generation().wrapping_add(1),
-            scratch,
-        )
+        write_data(device, self.data_block(index), data, generation, scratch)
     }
 
     /// Reads data block `index` into `scratch` (one block), unchecked.
@@ -300,11 +462,13 @@ fn read_data<'s, D: BlockDevice>(
     Ok(block)
 }
 
-/// Checks that a copy has at least one block and that both copies, then `data_blocks`,
-/// fit on a device of `device_blocks` blocks. One copy of the code for every region type.
+/// Checks that a copy and the journal have at least one block and that both copies, the
+/// journal, then `data_blocks`, fit on a device of `device_blocks` blocks. One copy of
+/// the code for every region type.
 #[inline(never)]
 fn check_layout<E>(
     copies: Copies,
+    journal_blocks: u64,
     data_blocks: u64,
     device_blocks: u64,
 ) -> Result<(), StorageError<E>> {
@@ -314,9 +478,16 @@ fn check_layout<E>(
             text!("a metadata copy needs at least one block"),
         )));
     }
+    if journal_blocks == 0 {
+        return Err(StorageError::Region(Error::invalid_argument(
+            "journal_blocks",
+            text!("a journal needs at least one block"),
+        )));
+    }
     let blocks_needed = copies
         .end()
         .saturating_sub(copies.first_block)
+        .saturating_add(journal_blocks)
         .saturating_add(data_blocks);
     match copies.first_block.checked_add(blocks_needed) {
         Some(end) if end <= device_blocks => Ok(()),
@@ -356,6 +527,12 @@ trait Committable {
     /// (on an error it is then unspecified). One function for both, so the region's
     /// view check is one copy of code.
     fn read_copy(&mut self, bytes: &[u8], block_size: BlockSize, load: bool) -> Result<u32>;
+    fn replay_data_blocks(
+        &mut self,
+        first_generation: u32,
+        slot: &mut dyn FnMut(u64) -> Option<u32>,
+    ) -> u32;
+    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>);
 }
 
 impl<R: Region> Committable for R {
@@ -385,6 +562,81 @@ impl<R: Region> Committable for R {
         }
         Ok(view.generation())
     }
+    fn replay_data_blocks(
+        &mut self,
+        first_generation: u32,
+        slot: &mut dyn FnMut(u64) -> Option<u32>,
+    ) -> u32 {
+        crate::region::sealed::Load::replay_data_blocks(self, first_generation, slot)
+    }
+    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) {
+        crate::region::sealed::Load::settle(self, slot);
+    }
+}
+
+/// The generation of data block `index` (at device block `data_start + index`) when it
+/// is a valid data block; a read error is kept in `failure` (and the block is then not
+/// one).
+fn data_block_generation<D: BlockDevice>(
+    device: &mut D,
+    data_start: u64,
+    index: u64,
+    scratch: &mut [u8],
+    failure: &mut Option<StorageError<D::Error>>,
+) -> Option<u32> {
+    if failure.is_some() {
+        return None;
+    }
+    match read_data(device, data_start.saturating_add(index), scratch) {
+        Ok(block) => crate::block::open(block, Tag::DATA)
+            .ok()
+            .map(|opened| opened.generation()),
+        Err(error) => {
+            *failure = Some(error);
+            None
+        }
+    }
+}
+
+/// Applies the operations recorded by their data blocks after the loaded checkpoint
+/// (ring appends); returns how many.
+#[inline(never)]
+fn replay_data_blocks<D: BlockDevice>(
+    value: &mut dyn Committable,
+    data_start: u64,
+    device: &mut D,
+    scratch: &mut [u8],
+) -> Result<u32, StorageError<D::Error>> {
+    let mut failure = None;
+    let first = value.generation().wrapping_add(1);
+    let applied = value.replay_data_blocks(first, &mut |index| {
+        data_block_generation(device, data_start, index, scratch, &mut failure)
+    });
+    failure.map_or(Ok(applied), Err)
+}
+
+/// Settles what an operation cut mid-way leaves in the data blocks.
+#[inline(never)]
+fn settle<D: BlockDevice>(
+    value: &mut dyn Committable,
+    data_start: u64,
+    device: &mut D,
+    scratch: &mut [u8],
+) -> Result<(), StorageError<D::Error>> {
+    let mut failure = None;
+    value.settle(&mut |index| {
+        data_block_generation(device, data_start, index, scratch, &mut failure)
+    });
+    failure.map_or(Ok(()), Err)
+}
+
+/// The error of a change that would not fit in a checkpoint copy.
+fn copy_too_small<E>(needed: usize, block_size: usize, blocks_per_copy: u64) -> StorageError<E> {
+    StorageError::Region(Error::from(Reason::CapacityExceeded {
+        what: "blocks per copy",
+        count: u64::try_from(needed.div_ceil(block_size.max(1))).unwrap_or(u64::MAX),
+        capacity: usize::try_from(blocks_per_copy).unwrap_or(usize::MAX),
+    }))
 }
 
 /// [`Stored::reload`] for any region value: returns the copy it was loaded from.
@@ -447,14 +699,7 @@ fn write_copy<D: BlockDevice>(
     let copy_len = copies.copy_len(size);
     let needed = value.buffer_len();
     if needed > copy_len {
-        let room = usize::try_from(copies.blocks_per_copy).unwrap_or(usize::MAX);
-        return Err(StorageError::Region(Error::from(
-            Reason::CapacityExceeded {
-                what: "blocks per copy",
-                count: u64::try_from(needed.checked_div(size).unwrap_or(0)).unwrap_or(u64::MAX),
-                capacity: room,
-            },
-        )));
+        return Err(copy_too_small(needed, size, copies.blocks_per_copy));
     }
     let mut length = value.emit(take_scratch::<D::Error>(scratch, needed)?)?;
     if whole_copy {

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::device::BlockDevice;
 use super::error::StorageError;
+use super::journal::JournalEntryKind;
 use super::stored::{Stored, copy_bytes};
 use crate::block::BlockSize;
 use crate::vault::{Passport, Vault};
@@ -15,15 +16,21 @@ use crate::vault::{Passport, Vault};
 ///
 /// | blocks | what |
 /// |---|---|
-/// | `blocks_per_copy` | vault copy A (SPEC §4) |
-/// | `blocks_per_copy` | vault copy B |
+/// | `blocks_per_copy` | checkpoint copy A (SPEC §4) |
+/// | `blocks_per_copy` | checkpoint copy B |
+/// | `J` | the journal (tag `MWAL`): adds and removes since the checkpoint; `J` = [`default_journal_blocks`](Self::default_journal_blocks) unless [`with_journal_blocks`](Self::with_journal_blocks) says otherwise |
 ///
-/// # Commit order
+/// # What a change writes
 ///
-/// [`add`](Self::add) and [`remove`](Self::remove) write the whole vault, every block
-/// sealed with the next generation, into the copy not holding the current state, then
-/// sync: the commit point. A cut during it leaves a copy that fails its checksum or whose
-/// blocks carry different generations, so [`recover`](Self::recover) keeps the other.
+/// [`add`](Self::add) writes one journal entry holding the passport's bytes, and
+/// [`remove`](Self::remove) one holding its id, then syncs: the commit point. The vault
+/// is not rewritten, so the cost does not grow with it. When the journal is full (or a
+/// passport is too large for a journal block), the change is committed by a checkpoint
+/// instead: the whole vault, every block sealed with the next generation, into the copy
+/// not holding the current one. A cut entry fails its checksum and is ignored; a cut
+/// checkpoint leaves a copy that fails its checksum or whose blocks carry different
+/// generations, so [`recover`](Self::recover) keeps the other and replays the journal
+/// on it.
 ///
 /// # Example
 ///
@@ -35,7 +42,9 @@ use crate::vault::{Passport, Vault};
 /// use uuid::Uuid;
 ///
 /// let key = SigningKey::from_slice(&[7; 32]).expect("a valid scalar");
-/// let mut device = RamDevice::<512, 4>::new();
+/// // Two copies of 2 blocks and a journal of 4: 8 blocks.
+/// assert_eq!(StoredVault::<4>::blocks_needed(2), 8);
+/// let mut device = RamDevice::<512, 8>::new();
 /// let mut scratch = [0u8; 512 * 2];
 /// let mut stored = StoredVault::format(&mut device, 0, 2, Vault::<4>::new(BlockSize::MIN), &mut scratch)?;
 ///
@@ -54,10 +63,22 @@ use crate::vault::{Passport, Vault};
 pub type StoredVault<const CAPACITY: usize> = Stored<Vault<CAPACITY>>;
 
 impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
-    /// Device blocks the region takes: two copies of `blocks_per_copy` blocks.
+    /// Journal blocks by default for copies of `blocks_per_copy` blocks: two copies'
+    /// worth (at least 2), so a checkpoint, which costs up to one copy, comes at most
+    /// once per that many blocks of entries.
+    #[must_use]
+    pub const fn default_journal_blocks(blocks_per_copy: u64) -> u64 {
+        let blocks = blocks_per_copy.saturating_mul(2);
+        if blocks < 2 { 2 } else { blocks }
+    }
+
+    /// Device blocks the region takes with the default journal: two copies of
+    /// `blocks_per_copy` blocks and the journal.
     #[must_use]
     pub const fn blocks_needed(blocks_per_copy: u64) -> u64 {
-        blocks_per_copy.saturating_mul(2)
+        blocks_per_copy
+            .saturating_mul(2)
+            .saturating_add(Self::default_journal_blocks(blocks_per_copy))
     }
 
     /// Scratch bytes every operation needs: one copy.
@@ -83,7 +104,7 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
     ///
     /// const STORED: StoredVault<2> = StoredVault::new(0, 2, Vault::new(BlockSize::MIN));
     ///
-    /// let mut device = RamDevice::<512, 4>::new();
+    /// let mut device = RamDevice::<512, 8>::new(); // StoredVault::<2>::blocks_needed(2)
     /// let mut scratch = [0u8; 1024];
     /// let mut stored = STORED; // in firmware: a static_cell::ConstStaticCell
     /// stored.format_in_place(&mut device, &mut scratch)?;
@@ -94,7 +115,8 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
     /// ```
     #[must_use]
     pub const fn new(first_block: u64, blocks_per_copy: u64, vault: Vault<CAPACITY>) -> Self {
-        Self::with_copies(vault, first_block, blocks_per_copy)
+        let journal = Self::default_journal_blocks(blocks_per_copy);
+        Self::with_layout(vault, first_block, blocks_per_copy, journal)
     }
 
     /// Writes `vault` to a new region at `first_block` with room for `blocks_per_copy`
@@ -129,7 +151,8 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         blocks_per_copy: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        Self::recover_at(device, first_block, blocks_per_copy, scratch)
+        let journal = Self::default_journal_blocks(blocks_per_copy);
+        Self::recover_at(device, first_block, blocks_per_copy, journal, scratch)
     }
 
     /// Adds a signed passport ([`Vault::add`]) and commits.
@@ -148,7 +171,23 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         self.check_current()?;
         // In place, no copy of the vault: a refusal changes nothing, a failure is undone.
         self.value_mut().add(passport)?;
-        let result = self.commit(device, scratch, false);
+        if let Err(error) = self.check_fits_copy() {
+            self.value_mut().undo_add();
+            return Err(error);
+        }
+        let result = match self.region().all().last() {
+            Some(added) => {
+                let added = added.clone();
+                self.record(
+                    device,
+                    JournalEntryKind::VaultAdd,
+                    added.serialized_len(),
+                    &mut |payload| added.write_to(payload).map(|_| ()),
+                    scratch,
+                )
+            }
+            None => self.commit(device, scratch),
+        };
         if result.is_err() {
             self.value_mut().undo_add();
         }
@@ -173,7 +212,18 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         let Some((index, removed)) = self.value_mut().remove_at_id(passport_id) else {
             return Ok(None);
         };
-        if let Err(error) = self.commit(device, scratch, false) {
+        let id = passport_id.to_bytes_le();
+        let result = self.record(
+            device,
+            JournalEntryKind::VaultRemove,
+            id.len(),
+            &mut |payload| {
+                payload.copy_from_slice(&id);
+                Ok(())
+            },
+            scratch,
+        );
+        if let Err(error) = result {
             self.value_mut().undo_remove(index, removed);
             let result = Err(error);
             self.note(&result);

@@ -2,11 +2,14 @@
 
 use super::device::BlockDevice;
 use super::error::StorageError;
+use super::journal::JournalEntryKind;
 use super::stored::{Stored, copy_bytes};
 use crate::block::BlockSize;
 use crate::error::{BlockOrigin, Error, Location, Reason, Result};
+use crate::region::Region;
 use crate::ticks::Ticks;
-use crate::worm::{WormRegion, blocks_needed};
+use crate::worm::{LoggedWrite, RECORD_LEN, WormRegion, blocks_needed};
+use zerocopy::IntoBytes;
 
 /// A [`WormRegion`] kept on a [`BlockDevice`] (a [`Stored`] WORM region): every append
 /// atomic under a power cut, and once `append` returns `Ok`, the data and its log record
@@ -16,20 +19,29 @@ use crate::worm::{WormRegion, blocks_needed};
 ///
 /// | blocks | what |
 /// |---|---|
-/// | `M` | metadata copy A: the WORM header and write log (SPEC §3) |
-/// | `M` | metadata copy B |
-/// | `total_capacity_blocks` | the data blocks; WORM block `i` is device block `first_block + 2M + i` (data, zeros, tag `DATA`) |
+/// | `M` | checkpoint copy A: the WORM header and write log (SPEC §3) |
+/// | `M` | checkpoint copy B |
+/// | `J` | the journal (tag `MWAL`): appends since the checkpoint |
+/// | `total_capacity_blocks` | the data blocks; WORM block `i` is device block `first_block + 2M + J + i` (data, zeros, tag `DATA`) |
 ///
-/// `M` = [`blocks_per_copy`](Self::blocks_per_copy)`(block_size)`: room for the log when full.
+/// `M` = [`blocks_per_copy`](Self::blocks_per_copy)`(block_size)`: room for the log when
+/// full. `J` = [`default_journal_blocks`](Self::default_journal_blocks) unless
+/// [`with_journal_blocks`](Self::with_journal_blocks) says otherwise.
 ///
-/// # Commit order
+/// # What an append writes
 ///
-/// An append writes the data block at the high-water mark (never a block the committed
-/// state counts as written), syncs, then writes the whole metadata copy — header and
-/// log, every block sealed with the next generation — into the copy not holding the
-/// current state, and syncs: the commit point. A cut before it leaves the old copy
-/// current; a cut during it leaves a copy that fails its checksum or whose blocks carry
-/// different generations (`torn_write`), so [`recover`](Self::recover) keeps the other.
+/// The data block at the high-water mark (never a block the committed state counts as
+/// written), a sync, then one 80-byte journal entry holding the write-log record, and a
+/// sync: the commit point. The cost does not grow with the log: on NOR flash the entry
+/// is programmed into erased space, and a journal block is erased once per 51 entries
+/// (4 KiB blocks). When the journal is full, the append is committed by a checkpoint
+/// instead — header and log written into the copy not holding the current one — which
+/// empties the journal; with the default journal (two copies' worth of blocks) that is
+/// at most one checkpoint per `2M × entries per block` appends. A cut before the entry
+/// leaves the append undone; a cut entry fails its checksum and is ignored; a cut
+/// checkpoint leaves a copy that fails its checksum or whose blocks carry different
+/// generations (`torn_write`), so [`recover`](Self::recover) keeps the other and replays
+/// the journal on it.
 ///
 /// # Example
 ///
@@ -62,11 +74,21 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         }
     }
 
-    /// Device blocks the region takes: two metadata copies and the data blocks.
+    /// Journal blocks by default: two copies' worth (at least 2), so a checkpoint, which
+    /// costs up to one copy, comes at most once per that many blocks of entries.
+    #[must_use]
+    pub const fn default_journal_blocks(block_size: BlockSize) -> u64 {
+        let blocks = Self::blocks_per_copy(block_size).saturating_mul(2);
+        if blocks < 2 { 2 } else { blocks }
+    }
+
+    /// Device blocks the region takes with the default journal: two checkpoint copies,
+    /// the journal and the data blocks.
     #[must_use]
     pub const fn blocks_needed(block_size: BlockSize, total_capacity_blocks: u64) -> u64 {
         Self::blocks_per_copy(block_size)
             .saturating_mul(2)
+            .saturating_add(Self::default_journal_blocks(block_size))
             .saturating_add(total_capacity_blocks)
     }
 
@@ -85,7 +107,8 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
     #[must_use]
     pub const fn new(first_block: u64, region: WormRegion<LOG_CAPACITY>) -> Self {
         let blocks = Self::blocks_per_copy(region.block_size());
-        Self::with_copies(region, first_block, blocks)
+        let journal = Self::default_journal_blocks(region.block_size());
+        Self::with_layout(region, first_block, blocks, journal)
     }
 
     /// Writes `region` to a new region at `first_block`: both metadata copies, whole.
@@ -118,7 +141,8 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
         let blocks = Self::blocks_per_copy(device.block_size());
-        Self::recover_at(device, first_block, blocks, scratch)
+        let journal = Self::default_journal_blocks(device.block_size());
+        Self::recover_at(device, first_block, blocks, journal, scratch)
     }
 
     /// Appends `data` at the high-water mark and returns its WORM block index. When it
@@ -140,9 +164,25 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         // In place, no copy of the log: a refusal changes nothing (and is no device
         // error), a failure is undone.
         let index = self.value_mut().append(data, timestamp)?;
-        let mut result = self.write_data_block(device, index, data, scratch);
+        let generation = self.region().generation().wrapping_add(1);
+        let mut result = self.write_data_block(device, index, data, generation, scratch);
         if result.is_ok() {
-            result = self.commit(device, scratch, false);
+            let record = self
+                .region()
+                .log()
+                .last()
+                .map_or(LoggedWrite::ZERO, |record| *record)
+                .to_record();
+            result = self.record(
+                device,
+                JournalEntryKind::WormAppend,
+                RECORD_LEN,
+                &mut |payload| {
+                    payload.copy_from_slice(record.as_bytes());
+                    Ok(())
+                },
+                scratch,
+            );
         }
         if result.is_err() {
             self.value_mut().undo_append();

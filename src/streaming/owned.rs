@@ -440,6 +440,88 @@ impl sealed::Load for StreamingRing {
     fn data_blocks(&self) -> u64 {
         self.max_capacity_blocks
     }
+
+    /// A consume: the payload is the new read tail (u64). Consumes are applied after the
+    /// appends the data blocks record, and only move the tail forward, so their order
+    /// among the appends does not matter.
+    fn replay_entry(&mut self, entry: &crate::storage::JournalEntry<'_>) -> Result<()> {
+        let target = match (entry.kind(), entry.payload().first_chunk::<8>()) {
+            (crate::storage::JournalEntryKind::RingConsume, Some(bytes))
+                if entry.payload().len() == 8 =>
+            {
+                u64::from_le_bytes(*bytes)
+            }
+            _ => {
+                return Err(crate::storage::journal_entry_error(text!(
+                    "a ring's journal holds only consumes of 8 bytes"
+                )));
+            }
+        };
+        if target > self.write_head {
+            return Err(crate::storage::journal_entry_error(text!(
+                "a consume cannot pass the write head"
+            )));
+        }
+        self.read_tail = self.read_tail.max(target);
+        Ok(())
+    }
+
+    /// Follows the appends after the checkpoint: each next append's slot must hold a
+    /// data block sealed with the next generation.
+    fn replay_data_blocks(
+        &mut self,
+        first_generation: u32,
+        slot: &mut dyn FnMut(u64) -> Option<u32>,
+    ) -> u32 {
+        let mut applied: u32 = 0;
+        // At most one append per slot follows a checkpoint (the stored ring
+        // checkpoints before one would reuse a slot).
+        for _ in 0..=self.max_capacity_blocks {
+            let mut next = self.clone();
+            let Ok(appended) = next.append_with(&[], WrapPolicy::OverwriteOldest) else {
+                break;
+            };
+            if slot(appended.physical_slot) != Some(first_generation.wrapping_add(applied)) {
+                break;
+            }
+            *self = next;
+            applied = applied.wrapping_add(1);
+        }
+        applied
+    }
+
+    /// An append cut while overwriting the oldest entry's slot leaves that slot without
+    /// a valid block: the oldest entry is gone, so it is consumed.
+    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) {
+        let next_overwrites = matches!(
+            self.clone().append_with(&[], WrapPolicy::Reject),
+            Err(error) if error.kind() == crate::error::ErrorKind::Full
+        );
+        if next_overwrites
+            && let Ok(oldest) = self.physical_slot(self.read_tail)
+            && slot(oldest).is_none()
+        {
+            self.consume();
+        }
+    }
+
+    /// Every slot that holds no live entry: an older region's block there could carry a
+    /// generation this ring's appends will reach.
+    fn format_clears_data_block(&self, index: u64) -> bool {
+        // Live slots run from the oldest entry's, round the ring, for entry_count slots.
+        let allocated = self.allocated_blocks;
+        let live = index < allocated
+            && rem_u64(self.read_tail, allocated)
+                .map(|oldest| {
+                    if index >= oldest {
+                        index.saturating_sub(oldest)
+                    } else {
+                        allocated.saturating_sub(oldest).saturating_add(index)
+                    }
+                })
+                .is_some_and(|distance| distance < self.entry_count());
+        !live
+    }
 }
 
 /// Writes a header block of `header`'s fields, as given, into the first block of

@@ -172,6 +172,11 @@ pub(crate) struct Placement {
 }
 
 impl Placement {
+    /// At `offset` of block `block`.
+    pub(crate) const fn at(block: usize, offset: usize) -> Self {
+        Placement { block, offset }
+    }
+
     /// Before the first passport: block 0, just after the header.
     pub(crate) const fn new() -> Self {
         Placement {

@@ -293,6 +293,34 @@ impl<const CAPACITY: usize> sealed::Load for Vault<CAPACITY> {
     fn data_blocks(&self) -> u64 {
         0
     }
+
+    /// An add (the passport's bytes) or a remove (its id).
+    fn replay_entry(&mut self, entry: &crate::storage::JournalEntry<'_>) -> Result<()> {
+        use crate::storage::{JournalEntryKind, journal_entry_error};
+        match entry.kind() {
+            JournalEntryKind::VaultAdd => {
+                let passport = super::PassportView::read_whole(entry.payload())?.to_passport()?;
+                self.add(passport)
+            }
+            JournalEntryKind::VaultRemove => {
+                let id = entry
+                    .payload()
+                    .first_chunk::<16>()
+                    .filter(|_| entry.payload().len() == 16)
+                    .ok_or(journal_entry_error(text!(
+                        "a vault remove holds a 16-byte passport id"
+                    )))?;
+                self.remove(Uuid::from_bytes_le(*id))
+                    .map(|_| ())
+                    .ok_or(journal_entry_error(text!(
+                        "a vault remove names a passport the vault holds"
+                    )))
+            }
+            _ => Err(journal_entry_error(text!(
+                "a vault's journal holds only adds and removes"
+            ))),
+        }
+    }
 }
 
 /// Blocks a vault of `passports` takes: passports placed whole, in order, starting at

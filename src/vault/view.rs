@@ -452,6 +452,19 @@ impl<'a> PassportView<'a> {
         key.verify_message(self.signed_payload(), self.signature, policy)
     }
 
+    /// Reads a passport that is all of `bytes` (a journal entry's payload): its lengths
+    /// checked as in a vault, and no byte left over.
+    pub(crate) fn read_whole(bytes: &'a [u8]) -> Result<Self> {
+        let view = Self::read(bytes, Placement::at(0, 0))?;
+        if view.bytes.len() != bytes.len() {
+            return Err(Error::invalid_argument(
+                "passport",
+                text!("a journaled passport must fill its entry's payload exactly"),
+            ));
+        }
+        Ok(view)
+    }
+
     /// The owned passport.
     pub fn to_passport(&self) -> Result<Passport> {
         Passport::from_parts(self.head, self.issuer, self.notes, self.signature)

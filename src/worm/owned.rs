@@ -362,6 +362,38 @@ impl<const LOG_CAPACITY: usize> sealed::Load for WormRegion<LOG_CAPACITY> {
     fn data_blocks(&self) -> u64 {
         self.total_capacity_blocks
     }
+
+    /// An append: the payload is the write-log record, for the block at the mark.
+    fn replay_entry(&mut self, entry: &crate::storage::JournalEntry<'_>) -> Result<()> {
+        use crate::storage::{JournalEntryKind, journal_entry_error};
+        if entry.kind() != JournalEntryKind::WormAppend {
+            return Err(journal_entry_error(text!(
+                "a WORM region's journal holds only appends"
+            )));
+        }
+        let record = <super::WriteRecord as zerocopy::FromBytes>::read_from_bytes(entry.payload())
+            .map_err(|_| journal_entry_error(text!("a WORM append holds one 52-byte record")))?;
+        record.validate(self.sealing.block_size)?;
+        let logged = record.to_logged_write().ok_or(journal_entry_error(text!(
+            "a WORM append's record has a negative index or length"
+        )))?;
+        if logged.block_index != self.high_water_mark
+            || self.high_water_mark >= self.total_capacity_blocks
+        {
+            return Err(journal_entry_error(text!(
+                "a WORM append's record is for the block at the high-water mark"
+            )));
+        }
+        self.log.push(logged).map_err(|_| {
+            Error::nowhere(Reason::Full {
+                what: "write log",
+                capacity: LOG_CAPACITY as u64,
+                limit: LOG_CAPACITY as u64,
+            })
+        })?;
+        self.high_water_mark = self.high_water_mark.saturating_add(1);
+        Ok(())
+    }
 }
 
 /// Writes a WORM region of `header`'s fields and `log`, of any length, into the first

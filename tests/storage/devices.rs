@@ -3,8 +3,9 @@
 
 use dwvd_regions::Region;
 use dwvd_regions::storage::{
-    BlockDevice, Fault, FaultError, FaultyDevice, MetadataCopy, RamDevice, RamDeviceError,
-    StorageError, StoredRing, StoredVault, StoredWorm, generation_is_newer,
+    BlockDevice, Fault, FaultError, FaultyDevice, JournalEntryKind, JournalSlot, MetadataCopy,
+    RamDevice, RamDeviceError, StorageError, StoredRing, StoredVault, StoredWorm,
+    generation_is_newer, read_entry,
 };
 use dwvd_regions::streaming::{StreamingRing, WrapPolicy};
 use dwvd_regions::vault::Vault;
@@ -52,9 +53,18 @@ fn generation_order_follows_rfc_1982_across_the_wrap() {
     }
 }
 
+/// Each region's generation crosses `u32::MAX` while it is changed and recovered after
+/// every step. With the journal, a generation moves only at a checkpoint: the ring takes
+/// one on its own before the append that would reuse a slot (after `allocated_blocks`
+/// appends), the WORM region and the vault here on the odd steps through `checkpoint`. So
+/// recovery is checked both from a checkpoint alone and from a checkpoint plus the
+/// operations recorded after it (ring slots, journal entries).
 #[test]
 fn every_region_recovers_its_newest_state_while_the_generation_wraps() {
-    let mut device = RamDevice::<512, 22>::new();
+    // Ring of 4 slots: 2 copies + 2 journal + 4 = 8 blocks (0..8). WORM<16> of 8 blocks:
+    // 2 copies of 2 + a journal of 4 + 8 = 16 blocks (8..24). Vault of 2-block copies:
+    // 2 × 2 + 4 = 8 blocks (24..32).
+    let mut device = RamDevice::<512, 32>::new();
     let mut scratch = [0u8; 1024];
 
     let mut ring = StreamingRing::new(SIZE, 4, 4).unwrap();
@@ -62,62 +72,136 @@ fn every_region_recovers_its_newest_state_while_the_generation_wraps() {
     let mut ring = StoredRing::format(&mut device, 0, ring, &mut scratch).unwrap();
     let mut worm = WormRegion::<16>::new(SIZE, 8, 0, Ticks::new(0)).unwrap();
     worm.set_generation(u32::MAX - 3);
-    let mut worm = StoredWorm::format(&mut device, 6, worm, &mut scratch).unwrap();
+    let mut worm = StoredWorm::format(&mut device, 8, worm, &mut scratch).unwrap();
     let mut vault = Vault::<4>::new(SIZE);
     vault.set_generation(u32::MAX - 2);
-    let mut vault = StoredVault::format(&mut device, 18, 2, vault, &mut scratch).unwrap();
+    let mut vault = StoredVault::format(&mut device, 24, 2, vault, &mut scratch).unwrap();
+    // Format writes copy B, then copy A: two generations on.
+    assert_eq!(ring.region().generation(), u32::MAX - 2);
+    assert_eq!(worm.region().generation(), u32::MAX - 1);
+    assert_eq!(vault.region().generation(), u32::MAX);
 
-    let mut wrapped = [false; 3];
+    let passport = |id: u128| {
+        dwvd_regions::vault::Passport::new(
+            uuid::Uuid::from_u128(id),
+            uuid::Uuid::from_u128(7),
+            dwvd_regions::vault::Framework::Sox,
+            dwvd_regions::vault::ComplianceStatus::PendingReview,
+        )
+    };
     for step in 0..8u8 {
         ring.append(&mut device, &[step], &mut scratch).unwrap();
         worm.append(&mut device, &[step], Ticks::new(step.into()), &mut scratch)
             .unwrap();
-        vault
-            .remove(&mut device, uuid::Uuid::from_u128(1), &mut scratch)
-            .unwrap();
-        let passport = dwvd_regions::vault::Passport::new(
-            uuid::Uuid::from_u128(u128::from(step) + 10),
-            uuid::Uuid::from_u128(7),
-            dwvd_regions::vault::Framework::Sox,
-            dwvd_regions::vault::ComplianceStatus::PendingReview,
-        );
+        // Adds on the first four steps, then the same passports removed in order.
+        let id = u128::from(step % 4) + 10;
         if step < 4 {
-            vault.add(&mut device, passport, &mut scratch).unwrap();
+            vault.add(&mut device, passport(id), &mut scratch).unwrap();
+        } else {
+            let removed = vault
+                .remove(&mut device, uuid::Uuid::from_u128(id), &mut scratch)
+                .unwrap();
+            assert_eq!(removed, Some(passport(id)), "step {step}");
+        }
+        if step % 2 == 1 {
+            worm.checkpoint(&mut device, &mut scratch).unwrap();
+            vault.checkpoint(&mut device, &mut scratch).unwrap();
         }
 
+        // The generations, worked out by hand: a checkpoint writes the generation after
+        // the last one used (for the ring, after the generations its slots took since
+        // the checkpoint: u32::MAX − 2 + 4 appends + 1 = 2, wrapped).
+        let expected = |start: u32, checkpoints: u32| start.wrapping_add(checkpoints);
+        let odd_steps_done = u32::from(step + 1) / 2;
+        let ring_generation = if step < 4 { u32::MAX - 2 } else { 2 };
+        assert_eq!(ring.region().generation(), ring_generation, "step {step}");
+        assert_eq!(
+            worm.region().generation(),
+            expected(u32::MAX - 1, odd_steps_done),
+            "step {step}"
+        );
+        assert_eq!(
+            vault.region().generation(),
+            expected(u32::MAX, odd_steps_done),
+            "step {step}"
+        );
+        // Operations since the checkpoint: ring appends since its own checkpoint (4 then
+        // 1.. after it), and none right after an explicit one.
+        let ring_pending = if step < 4 { step + 1 } else { step - 3 };
+        assert_eq!(
+            ring.operations_since_checkpoint(),
+            u64::from(ring_pending),
+            "step {step}"
+        );
+        let journaled = if step % 2 == 1 { 0 } else { 1 };
+        assert_eq!(worm.operations_since_checkpoint(), journaled, "step {step}");
+        assert_eq!(
+            vault.operations_since_checkpoint(),
+            journaled,
+            "step {step}"
+        );
+
         let recovered_ring = StoredRing::recover(&mut device, 0, &mut scratch).unwrap();
-        let recovered_worm = StoredWorm::<16>::recover(&mut device, 6, &mut scratch).unwrap();
-        let recovered_vault = StoredVault::<4>::recover(&mut device, 18, 2, &mut scratch).unwrap();
+        let recovered_worm = StoredWorm::<16>::recover(&mut device, 8, &mut scratch).unwrap();
+        let recovered_vault = StoredVault::<4>::recover(&mut device, 24, 2, &mut scratch).unwrap();
         assert_eq!(recovered_ring, ring, "step {step}");
         assert_eq!(recovered_worm, worm, "step {step}");
-        assert_eq!(recovered_vault.region(), vault.region(), "step {step}");
-        wrapped[0] |= ring.region().generation() < 8;
-        wrapped[1] |= worm.region().generation() < 8;
-        wrapped[2] |= vault.region().generation() < 8;
+        assert_eq!(recovered_vault, vault, "step {step}");
     }
-    assert_eq!(wrapped, [true; 3], "every generation crossed u32::MAX");
     assert_eq!(ring.region().write_head(), 8);
+    assert_eq!(ring.region().entry_count(), 4);
     assert_eq!(worm.region().high_water_mark(), 8);
+    assert_eq!(vault.region().count(), 0);
+    // Every generation crossed u32::MAX.
+    assert_eq!(ring.region().generation(), 2);
+    assert_eq!(worm.region().generation(), 2);
+    assert_eq!(vault.region().generation(), 3);
 }
 
+/// Of two valid copies the newer wins; a damaged one is passed over, and the older copy
+/// is followed by the ring appends whose slots carry the generations after it.
 #[test]
 fn the_newer_copy_wins_and_a_damaged_one_is_passed_over() {
-    let mut device = RamDevice::<512, 6>::new();
+    // 2 header copies + 2 journal blocks + 4 slots.
+    let mut device = RamDevice::<512, 8>::new();
     let mut scratch = [0u8; 512];
     let ring = StreamingRing::new(SIZE, 4, 4).unwrap();
     let mut stored = StoredRing::format(&mut device, 0, ring, &mut scratch).unwrap();
+    // Format wrote copy B (generation 1), then copy A (generation 2).
     assert_eq!(stored.current_copy(), MetadataCopy::A);
-    stored.append(&mut device, b"x", &mut scratch).unwrap();
+    assert_eq!(stored.region().generation(), 2);
+    // Appends write only their slots (sealed 3 and 4): the checkpoint stays in copy A.
+    stored.append(&mut device, b"a", &mut scratch).unwrap();
+    stored.append(&mut device, b"b", &mut scratch).unwrap();
+    assert_eq!(stored.current_copy(), MetadataCopy::A);
+    assert_eq!(stored.region().generation(), 2);
+    // A checkpoint goes to copy B with the generation after the slots': 2 + 2 + 1.
+    stored.checkpoint(&mut device, &mut scratch).unwrap();
     assert_eq!(stored.current_copy(), MetadataCopy::B);
-    let newest = stored.region().clone();
+    assert_eq!(stored.region().generation(), 5);
+    assert_eq!(stored.operations_since_checkpoint(), 0);
+    // One more append after it, sealed 6.
+    stored.append(&mut device, b"c", &mut scratch).unwrap();
+    assert_eq!(
+        StoredRing::recover(&mut device, 0, &mut scratch).unwrap(),
+        stored
+    );
 
-    // Damage copy B (the newest): copy A, one generation older, is recovered.
+    // Damage copy B (the newest): copy A (generation 2) is recovered, and followed by
+    // slots 0 and 1 (sealed 3 and 4), not slot 2 (sealed 6, after copy B's 5).
     let mut damaged = device.clone();
     damaged.as_bytes_mut()[512 + 3] ^= 0x10;
     let recovered = StoredRing::recover(&mut damaged, 0, &mut scratch).unwrap();
     assert_eq!(recovered.current_copy(), MetadataCopy::A);
-    assert_eq!(recovered.region().generation(), newest.generation() - 1);
-    assert_eq!(recovered.region().write_head(), 0);
+    assert_eq!(recovered.region().generation(), 2);
+    assert_eq!(recovered.region().write_head(), 2);
+    assert_eq!(recovered.operations_since_checkpoint(), 2);
+    assert!(
+        recovered
+            .read(&mut damaged, 1, &mut scratch)
+            .unwrap()
+            .starts_with(b"b")
+    );
 
     // Damage both: no valid copy, and each copy's reason names its device block.
     damaged.as_bytes_mut()[3] ^= 0x10;
@@ -158,8 +242,8 @@ fn a_blank_device_has_no_region_and_layouts_must_fit() {
         Err(StorageError::NoValidCopy { .. })
     ));
 
-    // 2 header copies + 7 slots = 9 blocks on an 8-block device.
-    let ring = StreamingRing::new(SIZE, 7, 1).unwrap();
+    // 2 header copies + 2 journal blocks + 5 slots = 9 blocks on an 8-block device.
+    let ring = StreamingRing::new(SIZE, 5, 1).unwrap();
     assert_eq!(
         StoredRing::format(&mut device, 0, ring, &mut scratch),
         Err(StorageError::DoesNotFit {
@@ -168,16 +252,45 @@ fn a_blank_device_has_no_region_and_layouts_must_fit() {
             device_blocks: 8
         })
     );
+    // 4 slots fit exactly, but not one block further on.
+    let ring = StreamingRing::new(SIZE, 4, 1).unwrap();
+    assert_eq!(
+        StoredRing::format(&mut device, 1, ring.clone(), &mut scratch),
+        Err(StorageError::DoesNotFit {
+            first_block: 1,
+            blocks_needed: 8,
+            device_blocks: 8
+        })
+    );
+    assert!(StoredRing::format(&mut device, 0, ring, &mut scratch).is_ok());
     let ring = StreamingRing::new(SIZE, 2, 1).unwrap();
     assert!(matches!(
         StoredRing::format(&mut device, u64::MAX, ring, &mut scratch),
         Err(StorageError::DoesNotFit { .. })
     ));
 
-    let worm = WormRegion::<16>::new(SIZE, 4, 0, Ticks::new(0)).unwrap();
-    assert_eq!(StoredWorm::<16>::blocks_needed(SIZE, 4), 8);
-    assert!(StoredWorm::format(&mut device, 1, worm.clone(), &mut scratch).is_err());
+    // A log of 8 records fits one 512-byte block: 2 copies of 1 block + a journal of 2
+    // + 4 data blocks = 8 blocks.
+    let worm = WormRegion::<8>::new(SIZE, 4, 0, Ticks::new(0)).unwrap();
+    assert_eq!(StoredWorm::<8>::blocks_needed(SIZE, 4), 8);
+    assert!(matches!(
+        StoredWorm::format(&mut device, 1, worm.clone(), &mut scratch),
+        Err(StorageError::DoesNotFit {
+            first_block: 1,
+            blocks_needed: 8,
+            device_blocks: 8
+        })
+    ));
     assert!(StoredWorm::format(&mut device, 0, worm, &mut scratch).is_ok());
+    // A vault of 3-block copies: 2 × 3 + a journal of 6 = 12 blocks.
+    assert_eq!(
+        StoredVault::<4>::format(&mut device, 0, 3, Vault::new(SIZE), &mut scratch),
+        Err(StorageError::DoesNotFit {
+            first_block: 0,
+            blocks_needed: 12,
+            device_blocks: 8
+        })
+    );
 
     // Other block sizes and short scratch buffers are refused before anything is written.
     let ring = StreamingRing::new(BlockSize::DEFAULT, 2, 1).unwrap();
@@ -255,7 +368,9 @@ fn a_commit_refused_after_the_change_leaves_the_committed_value() {
         .with_notes(&[b'n'; 200])
         .unwrap()
     };
-    let mut device = RamDevice::<512, 9>::new();
+    // A vault of 1-block copies (2 + a journal of 2: blocks 0..4), a WORM<4> of 2 data
+    // blocks (2 × 1 + 2 + 2: blocks 4..10) and a ring of 1 slot (2 + 2 + 1: blocks 10..15).
+    let mut device = RamDevice::<512, 15>::new();
     let mut scratch = [0u8; 512];
     let mut vault =
         StoredVault::format(&mut device, 0, 1, Vault::<4>::new(SIZE), &mut scratch).unwrap();
@@ -291,7 +406,7 @@ fn a_commit_refused_after_the_change_leaves_the_committed_value() {
     assert_eq!(vault.region().count(), 0);
 
     let region = WormRegion::<4>::new(SIZE, 2, 0, Ticks::new(0)).unwrap();
-    let mut worm = StoredWorm::format(&mut device, 2, region, &mut scratch).unwrap();
+    let mut worm = StoredWorm::format(&mut device, 4, region, &mut scratch).unwrap();
     let (before, image) = (worm.clone(), device.clone());
     let error = worm
         .append(&mut device, b"data", Ticks::new(1), &mut scratch[..100])
@@ -309,9 +424,11 @@ fn a_commit_refused_after_the_change_leaves_the_committed_value() {
     );
 
     let ring = StreamingRing::new(SIZE, 1, 1).unwrap();
-    let mut ring = StoredRing::format(&mut device, 6, ring, &mut scratch).unwrap();
+    let mut ring = StoredRing::format(&mut device, 10, ring, &mut scratch).unwrap();
     ring.append(&mut device, b"old", &mut scratch).unwrap();
-    let before = ring.clone();
+    // The next append would reuse the slot written since the checkpoint, so it checkpoints
+    // first: that is what the short scratch refuses, before anything is written.
+    let (before, image) = (ring.clone(), device.clone());
     let error = ring
         .append(&mut device, b"new", &mut scratch[..100])
         .unwrap_err();
@@ -320,6 +437,7 @@ fn a_commit_refused_after_the_change_leaves_the_committed_value() {
         "{error}"
     );
     assert_eq!(ring, before);
+    assert!(device == image, "a refused append wrote");
 }
 
 #[test]
@@ -331,8 +449,9 @@ fn a_damaged_data_block_is_reported_not_returned() {
     let index = stored
         .append(&mut device, b"kept", Ticks::new(1), &mut scratch)
         .unwrap();
+    // After 2 copies of 1 block and a journal of 2: device block 4.
     let block = usize::try_from(stored.data_block(index)).unwrap();
-    assert_eq!(block, 2);
+    assert_eq!(block, 4);
     assert_eq!(
         stored.read(&mut device, index, &mut scratch).unwrap(),
         b"kept"
@@ -459,12 +578,13 @@ fn a_device_error_makes_the_value_refuse_changes_until_recovered() {
     let ring = StreamingRing::new(SIZE, 4, 4).unwrap();
     let mut stored = StoredRing::format(&mut device, 0, ring, &mut scratch).unwrap();
 
-    // The header of append #1 lands, then its sync fails.
+    // An append writes one block, its slot, then syncs (its commit point): the slot of
+    // append #1 lands, then that sync fails.
     let mut faulty = FaultyDevice::<_, 512>::new(
         &mut device,
         Fault::Fail {
             operation: DeviceOperation::Sync,
-            nth: 2,
+            nth: 1,
             forever: false,
         },
     );
@@ -472,6 +592,7 @@ fn a_device_error_makes_the_value_refuse_changes_until_recovered() {
         .append(&mut faulty, b"op1-payload", &mut scratch)
         .unwrap_err();
     assert!(error.is_device_error());
+    assert_eq!(faulty.writes(), 1, "the slot only, no header");
     assert!(stored.needs_recovery());
     let refused = stored
         .append(&mut faulty, b"op2-payload", &mut scratch)
@@ -507,49 +628,257 @@ fn a_device_error_makes_the_value_refuse_changes_until_recovered() {
 /// Format writes whole copies, so no block of an older region at the same place can pass
 /// as part of the new one. (Found by review: a stale WORM log block carrying the very
 /// generation the new region reached was adopted after a cut, giving a log that was
-/// neither state.)
+/// neither state.) A checkpoint writes only the blocks its log needs, so a checkpoint cut
+/// between them leaves the copy's later blocks as they were.
 #[test]
 fn formatting_over_an_older_region_leaves_nothing_of_it_in_the_copies() {
-    let mut device = RamDevice::<512, 20>::new();
+    // WORM<16> at 512 bytes: copies of 2 blocks (8 records in block 0, the 9th in block
+    // 1), a journal of 4, 16 data blocks: 24 blocks.
+    let mut device = RamDevice::<512, 24>::new();
     let mut scratch = [0u8; 1024];
     let region = || WormRegion::<16>::new(SIZE, 16, 0, Ticks::new(0)).unwrap();
+    // The old region: 9 appends, then a checkpoint into copy B (generation 2 + 1 = 3),
+    // whose block 1 holds the 9th record, sealed 3.
     let mut old = StoredWorm::format(&mut device, 0, region(), &mut scratch).unwrap();
     for i in 0..9u8 {
         old.append(&mut device, &[b'O', i], Ticks::new(i.into()), &mut scratch)
             .unwrap();
     }
+    old.checkpoint(&mut device, &mut scratch).unwrap();
+    assert_eq!(
+        (old.current_copy(), old.region().generation()),
+        (MetadataCopy::B, 3)
+    );
+
     // Factory reset, then the same number of appends with new data.
     let mut new = StoredWorm::format(&mut device, 0, region(), &mut scratch).unwrap();
-    for i in 0..8u8 {
+    for i in 0..9u8 {
         new.append(&mut device, &[b'N', i], Ticks::new(i.into()), &mut scratch)
             .unwrap();
     }
-    let before = new.region().clone();
-    // The 9th append: its data lands (write 1), its metadata block 0 lands as power is
-    // lost (write 2), metadata block 1 is never written.
+    let before = new.clone();
+    // Its checkpoint goes to copy B too, generation 3, two blocks: block 0 lands as power
+    // is lost (write 1), block 1 is never written. Had format left the old block 1
+    // (sealed 3) there, copy B would pass as valid with the old 9th record.
     let mut faulty = FaultyDevice::<_, 512>::new(
         &mut device,
         Fault::PowerCut {
-            nth_write: 2,
+            nth_write: 1,
             torn: false,
         },
     );
-    assert!(
-        new.append(&mut faulty, b"N8", Ticks::new(8), &mut scratch)
-            .is_err()
-    );
+    assert!(new.checkpoint(&mut faulty, &mut scratch).is_err());
     let recovered = StoredWorm::<16>::recover(&mut device, 0, &mut scratch).unwrap();
-    assert_eq!(
-        recovered.region(),
-        &before,
-        "the state before the cut append"
-    );
-    for i in 0..8u8 {
+    // Copy A and its journal: the state before the cut checkpoint (the same appends).
+    assert_eq!(recovered, before);
+    assert_eq!(recovered.current_copy(), MetadataCopy::A);
+    assert_eq!(recovered.operations_since_checkpoint(), 9);
+    for i in 0..9u8 {
         assert_eq!(
             recovered.read(&mut device, i.into(), &mut scratch).unwrap(),
             [b'N', i]
         );
     }
+}
+
+/// Format clears the journal, so no entry of an older region at the same place can pass
+/// as one of the new region's: both regions follow a checkpoint of generation 2 and
+/// number their entries 1, 2, 3, …, so an old entry with the next sequence number would
+/// be replayed as an operation that never happened.
+#[test]
+fn formatting_over_an_older_region_leaves_nothing_of_it_in_the_journal() {
+    // WORM<16>: copies of 2 blocks, a journal of 4 (blocks 4..8), 16 data blocks. An
+    // append's entry is 16 (header) + 52 (record) + 8 (checksum) = 76 bytes, 80 aligned
+    // to 8: 6 to a journal block (496 bytes before the trailer). The journal after the
+    // checkpoint of generation 2 starts at journal block 2 mod 4 = 2: device block 6,
+    // then 7.
+    let mut device = RamDevice::<512, 24>::new();
+    let mut scratch = [0u8; 1024];
+    let region = || WormRegion::<16>::new(SIZE, 16, 0, Ticks::new(0)).unwrap();
+    let mut old = StoredWorm::format(&mut device, 0, region(), &mut scratch).unwrap();
+    assert_eq!(old.first_journal_block(), 4);
+    assert_eq!(old.journal_blocks(), 4);
+    // 9 appends: entries 1..=6 in device block 6, 7..=9 in device block 7.
+    for i in 0..9u8 {
+        old.append(&mut device, &[b'O', i], Ticks::new(i.into()), &mut scratch)
+            .unwrap();
+    }
+    let entry = |device: &mut RamDevice<512, 24>, block: u64, offset: usize| {
+        let mut bytes = [0u8; 512];
+        device.read_block(block, &mut bytes).unwrap();
+        match read_entry(&bytes, offset) {
+            JournalSlot::Entry(entry) => Some((
+                entry.kind(),
+                entry.checkpoint_generation(),
+                entry.sequence(),
+            )),
+            _ => None,
+        }
+    };
+    assert_eq!(
+        entry(&mut device, 7, 2 * 80),
+        Some((JournalEntryKind::WormAppend, 2, 9))
+    );
+
+    let mut new = StoredWorm::format(&mut device, 0, region(), &mut scratch).unwrap();
+    for block in 4..8 {
+        for offset in [0, 80, 160] {
+            assert_eq!(entry(&mut device, block, offset), None, "block {block}");
+        }
+    }
+    // 6 appends fill device block 6; nothing of the old entries 7..=9 in block 7 is left
+    // to be taken for the new region's 7th, 8th and 9th.
+    for i in 0..6u8 {
+        new.append(&mut device, &[b'N', i], Ticks::new(i.into()), &mut scratch)
+            .unwrap();
+    }
+    let recovered = StoredWorm::<16>::recover(&mut device, 0, &mut scratch).unwrap();
+    assert_eq!(recovered, new);
+    assert_eq!(recovered.region().high_water_mark(), 6);
+    assert_eq!(recovered.operations_since_checkpoint(), 6);
+}
+
+/// What each operation writes on a block device, counted by hand from the layout
+/// (| copy A | copy B | journal | data |) and the write rules: a ring append writes its
+/// slot (and first a header checkpoint once `allocated_blocks` appends have followed the
+/// last one); a journaled operation writes its journal block (the first entry in a block
+/// writes it whole, later ones rewrite it); a checkpoint writes the copy's used blocks.
+#[test]
+fn each_operation_writes_the_blocks_the_layout_says() {
+    use dwvd_regions::vault::{ComplianceStatus, Framework, Passport};
+    let mut device = FaultyDevice::<_, 512>::new(RamDevice::<512, 27>::new(), Fault::None);
+    let mut scratch = [0u8; 1024];
+    // Block writes and reads since the last call (the counters restart).
+    let counted = |device: &mut FaultyDevice<RamDevice<512, 27>, 512>| {
+        let counts = (device.writes(), device.reads());
+        device.set_fault(Fault::None);
+        counts.0
+    };
+
+    // Ring of 4 slots at 0: copies 0, 1, journal 2, 3, slots 4..8.
+    let ring = StreamingRing::new(SIZE, 4, 4).unwrap();
+    let mut ring = StoredRing::format(&mut device, 0, ring, &mut scratch).unwrap();
+    // 2 journal blocks + 4 slots holding no live entry + copy B + copy A.
+    assert_eq!(counted(&mut device), 8);
+    for n in 0..4u8 {
+        ring.append(&mut device, &[n], &mut scratch).unwrap();
+        assert_eq!(counted(&mut device), 1, "append {n}: its slot only");
+    }
+    assert_eq!(ring.current_copy(), MetadataCopy::A);
+    // The 5th reuses slot 0: a header checkpoint (into copy B) first, then the slot.
+    ring.append(&mut device, b"5th", &mut scratch).unwrap();
+    assert_eq!(counted(&mut device), 2);
+    assert_eq!(ring.current_copy(), MetadataCopy::B);
+    // Consumes: one journal block write each (taken, then rewritten with the second).
+    assert_eq!(ring.consume(&mut device, &mut scratch).unwrap(), Some(1));
+    assert_eq!(counted(&mut device), 1);
+    assert_eq!(ring.consume(&mut device, &mut scratch).unwrap(), Some(2));
+    assert_eq!(counted(&mut device), 1);
+    assert_eq!(ring.operations_since_checkpoint(), 3);
+    assert_eq!(
+        StoredRing::recover(&mut device, 0, &mut scratch).unwrap(),
+        ring
+    );
+    device.set_fault(Fault::None);
+    // A reset is a checkpoint: one header block, into copy A.
+    ring.reset(&mut device, &mut scratch).unwrap();
+    assert_eq!(counted(&mut device), 1);
+    assert_eq!(ring.current_copy(), MetadataCopy::A);
+    assert_eq!(ring.region().entry_count(), 0);
+    assert_eq!(
+        StoredRing::recover(&mut device, 0, &mut scratch).unwrap(),
+        ring
+    );
+    device.set_fault(Fault::None);
+
+    // WORM<8> of 8 blocks at 8 with a journal of 1 block: copies 8, 9 (the 8-record log
+    // fits one block), journal 10, data 11..19. An append's entry is 16 + 52 + 8 = 76
+    // bytes, 80 aligned: 6 fit in a block's 496 bytes before its trailer.
+    let region = WormRegion::<8>::new(SIZE, 8, 0, Ticks::new(0)).unwrap();
+    let mut worm = StoredWorm::new(8, region).with_journal_blocks(1);
+    worm.format_in_place(&mut device, &mut scratch).unwrap();
+    assert_eq!((worm.first_journal_block(), worm.data_block(0)), (10, 11));
+    assert_eq!(
+        counted(&mut device),
+        3,
+        "the journal block + copy B + copy A"
+    );
+    for n in 0..6u8 {
+        worm.append(&mut device, &[n], Ticks::new(n.into()), &mut scratch)
+            .unwrap();
+        assert_eq!(
+            counted(&mut device),
+            2,
+            "append {n}: data block + journal block"
+        );
+        assert_eq!(worm.operations_since_checkpoint(), u64::from(n) + 1);
+    }
+    // The 7th entry finds the journal full: the block is sealed, and the append is
+    // committed by a checkpoint (copy B, one block) instead of an entry.
+    let generation = worm.region().generation();
+    worm.append(&mut device, b"7th", Ticks::new(7), &mut scratch)
+        .unwrap();
+    assert_eq!(counted(&mut device), 3, "data block + seal + checkpoint");
+    assert_eq!(worm.current_copy(), MetadataCopy::B);
+    assert_eq!(worm.region().generation(), generation + 1);
+    assert_eq!(worm.operations_since_checkpoint(), 0);
+    // The next append starts the journal again: data block + journal block.
+    worm.append(&mut device, b"8th", Ticks::new(8), &mut scratch)
+        .unwrap();
+    assert_eq!(counted(&mut device), 2);
+    let mut reloaded = StoredWorm::new(8, WormRegion::<8>::new(SIZE, 1, 0, Ticks::new(0)).unwrap())
+        .with_journal_blocks(1);
+    reloaded.reload(&mut device, &mut scratch).unwrap();
+    assert_eq!(reloaded, worm);
+    assert_eq!(reloaded.region().high_water_mark(), 8);
+    assert_eq!(reloaded.read(&mut device, 6, &mut scratch).unwrap(), b"7th");
+    device.set_fault(Fault::None);
+
+    // Vault of 2-block copies at 19: copies 19..23, journal 23..27.
+    let mut vault =
+        StoredVault::format(&mut device, 19, 2, Vault::<4>::new(SIZE), &mut scratch).unwrap();
+    assert_eq!(
+        counted(&mut device),
+        4 + 2 + 2,
+        "4 journal blocks + two copies"
+    );
+    let passport = |id: u128, issuer: usize, notes: usize| {
+        Passport::new(
+            uuid::Uuid::from_u128(id),
+            uuid::Uuid::from_u128(7),
+            Framework::Gdpr,
+            ComplianceStatus::Compliant,
+        )
+        .with_issuer(&vec![b'i'; issuer])
+        .unwrap()
+        .with_notes(&vec![b'n'; notes])
+        .unwrap()
+    };
+    vault
+        .add(&mut device, passport(1, 0, 0), &mut scratch)
+        .unwrap();
+    assert_eq!(counted(&mut device), 1, "one journal block");
+    vault
+        .remove(&mut device, uuid::Uuid::from_u128(1), &mut scratch)
+        .unwrap();
+    assert_eq!(counted(&mut device), 1, "the same journal block again");
+    assert_eq!(vault.operations_since_checkpoint(), 2);
+    // A passport of 132 + 92 + 256 = 480 bytes fits a vault block (496 bytes before the
+    // trailer) but its entry, 16 + 480 + 8 = 504 bytes, does not fit a journal block's
+    // 496: the add is a checkpoint, the vault's used blocks into the other copy. The
+    // vault (empty after the remove) is its 16-byte header and this passport: 496 bytes,
+    // exactly block 0's payload, so one block.
+    let copy = vault.current_copy();
+    vault
+        .add(&mut device, passport(2, 92, 256), &mut scratch)
+        .unwrap();
+    assert_eq!(counted(&mut device), 1);
+    assert_eq!(vault.current_copy(), copy.other());
+    assert_eq!(vault.operations_since_checkpoint(), 0);
+    assert_eq!(
+        StoredVault::<4>::recover(&mut device, 19, 2, &mut scratch).unwrap(),
+        vault
+    );
 }
 
 #[test]
@@ -568,7 +897,10 @@ fn recover_needs_the_layout_format_was_given() {
 #[test]
 fn values_made_in_place_are_formatted_or_reloaded_where_they_lie() {
     use dwvd_regions::vault::{ComplianceStatus, Framework, Passport};
-    const VAULT: StoredVault<2> = StoredVault::new(11, 2, Vault::new(SIZE));
+    // A WORM<16> of 4 data blocks: 2 copies of 2 + a journal of 4 + 4 = blocks 0..12. A
+    // vault of 2-block copies: 2 × 2 + a journal of 4 = blocks 12..20. A ring of 3 slots:
+    // 2 + 2 + 3 = blocks 20..27.
+    const VAULT: StoredVault<2> = StoredVault::new(12, 2, Vault::new(SIZE));
     let passport = |id: u128| {
         Passport::new(
             uuid::Uuid::from_u128(id),
@@ -577,7 +909,7 @@ fn values_made_in_place_are_formatted_or_reloaded_where_they_lie() {
             ComplianceStatus::Compliant,
         )
     };
-    let mut device = RamDevice::<512, 16>::new();
+    let mut device = RamDevice::<512, 27>::new();
     let mut scratch = [0u8; 1024];
 
     // Not written yet: refuses changes, and a blank device holds no copy to reload.
@@ -585,12 +917,12 @@ fn values_made_in_place_are_formatted_or_reloaded_where_they_lie() {
     assert!(vault.needs_recovery());
     assert!(matches!(
         vault.add(&mut device, passport(1), &mut scratch),
-        Err(StorageError::NeedsRecovery { first_block: 11 })
+        Err(StorageError::NeedsRecovery { first_block: 12 })
     ));
     assert!(matches!(
         vault.reload(&mut device, &mut scratch),
         Err(StorageError::NoValidCopy {
-            first_block: 11,
+            first_block: 12,
             ..
         })
     ));
@@ -606,10 +938,10 @@ fn values_made_in_place_are_formatted_or_reloaded_where_they_lie() {
     reloaded.reload(&mut device, &mut scratch).unwrap();
     assert_eq!(reloaded, vault);
     assert_eq!(
-        StoredVault::<2>::recover(&mut device, 11, 2, &mut scratch).unwrap(),
+        StoredVault::<2>::recover(&mut device, 12, 2, &mut scratch).unwrap(),
         vault
     );
-    let mut bad = StoredVault::<2>::new(11, 0, Vault::new(SIZE));
+    let mut bad = StoredVault::<2>::new(12, 0, Vault::new(SIZE));
     for result in [
         bad.format_in_place(&mut device, &mut scratch),
         bad.reload(&mut device, &mut scratch),
@@ -639,32 +971,47 @@ fn values_made_in_place_are_formatted_or_reloaded_where_they_lie() {
     assert_eq!(reloaded, worm);
 
     let ring = StreamingRing::new(SIZE, 3, 1).unwrap();
-    let mut stored_ring = StoredRing::new(6, ring.clone());
+    let mut stored_ring = StoredRing::new(20, ring.clone());
     assert!(stored_ring.needs_recovery());
     assert!(matches!(
         stored_ring.consume(&mut device, &mut scratch),
-        Err(StorageError::NeedsRecovery { first_block: 6 })
+        Err(StorageError::NeedsRecovery { first_block: 20 })
     ));
     stored_ring
         .format_in_place(&mut device, &mut scratch)
         .unwrap();
     stored_ring.append(&mut device, b"r", &mut scratch).unwrap();
-    let mut reloaded = StoredRing::new(6, ring);
+    let mut reloaded = StoredRing::new(20, ring);
     reloaded.reload(&mut device, &mut scratch).unwrap();
     assert_eq!(reloaded, stored_ring);
 
-    // A region that outgrows the device is refused before anything is written.
+    // A region that outgrows the device (by one block) is refused before anything is
+    // written: a ring of 4 slots at 20 needs 8 blocks, a WORM<16> of 20 data blocks 28.
     let image = device.clone();
-    let too_big = StreamingRing::new(SIZE, 9, 1).unwrap();
-    let error = StoredRing::new(6, too_big)
+    let too_big = StreamingRing::new(SIZE, 4, 1).unwrap();
+    let error = StoredRing::new(20, too_big)
         .format_in_place(&mut device, &mut scratch)
         .unwrap_err();
-    assert!(matches!(error, StorageError::DoesNotFit { .. }), "{error}");
-    let too_big = WormRegion::<16>::new(SIZE, 15, 0, Ticks::new(0)).unwrap();
+    assert_eq!(
+        error,
+        StorageError::DoesNotFit {
+            first_block: 20,
+            blocks_needed: 8,
+            device_blocks: 27
+        }
+    );
+    let too_big = WormRegion::<16>::new(SIZE, 20, 0, Ticks::new(0)).unwrap();
     let error = StoredWorm::new(0, too_big)
         .format_in_place(&mut device, &mut scratch)
         .unwrap_err();
-    assert!(matches!(error, StorageError::DoesNotFit { .. }), "{error}");
+    assert_eq!(
+        error,
+        StorageError::DoesNotFit {
+            first_block: 0,
+            blocks_needed: 28,
+            device_blocks: 27
+        }
+    );
     assert!(device == image);
 }
 
@@ -681,14 +1028,17 @@ fn reload_after_a_device_error_clears_needs_recovery() {
         forever: false,
     };
 
+    // WORM<8>: 2 copies of 1 block + a journal of 2 + 4 data blocks.
     let mut device = FaultyDevice::<_, 512>::new(RamDevice::<512, 8>::new(), Fault::None);
     let region = WormRegion::<8>::new(SIZE, 4, 0, Ticks::new(0)).unwrap();
     let mut worm = StoredWorm::format(&mut device, 0, region, &mut scratch).unwrap();
     device.set_fault(fail_first_sync);
+    // The first sync is the data block's: the append stops before its journal entry.
     assert!(
         worm.append(&mut device, b"a", Ticks::new(1), &mut scratch)
             .is_err()
     );
+    assert_eq!(device.writes(), 1);
     assert!(worm.needs_recovery());
     worm.reload(&mut device, &mut scratch).unwrap();
     assert!(!worm.needs_recovery());
@@ -697,7 +1047,8 @@ fn reload_after_a_device_error_clears_needs_recovery() {
     worm.append(&mut device, b"a", Ticks::new(1), &mut scratch)
         .unwrap();
 
-    let mut device = FaultyDevice::<_, 512>::new(RamDevice::<512, 4>::new(), Fault::None);
+    // A vault of 2-block copies: 2 × 2 + a journal of 4 blocks.
+    let mut device = FaultyDevice::<_, 512>::new(RamDevice::<512, 8>::new(), Fault::None);
     let mut vault =
         StoredVault::format(&mut device, 0, 2, Vault::<2>::new(SIZE), &mut scratch).unwrap();
     device.set_fault(fail_first_sync);
@@ -713,11 +1064,14 @@ fn reload_after_a_device_error_clears_needs_recovery() {
             .is_err()
     );
     assert!(vault.needs_recovery());
+    assert_eq!(device.writes(), 1, "one journal block, no copy");
     assert_eq!(vault.region().count(), 0, "memory keeps the last commit");
     vault.reload(&mut device, &mut scratch).unwrap();
     assert!(!vault.needs_recovery());
-    // The whole copy was written before the failed sync: the add landed.
+    // The journal block with the entry was written before the failed sync: the add
+    // landed, on top of the unchanged checkpoint.
     assert_eq!(vault.region().all(), [passport]);
+    assert_eq!(vault.operations_since_checkpoint(), 1);
 }
 
 /// The layout helpers, against the SPEC's formulas written out here.
@@ -741,9 +1095,19 @@ fn layout_helpers_follow_the_spec() {
             StoredWorm::<100>::blocks_per_copy(size),
             worm_blocks(bs, 100)
         );
+        // The default journal is two copies' worth, at least 2 blocks.
+        let m = worm_blocks(bs, 100);
+        assert_eq!(
+            StoredWorm::<100>::default_journal_blocks(size),
+            (2 * m).max(2)
+        );
         assert_eq!(
             StoredWorm::<100>::blocks_needed(size, 7),
-            2 * worm_blocks(bs, 100) + 7
+            2 * m + (2 * m).max(2) + 7
+        );
+        assert_eq!(
+            StoredWorm::<8>::blocks_needed(size, 7),
+            2 * worm_blocks(bs, 8) + (2 * worm_blocks(bs, 8)).max(2) + 7
         );
         assert_eq!(
             StoredWorm::<100>::scratch_len(size) as u64,
@@ -754,21 +1118,52 @@ fn layout_helpers_follow_the_spec() {
     }
     assert_eq!(StoredWorm::<8>::blocks_per_copy(SIZE), 1);
     assert_eq!(StoredWorm::<9>::blocks_per_copy(SIZE), 2);
-    assert_eq!(StoredRing::blocks_needed(3), 5);
+    assert_eq!(StoredWorm::<8>::default_journal_blocks(SIZE), 2);
+    assert_eq!(StoredWorm::<9>::default_journal_blocks(SIZE), 4);
+    // Ring: 2 header copies + a journal of 2 + the slots.
+    assert_eq!(StoredRing::DEFAULT_JOURNAL_BLOCKS, 2);
+    assert_eq!(StoredRing::blocks_needed(3), 7);
+    assert_eq!(StoredRing::blocks_needed(0), 4);
     assert_eq!(StoredRing::blocks_needed(u64::MAX), u64::MAX);
-    assert_eq!(StoredVault::<4>::blocks_needed(3), 6);
+    // Vault: 2 copies + a journal of two copies' worth, at least 2.
+    for (per_copy, journal) in [(0, 2), (1, 2), (2, 4), (3, 6)] {
+        assert_eq!(StoredVault::<4>::default_journal_blocks(per_copy), journal);
+    }
+    assert_eq!(StoredVault::<4>::blocks_needed(1), 4);
+    assert_eq!(StoredVault::<4>::blocks_needed(3), 12);
     assert_eq!(StoredVault::<4>::blocks_needed(u64::MAX), u64::MAX);
+
+    // Where the journal and the data blocks lie: | A (M) | B (M) | journal (J) | data |.
+    let ring = StoredRing::new(10, StreamingRing::new(SIZE, 4, 4).unwrap());
+    assert_eq!(ring.journal_blocks(), 2);
+    assert_eq!(ring.first_journal_block(), 12);
+    assert_eq!(ring.data_block(0), 14);
+    assert_eq!(ring.data_block(3), 17);
+    let ring = ring.with_journal_blocks(5);
+    assert_eq!(ring.journal_blocks(), 5);
+    assert_eq!(ring.first_journal_block(), 12);
+    assert_eq!(ring.data_block(3), 20);
+    let worm = StoredWorm::new(3, WormRegion::<16>::new(SIZE, 4, 0, Ticks::new(0)).unwrap());
+    assert_eq!(worm.journal_blocks(), 4);
+    assert_eq!(worm.first_journal_block(), 3 + 2 * 2);
+    assert_eq!(worm.data_block(0), 3 + 2 * 2 + 4);
+    let vault = StoredVault::new(1, 3, Vault::<4>::new(SIZE));
+    assert_eq!(vault.journal_blocks(), 6);
+    assert_eq!(vault.first_journal_block(), 1 + 2 * 3);
+    assert_eq!(vault.with_journal_blocks(1).journal_blocks(), 1);
+    assert_eq!(ring.operations_since_checkpoint(), 0);
 }
 
 /// `&mut D` is a device too, forwarding every call.
 #[test]
 fn a_mutable_reference_to_a_device_is_a_device() {
-    let mut device = RamDevice::<512, 6>::new();
+    // A ring of 3 slots at block 1: 2 copies + 2 journal blocks + 3 slots = blocks 1..8.
+    let mut device = RamDevice::<512, 8>::new();
     let mut scratch = [0u8; 512];
     {
-        let mut borrowed: &mut RamDevice<512, 6> = &mut device;
+        let mut borrowed: &mut RamDevice<512, 8> = &mut device;
         assert_eq!(BlockDevice::block_size(&borrowed), SIZE);
-        assert_eq!(BlockDevice::block_count(&borrowed), 6);
+        assert_eq!(BlockDevice::block_count(&borrowed), 8);
         let ring = StreamingRing::new(SIZE, 3, 1).unwrap();
         let mut stored = StoredRing::format(&mut borrowed, 1, ring, &mut scratch).unwrap();
         stored
@@ -779,7 +1174,7 @@ fn a_mutable_reference_to_a_device_is_a_device() {
         let mut block = [0u8; 512];
         BlockDevice::read_block(&mut borrowed, 0, &mut block).unwrap();
         assert_eq!(block, [9u8; 512]);
-        assert!(BlockDevice::read_block(&mut borrowed, 6, &mut block).is_err());
+        assert!(BlockDevice::read_block(&mut borrowed, 8, &mut block).is_err());
     }
     assert_eq!(&device.as_bytes()[..512], &[9u8; 512]);
     let stored = StoredRing::recover(&mut device, 1, &mut scratch).unwrap();
@@ -802,7 +1197,7 @@ fn storage_errors_name_the_block_and_say_what_to_do() {
         position: 4,
         write_head: 2,
     });
-    let cases: [(E, &[&str]); 8] = [
+    let cases: [(E, &[&str]); 10] = [
         (
             E::Device {
                 operation: DeviceOperation::Sync,
@@ -826,6 +1221,22 @@ fn storage_errors_name_the_block_and_say_what_to_do() {
                 error: "wp",
             },
             &["device write of block 5"],
+        ),
+        (
+            E::Device {
+                operation: DeviceOperation::Erase,
+                block: 6,
+                error: "timeout",
+            },
+            &["device erase of block 6 failed", "timeout"],
+        ),
+        (
+            E::Device {
+                operation: DeviceOperation::Program,
+                block: 7,
+                error: "verify",
+            },
+            &["device program of block 7 failed", "verify"],
         ),
         (E::Region(region), &[&region.to_string()]),
         (

@@ -2,9 +2,12 @@
 //! read `0xFF`, a write only clears bits, and every access must be aligned and in bounds.
 #![cfg(feature = "embedded-storage")]
 
+use std::collections::BTreeMap;
+
+use dwvd_regions::Region;
 use dwvd_regions::storage::{
-    BlockDevice, DeviceOperation, NorFlashConfigError, NorFlashDevice, NorFlashDeviceError,
-    StorageError, StoredRing, StoredVault, StoredWorm,
+    BlockDevice, DeviceOperation, MetadataCopy, NorFlashConfigError, NorFlashDevice,
+    NorFlashDeviceError, StorageError, StoredRing, StoredVault, StoredWorm,
 };
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault};
@@ -705,70 +708,241 @@ fn a_flash_failure_is_the_device_error_unchanged() {
 // Stored regions on flash
 // ---------------------------------------------------------------------------------------
 
-/// Every block write went out as one erase of exactly one block, then one program of it.
-fn assert_every_write_erased_its_block_first(calls: &[Call], block_size: u32) {
-    let mut erased = None;
-    for call in calls {
+/// How a stored region used the flash, from the calls it made.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct FlashUse {
+    /// Block writes (`write_block`: an erase of the block, then a program of all of it),
+    /// per device block.
+    block_writes: BTreeMap<u64, usize>,
+    /// Erases not followed by a program of the whole block (a journal block taken, a
+    /// block cleared by format), per device block.
+    bare_erases: BTreeMap<u64, usize>,
+    /// Programs of part of a block, in place (journal entries and seals): device block,
+    /// byte offset in it, length.
+    partial_programs: Vec<(u64, usize, usize)>,
+}
+
+/// Replays `calls` (all of them, from a freshly erased flash) and checks the rules of NOR
+/// flash that the mock does not enforce (it ANDs a program into the old bytes, as real
+/// flash does): every erase is of exactly one block of the device at `base`; no byte is
+/// programmed twice without an erase between; a program stays inside one block; reads
+/// are whole blocks. Returns what the calls from `from` on did.
+fn flash_use(calls: &[Call], from: usize, base: u32, block_size: u32) -> FlashUse {
+    let mut programmed: BTreeMap<u32, Call> = BTreeMap::new();
+    let mut usage = FlashUse::default();
+    let block_of = |offset: u32| {
+        assert!(offset >= base, "below the device: {offset}");
+        (
+            u64::from((offset - base) / block_size),
+            (offset - base) % block_size,
+        )
+    };
+    for (i, call) in calls.iter().enumerate() {
+        let counted = i >= from;
         match *call {
-            Call::Erase { from, to } => {
-                assert_eq!(to - from, block_size, "{call:?}");
-                assert_eq!(erased, None, "two erases in a row");
-                erased = Some(from);
+            Call::Erase { from: start, to } => {
+                assert_eq!(to - start, block_size, "{call:?}: not one block");
+                let (block, at) = block_of(start);
+                assert_eq!(at, 0, "{call:?}: not at a block's start");
+                programmed.retain(|offset, _| !(start..to).contains(offset));
+                let whole_program_next = calls.get(i + 1)
+                    == Some(&Call::Write {
+                        offset: start,
+                        len: block_size as usize,
+                    });
+                if counted {
+                    let kind = if whole_program_next {
+                        &mut usage.block_writes
+                    } else {
+                        &mut usage.bare_erases
+                    };
+                    *kind.entry(block).or_default() += 1;
+                }
             }
             Call::Write { offset, len } => {
-                assert_eq!(erased, Some(offset), "a program without its erase");
-                assert_eq!(len, block_size as usize);
-                erased = None;
+                let end = offset + u32::try_from(len).unwrap();
+                if let Some((byte, earlier)) = programmed.range(offset..end).next() {
+                    panic!(
+                        "{call:?} programs byte {byte} again without an erase, after {earlier:?}"
+                    );
+                }
+                for byte in offset..end {
+                    programmed.insert(byte, *call);
+                }
+                let (block, at) = block_of(offset);
+                assert_eq!(block_of(end - 1).0, block, "{call:?}: across blocks");
+                let block_write = i > 0
+                    && len == block_size as usize
+                    && calls[i - 1]
+                        == Call::Erase {
+                            from: offset,
+                            to: end,
+                        };
+                if counted && !block_write {
+                    usage.partial_programs.push((block, at as usize, len));
+                }
             }
-            Call::Read { len, .. } => assert_eq!(len, block_size as usize),
+            Call::Read { len, .. } => assert_eq!(len, block_size as usize, "{call:?}"),
         }
     }
-    assert_eq!(erased, None);
+    usage
+}
+
+/// Per-block counts, written out.
+fn per_block(counts: &[(u64, usize)]) -> BTreeMap<u64, usize> {
+    counts.iter().copied().collect()
+}
+
+#[test]
+fn the_flash_use_check_catches_a_program_without_an_erase() {
+    let block_write = [
+        Call::Erase { from: 0, to: 512 },
+        Call::Write {
+            offset: 0,
+            len: 512,
+        },
+    ];
+    let usage = flash_use(&block_write, 0, 0, 512);
+    assert_eq!(usage.block_writes, per_block(&[(0, 1)]));
+    // Programs into erased space, in place, after a bare erase: allowed.
+    let journal = [
+        Call::Erase {
+            from: 1024,
+            to: 1536,
+        },
+        Call::Write {
+            offset: 1024,
+            len: 32,
+        },
+        Call::Write {
+            offset: 1056,
+            len: 32,
+        },
+    ];
+    let usage = flash_use(&journal, 0, 512, 512);
+    assert_eq!(usage.bare_erases, per_block(&[(1, 1)]));
+    assert_eq!(usage.partial_programs, [(1, 0, 32), (1, 32, 32)]);
+    // The same bytes again without an erase: refused.
+    let twice = [journal[0], journal[1], journal[1]];
+    assert!(std::panic::catch_unwind(|| flash_use(&twice, 0, 512, 512)).is_err());
+    let overlapping = [
+        block_write[0],
+        block_write[1],
+        Call::Write {
+            offset: 496,
+            len: 16,
+        },
+    ];
+    assert!(std::panic::catch_unwind(|| flash_use(&overlapping, 0, 0, 512)).is_err());
+    // Half a block erased, or a program across two blocks: refused.
+    let half = [Call::Erase { from: 0, to: 256 }];
+    assert!(std::panic::catch_unwind(|| flash_use(&half, 0, 0, 512)).is_err());
+    let across = [Call::Write {
+        offset: 496,
+        len: 32,
+    }];
+    assert!(std::panic::catch_unwind(|| flash_use(&across, 0, 0, 512)).is_err());
 }
 
 #[test]
 fn a_stored_ring_on_nor_flash_wraps_and_recovers() {
-    // A ring of 4 slots (6 blocks) after one block of other data.
-    let mut flash = SmallSectors::new(8 * BLOCK);
+    // A ring of 4 slots after one block of other data: device blocks 0, 1 (header
+    // copies), 2, 3 (journal), 4..8 (slots) at flash blocks 1..9.
+    assert_eq!(StoredRing::blocks_needed(4), 8);
+    let mut flash = SmallSectors::new(10 * BLOCK);
     flash.bytes[..BLOCK].fill(0x42);
-    flash.bytes[7 * BLOCK..].fill(0x24);
+    flash.bytes[9 * BLOCK..].fill(0x24);
     let outside = flash.bytes.clone();
     let mut scratch = [0u8; BLOCK];
-    let mut device = NorFlashDevice::new(&mut flash, SIZE, 512, 6).unwrap();
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 512, 8).unwrap();
 
     let ring = StreamingRing::new(SIZE, 4, 4).unwrap();
     let mut stored = StoredRing::format(&mut device, 0, ring, &mut scratch).unwrap();
+    // Format: the journal and the 4 (empty) slots erased, then copy B, then copy A.
+    let formatted = flash.calls.len();
+    assert_eq!(
+        flash_use(&flash.calls, 0, 512, 512),
+        FlashUse {
+            block_writes: per_block(&[(1, 1), (0, 1)]),
+            bare_erases: per_block(&[(2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)]),
+            partial_programs: vec![],
+        }
+    );
+
     // Ten appends on four slots: every slot and both header copies are rewritten, which
     // only reads back right if each rewrite erased first.
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 512, 8).unwrap();
     for entry in 0..10u8 {
         let appended = stored
             .append(&mut device, &[entry; 40], &mut scratch)
             .unwrap();
         assert_eq!(appended.position, u64::from(entry));
     }
-    assert_every_write_erased_its_block_first(&flash.calls, 512);
-    assert!(flash.count(Op::Erase) > 10);
+    // Position p goes to slot p mod 4 (device block 4 + p mod 4): 3, 3, 2 and 2 writes.
+    // Before the 5th and the 9th append (4 appends since the checkpoint) a header
+    // checkpoint: into copy B (block 1), then copy A (block 0). Nothing else: an append
+    // writes no header, no journal.
+    let appended = flash.calls.len();
+    assert_eq!(
+        flash_use(&flash.calls, formatted, 512, 512),
+        FlashUse {
+            block_writes: per_block(&[(0, 1), (1, 1), (4, 3), (5, 3), (6, 2), (7, 2)]),
+            ..FlashUse::default()
+        }
+    );
+    // Checkpoints at generation 2 + 4 + 1 = 7, then 7 + 4 + 1 = 12.
+    assert_eq!(stored.region().generation(), 12);
+    assert_eq!(stored.current_copy(), MetadataCopy::A);
+
+    // Two consumes: journal entries of 16 + 8 + 8 = 32 bytes (whole 16-byte program
+    // units). The journal after the checkpoint of generation 12 starts at journal block
+    // 12 mod 2 = 0, device block 2: taken (erased) by the first, then programmed in place.
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 512, 8).unwrap();
+    for position in [6, 7] {
+        assert_eq!(
+            stored.consume(&mut device, &mut scratch).unwrap(),
+            Some(position)
+        );
+    }
+    assert_eq!(
+        flash_use(&flash.calls, appended, 512, 512),
+        FlashUse {
+            bare_erases: per_block(&[(2, 1)]),
+            partial_programs: vec![(2, 0, 32), (2, 32, 32)],
+            ..FlashUse::default()
+        }
+    );
     assert_eq!(flash.bytes[..BLOCK], outside[..BLOCK]);
-    assert_eq!(flash.bytes[7 * BLOCK..], outside[7 * BLOCK..]);
+    assert_eq!(flash.bytes[9 * BLOCK..], outside[9 * BLOCK..]);
 
     // After a reset: a new device value over the same flash.
-    let mut device = NorFlashDevice::new(&mut flash, SIZE, 512, 6).unwrap();
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 512, 8).unwrap();
     let recovered = StoredRing::recover(&mut device, 0, &mut scratch).unwrap();
     assert_eq!(recovered, stored);
     assert_eq!(recovered.region().write_head(), 10);
-    assert_eq!(recovered.region().entry_count(), 4);
-    for position in 6..10u8 {
+    assert_eq!(recovered.region().read_tail(), 8);
+    assert_eq!(recovered.region().entry_count(), 2);
+    // 2 appends since the checkpoint (their slots) and 2 consumes (the journal).
+    assert_eq!(recovered.operations_since_checkpoint(), 4);
+    for position in 8..10u8 {
         let entry = recovered
             .read(&mut device, position.into(), &mut scratch)
             .unwrap();
         assert_eq!(entry[..40], [position; 40]);
         assert!(entry[40..].iter().all(|&b| b == 0), "zero padding");
     }
+    assert!(
+        recovered.read(&mut device, 7, &mut scratch).is_err(),
+        "consumed"
+    );
 }
 
 #[test]
 fn a_stored_worm_on_nor_flash_appends_and_reads_back() {
+    // WORM<8>: copies of 1 block (0, 1), a journal of 2 (2, 3), data blocks 4..8; the
+    // device starts at flash block 2.
     let blocks = StoredWorm::<8>::blocks_needed(SIZE, 4);
+    assert_eq!(blocks, 8);
     let blocks_u32 = u32::try_from(blocks).unwrap();
     let mut flash = SmallSectors::new((blocks as usize + 2) * BLOCK);
     let mut scratch = vec![0u8; StoredWorm::<8>::scratch_len(SIZE)];
@@ -776,6 +950,17 @@ fn a_stored_worm_on_nor_flash_appends_and_reads_back() {
 
     let region = WormRegion::<8>::new(SIZE, 4, 0, Ticks::new(1_000)).unwrap();
     let mut stored = StoredWorm::format(&mut device, 0, region, &mut scratch).unwrap();
+    // Format: the journal erased, then copy B, then copy A (no data block is cleared).
+    let formatted = flash.calls.len();
+    assert_eq!(
+        flash_use(&flash.calls, 0, 1024, 512),
+        FlashUse {
+            block_writes: per_block(&[(1, 1), (0, 1)]),
+            bare_erases: per_block(&[(2, 1), (3, 1)]),
+            partial_programs: vec![],
+        }
+    );
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 1024, blocks_u32).unwrap();
     let records: [&[u8]; 4] = [b"alpha", &[0xFF; 496], b"", b"delta"];
     for (index, record) in records.iter().enumerate() {
         let at = stored
@@ -794,7 +979,21 @@ fn a_stored_worm_on_nor_flash_appends_and_reads_back() {
             .append(&mut device, b"more", Ticks::new(9_000), &mut scratch)
             .is_err()
     );
-    assert_every_write_erased_its_block_first(&flash.calls, 512);
+    // Each append: its data block (device block 4 + index), then its journal entry of
+    // 16 + 52 + 8 = 76 bytes, 80 in whole 16-byte program units. After the checkpoint of
+    // generation 2 the journal starts at journal block 2 mod 2 = 0 (device block 2),
+    // erased when the first entry takes it; the others are programmed after it in place.
+    // No checkpoint: the journal has room for 2 × 6 entries.
+    assert_eq!(
+        flash_use(&flash.calls, formatted, 1024, 512),
+        FlashUse {
+            block_writes: per_block(&[(4, 1), (5, 1), (6, 1), (7, 1)]),
+            bare_erases: per_block(&[(2, 1)]),
+            partial_programs: vec![(2, 0, 80), (2, 80, 80), (2, 160, 80), (2, 240, 80)],
+        }
+    );
+    assert_eq!(stored.current_copy(), MetadataCopy::A);
+    assert_eq!(stored.operations_since_checkpoint(), 4);
     assert!(
         flash.bytes[..1024].iter().all(|&b| b == 0xFF),
         "before the device"
@@ -817,8 +1016,11 @@ fn a_stored_worm_on_nor_flash_appends_and_reads_back() {
 
 #[test]
 fn a_stored_vault_on_4k_sectors_adds_removes_and_recovers() {
+    // 4 KiB blocks, one sector each: copies of 2 blocks (0, 1 and 2, 3), a journal of 4
+    // (4..8); the device starts at flash block 1, and flash block 9 follows it.
     let size = BlockSize::DEFAULT;
-    let mut flash = SpiNor::new(6 * 4096);
+    assert_eq!(StoredVault::<4>::blocks_needed(2), 8);
+    let mut flash = SpiNor::new(10 * 4096);
     let mut scratch = vec![0u8; StoredVault::<4>::scratch_len(size, 2)];
     let passport = |id: u128| {
         Passport::new(
@@ -831,9 +1033,20 @@ fn a_stored_vault_on_4k_sectors_adds_removes_and_recovers() {
         .unwrap()
     };
 
-    let mut device = NorFlashDevice::new(&mut flash, size, 4096, 4).unwrap();
+    let mut device = NorFlashDevice::new(&mut flash, size, 4096, 8).unwrap();
     let mut stored =
         StoredVault::format(&mut device, 0, 2, Vault::<4>::new(size), &mut scratch).unwrap();
+    // Format: the journal erased, then copy B whole, then copy A whole.
+    let formatted = flash.calls.len();
+    assert_eq!(
+        flash_use(&flash.calls, 0, 4096, 4096),
+        FlashUse {
+            block_writes: per_block(&[(0, 1), (1, 1), (2, 1), (3, 1)]),
+            bare_erases: per_block(&[(4, 1), (5, 1), (6, 1), (7, 1)]),
+            partial_programs: vec![],
+        }
+    );
+    let mut device = NorFlashDevice::new(&mut flash, size, 4096, 8).unwrap();
     for id in 1..=3 {
         stored.add(&mut device, passport(id), &mut scratch).unwrap();
     }
@@ -841,11 +1054,23 @@ fn a_stored_vault_on_4k_sectors_adds_removes_and_recovers() {
         .remove(&mut device, Uuid::from_u128(2), &mut scratch)
         .unwrap();
     assert_eq!(removed.map(|p| p.passport_id()), Some(Uuid::from_u128(2)));
-    assert_every_write_erased_its_block_first(&flash.calls, 4096);
+    // One journal entry each, in 256-byte program units: an add holds the passport, 132 +
+    // 200 bytes of notes = 332, so 16 + 332 + 8 = 356 bytes, 512 programmed; the remove
+    // holds the 16-byte id: 16 + 16 + 8 = 40, 256 programmed. After the checkpoint of
+    // generation 2 the journal starts at journal block 2 mod 4 = 2 (device block 6),
+    // erased once when taken. No copy is rewritten.
+    assert_eq!(
+        flash_use(&flash.calls, formatted, 4096, 4096),
+        FlashUse {
+            block_writes: BTreeMap::new(),
+            bare_erases: per_block(&[(6, 1)]),
+            partial_programs: vec![(6, 0, 512), (6, 512, 512), (6, 1024, 512), (6, 1536, 256)],
+        }
+    );
     assert!(flash.bytes[..4096].iter().all(|&b| b == 0xFF));
-    assert!(flash.bytes[5 * 4096..].iter().all(|&b| b == 0xFF));
+    assert!(flash.bytes[9 * 4096..].iter().all(|&b| b == 0xFF));
 
-    let mut device = NorFlashDevice::new(&mut flash, size, 4096, 4).unwrap();
+    let mut device = NorFlashDevice::new(&mut flash, size, 4096, 8).unwrap();
     let recovered = StoredVault::<4>::recover(&mut device, 0, 2, &mut scratch).unwrap();
     assert_eq!(recovered.region(), stored.region());
     assert_eq!(recovered.region().count(), 2);
@@ -859,20 +1084,31 @@ fn a_stored_vault_on_4k_sectors_adds_removes_and_recovers() {
     assert_eq!(recovered.region().get(Uuid::from_u128(2)), None);
 }
 
+/// A failure of each kind of flash call a stored region makes — a block write's program
+/// or erase, a journal entry's program in place, a journal block's erase, a read — is the
+/// device's error naming the call and the device block, and recovery finds the state
+/// before the failed operation.
 #[test]
 fn a_flash_failure_in_a_stored_region_names_the_call_and_block_and_recovers() {
+    // WORM<8> of 4 blocks: copies 0 and 1, journal 2 and 3, data blocks 4..8.
     let blocks = u32::try_from(StoredWorm::<8>::blocks_needed(SIZE, 4)).unwrap();
+    assert_eq!(blocks, 8);
     let mut scratch = vec![0u8; StoredWorm::<8>::scratch_len(SIZE)];
     let region = WormRegion::<8>::new(SIZE, 4, 0, Ticks::new(0)).unwrap();
 
     let mut flash = SmallSectors::new(blocks as usize * BLOCK);
     let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
     let mut stored = StoredWorm::format(&mut device, 0, region, &mut scratch).unwrap();
+    // Format leaves copy A current at generation 2: the journal starts at journal block
+    // 2 mod 2 = 0, device block 2; "kept"'s entry takes its first 80 bytes.
     stored
         .append(&mut device, b"kept", Ticks::new(1), &mut scratch)
         .unwrap();
+    assert_eq!(stored.first_journal_block(), 2);
+    assert_eq!(stored.current_copy(), MetadataCopy::A);
 
-    // The next program fails: the data block of WORM block 1.
+    // The next program fails: the data block of WORM block 1 (a block write: an erase,
+    // then a program of the block).
     let writes = flash.count(Op::Write);
     flash.fail = Some((Op::Write, writes + 1));
     let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
@@ -880,6 +1116,7 @@ fn a_flash_failure_in_a_stored_region_names_the_call_and_block_and_recovers() {
         .append(&mut device, b"lost", Ticks::new(2), &mut scratch)
         .unwrap_err();
     let data_block = stored.data_block(1);
+    assert_eq!(data_block, 5);
     let offset = u32::try_from(data_block).unwrap() * 512;
     assert_eq!(
         error,
@@ -902,29 +1139,95 @@ fn a_flash_failure_in_a_stored_region_names_the_call_and_block_and_recovers() {
     assert!(core::error::Error::source(&error).is_none());
     assert!(stored.needs_recovery());
 
-    // The next erase fails: the metadata copy the append commits to.
+    // The journal entry's program fails: the data block is written (its program is the
+    // 1st), then the entry is programmed in place after "kept"'s, at byte 80 of device
+    // block 2 (the 2nd), with no erase before it.
     flash.fail = None;
-    let erases = flash.count(Op::Erase);
-    flash.fail = Some((Op::Erase, erases + 2)); // the data block's erase passes
+    let writes = flash.count(Op::Write);
+    flash.fail = Some((Op::Write, writes + 2));
     let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
     let mut stored = StoredWorm::<8>::recover(&mut device, 0, &mut scratch).unwrap();
+    assert_eq!(stored.region().high_water_mark(), 1);
+    let erases = flash.count(Op::Erase);
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
     let error = stored
         .append(&mut device, b"lost", Ticks::new(2), &mut scratch)
         .unwrap_err();
-    let StorageError::Device {
-        operation: DeviceOperation::Write,
-        block,
-        error:
-            NorFlashDeviceError::Flash(MockError::Injected {
-                op: Op::Erase,
-                offset,
+    assert_eq!(
+        error,
+        StorageError::Device {
+            operation: DeviceOperation::Program,
+            block: 2,
+            error: NorFlashDeviceError::Flash(MockError::Injected {
+                op: Op::Write,
+                offset: 2 * 512 + 80
             }),
-    } = error
-    else {
-        panic!("{error:?}")
-    };
-    assert!(block < data_block, "a metadata block: {block}");
-    assert_eq!(u64::from(offset), block * 512);
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("device program of block 2 failed")
+    );
+    assert_eq!(
+        flash.count(Op::Erase),
+        erases + 1,
+        "the data block's erase only"
+    );
+
+    // A checkpoint's erase fails: the copy it goes to, copy B (device block 1).
+    flash.fail = None;
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
+    let mut stored = StoredWorm::<8>::recover(&mut device, 0, &mut scratch).unwrap();
+    assert_eq!(stored.region().high_water_mark(), 1);
+    let erases = flash.count(Op::Erase);
+    flash.fail = Some((Op::Erase, erases + 1));
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
+    let error = stored.checkpoint(&mut device, &mut scratch).unwrap_err();
+    assert_eq!(
+        error,
+        StorageError::Device {
+            operation: DeviceOperation::Write,
+            block: 1,
+            error: NorFlashDeviceError::Flash(MockError::Injected {
+                op: Op::Erase,
+                offset: 512
+            }),
+        }
+    );
+    assert!(stored.needs_recovery());
+
+    // A journal block's erase fails. After a checkpoint into copy B (generation 3) the
+    // journal starts at journal block 3 mod 2 = 1, device block 3: an append erases its
+    // data block (the 1st erase), then takes that journal block (the 2nd).
+    flash.fail = None;
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
+    let mut stored = StoredWorm::<8>::recover(&mut device, 0, &mut scratch).unwrap();
+    stored.checkpoint(&mut device, &mut scratch).unwrap();
+    assert_eq!(stored.current_copy(), MetadataCopy::B);
+    assert_eq!(stored.region().generation(), 3);
+    let erases = flash.count(Op::Erase);
+    flash.fail = Some((Op::Erase, erases + 2));
+    let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
+    let error = stored
+        .append(&mut device, b"lost", Ticks::new(2), &mut scratch)
+        .unwrap_err();
+    assert_eq!(
+        error,
+        StorageError::Device {
+            operation: DeviceOperation::Erase,
+            block: 3,
+            error: NorFlashDeviceError::Flash(MockError::Injected {
+                op: Op::Erase,
+                offset: 3 * 512
+            }),
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("device erase of block 3 failed")
+    );
 
     // A read failure while recovering is the device's error too.
     let reads = flash.count(Op::Read);
@@ -943,10 +1246,13 @@ fn a_flash_failure_in_a_stored_region_names_the_call_and_block_and_recovers() {
         "{error:?}"
     );
 
-    // With the flash working again, the append that failed is not there; "kept" is.
+    // With the flash working again, none of the appends that failed is there; "kept" is,
+    // from the checkpoint in copy B.
     flash.fail = None;
     let mut device = NorFlashDevice::new(&mut flash, SIZE, 0, blocks).unwrap();
     let recovered = StoredWorm::<8>::recover(&mut device, 0, &mut scratch).unwrap();
+    assert_eq!(recovered.current_copy(), MetadataCopy::B);
+    assert_eq!(recovered.operations_since_checkpoint(), 0);
     assert_eq!(recovered.region().high_water_mark(), 1);
     assert_eq!(
         recovered.read(&mut device, 0, &mut scratch).unwrap(),
@@ -963,4 +1269,7 @@ fn a_flash_failure_in_a_stored_region_names_the_call_and_block_and_recovers() {
         recovered.read(&mut device, 1, &mut scratch).unwrap(),
         b"again"
     );
+    // Over all the calls above, the failed ones counted as programmed too, no byte was
+    // programmed twice without an erase between.
+    flash_use(&flash.calls, 0, 0, 512);
 }
