@@ -24,8 +24,8 @@ use std::collections::VecDeque;
 
 use arbitrary::Arbitrary;
 use dwvd_regions::storage::{
-    BlockDevice, Fault, FaultError, FaultyDevice, RamDevice, RamNorFlash, StorageError,
-    StoredRing, StoredVault, StoredWorm,
+    BlockDevice, Fault, FaultError, FaultyDevice, RamDevice, RamNorFlash, StorageError, StoredRing,
+    StoredVault, StoredWorm,
 };
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault};
@@ -50,7 +50,10 @@ enum Op {
     VaultRemove(u8),
     Checkpoint(u8),
     /// Arms a power cut at the n-th write from now (erase or program on flash).
-    PowerCut { after: u8, torn: bool },
+    PowerCut {
+        after: u8,
+        torn: bool,
+    },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -77,7 +80,8 @@ impl Model {
                 if next.ring.len() as u64 == RING_SLOTS {
                     next.ring.pop_front();
                 }
-                next.ring.push_back((next.ring_head, data(length, next.ring_head)));
+                next.ring
+                    .push_back((next.ring_head, data(length, next.ring_head)));
                 next.ring_head += 1;
             }
             Op::RingConsume => {
@@ -238,9 +242,18 @@ fn check<D: BlockDevice + Clone>(blank: D, input: &Input) {
     let mut scratch = [0u8; 1024];
     let mut device = FaultyDevice::<_, 512>::new(blank, Fault::None);
     let mut regions = layout();
-    regions.ring.format_in_place(&mut device, &mut scratch).unwrap();
-    regions.worm.format_in_place(&mut device, &mut scratch).unwrap();
-    regions.vault.format_in_place(&mut device, &mut scratch).unwrap();
+    regions
+        .ring
+        .format_in_place(&mut device, &mut scratch)
+        .unwrap();
+    regions
+        .worm
+        .format_in_place(&mut device, &mut scratch)
+        .unwrap();
+    regions
+        .vault
+        .format_in_place(&mut device, &mut scratch)
+        .unwrap();
     let mut model = Model {
         ring_head: 0,
         ring: VecDeque::new(),
@@ -267,8 +280,8 @@ fn check<D: BlockDevice + Clone>(blank: D, input: &Input) {
                 let after = model.apply(op);
                 let mut consumed = model.clone();
                 consumed.ring.pop_front();
-                let overwrote = matches!(op, Op::RingAppend(_))
-                    && model.ring.len() as u64 == RING_SLOTS;
+                let overwrote =
+                    matches!(op, Op::RingAppend(_)) && model.ring.len() as u64 == RING_SLOTS;
                 model = if holds(&mut image, &recovered, &model) {
                     model
                 } else if holds(&mut image, &recovered, &after) {
@@ -287,7 +300,10 @@ fn check<D: BlockDevice + Clone>(blank: D, input: &Input) {
     // Whatever was acknowledged is on the device.
     let mut image = device.into_inner();
     let recovered = recover(&mut image);
-    assert!(holds(&mut image, &recovered, &model), "the final state recovers");
+    assert!(
+        holds(&mut image, &recovered, &model),
+        "the final state recovers"
+    );
 }
 
 fuzz_target!(|input: Input| {

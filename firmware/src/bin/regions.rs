@@ -32,14 +32,14 @@ const GOLDEN_KEY: [u8; 65] = dwvd_firmware::hex(
     "041e333a547789b9fe7b8e5d23814d118376ce808a2932d87d84834094378be18e32ce169c23c624a9bde4e4462768373ef0cf6fb7b4ad525c61dc5888ddf8db14",
 );
 
-/// The block device: 14 blocks of 512 bytes in .bss, built there (const), not on the
+/// The block device: 22 blocks of 512 bytes in .bss, built there (const), not on the
 /// stack. It stands for flash, so the footprint report counts it apart from the
 /// firmware's own RAM.
-type Device = RamDevice<512, 14>;
+type Device = RamDevice<512, 22>;
 static DEVICE: ConstStaticCell<Device> = ConstStaticCell::new(Device::new());
-const RING_AT: u64 = 0; // 2 header copies + 3 slots
-const WORM_AT: u64 = 5; // 2 metadata copies of 1 block + 3 data blocks
-const VAULT_AT: u64 = 10; // 2 copies of 2 blocks
+const RING_AT: u64 = 0; // 2 header copies + a journal of 2 blocks + 3 slots
+const WORM_AT: u64 = 7; // 2 checkpoint copies of 1 block + a journal of 2 + 3 data blocks
+const VAULT_AT: u64 = 14; // 2 copies of 2 blocks + a journal of 4
 const VAULT_BLOCKS_PER_COPY: u64 = 2;
 /// The stored vault lives in .bss for the firmware's lifetime (1 KiB: two passports of up
 /// to 516 bytes), made in place and never moved through the stack.
@@ -68,13 +68,15 @@ fn stored_ring(device: &mut Device, scratch: &mut [u8]) {
     let outcome = (|| -> Outcome<_> {
         let ring = StreamingRing::new(SIZE, 3, 1)?;
         let mut stored = StoredRing::format(device, RING_AT, ring, scratch)?;
-        for digit in b'0'..=b'4' {
+        for digit in b'0'..=b'5' {
             stored.append(device, &[b't', b'=', digit], scratch)?;
         }
+        // A consume is a journal entry; the appends are their own record.
+        stored.consume(device, scratch)?;
         // As after a reset: read the ring back from the device.
         let stored = StoredRing::recover(device, RING_AT, scratch)?;
         let ring = stored.region();
-        let wrapped = ring.read_tail() == 2 && ring.write_head() == 5;
+        let wrapped = ring.read_tail() == 4 && ring.write_head() == 6;
         let newest = stored.read(device, 4, scratch)?.starts_with(b"t=4");
         let overwritten = stored.read(device, 1, scratch).is_err_and(|error| {
             error.region_error().map(|e| e.kind()) == Some(ErrorKind::Overwritten)
@@ -82,7 +84,7 @@ fn stored_ring(device: &mut Device, scratch: &mut [u8]) {
         Ok((wrapped, newest && overwritten))
     })();
     check(
-        "ring: 5 appends into 3 slots wrap; recovered with entries 2..5",
+        "ring: 6 appends into 3 slots wrap, 1 consume; recovered with entries 4..6",
         matches!(outcome, Ok((true, _))),
     );
     check(
