@@ -11,8 +11,9 @@ use crate::error::Error;
 ///
 /// So after `u32::MAX` comes 0, and 0 is newer than `u32::MAX` — a counter that wraps
 /// does not make the oldest copy look newest. Two generations exactly 2³¹ apart are
-/// undefined in RFC 1982; here neither is newer. The two copies of a region never differ
-/// by more than a few steps, so that case does not arise from this crate's writes.
+/// undefined in RFC 1982; here neither is newer. The two copies of a region differ by one
+/// checkpoint: one step, or for a ring one plus the appends since the previous
+/// checkpoint (at most its slot count), far from 2³¹.
 ///
 /// ```
 /// use dwvd_regions::storage::generation_is_newer;

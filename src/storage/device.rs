@@ -13,9 +13,14 @@ use crate::block::BlockSize;
 ///
 /// # What the stored regions assume
 ///
-/// * A write either completes, or — on a power cut — leaves the block with its old bytes,
-///   its new bytes, or any mix of the two. Every block carries an XXH64 checksum, so a
-///   mixed block reads as corrupt and recovery falls back to the other copy.
+/// * A write either completes, or — on a power cut — leaves each byte of the block with
+///   its old value or its new one. A mixed checkpoint block fails its XXH64 checksum and
+///   recovery falls back to the other copy; a journal block rewritten with one more entry
+///   keeps the entries it held, whose bytes are the same in the old and the new block.
+///   **A device whose cut write can leave bytes that are neither** — a NOR driver that
+///   erases the block first, some SD cards and eMMC whose controllers lose a whole block —
+///   must offer [`flash`](Self::flash) (NOR: the journal then programs erased space and
+///   never rewrites a block holding entries), or is not safe for the journal.
 /// * Writes issued before [`sync`](Self::sync) returns `Ok` are durable, and are not
 ///   reordered past it. The stored regions call `sync` after the data and before the
 ///   metadata that points at it, and again after the metadata (the commit point).

@@ -169,7 +169,12 @@ pub fn read_entry(block: &[u8], offset: usize) -> JournalSlot<'_> {
     else {
         return JournalSlot::Invalid;
     };
-    if length < minimum || !length.is_multiple_of(ENTRY_ALIGNMENT) {
+    if length < minimum
+        || !length.is_multiple_of(ENTRY_ALIGNMENT)
+        || !offset.is_multiple_of(ENTRY_ALIGNMENT)
+        || header.reserved != 0
+        || header.reserved_tail != [0; 2]
+    {
         return JournalSlot::Invalid;
     }
     let (covered, stored) = bytes.split_at(length.saturating_sub(ENTRY_CHECKSUM_LEN));
@@ -339,11 +344,10 @@ impl Journal {
                 }
                 self.used = self.used.saturating_add(1);
                 let index = current(self);
-                match device.flash() {
-                    Some(flash) => flash
+                if let Some(flash) = device.flash() {
+                    flash
                         .erase_block(index)
-                        .map_err(|error| device_error(DeviceOperation::Erase, index, error))?,
-                    None => block.fill(0),
+                        .map_err(|error| device_error(DeviceOperation::Erase, index, error))?;
                 }
                 self.open = Some(0);
                 0
@@ -351,10 +355,15 @@ impl Journal {
         };
         let index = current(self);
         let flash = program.is_some();
-        if !flash && offset != 0 {
-            device
-                .read_block(index, block)
-                .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
+        if !flash {
+            if offset == 0 {
+                // A block taken now: the entry, then zeros.
+                block.fill(0);
+            } else {
+                device
+                    .read_block(index, block)
+                    .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
+            }
         }
         // On flash the entry is built at the front of the scratch and programmed; on a
         // block device it is built in place and the block written whole.

@@ -44,8 +44,10 @@
 //! XXH64 checksum, and a multi-block copy whose blocks carry different generations is a
 //! torn write (category `torn_write`). Then it replays what followed that checkpoint:
 //! the ring's data blocks with the next generations, and the journal's valid entries for
-//! that checkpoint, in sequence. A cut entry fails its checksum and ends the replay. So a
-//! cut at any write leaves the state from before the operation or after it. Recovery
+//! that checkpoint, in sequence. A cut entry fails its checksum and ends the replay of
+//! its block (the writer goes on in the next journal block, where the sequence
+//! continues). So a cut at any write leaves the state from before the operation or after
+//! it. Recovery
 //! reads at most `2 × copy blocks + journal blocks` blocks, plus a ring's slots.
 //! Generations are compared with RFC 1982 serial-number arithmetic
 //! ([`generation_is_newer`]), so the u32 counter may wrap.

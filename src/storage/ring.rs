@@ -28,16 +28,18 @@ use crate::streaming::{Appended, StreamingRing, WrapPolicy};
 /// one's slot holds a valid data block with the next generation. A cut before or during
 /// the slot's write leaves a block without that generation, so the append did not
 /// happen. Before the append that would reuse a slot written since the checkpoint (after
-/// `allocated_blocks` appends), the header is checkpointed into the other copy: one
-/// header write per `allocated_blocks` appends, alternating between the two copies.
+/// `allocated_blocks` appends), and before an append that grows the ring (unless nothing
+/// happened since the checkpoint), the header is checkpointed into the other copy: one
+/// header write per `allocated_blocks` appends, alternating between the two copies, and
+/// one per growth step.
 ///
 /// An append that overwrites the oldest entry destroys that entry's block as it writes:
 /// a cut during it leaves the ring with the oldest entry consumed and the new one not
 /// appended (recovery sees that the oldest live slot no longer holds a valid block) —
 /// never a live position whose slot holds other data.
 ///
-/// A **consume** writes one journal entry (no erase on flash); a **reset** writes a
-/// checkpoint. See `docs/storage-layout.md` for the layout of every block.
+/// A **consume** writes one journal entry (on flash a program; an erase only when it
+/// takes a journal block); a **reset** writes a checkpoint. See `docs/storage-layout.md` for the layout of every block.
 ///
 /// # Example
 ///
@@ -174,11 +176,20 @@ impl Stored<StreamingRing> {
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
         // Refusals first, on a copy: they write nothing.
-        let appended = self.region().clone().append_with(data, policy)?;
-        // Recovery follows the appends since the checkpoint slot by slot, so none of
-        // them may reuse the slot of another: checkpoint before that could happen.
-        let allocated = self.region().allocated_blocks().max(1);
-        if u64::from(self.data_records()) >= allocated {
+        let mut next = self.region().clone();
+        let appended = next.append_with(data, policy)?;
+        // Recovery follows the appends since the checkpoint slot by slot, from the
+        // checkpoint's counters and allocation, and applies the journal's consumes after
+        // them. So none of the appends may reuse the slot of another (checkpoint after
+        // `allocated_blocks` appends), and an append that grows the ring must follow the
+        // checkpoint directly (whether it grows can depend on a consume since): then
+        // within one interval a slot is `position % allocated_blocks` whatever consumes
+        // came between.
+        let since = u64::from(self.data_records());
+        let grows = next.allocated_blocks() != self.region().allocated_blocks();
+        if since >= self.region().allocated_blocks().max(1)
+            || (grows && self.operations_since_checkpoint() > 0)
+        {
             self.commit(device, scratch)?;
         }
         let generation = self.next_data_generation();

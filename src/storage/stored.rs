@@ -63,9 +63,14 @@ impl<R: Region> Stored<R> {
     /// region back the same way (`new(…).with_journal_blocks(blocks)`, then
     /// [`reload`](Self::reload)): the layout is not stored on the device, and the
     /// types' `recover` functions assume the default journal.
+    ///
+    /// The value then refuses changes until [`format_in_place`](Self::format_in_place)
+    /// or [`reload`](Self::reload) succeeds: a journal resized under a formatted value
+    /// would no longer know where its entries lie.
     #[must_use]
     pub const fn with_journal_blocks(mut self, blocks: u64) -> Self {
         self.journal = Journal::new(blocks);
+        self.needs_recovery = true;
         self
     }
 
@@ -205,7 +210,7 @@ impl<R: Region> Stored<R> {
     /// applies what followed that checkpoint: a ring's data blocks sealed with the
     /// generations after it, in order, and the journal's entries for it, in order. It
     /// reads at most `2 × blocks_per_copy + journal_blocks` blocks, plus a ring's
-    /// `allocated_blocks + 1` slots.
+    /// `allocated_blocks + 2` slots.
     ///
     /// A read error is returned as the device's error, even when the other copy reads
     /// fine: the unreadable copy may be the newer one.

@@ -18,4 +18,5 @@
 mod devices;
 mod faults;
 mod file; // feature `std` (`#![cfg]` in the module)
-mod nor; // feature `embedded-storage` (`#![cfg]` in the module)
+mod journal;
+mod nor; // feature `embedded-storage` (`#![cfg]` in the module) // the journal under cuts and I/O errors: program units, journal sizes, generation wrap
