@@ -204,7 +204,8 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
             }));
         }
         let block_index = self.high_water_mark;
-        let next_mark = block_index.checked_add(1).ok_or(Error::new(
+        // The mark after this block must be representable (push_logged advances to it).
+        block_index.checked_add(1).ok_or(Error::new(
             Reason::CounterOverflow,
             Location::NOWHERE.with_value_field(field!(WormHeader, high_water_mark).name),
         ))?;
@@ -214,6 +215,13 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
             data_length,
             content_sha256: sha256(&[data]),
         };
+        self.push_logged(record)?;
+        Ok(block_index)
+    }
+
+    /// Logs `record` (for the block at the mark, already checked) and advances the mark
+    /// past it: `full` when the log holds `LOG_CAPACITY` records.
+    fn push_logged(&mut self, record: LoggedWrite) -> Result<()> {
         self.log.push(record).map_err(|_| {
             Error::nowhere(Reason::Full {
                 what: "write log",
@@ -221,8 +229,8 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
                 limit: LOG_CAPACITY as u64,
             })
         })?;
-        self.high_water_mark = next_mark;
-        Ok(block_index)
+        self.high_water_mark = self.high_water_mark.saturating_add(1);
+        Ok(())
     }
 
     /// Takes back the last [`append`](Self::append) (for the stored region, whose commit
@@ -384,15 +392,7 @@ impl<const LOG_CAPACITY: usize> sealed::Load for WormRegion<LOG_CAPACITY> {
                 "a WORM append's record is for the block at the high-water mark"
             )));
         }
-        self.log.push(logged).map_err(|_| {
-            Error::nowhere(Reason::Full {
-                what: "write log",
-                capacity: LOG_CAPACITY as u64,
-                limit: LOG_CAPACITY as u64,
-            })
-        })?;
-        self.high_water_mark = self.high_water_mark.saturating_add(1);
-        Ok(())
+        self.push_logged(logged)
     }
 }
 
