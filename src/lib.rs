@@ -87,6 +87,7 @@ macro_rules! text {
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 pub mod block;
+pub mod container;
 mod division;
 mod error;
 pub mod layout;

@@ -489,3 +489,42 @@ fn an_error_names_the_image_block_not_the_region_block() {
     );
     assert!(!line.contains("block 0"), "{line}");
 }
+
+/// Blank space — never written (0x00) or erased flash (0xFF) — after and between regions
+/// is unused, counted, never corruption, and block-size detection looks past it.
+#[test]
+fn blank_and_erased_blocks_are_unused_not_corruption() {
+    let regions = image_of(&["stre_bs512_max64_w23", "worm_bs512_n37"]);
+    let blocks = regions.len() / 512;
+    for fill in [0x00u8, 0xFF] {
+        let mut image = vec![fill; 512 * 3]; // blank space first: detection looks past it
+        image.extend_from_slice(&regions);
+        image.extend(std::iter::repeat_n(fill, 512 * 4));
+        let (report, status) = inspect_json(&image, &[]);
+        assert_eq!(status, 0, "fill {fill:#x}: {report}");
+        assert_eq!(report["clean"], true);
+        assert_eq!(report["block_size"], 512);
+        assert_eq!(report["blank_blocks"], 7);
+        assert_eq!(report["corrupt_blocks"], 0);
+        let states: Vec<&str> = report["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|block| block["state"].as_str().unwrap())
+            .collect();
+        let mut expected = vec!["blank"; 3];
+        expected.extend(std::iter::repeat_n("ok", blocks));
+        expected.extend(["blank"; 4]);
+        assert_eq!(states, expected, "fill {fill:#x}");
+        assert_eq!(report["regions"].as_array().unwrap().len(), 2);
+    }
+    // A block that is almost blank is not: one byte written makes it a corrupt block.
+    let mut image = regions.clone();
+    let mut damaged = vec![0u8; 512];
+    damaged[100] = 1;
+    image.extend_from_slice(&damaged);
+    let (report, status) = inspect_json(&image, &["--block-size", "512"]);
+    assert_eq!(status, 1);
+    assert_eq!(report["corrupt_blocks"], 1);
+    assert_eq!(report["blocks"][blocks]["state"], "corrupt");
+}

@@ -3,7 +3,9 @@
 //!
 //! Invariants, beyond "did not crash": the JSON report parses; every whole block is
 //! listed once, in order; regions are in order, do not overlap and lie inside the image;
-//! `clean` is exactly "no bad checksum, no region problem, no trailing bytes".
+//! `clean` is exactly "no corrupt block (a bad checksum that is not blank space or a
+//! superseded copy), no region problem, no trailing bytes"; blank blocks are exactly the
+//! all-0x00 and all-0xFF ones.
 #![no_main]
 // A fuzz target checks invariants with assertions: a broken expectation must crash to
 // be found, so the no-panic set of the shared lints does not apply to it.
@@ -71,6 +73,13 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(blocks.len(), image.len() / block_size);
     for (index, block) in blocks.iter().enumerate() {
         assert_eq!(block["index"], index);
+        // Blank exactly when every byte is 0x00 or every byte is 0xFF (SPEC §1).
+        let bytes = &image[index * block_size..(index + 1) * block_size];
+        let blank = bytes.iter().all(|byte| *byte == 0) || bytes.iter().all(|byte| *byte == 0xFF);
+        assert_eq!(block["state"] == "blank", blank, "block {index}");
+        if blank {
+            assert_eq!(block["checksum_ok"], false, "block {index}");
+        }
     }
     let mut next_free = 0u64;
     for region in report["regions"].as_array().expect("regions") {
@@ -80,7 +89,7 @@ fuzz_target!(|data: &[u8]| {
         next_free = first + count;
         assert!(next_free <= blocks.len() as u64, "{region}");
     }
-    let any_bad = blocks.iter().any(|block| block["checksum_ok"] == false);
+    let any_bad = blocks.iter().any(|block| block["state"] == "corrupt");
     let problems = report["region_problems"].as_u64().expect("problems");
     let trailing = report["trailing_bytes"].as_u64().expect("trailing");
     assert_eq!(clean, !any_bad && problems == 0 && trailing == 0);

@@ -28,6 +28,27 @@ pub enum Checksums {
     /// whose checksums you verified yourself.
     AlreadyVerified,
 }
+/// Whether `block` is blank (SPEC §1): every byte `0x00` (never written) or every byte
+/// `0xFF` (erased NOR flash). A blank block has no valid trailer and is not corruption:
+/// an inspector reports it as unused.
+///
+/// ```
+/// use dwvd_regions::block::is_blank;
+///
+/// assert!(is_blank(&[0u8; 512]));
+/// assert!(is_blank(&[0xFFu8; 512]));
+/// let mut written = [0u8; 512];
+/// written[7] = 1;
+/// assert!(!is_blank(&written));
+/// ```
+#[must_use]
+pub fn is_blank(block: &[u8]) -> bool {
+    match block.first() {
+        Some(&first @ (0x00 | 0xFF)) => block.iter().all(|byte| *byte == first),
+        _ => false,
+    }
+}
+
 pub use size::BlockSize;
 pub use tag::Tag;
 pub use trailer::{Block, OpenedBlock, TRAILER_LEN, Trailer, checksum, open, seal};

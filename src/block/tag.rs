@@ -5,7 +5,8 @@ use core::fmt;
 /// A block type tag (SPEC §1): four ASCII characters packed big-endian into a u32, first
 /// character in the most significant byte, stored little-endian like every other integer.
 ///
-/// The 30 tags the format defines are associated constants ([`Tag::KNOWN`] lists them).
+/// The 40 tags of SPEC §1 are associated constants ([`Tag::KNOWN`] lists them): format
+/// v2.0's original 30 and ten the reference engine added since.
 /// Any other value is kept as it is and displayed, never rejected: an inspector shows
 /// unknown tags rather than refusing the block.
 ///
@@ -42,20 +43,20 @@ macro_rules! known_tags {
             )*
 
             /// Every tag the format defines, in SPEC order.
-            pub const KNOWN: [Tag; 30] = [$(Tag::$name),*];
+            pub const KNOWN: [Tag; 40] = [$(Tag::$name),*];
         }
     };
 }
 
 known_tags! {
     SUPB: "Superblock.",
-    RMAP: "Region map.",
+    RMAP: "Region map (pointer table and region directory).",
     POLV: "Policy vault.",
     ENCR: "Encryption header.",
     BMAP: "Allocation bitmap.",
     INOD: "Inode table.",
     TAGI: "Tag index.",
-    MWAL: "Metadata write-ahead log.",
+    MWAL: "Metadata write-ahead log (the stored regions' journal blocks).",
     MTRK: "Metadata tracking.",
     BTRE: "B-tree node.",
     SNAP: "Snapshot table.",
@@ -72,14 +73,23 @@ known_tags! {
     FREE: "Free block.",
     CMVT: "Compliance Vault region.",
     ALOG: "Audit log.",
+    CMAL: "Compliance audit log (added by the reference engine).",
     CLOG: "Change log.",
     DICT: "Dictionary.",
     ANON: "Anonymization table.",
     MLOG: "Metrics log.",
     ERCV: "Error recovery.",
+    RCVR: "Recovery (added by the reference engine).",
     EXTN: "Extension block.",
+    EXMD: "Extended metadata: block 2 of a superblock group (added by the reference engine).",
+    IANT: "Integrity anchor: block 3 of a superblock group (added by the reference engine).",
+    COLR: "Added by the reference engine.",
+    ZMAP: "Added by the reference engine.",
+    WALS: "Added by the reference engine.",
+    ZNSM: "Added by the reference engine.",
+    OPJR: "Added by the reference engine.",
+    TRLR: "Added by the reference engine.",
 }
-
 impl Tag {
     /// The tag stored as `value` (the u32 read little-endian from the trailer).
     #[must_use]
@@ -105,7 +115,7 @@ impl Tag {
         self.0.to_be_bytes()
     }
 
-    /// Whether this is one of the 30 tags the format defines.
+    /// Whether this is one of the 40 tags of SPEC §1.
     #[must_use]
     pub fn is_known(self) -> bool {
         Self::KNOWN.contains(&self)

@@ -64,8 +64,13 @@ impl<W: Write> Sink for Human<W> {
         } = *line;
         let status = match state {
             BlockState::Ok => "ok",
+            BlockState::Blank => "blank (unused)",
+            BlockState::Superseded => "mismatch (superseded copy, not used)",
             BlockState::ChecksumMismatch => "MISMATCH (corrupt)",
         };
+        if state == BlockState::Blank {
+            return writeln!(self.out, "{index:>10}  {:<16}  {:>10}  {status}", "-", "-");
+        }
         // A known tag is four printable ASCII letters: written without allocating.
         let ascii = tag.to_ascii();
         let known = tag
@@ -131,8 +136,9 @@ impl<W: Write> Sink for Human<W> {
         };
         writeln!(
             out,
-            "{} blocks, {} with a checksum mismatch; {} regions, {} with problems{unmatched_text}: {}",
+            "{} blocks ({} blank), {} with a checksum mismatch; {} regions, {} with problems{unmatched_text}: {}",
             summary.whole_blocks,
+            summary.blank_blocks,
             summary.corrupt_blocks,
             summary.regions.len(),
             summary.region_problems,
@@ -247,6 +253,8 @@ struct BlockJson {
     known_tag: bool,
     generation: u32,
     checksum_ok: bool,
+    /// `ok`, `blank`, `superseded` or `corrupt`.
+    state: &'static str,
 }
 
 /// A region as listed in JSON. Its summary is a `serde_json::Value`, so its keys are in
@@ -333,6 +341,7 @@ impl<W: Write> Sink for Json<W> {
             known_tag: line.tag.is_known(),
             generation: line.generation,
             checksum_ok: line.state == BlockState::Ok,
+            state: line.state.as_str(),
         };
         serde_json::to_writer(&mut self.out, &block)?;
         self.formatter.end_array_value(&mut self.out)
@@ -353,6 +362,7 @@ impl<W: Write> Sink for Json<W> {
             &summary.checkpoint_problems,
         )?;
         self.member("trailing_bytes", &summary.trailing)?;
+        self.member("blank_blocks", &summary.blank_blocks)?;
         self.member("corrupt_blocks", &summary.corrupt_blocks)?;
         self.member("region_problems", &summary.region_problems)?;
         self.member("clean", &summary.clean)?;

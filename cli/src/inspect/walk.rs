@@ -35,11 +35,17 @@ pub struct Start<'a> {
     pub trailing: u64,
 }
 
-/// What a block's trailer says of it.
+/// What a block's bytes and trailer say of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockState {
     /// Its checksum verifies.
     Ok,
+    /// Every byte is 0x00 (never written) or 0xFF (erased flash): unused, not corruption
+    /// (SPEC §1).
+    Blank,
+    /// Its checksum does not verify, and the image's layout explains it: a superblock
+    /// group or directory block the container replaced with its other copy.
+    Superseded,
     /// Its checksum does not verify: the block is corrupt.
     ChecksumMismatch,
 }
@@ -48,6 +54,16 @@ impl BlockState {
     /// Whether the block counts as corrupt.
     pub fn is_corrupt(self) -> bool {
         self == Self::ChecksumMismatch
+    }
+
+    /// The state's name in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Blank => "blank",
+            Self::Superseded => "superseded",
+            Self::ChecksumMismatch => "corrupt",
+        }
     }
 }
 
@@ -68,6 +84,8 @@ pub struct Summary {
     pub unmatched: Vec<UnmatchedCheckpoint>,
     pub whole_blocks: u64,
     pub corrupt_blocks: u64,
+    /// Blocks all 0x00 or all 0xFF.
+    pub blank_blocks: u64,
     pub trailing: u64,
     pub region_problems: usize,
     pub checkpoint_problems: usize,
@@ -100,6 +118,7 @@ pub fn walk<R: Read + Seek + Send>(
     let whole_blocks = start.whole_blocks;
     let mut assembler = Assembler::new(block_size, key);
     let mut corrupt_blocks = 0u64;
+    let mut blank_blocks = 0u64;
     // Two threads in a pipeline: a reader fills chunks of about 1 MiB straight from the
     // image and verifies their checksums; this thread hands their lines on in order and
     // assembles and decodes regions from the same bytes. Reading (the kernel's copy),
@@ -155,6 +174,9 @@ pub fn walk<R: Read + Seek + Send>(
                 if line.state.is_corrupt() {
                     corrupt_blocks = corrupt_blocks.saturating_add(1);
                 }
+                if line.state == BlockState::Blank {
+                    blank_blocks = blank_blocks.saturating_add(1);
+                }
                 sink.block(&line)?;
                 assembler.block(index, block, checked.tag, line.state == BlockState::Ok);
             }
@@ -182,6 +204,7 @@ pub fn walk<R: Read + Seek + Send>(
         unmatched,
         whole_blocks,
         corrupt_blocks,
+        blank_blocks,
         trailing,
         region_problems,
         checkpoint_problems,
@@ -198,9 +221,16 @@ struct Checked {
     state: BlockState,
 }
 
-/// The reader thread's check of one block: its trailer, and its checksum (the one time
-/// the walk hashes it).
+/// The reader thread's check of one block: blank, or its trailer and its checksum (the
+/// one time the walk hashes it).
 fn check(block: &[u8]) -> Checked {
+    if dwvd_regions::block::is_blank(block) {
+        return Checked {
+            tag: Tag::from(0u32),
+            generation: 0,
+            state: BlockState::Blank,
+        };
+    }
     match Block::new_checked(block) {
         Ok(view) => Checked {
             tag: view.tag(),

@@ -1,0 +1,241 @@
+//! Reading a container's fixed blocks: which superblock group to trust, and its slots.
+
+use zerocopy::FromBytes;
+
+use super::layout::{
+    DIRECTORY_BLOCK, DIRECTORY_HEADER_BLOCK, DirectoryHeader, GROUP_TAGS, MAGIC, MIRROR_GROUP,
+    PRIMARY_GROUP, RegionSlot, SLOT_COUNT, SLOT_LEN, SuperblockHead,
+};
+use crate::block::{Block, BlockSize, Tag, checksum};
+use crate::error::{Error, Result};
+
+/// Which superblock group a reader used (SPEC §8: the primary when its four blocks
+/// verify, else the mirror).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SuperblockGroup {
+    /// Blocks 0–3.
+    Primary,
+    /// Blocks 4–7: the primary group did not verify.
+    Mirror,
+}
+
+impl SuperblockGroup {
+    /// `"primary"` or `"mirror"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Primary => "primary",
+            Self::Mirror => "mirror",
+        }
+    }
+
+    /// The group's first block.
+    #[must_use]
+    pub const fn first_block(self) -> u64 {
+        match self {
+            Self::Primary => PRIMARY_GROUP,
+            Self::Mirror => MIRROR_GROUP,
+        }
+    }
+}
+
+/// Where a reader found the region slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SlotTable {
+    /// The region directory (blocks 8–9), whose header's checksum matches.
+    Directory,
+    /// The chosen superblock group's pointer table (its block 1): the directory did not
+    /// verify.
+    GroupTable,
+}
+
+/// The block size a container at the start of `head` declares: block 0 holds the magic
+/// and a valid block size at 0x34, or (block 0 damaged) block 4 does for that size.
+#[must_use]
+pub fn detect(head: &[u8]) -> Option<BlockSize> {
+    let declared = |block: &[u8]| -> Option<BlockSize> {
+        let superblock = SuperblockHead::ref_from_prefix(block).ok()?.0;
+        if superblock.magic != MAGIC {
+            return None;
+        }
+        let size = usize::try_from(superblock.block_size.get()).ok()?;
+        BlockSize::new(size)
+            .ok()
+            .filter(|size| size.get().is_power_of_two())
+    };
+    if let Some(size) = declared(head) {
+        return Some(size);
+    }
+    // The mirror's superblock, at block 4 of whichever size it declares.
+    (9..=16u32).find_map(|shift| {
+        let size = 1usize.checked_shl(shift)?;
+        let at = size.checked_mul(4)?;
+        declared(head.get(at..)?).filter(|declared| declared.get() == size)
+    })
+}
+
+/// A DWVD v2.0 container's fixed blocks read in place (SPEC §8): the superblock of the
+/// group that verifies and the region slots.
+///
+/// `head` is the image from its start, at least the first ten blocks when the image has
+/// them; a group or directory block beyond `head` counts as not verifying.
+///
+/// ```
+/// use dwvd_regions::container::{self, ContainerView, RegionSlot, SuperblockGroup, VolumeHead};
+/// use dwvd_regions::{BlockSize, Tag, Ticks};
+///
+/// let size = BlockSize::new(4096)?;
+/// let slots = [RegionSlot::active(Tag::CMVT, 10, 4, 1)];
+/// let mut head = vec![0u8; 10 * 4096];
+/// container::emit_head(&mut head, &VolumeHead::new(size, 14, &slots, Ticks::new(0)))?;
+/// let view = ContainerView::new_checked(&head)?;
+/// assert_eq!(view.group(), SuperblockGroup::Primary);
+/// let (index, vault) = view.first_active(Tag::CMVT).expect("a CMVT slot");
+/// assert_eq!((index, vault.start_block.get(), vault.block_count.get()), (0, 10, 4));
+///
+/// head[100] ^= 1; // the primary superblock no longer verifies: the mirror is used
+/// assert_eq!(ContainerView::new_checked(&head)?.group(), SuperblockGroup::Mirror);
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ContainerView<'a> {
+    block_size: BlockSize,
+    group: SuperblockGroup,
+    superblock: &'a SuperblockHead,
+    slots: &'a [RegionSlot],
+    slot_table: SlotTable,
+    directory: Option<&'a DirectoryHeader>,
+}
+
+impl<'a> ContainerView<'a> {
+    /// Reads the container at the start of `head`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_field` (field `magic`) when `head` holds no container magic, or (field
+    /// `superblock group`, block 0) when neither superblock group verifies: the reader
+    /// then scans blocks by tag instead.
+    pub fn new_checked(head: &'a [u8]) -> Result<Self> {
+        let block_size = detect(head).ok_or(Error::invalid_field(
+            0,
+            &"magic",
+            0,
+            0,
+            text!("a DWVD v2.0 container starts with DWVD 2.0 and a block size"),
+        ))?;
+        let size = block_size.get();
+        let block = |index: u64| -> Option<&'a [u8]> {
+            let start = usize::try_from(index).ok()?.checked_mul(size)?;
+            head.get(start..start.checked_add(size)?)
+        };
+        let verified = |index: u64, tag: Tag| -> Option<&'a [u8]> {
+            let bytes = block(index)?;
+            let view = Block::new_checked(bytes).ok()?;
+            (view.checksum_ok() && view.tag() == tag).then_some(bytes)
+        };
+        let group_verifies = |first: u64| {
+            (0..4u64).zip(GROUP_TAGS).all(|(offset, tag)| {
+                verified(first.saturating_add(offset), tag).is_some_and(|bytes| {
+                    offset != 0
+                        || SuperblockHead::ref_from_prefix(bytes).is_ok_and(|(superblock, _)| {
+                            superblock.magic == MAGIC
+                                && usize::try_from(superblock.block_size.get()) == Ok(size)
+                        })
+                })
+            })
+        };
+        let group = if group_verifies(PRIMARY_GROUP) {
+            SuperblockGroup::Primary
+        } else if group_verifies(MIRROR_GROUP) {
+            SuperblockGroup::Mirror
+        } else {
+            return Err(Error::invalid_field(
+                0,
+                &"superblock group",
+                0,
+                0,
+                text!("the primary (blocks 0-3) or the mirror (blocks 4-7) must verify"),
+            ));
+        };
+        let superblock_block = verified(group.first_block(), Tag::SUPB).unwrap_or_default();
+        let superblock = SuperblockHead::ref_from_prefix(superblock_block)
+            .map(|(superblock, _)| superblock)
+            .map_err(|_| Error::not_whole_blocks(superblock_block.len(), size))?;
+        let table = |bytes: &'a [u8]| -> Option<&'a [RegionSlot]> {
+            let length = SLOT_COUNT.checked_mul(SLOT_LEN)?;
+            <[RegionSlot]>::ref_from_bytes(bytes.get(..length)?).ok()
+        };
+        let directory = verified(DIRECTORY_HEADER_BLOCK, Tag::RMAP)
+            .and_then(|bytes| DirectoryHeader::ref_from_prefix(bytes).ok())
+            .map(|(header, _)| header);
+        let directory_slots = verified(DIRECTORY_BLOCK, Tag::RMAP).filter(|bytes| {
+            let payload = bytes.get(..size.saturating_sub(16)).unwrap_or_default();
+            directory.is_some_and(|header| {
+                header.slots_checksum.get() == checksum(payload)
+                    && usize::from(header.slot_count.get()) == SLOT_COUNT
+            })
+        });
+        let (slots, slot_table) = match directory_slots.and_then(table) {
+            Some(slots) => (slots, SlotTable::Directory),
+            None => {
+                let pointer_table = verified(group.first_block().saturating_add(1), Tag::RMAP)
+                    .and_then(table)
+                    .unwrap_or_default();
+                (pointer_table, SlotTable::GroupTable)
+            }
+        };
+        Ok(ContainerView {
+            block_size,
+            group,
+            superblock,
+            slots,
+            slot_table,
+            directory,
+        })
+    }
+
+    /// The block size the superblock declares.
+    #[must_use]
+    pub const fn block_size(&self) -> BlockSize {
+        self.block_size
+    }
+
+    /// The superblock group used.
+    #[must_use]
+    pub const fn group(&self) -> SuperblockGroup {
+        self.group
+    }
+
+    /// The superblock's fields.
+    #[must_use]
+    pub const fn superblock(&self) -> &'a SuperblockHead {
+        self.superblock
+    }
+
+    /// Where the slots were read from.
+    #[must_use]
+    pub const fn slot_table(&self) -> SlotTable {
+        self.slot_table
+    }
+
+    /// The region directory's header (block 9), when its block verifies.
+    #[must_use]
+    pub const fn directory_header(&self) -> Option<&'a DirectoryHeader> {
+        self.directory
+    }
+
+    /// Every slot that is not free, with its index, in slot order.
+    pub fn slots(&self) -> impl Iterator<Item = (usize, &'a RegionSlot)> + 'a {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| !slot.is_free())
+    }
+
+    /// The region of type `tag`: the first active slot with that tag (SPEC §8).
+    #[must_use]
+    pub fn first_active(&self, tag: Tag) -> Option<(usize, &'a RegionSlot)> {
+        self.slots()
+            .find(|(_, slot)| slot.tag() == tag && slot.flags().contains(super::SlotFlags::ACTIVE))
+    }
+}
