@@ -13,7 +13,12 @@ use crate::image;
 #[derive(Debug, Clone, Copy)]
 pub enum SizeSource {
     Given,
-    Detected { verifying: usize, tried: usize },
+    /// The DWVD v2.0 superblock's.
+    Container,
+    Detected {
+        verifying: usize,
+        tried: usize,
+    },
     Fallback,
 }
 

@@ -13,6 +13,7 @@
 //!
 //! Reading the image is [`crate::image`]'s.
 
+mod container;
 mod detect;
 mod regions;
 mod render;
@@ -66,7 +67,29 @@ pub fn inspect_source<R: Read + Seek + Send>(
     options: &Options,
     out: &mut impl Write,
 ) -> Result<bool, Failure> {
-    let (block_size, source) = block_size_of(&open, options.block_size)?;
+    // A DWVD v2.0 container says its block size and where its regions are.
+    let head = image::read_head(open()?, container::head_bytes())?;
+    let size_of_image = |blocks: usize| length.checked_div(u64::try_from(blocks).unwrap_or(1));
+    let found = container::read(&head, u64::MAX);
+    let (block_size, source) = match (&found, options.block_size) {
+        (Some(Ok(found)), None) => match container::block_size(found) {
+            Some(size) => (size, SizeSource::Container),
+            None => block_size_of(&open, None)?,
+        },
+        _ => block_size_of(&open, options.block_size)?,
+    };
+    let whole = size_of_image(block_size.get()).unwrap_or(0);
+    // Read again now that the image's block count is known (extents past its end).
+    let (container, container_error) = match container::read(&head, whole) {
+        Some(Ok(found)) if container::block_size(&found) == Some(block_size) => (Some(found), None),
+        Some(Ok(_)) => (
+            None,
+            Some("the block size given is not the container's".to_string()),
+        ),
+        Some(Err(reason)) => (None, Some(reason)),
+        None => (None, None),
+    };
+    let _ = found;
     let file = open()?;
     if length == 0 {
         return Err(anyhow!("{name} is empty: there are no blocks to inspect").into());
@@ -79,6 +102,8 @@ pub fn inspect_source<R: Read + Seek + Send>(
         source,
         whole_blocks: length.checked_div(size).unwrap_or(0),
         trailing: length.checked_rem(size).unwrap_or(0),
+        container: container.as_ref(),
+        container_error: container_error.as_deref(),
     };
     let progress = progress_bar(length);
     let mut out = std::io::BufWriter::new(out);

@@ -93,6 +93,8 @@ pub struct RegionReport {
 pub enum Details {
     /// It did not decode: the error, located in the image.
     Failed(Error),
+    /// A container places it, and its first block is blank: not formatted.
+    Blank,
     Stream(StreamSummary),
     Worm(WormSummary),
     Vault(VaultSummary),
@@ -184,6 +186,18 @@ impl RegionReport {
         }
     }
 
+    /// A region a container slot places, whose first block is blank: reserved, never
+    /// written (the reference engine leaves its STRE extent so). Not a problem.
+    pub fn blank(kind: RegionKind, first_block: u64, slot: usize) -> Self {
+        RegionReport {
+            status: "blank".to_string(),
+            notes: vec![format!(
+                "slot {slot}'s region is not formatted: its first block is blank"
+            )],
+            ..Self::decoded(kind, first_block, 1, Details::Blank)
+        }
+    }
+
     /// Makes the region a problem: its first problem sets its status and error, and its
     /// headline replaces the `ok` its text starts with.
     fn mark_problem(&mut self, status: &str, headline: &'static str, detail: String) {
@@ -237,6 +251,8 @@ pub struct Pending {
     sound: Vec<bool>,
     /// A WORM region: the blocks its header's count sizes it to (a corrupt header: 1).
     needed: u64,
+    /// The end of the container slot's extent: no block from there is taken.
+    extent_end: Option<u64>,
 }
 
 impl Pending {
@@ -258,7 +274,13 @@ impl Pending {
             buffer: block.to_vec(),
             sound: vec![sound],
             needed,
+            extent_end: None,
         }
+    }
+
+    /// Takes no block at or after `extent_end` (a container slot's extent).
+    pub fn limit_to(&mut self, extent_end: Option<u64>) {
+        self.extent_end = extent_end;
     }
 
     fn blocks(&self) -> usize {
@@ -268,7 +290,9 @@ impl Pending {
     /// Whether the next block, of this tag, belongs to the region: the same tag, within
     /// [`MAX_REGION_BYTES`]. (Blocks past its size never reach here: it is complete.)
     pub fn accepts(&self, tag: Tag, block_size: BlockSize) -> bool {
+        let next = self.first.saturating_add(count(self.blocks()));
         tag == self.kind.tag()
+            && self.extent_end.is_none_or(|end| next < end)
             && self
                 .buffer
                 .len()

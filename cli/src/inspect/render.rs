@@ -9,14 +9,17 @@ use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter};
 
 use super::SizeSource;
+use super::container::ContainerJson;
 use super::regions::{Details, RegionReport, retention_days};
 use super::walk::{BlockLine, BlockState, Sink, Start, Summary};
+use dwvd_regions::container::SlotFlags;
 
 /// How the block size was chosen, in words (the JSON's `block_size_source` too).
 fn source_text(block_size: BlockSize, source: SizeSource) -> String {
     let size = block_size.get();
     match source {
         SizeSource::Given => format!("block size {size} (given)"),
+        SizeSource::Container => format!("block size {size} (the DWVD v2.0 superblock's)"),
         SizeSource::Detected { verifying, tried } => format!(
             "block size {size} (detected: {verifying} of the first blocks verify at this size; {tried} sizes tried)"
         ),
@@ -48,6 +51,15 @@ impl<W: Write> Sink for Human<W> {
             start.whole_blocks,
             source_text(start.block_size, start.source)
         )?;
+        if let Some(reason) = start.container_error {
+            writeln!(
+                self.out,
+                "DWVD v2.0 container: unreadable ({reason}); blocks are walked by tag"
+            )?;
+        }
+        if let Some(container) = start.container {
+            container_text(&mut self.out, &container.json)?;
+        }
         writeln!(
             self.out,
             "{:>10}  {:<16}  {:>10}  checksum",
@@ -151,10 +163,60 @@ impl<W: Write> Sink for Human<W> {
     }
 }
 
+/// The container's superblock and slots, as text.
+fn container_text(out: &mut impl Write, container: &ContainerJson) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "DWVD v2.0 container \"{}\": {} blocks of {} bytes; {} superblock group; slots from the {}",
+        container.label,
+        container.total_blocks,
+        container.block_size,
+        container.superblock,
+        if container.slot_table == "directory" {
+            "region directory (blocks 8-9)"
+        } else {
+            "group's pointer table"
+        }
+    )?;
+    writeln!(
+        out,
+        "{:>6}  {:<6}  {:>12}  {:>12}  {:>12}  flags",
+        "slot", "tag", "start", "blocks", "used"
+    )?;
+    for slot in &container.slots {
+        let flags: Vec<&str> = SlotFlags::NAMED
+            .iter()
+            .filter(|(flag, _)| SlotFlags::from_bits(slot.flags).contains(*flag))
+            .map(|(_, name)| *name)
+            .collect();
+        writeln!(
+            out,
+            "{:>6}  {:<6}  {:>12}  {:>12}  {:>12}  {}",
+            slot.slot,
+            slot.tag,
+            slot.start_block,
+            slot.block_count,
+            slot.used_blocks,
+            if flags.is_empty() {
+                "-".to_string()
+            } else {
+                flags.join(", ")
+            }
+        )?;
+    }
+    for note in &container.notes {
+        writeln!(out, "  note: {note}")?;
+    }
+    writeln!(out)
+}
+
 /// A region's line in the text report (and the lines of its checks under it).
 fn region_text(region: &RegionReport) -> String {
     let mut text = match &region.details {
         Details::Failed(error) => format!("{}: {error}", error.kind()),
+        Details::Blank => {
+            "blank — reserved by the container, never written (not formatted)".to_string()
+        }
         Details::Stream(ring) => {
             let shown = |slot: Option<u64>| slot.map_or("-".to_string(), |slot| slot.to_string());
             let permille = ring.allocation_permille;
@@ -274,7 +336,7 @@ struct RegionJson<'a> {
 impl<'a> RegionJson<'a> {
     fn new(region: &'a RegionReport) -> serde_json::Result<Self> {
         let summary = match &region.details {
-            Details::Failed(_) => serde_json::Value::Null,
+            Details::Failed(_) | Details::Blank => serde_json::Value::Null,
             Details::Stream(summary) => serde_json::to_value(summary)?,
             Details::Worm(summary) => serde_json::to_value(summary)?,
             Details::Vault(summary) => serde_json::to_value(summary)?,
@@ -327,6 +389,13 @@ impl<W: Write> Sink for Json<W> {
             "block_size_source",
             &source_text(start.block_size, start.source),
         )?;
+        self.member(
+            "container",
+            &start.container.map(|container| &container.json),
+        )?;
+        if let Some(reason) = start.container_error {
+            self.member("container_error", &reason)?;
+        }
         self.key("blocks", false)?;
         self.formatter.begin_array(&mut self.out)
     }

@@ -12,6 +12,7 @@ use indicatif::ProgressBar;
 use p256::ecdsa::VerifyingKey;
 
 use super::SizeSource;
+use super::container::Container;
 use super::regions::{self, Leftover, Pending, RegionKind, RegionReport};
 use crate::Failure;
 use crate::checkpoints::UnmatchedCheckpoint;
@@ -33,6 +34,11 @@ pub struct Start<'a> {
     pub whole_blocks: u64,
     /// The bytes after the last whole block.
     pub trailing: u64,
+    /// The DWVD v2.0 container the image starts with, if one reads.
+    pub container: Option<&'a Container>,
+    /// Why a container whose magic is there does not read (its blocks are then walked by
+    /// tag, and count as corrupt).
+    pub container_error: Option<&'a str>,
 }
 
 /// What a block's bytes and trailer say of it.
@@ -116,7 +122,7 @@ pub fn walk<R: Read + Seek + Send>(
     let block_size = start.block_size;
     let size = block_size.get();
     let whole_blocks = start.whole_blocks;
-    let mut assembler = Assembler::new(block_size, key);
+    let mut assembler = Assembler::new(block_size, key, start.container);
     let mut corrupt_blocks = 0u64;
     let mut blank_blocks = 0u64;
     // Two threads in a pipeline: a reader fills chunks of about 1 MiB straight from the
@@ -165,11 +171,18 @@ pub fn walk<R: Read + Seek + Send>(
                 .unwrap_or_default();
             progress.inc(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
             for ((index, block), checked) in (first..).zip(bytes.chunks_exact(size)).zip(checked) {
+                let explained = start
+                    .container
+                    .is_some_and(|container| container.explained.contains(&index));
+                let state = match checked.state {
+                    BlockState::ChecksumMismatch if explained => BlockState::Superseded,
+                    state => state,
+                };
                 let line = BlockLine {
                     index,
                     tag: checked.tag,
                     generation: checked.generation,
-                    state: checked.state,
+                    state,
                 };
                 if line.state.is_corrupt() {
                     corrupt_blocks = corrupt_blocks.saturating_add(1);
@@ -178,7 +191,7 @@ pub fn walk<R: Read + Seek + Send>(
                     blank_blocks = blank_blocks.saturating_add(1);
                 }
                 sink.block(&line)?;
-                assembler.block(index, block, checked.tag, line.state == BlockState::Ok);
+                assembler.block(index, block, checked.tag, line.state);
             }
             // The reader may have stopped (error or end): then the buffer is not needed.
             let _ = empty_sender.send(buffer);
@@ -258,6 +271,8 @@ fn check(block: &[u8]) -> Checked {
 struct Assembler<'k> {
     block_size: BlockSize,
     key: Option<&'k VerifyingKey>,
+    /// In a container: where its regions start (no region starts elsewhere).
+    container: Option<&'k Container>,
     regions: Vec<RegionReport>,
     /// Blocks before this index belong to a region already decoded.
     region_end: u64,
@@ -278,10 +293,15 @@ enum Step {
 }
 
 impl<'k> Assembler<'k> {
-    fn new(block_size: BlockSize, key: Option<&'k VerifyingKey>) -> Self {
+    fn new(
+        block_size: BlockSize,
+        key: Option<&'k VerifyingKey>,
+        container: Option<&'k Container>,
+    ) -> Self {
         Assembler {
             block_size,
             key,
+            container,
             regions: Vec::new(),
             region_end: 0,
             pending: None,
@@ -291,7 +311,21 @@ impl<'k> Assembler<'k> {
     }
 
     /// The next block of the image.
-    fn block(&mut self, index: u64, bytes: &[u8], tag: Tag, sound: bool) {
+    fn block(&mut self, index: u64, bytes: &[u8], tag: Tag, state: BlockState) {
+        if state == BlockState::Blank
+            && self.pending.is_none()
+            && index >= self.region_end
+            && let Some(placed) = self
+                .container
+                .and_then(|container| container.starts.get(&index))
+        {
+            // A region the container places, never written: not formatted.
+            self.regions
+                .push(RegionReport::blank(placed.kind, index, placed.slot));
+            self.region_end = index.saturating_add(1);
+            return;
+        }
+        let sound = state == BlockState::Ok;
         loop {
             match self.step(index, bytes, tag, sound) {
                 Step::Taken(leftovers) => {
@@ -339,10 +373,19 @@ impl<'k> Assembler<'k> {
         if index < self.region_end {
             return Step::Taken(Vec::new());
         }
-        let Some(kind) = RegionKind::of(tag) else {
-            return Step::Taken(Vec::new());
+        // In a container, regions start where its slots say; elsewhere, at their tags.
+        let (kind, extent_end) = match self.container {
+            Some(container) => match container.starts.get(&index) {
+                Some(placed) => (placed.kind, Some(placed.extent_end)),
+                None => return Step::Taken(Vec::new()),
+            },
+            None => match RegionKind::of(tag) {
+                Some(kind) => (kind, None),
+                None => return Step::Taken(Vec::new()),
+            },
         };
-        let pending = Pending::start(kind, index, bytes, sound, self.block_size);
+        let mut pending = Pending::start(kind, index, bytes, sound, self.block_size);
+        pending.limit_to(extent_end);
         if pending.complete(self.block_size) {
             self.pending = Some(pending);
             return Step::Taken(self.finish_pending());
