@@ -56,9 +56,32 @@ impl<'a> VolumeHead<'a> {
 ///
 /// # Errors
 ///
-/// `invalid_argument` for a block size below 4096 (a slot table does not fit), more than
-/// 127 slots, or a label longer than 64 bytes; `buffer_too_small`.
+/// As [`emit_head_block`]; `buffer_too_small`.
 pub fn emit_head(buffer: &mut [u8], head: &VolumeHead<'_>) -> Result<usize> {
+    let size = head.block_size.get();
+    let length = usize::try_from(HEAD_BLOCKS)
+        .ok()
+        .and_then(|blocks| blocks.checked_mul(size))
+        .unwrap_or(usize::MAX);
+    let available = buffer.len();
+    let bytes = buffer
+        .get_mut(..length)
+        .ok_or(Error::buffer_too_small(length, available, size))?;
+    for (index, block) in (0u64..).zip(bytes.chunks_exact_mut(size)) {
+        emit_head_block(head, index, block)?;
+    }
+    Ok(length)
+}
+
+/// Writes block `index` (0 ..= 9) of a container's head into `block` (one block), as
+/// [`emit_head`] would: for a writer that has room for one block at a time.
+///
+/// # Errors
+///
+/// `invalid_argument` for a block size below 4096 (a slot table does not fit), more than
+/// 127 slots, a label longer than 64 bytes, or an index past 9; `buffer_too_small` for a
+/// `block` that is not one block.
+pub fn emit_head_block(head: &VolumeHead<'_>, index: u64, block: &mut [u8]) -> Result<()> {
     let size = head.block_size.get();
     if size < MIN_CONTAINER_BLOCK_SIZE {
         return Err(Error::invalid_argument(
@@ -72,6 +95,55 @@ pub fn emit_head(buffer: &mut [u8], head: &VolumeHead<'_>) -> Result<usize> {
             text!("a container has 127 region slots"),
         ));
     }
+    if block.len() != size {
+        return Err(Error::buffer_too_small(size, block.len(), size));
+    }
+    block.fill(0);
+    match index {
+        PRIMARY_GROUP | MIRROR_GROUP => {
+            put(block, superblock(head)?.as_bytes());
+            seal(block, GROUP_TAGS[0], 1)
+        }
+        1 | 5 => {
+            put(block, slot_table(head).as_bytes());
+            seal(block, GROUP_TAGS[1], 1)
+        }
+        2 | 6 => seal(block, GROUP_TAGS[2], 1),
+        3 | 7 => seal(block, GROUP_TAGS[3], 1),
+        DIRECTORY_BLOCK => {
+            put(block, slot_table(head).as_bytes());
+            seal(block, Tag::RMAP, 1)
+        }
+        DIRECTORY_HEADER_BLOCK => {
+            // The header holds the XXH64 of block 8's payload: block 8 is built here
+            // first, in this block's buffer.
+            put(block, slot_table(head).as_bytes());
+            let slots_checksum = checksum(block.get(..size.saturating_sub(16)).unwrap_or_default());
+            block.fill(0);
+            let active = head
+                .slots
+                .iter()
+                .filter(|slot| slot.flags().contains(super::SlotFlags::ACTIVE))
+                .count();
+            let header = DirectoryHeader {
+                version: U16::new(1),
+                slot_count: U16::new(127),
+                active_count: U16::new(u16::try_from(active).unwrap_or(u16::MAX)),
+                reserved: U16::ZERO,
+                slots_checksum: U64::new(slots_checksum),
+            };
+            put(block, header.as_bytes());
+            seal(block, Tag::RMAP, 1)
+        }
+        _ => Err(Error::invalid_argument(
+            "index",
+            text!("a container's head is blocks 0 to 9"),
+        )),
+    }
+}
+
+/// The superblock of `head`.
+fn superblock(head: &VolumeHead<'_>) -> Result<SuperblockHead> {
     let mut label = [0u8; 64];
     label
         .get_mut(..head.label.len())
@@ -80,25 +152,15 @@ pub fn emit_head(buffer: &mut [u8], head: &VolumeHead<'_>) -> Result<usize> {
             text!("a volume label is at most 64 bytes"),
         ))?
         .copy_from_slice(head.label);
-    let length = usize::try_from(HEAD_BLOCKS)
-        .ok()
-        .and_then(|blocks| blocks.checked_mul(size))
-        .unwrap_or(usize::MAX);
-    let available = buffer.len();
-    let bytes = buffer
-        .get_mut(..length)
-        .ok_or(Error::buffer_too_small(length, available, size))?;
-    bytes.fill(0);
-
     let counter = |value: u64| I64::new(i64::try_from(value).unwrap_or(i64::MAX));
-    let superblock = SuperblockHead {
+    Ok(SuperblockHead {
         magic: MAGIC,
         reserved_10: [0; 4],
         incompatible_features: U32::ZERO,
         reserved_18: [0; 8],
         module_manifest: U32::ZERO,
         reserved_24: [0; 16],
-        block_size: I32::new(i32::try_from(size).unwrap_or(i32::MAX)),
+        block_size: I32::new(i32::try_from(head.block_size.get()).unwrap_or(i32::MAX)),
         total_blocks: counter(head.total_blocks),
         reserved_40: [0; 24],
         volume_id: head.volume_id,
@@ -108,52 +170,16 @@ pub fn emit_head(buffer: &mut [u8], head: &VolumeHead<'_>) -> Result<usize> {
         modified_utc_ticks: I64::new(head.created.get()),
         reserved_e8: [0; 8],
         checkpoint_sequence: I64::ZERO,
-    };
-    let mut slot_table = [RegionSlot::FREE; SLOT_COUNT];
-    for (target, slot) in slot_table.iter_mut().zip(head.slots) {
+    })
+}
+
+/// The 127 slots of `head`, free after its own.
+fn slot_table(head: &VolumeHead<'_>) -> [RegionSlot; SLOT_COUNT] {
+    let mut table = [RegionSlot::FREE; SLOT_COUNT];
+    for (target, slot) in table.iter_mut().zip(head.slots) {
         *target = *slot;
     }
-    let active = head
-        .slots
-        .iter()
-        .filter(|slot| slot.flags().contains(super::SlotFlags::ACTIVE))
-        .count();
-    // Both groups, then the directory's slots: blocks 0-8.
-    for (index, block) in (0u64..).zip(bytes.chunks_exact_mut(size)) {
-        let (content, tag) = match index {
-            PRIMARY_GROUP | MIRROR_GROUP => (superblock.as_bytes(), GROUP_TAGS[0]),
-            1 | 5 => (slot_table.as_bytes(), GROUP_TAGS[1]),
-            2 | 6 => (&[][..], GROUP_TAGS[2]),
-            3 | 7 => (&[][..], GROUP_TAGS[3]),
-            DIRECTORY_BLOCK => (slot_table.as_bytes(), Tag::RMAP),
-            _ => continue,
-        };
-        put(block, content);
-        seal(block, tag, 1)?;
-    }
-    // The directory's header, with the XXH64 of block 8's payload.
-    let block_of = |index: u64| {
-        let start = usize::try_from(index)
-            .unwrap_or(usize::MAX)
-            .saturating_mul(size);
-        start..start.saturating_add(size)
-    };
-    let slots_checksum = bytes
-        .get(block_of(DIRECTORY_BLOCK))
-        .and_then(|block| block.get(..size.saturating_sub(16)))
-        .map_or(0, checksum);
-    let header = DirectoryHeader {
-        version: U16::new(1),
-        slot_count: U16::new(127),
-        active_count: U16::new(u16::try_from(active).unwrap_or(u16::MAX)),
-        reserved: U16::ZERO,
-        slots_checksum: U64::new(slots_checksum),
-    };
-    if let Some(block) = bytes.get_mut(block_of(DIRECTORY_HEADER_BLOCK)) {
-        put(block, header.as_bytes());
-        seal(block, Tag::RMAP, 1)?;
-    }
-    Ok(length)
+    table
 }
 
 /// Copies `bytes` to the front of `block` (which is larger: checked by the callers'

@@ -12,7 +12,7 @@ mod emit;
 mod layout;
 mod view;
 
-pub use emit::{VolumeHead, emit_head};
+pub use emit::{VolumeHead, emit_head, emit_head_block};
 pub use layout::{
     DIRECTORY_BLOCK, DIRECTORY_HEADER_BLOCK, DirectoryHeader, GROUP_TAGS, HEAD_BLOCKS, MAGIC,
     MIN_CONTAINER_BLOCK_SIZE, MIRROR_GROUP, PRIMARY_GROUP, RegionSlot, SLOT_COUNT, SLOT_LEN,

@@ -150,6 +150,7 @@ mod nor_model;
 mod ring;
 mod stored;
 mod vault;
+mod volume;
 mod worm;
 
 pub use copies::{MetadataCopy, generation_is_newer};
@@ -169,4 +170,5 @@ pub use nor_model::{RamNorFlash, RamNorFlashError};
 pub use ring::StoredRing;
 pub use stored::Stored;
 pub use vault::StoredVault;
+pub use volume::{VOLUME_FIRST_BLOCK, format_container};
 pub use worm::StoredWorm;

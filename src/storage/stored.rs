@@ -31,6 +31,9 @@ pub struct Stored<R> {
     /// Operations since the checkpoint whose data blocks are their record (ring
     /// appends): the `n`-th is sealed with generation `checkpoint + 1 + n`.
     data_records: u32,
+    /// Whether the copies' size was given ([`with_blocks_per_copy`](Self::with_blocks_per_copy))
+    /// rather than the type's.
+    copies_given: bool,
 }
 
 impl<R: Region> Stored<R> {
@@ -53,7 +56,54 @@ impl<R: Region> Stored<R> {
             needs_recovery: true,
             journal: Journal::new(journal_blocks),
             data_records: 0,
+            copies_given: false,
         }
+    }
+
+    /// The same region with checkpoint copies of `blocks` blocks instead of the type's
+    /// own size: for reading a region whose layout is known from elsewhere (a container's
+    /// region directory) with a type of a larger capacity, as an inspector does. A
+    /// change that would not fit a copy of this size is refused (`capacity_exceeded`).
+    /// The value then refuses changes until [`reload`](Self::reload) or
+    /// [`format_in_place`](Self::format_in_place) succeeds.
+    #[must_use]
+    pub const fn with_blocks_per_copy(mut self, blocks: u64) -> Self {
+        self.copies.blocks_per_copy = blocks;
+        self.copies_given = true;
+        self.needs_recovery = true;
+        self
+    }
+
+    /// Blocks of each checkpoint copy.
+    #[must_use]
+    pub const fn copy_blocks(&self) -> u64 {
+        self.copies.blocks_per_copy
+    }
+
+    /// The slots this region takes in a DWVD v2.0 container's region directory
+    /// (`docs/storage-layout.md` §7), in order: its two checkpoint copies under the
+    /// region's tag, its journal (`MWAL`), and its data blocks (`DATA`; `None` for a
+    /// vault, which has none). A reader finds the region's whole layout in them.
+    #[must_use]
+    pub fn directory_slots(&self) -> [Option<crate::container::RegionSlot>; 3] {
+        use crate::container::RegionSlot;
+        let copies = self.copies.blocks_per_copy.saturating_mul(2);
+        let data = self.value.data_blocks();
+        [
+            Some(RegionSlot::active(
+                R::TAG,
+                self.copies.first_block,
+                copies,
+                copies,
+            )),
+            Some(RegionSlot::active(
+                Tag::MWAL,
+                self.first_journal_block(),
+                self.journal.blocks,
+                self.journal.blocks,
+            )),
+            (data > 0).then(|| RegionSlot::active(Tag::DATA, self.data_block(0), data, data)),
+        ]
     }
 
     /// The same region with a journal of `blocks` blocks (at least 1) instead of the
@@ -228,7 +278,9 @@ impl<R: Region> Stored<R> {
         self.needs_recovery = true;
         // A type whose capacity fixes the copies' size (the WORM log) sizes them for the
         // device's block size, as parsing does.
-        if let Some(blocks) = R::blocks_per_copy(device.block_size()) {
+        if !self.copies_given
+            && let Some(blocks) = R::blocks_per_copy(device.block_size())
+        {
             self.copies.blocks_per_copy = blocks;
         }
         self.check_copies(device)?;

@@ -164,6 +164,10 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         // In place, no copy of the log: a refusal changes nothing (and is no device
         // error), a failure is undone.
         let index = self.value_mut().append(data, timestamp)?;
+        if let Err(error) = self.check_fits_copy() {
+            self.value_mut().undo_append();
+            return Err(error);
+        }
         let generation = self.region().generation().wrapping_add(1);
         let mut result = self.write_data_block(device, index, data, generation, scratch);
         if result.is_ok() {

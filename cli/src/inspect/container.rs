@@ -13,6 +13,7 @@ use dwvd_regions::{BlockSize, Tag};
 use serde::Serialize;
 
 use super::regions::RegionKind;
+use super::stored::StoredLayout;
 
 /// One non-free slot, as the JSON report lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +61,9 @@ pub struct Container {
     /// Blocks whose bad checksum the layout explains: the group not used, the directory
     /// when the group's table was used.
     pub explained: BTreeSet<u64>,
+    /// This crate's stored regions: a region's slot (its two checkpoint copies), then
+    /// its journal's (`MWAL`, right after), then its data's (`DATA`, right after).
+    pub stored: Vec<StoredLayout>,
 }
 
 /// The container at the start of `head`, when there is one that reads; `Err` with the
@@ -139,6 +143,12 @@ fn from_view(view: &ContainerView<'_>, whole_blocks: u64) -> Container {
             });
         }
     }
+    let stored = stored_layouts(&extents, whole_blocks);
+    starts.retain(|start, _| {
+        !stored
+            .iter()
+            .any(|layout| (layout.first_block..layout.end()).contains(start))
+    });
     let mut explained = BTreeSet::new();
     if view.group() == SuperblockGroup::Mirror {
         explained.extend(0..4);
@@ -173,7 +183,48 @@ fn from_view(view: &ContainerView<'_>, whole_blocks: u64) -> Container {
         },
         starts,
         explained,
+        stored,
     }
+}
+
+/// The stored regions among the extents (slot order): a STRE, WORM or CMVT extent of an
+/// even number of blocks (its two copies) followed by the `MWAL` extent that starts where
+/// it ends (the journal), and, when the next starts where that one ends, the `DATA`
+/// extent (the data blocks). Extents that run past the image are left out.
+fn stored_layouts(extents: &[(usize, Tag, u64, u64)], whole_blocks: u64) -> Vec<StoredLayout> {
+    let mut layouts = Vec::new();
+    for (at, (_, tag, start, end)) in extents.iter().enumerate() {
+        let Some(kind) = RegionKind::of(*tag) else {
+            continue;
+        };
+        let copies = end.saturating_sub(*start);
+        let Some((_, journal_tag, journal_start, journal_end)) = extents.get(at.saturating_add(1))
+        else {
+            continue;
+        };
+        if *journal_tag != Tag::MWAL || journal_start != end || copies < 2 || copies % 2 != 0 {
+            continue;
+        }
+        let data_blocks = match extents.get(at.saturating_add(2)) {
+            Some((_, data_tag, data_start, data_end))
+                if *data_tag == Tag::DATA && data_start == journal_end =>
+            {
+                data_end.saturating_sub(*data_start)
+            }
+            _ => 0,
+        };
+        let layout = StoredLayout {
+            kind,
+            first_block: *start,
+            copy_blocks: copies / 2,
+            journal_blocks: journal_end.saturating_sub(*journal_start),
+            data_blocks,
+        };
+        if layout.end() <= whole_blocks {
+            layouts.push(layout);
+        }
+    }
+    layouts
 }
 
 /// The block size a container declares, for the walk.

@@ -17,6 +17,7 @@ mod container;
 mod detect;
 mod regions;
 mod render;
+mod stored;
 mod walk;
 
 use std::io::{Read, Seek, Write};

@@ -95,6 +95,8 @@ pub enum Details {
     Failed(Error),
     /// A container places it, and its first block is blank: not formatted.
     Blank,
+    /// A stored region recovery could not read (the reason is the report's error).
+    Unrecoverable,
     Stream(StreamSummary),
     Worm(WormSummary),
     Vault(VaultSummary),
@@ -183,6 +185,16 @@ impl RegionReport {
             error: Some(error.to_string()),
             corrupt: true,
             ..Self::decoded(kind, first_block, extent, Details::Failed(error))
+        }
+    }
+
+    /// A stored region that could not be read or recovered: a problem.
+    pub fn unreadable(kind: RegionKind, first_block: u64, reason: String) -> Self {
+        RegionReport {
+            status: "unrecoverable".to_string(),
+            error: Some(reason),
+            corrupt: true,
+            ..Self::decoded(kind, first_block, 1, Details::Unrecoverable)
         }
     }
 
@@ -364,6 +376,35 @@ impl Pending {
             })
             .collect();
         (report, leftovers)
+    }
+}
+
+/// Decodes a whole region image of `kind` whose first block is image block `first`.
+pub fn decode(
+    kind: RegionKind,
+    image: &[u8],
+    block_size: BlockSize,
+    first: u64,
+    key: Option<&VerifyingKey>,
+) -> (RegionReport, usize) {
+    match kind {
+        RegionKind::Stream => decode_stream(image, block_size, first, Checksums::Verify),
+        RegionKind::Worm => {
+            let needed = image
+                .len()
+                .checked_div(block_size.get())
+                .and_then(|blocks| u64::try_from(blocks).ok())
+                .unwrap_or(1);
+            decode_worm(image, block_size, first, needed, Checksums::Verify)
+        }
+        RegionKind::Vault => decode_vault(
+            image,
+            block_size,
+            first,
+            VaultView::implied_extent(image, block_size),
+            key,
+            Checksums::Verify,
+        ),
     }
 }
 

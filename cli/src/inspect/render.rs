@@ -77,7 +77,9 @@ impl<W: Write> Sink for Human<W> {
         let status = match state {
             BlockState::Ok => "ok",
             BlockState::Blank => "blank (unused)",
-            BlockState::Superseded => "mismatch (superseded copy, not used)",
+            BlockState::Superseded => "superseded (an older copy, not used)",
+            BlockState::JournalOpen => "journal block being filled (no trailer yet)",
+            BlockState::Interrupted => "interrupted write (recovery passes over it)",
             BlockState::ChecksumMismatch => "MISMATCH (corrupt)",
         };
         if state == BlockState::Blank {
@@ -217,6 +219,10 @@ fn region_text(region: &RegionReport) -> String {
         Details::Blank => {
             "blank — reserved by the container, never written (not formatted)".to_string()
         }
+        Details::Unrecoverable => format!(
+            "UNRECOVERABLE — {}",
+            region.error.as_deref().unwrap_or("recovery failed")
+        ),
         Details::Stream(ring) => {
             let shown = |slot: Option<u64>| slot.map_or("-".to_string(), |slot| slot.to_string());
             let permille = ring.allocation_permille;
@@ -336,7 +342,7 @@ struct RegionJson<'a> {
 impl<'a> RegionJson<'a> {
     fn new(region: &'a RegionReport) -> serde_json::Result<Self> {
         let summary = match &region.details {
-            Details::Failed(_) | Details::Blank => serde_json::Value::Null,
+            Details::Failed(_) | Details::Blank | Details::Unrecoverable => serde_json::Value::Null,
             Details::Stream(summary) => serde_json::to_value(summary)?,
             Details::Worm(summary) => serde_json::to_value(summary)?,
             Details::Vault(summary) => serde_json::to_value(summary)?,

@@ -3,7 +3,7 @@
 //! assembled from those same blocks and decoded into [`RegionReport`]s; then the
 //! checkpoint cross-check and the [`Summary`]. Nothing here knows the output format.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Seek};
 
 use dwvd_regions::block::Block;
@@ -14,6 +14,7 @@ use p256::ecdsa::VerifyingKey;
 use super::SizeSource;
 use super::container::Container;
 use super::regions::{self, Leftover, Pending, RegionKind, RegionReport};
+use super::stored::{self, Explained};
 use crate::Failure;
 use crate::checkpoints::UnmatchedCheckpoint;
 use crate::image::{self, Chunk, Chunking};
@@ -49,9 +50,15 @@ pub enum BlockState {
     /// Every byte is 0x00 (never written) or 0xFF (erased flash): unused, not corruption
     /// (SPEC §1).
     Blank,
-    /// Its checksum does not verify, and the image's layout explains it: a superblock
-    /// group or directory block the container replaced with its other copy.
+    /// A copy the layout replaced: a superblock group or directory block the container
+    /// does not use, a stored region's older checkpoint copy.
     Superseded,
+    /// A stored region's journal block still being filled: valid entries, no trailer
+    /// yet.
+    JournalOpen,
+    /// A write a power cut interrupted, which recovery passes over (a stored region's
+    /// checkpoint copy, journal entry or data block).
+    Interrupted,
     /// Its checksum does not verify: the block is corrupt.
     ChecksumMismatch,
 }
@@ -68,6 +75,8 @@ impl BlockState {
             Self::Ok => "ok",
             Self::Blank => "blank",
             Self::Superseded => "superseded",
+            Self::JournalOpen => "journal",
+            Self::Interrupted => "interrupted",
             Self::ChecksumMismatch => "corrupt",
         }
     }
@@ -120,6 +129,18 @@ pub fn walk<R: Read + Seek + Send>(
 ) -> Result<Summary, Failure> {
     sink.start(start)?;
     let block_size = start.block_size;
+    // This crate's stored regions, read as recovery reads them before the walk, so each
+    // of their blocks is listed with what it is.
+    let mut stored_reports = Vec::new();
+    let mut stored_blocks: BTreeMap<u64, Explained> = BTreeMap::new();
+    if let Some(container) = start.container {
+        for layout in &container.stored {
+            let inspected =
+                stored::inspect(&mut open()?, layout, block_size, start.whole_blocks, key);
+            stored_reports.push(inspected.report);
+            stored_blocks.extend(inspected.blocks);
+        }
+    }
     let size = block_size.get();
     let whole_blocks = start.whole_blocks;
     let mut assembler = Assembler::new(block_size, key, start.container);
@@ -174,9 +195,11 @@ pub fn walk<R: Read + Seek + Send>(
                 let explained = start
                     .container
                     .is_some_and(|container| container.explained.contains(&index));
-                let state = match checked.state {
-                    BlockState::ChecksumMismatch if explained => BlockState::Superseded,
-                    state => state,
+                let state = match (checked.state, stored_blocks.get(&index)) {
+                    (BlockState::Ok, Some(stored)) => stored.if_ok,
+                    (BlockState::ChecksumMismatch, Some(stored)) => stored.if_mismatch,
+                    (BlockState::ChecksumMismatch, None) if explained => BlockState::Superseded,
+                    (state, _) => state,
                 };
                 let line = BlockLine {
                     index,
@@ -201,6 +224,8 @@ pub fn walk<R: Read + Seek + Send>(
     progress.finish_and_clear();
 
     let mut regions = assembler.finish();
+    regions.extend(stored_reports);
+    regions.sort_by_key(|region| region.first_block);
     let unmatched = regions::cross_check_checkpoints(&mut regions, block_size, open);
     let region_problems = regions.iter().filter(|region| region.corrupt).count();
     let checkpoint_problems = unmatched
