@@ -1,68 +1,84 @@
-//! `demo`: write an image holding all three regions and inspect it.
+//! `demo`: write a DWVD v2.0 volume holding all three regions through the storage layer,
+//! and inspect it.
 
 use std::mem::offset_of;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use dwvd_regions::container::VolumeHead;
+use dwvd_regions::storage::{
+    self, BlockDevice, RamDevice, StoredRing, StoredVault, StoredWorm, VOLUME_FIRST_BLOCK,
+};
 use dwvd_regions::streaming::StreamingRing;
+use dwvd_regions::transparency::{Checkpoint, worm_region_id};
 use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, PassportHead, Vault, VaultView};
-use dwvd_regions::worm::{WormRegion, seal_data_block};
+use dwvd_regions::worm::WormRegion;
 use dwvd_regions::{BlockSize, Tag, Ticks};
 use p256::ecdsa::SigningKey;
 use uuid::Uuid;
 
 use crate::inspect;
-use dwvd_regions::Region;
 
-/// The demo's block size.
-const BLOCK: usize = 512;
+/// The demo's block size: a DWVD v2.0 container's tables need 4 KiB blocks.
+const BLOCK: usize = 4096;
+/// Blocks of the volume: the container's head (10), the ring (2 copies, a journal of 2,
+/// 12 slots), the WORM region (2 copies, a journal of 2, 16 data blocks), the vault (2
+/// copies, a journal of 2).
+const BLOCKS: usize = 50;
+const RING_AT: u64 = VOLUME_FIRST_BLOCK;
+const WORM_AT: u64 = RING_AT + 16;
+const VAULT_AT: u64 = WORM_AT + 20;
 
-/// Writes the demo image and inspects it; returns whether the inspection was clean (it
+/// Writes the demo volume and inspects it; returns whether the inspection was clean (it
 /// is, unless something is broken: the tampered passport is a signature failure, which
 /// the inspection reports, not corruption).
 pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
     let path = image.unwrap_or_else(|| std::env::temp_dir().join("dwvd-demo.img"));
     let size = BlockSize::new(BLOCK)?;
     let created = Ticks::from_unix_seconds(1_764_403_200).context("a representable time")?;
-    let mut image = Vec::new();
+    // The volume is built in memory through the storage layer, then written out whole.
+    let mut device = Box::new(RamDevice::<BLOCK, BLOCKS>::new());
+    let mut scratch = vec![0u8; BLOCK];
+
+    let mut ring = StoredRing::new(RING_AT, StreamingRing::new(size, 12, 5)?);
+    let worm_region = WormRegion::<32>::new(size, 16, 365 * 86_400 * Ticks::PER_SECOND, created)?;
+    let worm_id = worm_region_id(&worm_region.header());
+    let mut worm = StoredWorm::new(WORM_AT, worm_region);
+    let mut vault = StoredVault::new(VAULT_AT, 1, Vault::<8>::new(size));
+    let slots: Vec<_> = [
+        ring.directory_slots(),
+        worm.directory_slots(),
+        vault.directory_slots(),
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+    .collect();
+    let head = VolumeHead {
+        label: b"dwvd demo volume",
+        ..VolumeHead::new(size, device.block_count(), &slots, created)
+    };
+    storage::format_container(&mut *device, &head, &mut scratch)?;
+    ring.format_in_place(&mut *device, &mut scratch)?;
+    worm.format_in_place(&mut *device, &mut scratch)?;
+    vault.format_in_place(&mut *device, &mut scratch)?;
 
     // 1. A ring of at most 12 blocks, growing 5 at a time, that has grown and wrapped:
-    //    its header block, then its 12 data blocks.
-    let mut ring = StreamingRing::new(size, 12, 5)?;
-    let mut ring_data = vec![vec![0u8; BLOCK]; 12];
+    //    each append writes its slot; a consume is a journal entry.
     for reading in 0..17u32 {
         let temperature = (reading % 7).saturating_add(20);
         let record = format!("telemetry #{reading}: temperature={temperature}");
-        let appended = ring.append(record.as_bytes())?;
-        let slot = usize::try_from(appended.physical_slot)
-            .ok()
-            .and_then(|slot| ring_data.get_mut(slot))
-            .context("the ring's slot is one of its 12 blocks")?;
-        slot.fill(0);
-        slot.get_mut(..record.len())
-            .context("a reading fits in a block")?
-            .copy_from_slice(record.as_bytes());
-        dwvd_regions::block::seal(slot, Tag::DATA, 1)?;
+        ring.append(&mut *device, record.as_bytes(), &mut scratch)?;
     }
-    ring.consume();
-    ring.set_generation(1);
-    let mut header = vec![0u8; ring.buffer_len()];
-    ring.emit(&mut header)?;
-    image.extend_from_slice(&header);
-    for block in &ring_data {
-        image.extend_from_slice(block);
-    }
+    ring.consume(&mut *device, &mut scratch)?;
     println!(
-        "ring: {} appends into {} blocks, wrapped (read_tail {}), one consumed",
-        ring.write_head(),
-        ring.allocated_blocks(),
-        ring.read_tail()
+        "ring: {} appends into {} slots, wrapped (read_tail {}), one consumed",
+        ring.region().write_head(),
+        ring.region().allocated_blocks(),
+        ring.region().read_tail()
     );
 
-    // 2. A WORM ledger whose log spans two blocks (8 records fit in block 0 at 512 bytes),
-    //    then its data blocks.
-    let mut worm = WormRegion::<32>::new(size, 16, 365 * 86_400 * Ticks::PER_SECOND, created)?;
-    let mut worm_data = Vec::new();
+    // 2. A WORM ledger: each append writes its data block and a journal entry.
     for entry in 0..12i64 {
         let number = entry.saturating_add(1000);
         let amount = entry.saturating_mul(7).saturating_add(120);
@@ -71,28 +87,18 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
             .checked_mul(60 * Ticks::PER_SECOND)
             .and_then(|minutes| created.checked_add(minutes))
             .unwrap_or(created);
-        worm.append(text.as_bytes(), at)?;
-        let mut block = vec![0u8; BLOCK];
-        seal_data_block(&mut block, text.as_bytes(), 2)?;
-        worm_data.push(block);
+        worm.append(&mut *device, text.as_bytes(), at, &mut scratch)?;
     }
-    worm.set_generation(2);
-    let mut log = vec![0u8; worm.buffer_len()];
-    worm.emit(&mut log)?;
     println!(
-        "worm: {} records, log in {} blocks",
-        worm.log().len(),
-        worm.block_count()
+        "worm: {} records, {} since its checkpoint (in its journal)",
+        worm.region().log().len(),
+        worm.operations_since_checkpoint()
     );
-    image.extend_from_slice(&log);
-    for block in &worm_data {
-        image.extend_from_slice(block);
-    }
 
-    // 3. A signed vault; one passport is altered after signing.
+    // 3. A signed vault, with a checkpoint of the WORM log; then passport 3 is altered
+    //    after signing (the vault is checkpointed so its copy holds the passports).
     let key = SigningKey::from_slice(&[0x5E; 32])
         .map_err(|_| anyhow::anyhow!("the fixed seed is a valid key"))?;
-    let mut vault = Vault::<8>::new(size);
     let customers = Uuid::from_u128(0xC057_0000_0000_0000_0000_0000_0000_0001);
     let payroll = Uuid::from_u128(0x9A71_0000_0000_0000_0000_0000_0000_0002);
     for (id, object, framework, status, notes) in [
@@ -131,36 +137,20 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
             .with_issuer(b"compliance-office@example.org")?
             .with_notes(notes.as_bytes())?
             .signed(&key)?;
-        vault.add(passport)?;
+        vault.add(&mut *device, passport, &mut scratch)?;
     }
-    vault.set_generation(3);
-    let mut vault_image = vec![0u8; vault.buffer_len()];
-    vault.emit(&mut vault_image)?;
-    // Passport 3 (SOX) becomes NonCompliant after signing, and the block is re-sealed:
-    // only its signature can tell.
-    let (block, offset) = VaultView::new_checked(&vault_image, size)?
-        .find(Uuid::from_u128(3))
-        .context("passport 3 was added")?
-        .location();
-    let sealed = vault_image
-        .chunks_exact_mut(BLOCK)
-        .nth(block)
-        .context("the passport's block is in the vault")?;
-    let status = ComplianceStatus::NonCompliant.code().to_le_bytes();
-    let at = offset.saturating_add(offset_of!(PassportHead, compliance_status));
-    sealed
-        .get_mut(at..at.saturating_add(status.len()))
-        .context("the passport's status is in its block")?
-        .copy_from_slice(&status);
-    dwvd_regions::block::seal(sealed, Tag::CMVT, 3)?;
-    image.extend_from_slice(&vault_image);
+    let checkpoint = Checkpoint::of_log(worm.region(), worm.region().high_water_mark(), created)?
+        .to_passport(worm_id, &key)?;
+    vault.add(&mut *device, checkpoint, &mut scratch)?;
+    vault.checkpoint(&mut *device, &mut scratch)?;
+    tamper(&mut device, &vault)?;
     println!(
-        "vault: {} passports in {} blocks, passport 3 altered after signing",
-        vault.count(),
-        vault.block_count()
+        "vault: {} passports (one a signed checkpoint of the WORM log), passport 3 altered after signing",
+        vault.region().count(),
     );
 
-    std::fs::write(&path, &image).with_context(|| format!("cannot write {}", path.display()))?;
+    let image = device.as_bytes();
+    std::fs::write(&path, image).with_context(|| format!("cannot write {}", path.display()))?;
     let public = hex::encode(key.verifying_key().to_encoded_point(true).as_bytes());
     println!("wrote {} ({} bytes)", path.display(), image.len());
     println!(
@@ -178,4 +168,37 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
             other => anyhow::anyhow!("{other:?}"),
         },
     )
+}
+
+/// Passport 3 (SOX) of the vault's current checkpoint copy becomes NonCompliant after
+/// signing, and its block is re-sealed: only its signature can tell.
+fn tamper(device: &mut RamDevice<BLOCK, BLOCKS>, vault: &StoredVault<8>) -> anyhow::Result<()> {
+    let first = match vault.current_copy() {
+        storage::MetadataCopy::A => VAULT_AT,
+        storage::MetadataCopy::B => VAULT_AT.saturating_add(vault.copy_blocks()),
+    };
+    let at = usize::try_from(first)?.saturating_mul(BLOCK);
+    let length = usize::try_from(vault.copy_blocks())?.saturating_mul(BLOCK);
+    let copy = device
+        .as_bytes_mut()
+        .get_mut(at..at.saturating_add(length))
+        .context("the vault's copy is on the device")?;
+    let size = BlockSize::new(BLOCK)?;
+    let (block, offset) = VaultView::new_checked(copy, size)?
+        .find(Uuid::from_u128(3))
+        .context("passport 3 was added")?
+        .location();
+    let generation = VaultView::new_checked(copy, size)?.generation();
+    let sealed = copy
+        .chunks_exact_mut(BLOCK)
+        .nth(block)
+        .context("the passport's block is in the vault")?;
+    let status = ComplianceStatus::NonCompliant.code().to_le_bytes();
+    let at = offset.saturating_add(offset_of!(PassportHead, compliance_status));
+    sealed
+        .get_mut(at..at.saturating_add(status.len()))
+        .context("the passport's status is in its block")?
+        .copy_from_slice(&status);
+    dwvd_regions::block::seal(sealed, Tag::CMVT, generation)?;
+    Ok(())
 }

@@ -382,3 +382,39 @@ fn a_power_cut_at_every_erase_and_program_leaves_a_volume_that_inspects_clean() 
     let cuts = every_cut::<Flash>();
     assert!(cuts > 80, "{cuts} cuts");
 }
+
+/// The main job: `dwvd demo` writes a volume through the storage layer — a ring, a WORM
+/// log and a vault with a signed checkpoint of the log — and its inspection is clean.
+#[test]
+fn the_demo_writes_a_volume_that_inspects_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.dwvd");
+    let output = dwvd().arg("demo").arg(&path).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.trim_end().ends_with("clean"), "{text}");
+    let (report, status) = inspect(&std::fs::read(&path).unwrap());
+    assert_eq!(status, 0);
+    assert_eq!(report["container"]["block_size"], 4096);
+    let kinds: Vec<(&str, &str)> = report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|region| {
+            (
+                region["kind"].as_str().unwrap(),
+                region["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("STRE", "ok"), ("WORM", "ok"), ("CMVT", "ok")]);
+    let regions = report["regions"].as_array().unwrap();
+    assert_eq!(regions[0]["summary"]["write_head"], 17);
+    assert_eq!(regions[1]["summary"]["write_log_count"], 12);
+    assert_eq!(regions[2]["summary"]["passport_count"], 5);
+    // The vault's checkpoint of the WORM log is matched to it and consistent.
+    assert_eq!(
+        regions[1]["summary"]["checkpoints"][0]["status"],
+        "consistent"
+    );
+}

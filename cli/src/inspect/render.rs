@@ -82,7 +82,8 @@ impl<W: Write> Sink for Human<W> {
             BlockState::Interrupted => "interrupted write (recovery passes over it)",
             BlockState::ChecksumMismatch => "MISMATCH (corrupt)",
         };
-        if state == BlockState::Blank {
+        // No trailer to show: blank, or a journal block not sealed yet.
+        if matches!(state, BlockState::Blank | BlockState::JournalOpen) {
             return writeln!(self.out, "{index:>10}  {:<16}  {:>10}  {status}", "-", "-");
         }
         // A known tag is four printable ASCII letters: written without allocating.
