@@ -24,7 +24,8 @@
 use std::io::Cursor;
 
 use dwvd::inspect::{Options, inspect_source};
-use dwvd_regions::Tag;
+use dwvd_regions::container::{RegionSlot, VolumeHead, emit_head};
+use dwvd_regions::{BlockSize, Tag, Ticks};
 use dwvd_regions_fuzz::Input;
 use libfuzzer_sys::fuzz_target;
 
@@ -46,6 +47,11 @@ fuzz_target!(|data: &[u8]| {
             dwvd_regions::block::seal(block, tag, u32::from(input.operations[0]))
                 .expect("one block");
         }
+    }
+    // A quarter of the time: the blocks follow a DWVD v2.0 container's head (4 KiB
+    // blocks) whose slots the input chooses, some shaped as this crate's stored regions.
+    if input.operations[2] % 4 == 0 && size == 4096 {
+        image = with_container(&image, input.operations[3]);
     }
     if image.is_empty() {
         return;
@@ -95,3 +101,57 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(clean, !any_bad && problems == 0 && trailing == 0);
     assert_eq!(report["clean"], clean);
 });
+
+/// A container's head before `blocks`, with slots read from the first bytes of `blocks`:
+/// five bytes a slot (kind, start, count, active, stored-region shape), up to `slots % 8`
+/// of them.
+fn with_container(blocks: &[u8], slots: u8) -> Vec<u8> {
+    const KINDS: [Tag; 8] = [
+        Tag::STRE,
+        Tag::WORM,
+        Tag::CMVT,
+        Tag::MWAL,
+        Tag::DATA,
+        Tag::SUPB,
+        Tag::INOD,
+        Tag::from_ascii(*b"ZZZZ"),
+    ];
+    let mut table = Vec::new();
+    for spec in blocks.chunks_exact(5).take(usize::from(slots % 8)) {
+        let tag = KINDS[usize::from(spec[0] % 8)];
+        let start = 10 + u64::from(spec[1] % 64);
+        let count = u64::from(spec[2] % 16);
+        let mut slot = RegionSlot::active(tag, start, count, count);
+        if spec[3] % 5 == 0 {
+            slot.flags.set(0);
+        }
+        table.push(slot);
+        if spec[4] % 3 == 0 {
+            // A stored region: copies, then a journal, then data, each where the last ends.
+            let copies = 2 * (1 + count % 3);
+            let journal = 1 + u64::from(spec[4] % 4);
+            table.pop();
+            table.push(RegionSlot::active(tag, start, copies, copies));
+            table.push(RegionSlot::active(
+                Tag::MWAL,
+                start + copies,
+                journal,
+                journal,
+            ));
+            table.push(RegionSlot::active(
+                Tag::DATA,
+                start + copies + journal,
+                count,
+                count,
+            ));
+        }
+    }
+    table.truncate(127);
+    let size = BlockSize::new(4096).expect("valid");
+    let blocks_after = blocks.len() / 4096;
+    let head = VolumeHead::new(size, 10 + blocks_after as u64, &table, Ticks::new(0));
+    let mut image = vec![0u8; 10 * 4096];
+    emit_head(&mut image, &head).expect("ten blocks");
+    image.extend_from_slice(blocks);
+    image
+}

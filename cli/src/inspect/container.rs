@@ -144,11 +144,20 @@ fn from_view(view: &ContainerView<'_>, whole_blocks: u64) -> Container {
         }
     }
     let stored = stored_layouts(&extents, whole_blocks);
+    // A region placed by a slot starts outside every stored region and ends before the
+    // next one: the regions reported never overlap.
     starts.retain(|start, _| {
         !stored
             .iter()
             .any(|layout| (layout.first_block..layout.end()).contains(start))
     });
+    for (start, placed) in &mut starts {
+        for layout in &stored {
+            if layout.first_block > *start {
+                placed.extent_end = placed.extent_end.min(layout.first_block);
+            }
+        }
+    }
     let mut explained = BTreeSet::new();
     if view.group() == SuperblockGroup::Mirror {
         explained.extend(0..4);
@@ -220,7 +229,10 @@ fn stored_layouts(extents: &[(usize, Tag, u64, u64)], whole_blocks: u64) -> Vec<
             journal_blocks: journal_end.saturating_sub(*journal_start),
             data_blocks,
         };
-        if layout.end() <= whole_blocks {
+        let overlaps = layouts.iter().any(|other: &StoredLayout| {
+            layout.first_block < other.end() && other.first_block < layout.end()
+        });
+        if layout.end() <= whole_blocks && !overlaps {
             layouts.push(layout);
         }
     }

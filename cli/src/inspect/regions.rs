@@ -52,7 +52,7 @@ impl RegionKind {
         }
     }
 
-    fn tag(self) -> Tag {
+    pub fn tag(self) -> Tag {
         match self {
             Self::Stream => Tag::STRE,
             Self::Worm => Tag::WORM,
@@ -570,6 +570,65 @@ fn extent_after_error(error: &Error, sized: usize, available: usize) -> usize {
     match error.block() {
         Some(0) => 1,
         _ => sized.max(1),
+    }
+}
+
+/// Outside a container, a stored region's two checkpoint copies lie side by side: two
+/// adjacent regions of one kind that are the same region (a ring of the same capacity
+/// and growth, a WORM region of the same id, vaults of the same size) at different
+/// generations. The older is marked superseded: information, not a problem.
+pub fn mark_superseded_copies(regions: &mut [RegionReport]) {
+    for at in 1..regions.len() {
+        let (Some(first), Some(second)) = (regions.get(at.saturating_sub(1)), regions.get(at))
+        else {
+            continue;
+        };
+        let adjacent = first.kind == second.kind
+            && first.first_block.saturating_add(first.block_count) == second.first_block
+            && first.status == "ok"
+            && second.status == "ok";
+        let same_region = match (&first.details, &second.details) {
+            (Details::Stream(a), Details::Stream(b)) => {
+                a.max_capacity_blocks == b.max_capacity_blocks
+                    && a.growth_increment == b.growth_increment
+            }
+            (Details::Worm(a), Details::Worm(b)) => a.object_id == b.object_id,
+            (Details::Vault(_), Details::Vault(_)) => first.block_count == second.block_count,
+            _ => false,
+        };
+        let (Some(a), Some(b)) = (generation(first), generation(second)) else {
+            continue;
+        };
+        if !adjacent || !same_region || a == b {
+            continue;
+        }
+        let older = if dwvd_regions::storage::generation_is_newer(b, a) {
+            at.saturating_sub(1)
+        } else {
+            at
+        };
+        let newer_block = if older == at {
+            first.first_block
+        } else {
+            second.first_block
+        };
+        if let Some(region) = regions.get_mut(older) {
+            region.status = "superseded".to_string();
+            region.headline = Some("superseded");
+            region.notes.push(format!(
+                "an older checkpoint copy of the region at block {newer_block} (its generation is older): not used"
+            ));
+        }
+    }
+}
+
+/// A decoded region's generation.
+fn generation(region: &RegionReport) -> Option<u32> {
+    match &region.details {
+        Details::Stream(summary) => Some(summary.generation),
+        Details::Worm(summary) => Some(summary.generation),
+        Details::Vault(summary) => Some(summary.generation),
+        Details::Failed(_) | Details::Blank | Details::Unrecoverable => None,
     }
 }
 

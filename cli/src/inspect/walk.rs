@@ -199,6 +199,11 @@ pub fn walk<R: Read + Seek + Send>(
                     (BlockState::Ok, Some(stored)) => stored.if_ok,
                     (BlockState::ChecksumMismatch, Some(stored)) => stored.if_mismatch,
                     (BlockState::ChecksumMismatch, None) if explained => BlockState::Superseded,
+                    // Outside a known layout, a journal block being filled is recognised
+                    // by its content: valid entries from its start, then blank bytes.
+                    (BlockState::ChecksumMismatch, None) if journal_being_filled(block) => {
+                        BlockState::JournalOpen
+                    }
                     (state, _) => state,
                 };
                 let line = BlockLine {
@@ -224,6 +229,9 @@ pub fn walk<R: Read + Seek + Send>(
     progress.finish_and_clear();
 
     let mut regions = assembler.finish();
+    if start.container.is_none() {
+        regions::mark_superseded_copies(&mut regions);
+    }
     regions.extend(stored_reports);
     regions.sort_by_key(|region| region.first_block);
     let unmatched = regions::cross_check_checkpoints(&mut regions, block_size, open);
@@ -398,6 +406,21 @@ impl<'k> Assembler<'k> {
         if index < self.region_end {
             return Step::Taken(Vec::new());
         }
+        // A stored region's checkpoint copy is padded with sealed blocks of zeros (its tag,
+        // an empty payload): part of the region before, not a region of their own.
+        if self.container.is_none()
+            && sound
+            && index == self.region_end
+            && let Some(last) = self.regions.last_mut()
+            && last.kind.tag() == tag
+            && bytes
+                .get(..self.block_size.get().saturating_sub(16))
+                .is_some_and(|payload| payload.iter().all(|byte| *byte == 0))
+        {
+            last.block_count = last.block_count.saturating_add(1);
+            self.region_end = self.region_end.saturating_add(1);
+            return Step::Taken(Vec::new());
+        }
         // In a container, regions start where its slots say; elsewhere, at their tags.
         let (kind, extent_end) = match self.container {
             Some(container) => match container.starts.get(&index) {
@@ -440,6 +463,30 @@ impl<'k> Assembler<'k> {
             self.drain();
         }
         self.regions
+    }
+}
+
+/// Whether `block` (whose trailer does not verify) is a stored region's journal block
+/// being filled: at least one valid entry from offset 0, then nothing but blank bytes
+/// (`docs/storage-layout.md` §3).
+fn journal_being_filled(block: &[u8]) -> bool {
+    use dwvd_regions::storage::{JournalSlot, read_entry};
+    let mut offset = 0usize;
+    let mut entries = 0usize;
+    loop {
+        match read_entry(block, offset) {
+            JournalSlot::Entry(entry) => {
+                entries = entries.saturating_add(1);
+                offset = offset.saturating_add(entry.length().max(8));
+            }
+            JournalSlot::Blank => {
+                let rest = block.get(offset..).unwrap_or_default();
+                return entries > 0
+                    && (rest.iter().all(|byte| *byte == 0)
+                        || rest.iter().all(|byte| *byte == 0xFF));
+            }
+            JournalSlot::Invalid => return false,
+        }
     }
 }
 
