@@ -161,6 +161,7 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
         block_size: None,
         json: false,
         key: Some(*key.verifying_key()),
+        strict: false,
     };
     inspect::inspect(&path, &options, &mut std::io::stdout().lock()).map_err(
         |failure| match failure {

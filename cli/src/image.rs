@@ -193,6 +193,38 @@ pub fn public_key(text: &str) -> anyhow::Result<VerifyingKey> {
 }
 
 /// A P-256 private key from 32 bytes of hex.
+/// Where a P-256 private key comes from: a file or the environment keep it out of the
+/// process list and the shell's history; `--signing-key HEX` is for tests and demos.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SigningKeyArgs {
+    /// A file holding the P-256 private key as hex (surrounding whitespace ignored).
+    #[arg(long, value_name = "PATH", conflicts_with = "signing_key")]
+    pub signing_key_file: Option<std::path::PathBuf>,
+    /// The P-256 private key (32-byte scalar) as hex. Visible to other users in the
+    /// process list: prefer --signing-key-file or the DWVD_SIGNING_KEY variable.
+    #[arg(
+        long,
+        value_name = "HEX",
+        env = "DWVD_SIGNING_KEY",
+        hide_env_values = true
+    )]
+    pub signing_key: Option<String>,
+}
+
+impl SigningKeyArgs {
+    /// The key given, if any.
+    pub fn key(&self) -> anyhow::Result<Option<SigningKey>> {
+        if let Some(path) = &self.signing_key_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the signing key file {}", path.display()))?;
+            return signing_key(&text)
+                .with_context(|| format!("in {}", path.display()))
+                .map(Some);
+        }
+        self.signing_key.as_deref().map(signing_key).transpose()
+    }
+}
+
 pub fn signing_key(text: &str) -> anyhow::Result<SigningKey> {
     let bytes = hex::decode(text.trim()).context("--signing-key is not hex")?;
     SigningKey::from_slice(&bytes).map_err(|_| {

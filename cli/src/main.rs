@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Parser, Subcommand};
+use dwvd::image::SigningKeyArgs;
 use dwvd::worm::{self, LoadedRegion, RegionArgs};
 use dwvd::{Failure, Format, Kind, demo, hexdump, human, image, inspect, schema, wear};
 
@@ -43,6 +44,9 @@ enum Command {
         /// passport's signature with; adds `signature_valid` to each passport.
         #[arg(long)]
         public_key: Option<String>,
+        /// With --public-key: a signature that does not verify makes the exit status 1.
+        #[arg(long, requires = "public_key")]
+        strict: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
@@ -59,10 +63,10 @@ enum Command {
         /// The image file to write.
         #[arg(short, long)]
         output: PathBuf,
-        /// CMVT: a P-256 private key (32-byte scalar, hex) to sign passports that have no
-        /// `signature` (deterministic, RFC 6979).
-        #[arg(long)]
-        signing_key: Option<String>,
+        /// CMVT: the P-256 private key to sign passports that have no `signature`
+        /// (deterministic, RFC 6979).
+        #[command(flatten)]
+        signing_key: SigningKeyArgs,
     },
     /// Walk every block of an image holding any mix of regions; decode and summarise the
     /// known regions; report corrupt blocks and torn regions without stopping.
@@ -78,6 +82,10 @@ enum Command {
         /// A SEC1 public key (hex) to verify the vaults' passports with.
         #[arg(long)]
         public_key: Option<String>,
+        /// With --public-key: a signature that does not verify makes the exit status 1
+        /// (it is otherwise reported, not counted as corruption).
+        #[arg(long, requires = "public_key")]
+        strict: bool,
         /// Show this block's bytes beside its decoded fields instead of the report.
         #[arg(long, value_name = "BLOCK")]
         hexdump: Option<u64>,
@@ -168,9 +176,9 @@ enum WormCommand {
     Checkpoint {
         #[command(flatten)]
         region: RegionArgs,
-        /// A P-256 private key (32-byte scalar, hex) to sign the checkpoint with.
-        #[arg(long, value_name = "HEX")]
-        signing_key: String,
+        /// The P-256 private key to sign the checkpoint with.
+        #[command(flatten)]
+        signing_key: SigningKeyArgs,
         /// When the checkpoint is taken, in ticks (100 ns since 0001-01-01 UTC).
         #[arg(long)]
         ticks: i64,
@@ -224,6 +232,7 @@ fn run(command: Command) -> Result<(), Failure> {
             offset,
             blocks,
             public_key,
+            strict,
             format,
         } => {
             let key = public_key.as_deref().map(image::public_key).transpose()?;
@@ -241,6 +250,9 @@ fn run(command: Command) -> Result<(), Failure> {
                 Format::Json => writeln!(out, "{}", parsed.to_json())?,
                 Format::Human => human::print(&mut out, &parsed, block_size)?,
             }
+            if strict && parsed.invalid_signatures() > 0 {
+                return Err(Failure::Corruption);
+            }
             Ok(())
         }
         Command::Build {
@@ -250,7 +262,7 @@ fn run(command: Command) -> Result<(), Failure> {
             output,
             signing_key,
         } => {
-            let key = signing_key.as_deref().map(image::signing_key).transpose()?;
+            let key = signing_key.key()?;
             let block_size = dwvd_regions::BlockSize::new(block_size).map_err(Failure::Format)?;
             let text = std::fs::read(&description).map_err(|error| {
                 anyhow::anyhow!("cannot read description {}: {error}", description.display())
@@ -265,6 +277,7 @@ fn run(command: Command) -> Result<(), Failure> {
             block_size,
             json,
             public_key,
+            strict,
             hexdump,
         } => {
             let key = public_key.as_deref().map(image::public_key).transpose()?;
@@ -272,6 +285,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 block_size,
                 json,
                 key,
+                strict,
             };
             if let Some(block) = hexdump {
                 return hexdump::show(&image, block, block_size).map_err(Failure::Usage);
@@ -382,7 +396,11 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             tree_size,
             append_to,
         } => {
-            let key = image::signing_key(&signing_key)?;
+            let key = signing_key.key()?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "a signing key is needed: give --signing-key-file PATH, set DWVD_SIGNING_KEY, or give --signing-key HEX"
+                )
+            })?;
             let object_id = object_id
                 .as_deref()
                 .map(|text| {

@@ -77,6 +77,20 @@ pub struct PassportDescription {
     pub signature_valid: Option<bool>,
 }
 
+impl Parsed {
+    /// Passports whose signature was checked and does not verify.
+    pub fn invalid_signatures(&self) -> usize {
+        match self {
+            Parsed::Cmvt(vault) => vault
+                .passports
+                .iter()
+                .filter(|passport| passport.signature_valid == Some(false))
+                .count(),
+            _ => 0,
+        }
+    }
+}
+
 /// A parsed region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {

@@ -66,6 +66,7 @@ fuzz_target!(|data: &[u8]| {
         block_size: given,
         json: true,
         key: None,
+        strict: false,
     };
     let mut out = Vec::new();
     let open = || Ok(Cursor::new(image.as_slice()));

@@ -42,6 +42,8 @@ pub struct Options {
     pub block_size: Option<usize>,
     pub json: bool,
     pub key: Option<VerifyingKey>,
+    /// A signature that does not verify makes the image not clean (exit status 1).
+    pub strict: bool,
 }
 
 /// Images at least this large get a progress bar (on a terminal).
@@ -129,7 +131,18 @@ pub fn inspect_source<R: Read + Seek + Send>(
         )?
     };
     out.flush()?;
-    Ok(summary.clean)
+    let invalid_signatures: usize = summary
+        .regions
+        .iter()
+        .filter_map(|region| match &region.details {
+            Details::Vault(vault) => vault
+                .signatures
+                .as_ref()
+                .map(|signatures| signatures.invalid),
+            _ => None,
+        })
+        .sum();
+    Ok(summary.clean && !(options.strict && invalid_signatures > 0))
 }
 
 /// A progress bar on standard error for an image of `length` bytes, or a hidden one for

@@ -1,0 +1,170 @@
+//! The command line's conventions (issue 18), each through the built binary: secrets
+//! kept off the command line, `--strict` signature checks.
+// Tests relax the workspace's no-panic lints (Cargo.toml): a failed unwrap, index or
+// assertion is how a test fails, and arithmetic and casts on small known values need no
+// checking. The crate under test is held to them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::unreachable
+)]
+
+mod common;
+
+use common::dwvd;
+
+const KEY: &str = "0707070707070707070707070707070707070707070707070707070707070707";
+
+/// An unsigned vault description of one passport.
+const UNSIGNED: &str = r#"{"generation": 1, "passports": [{
+    "passport_id": "00000000-0000-0000-0000-000000000001",
+    "object_id": "00000000-0000-0000-0000-000000000002",
+    "framework_id": 0, "compliance_status": 1,
+    "issued_utc_ticks": 0, "expires_utc_ticks": 0, "last_verified_utc_ticks": 0,
+    "issuer_id": "dpo", "notes": ""}]}"#;
+
+fn build_with(args: &[&str], env: Option<&str>) -> (Vec<u8>, std::process::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let description = dir.path().join("vault.json");
+    std::fs::write(&description, UNSIGNED).unwrap();
+    let output_path = dir.path().join("vault.bin");
+    let mut command = dwvd();
+    command
+        .arg("build")
+        .arg("cmvt")
+        .arg(&description)
+        .args(["--block-size", "512", "-o"])
+        .arg(&output_path)
+        .args(args)
+        .env_remove("DWVD_SIGNING_KEY");
+    if let Some(key) = env {
+        command.env("DWVD_SIGNING_KEY", key);
+    }
+    let output = command.output().unwrap();
+    let image = std::fs::read(&output_path).unwrap_or_default();
+    (image, output)
+}
+
+#[test]
+fn the_signing_key_comes_from_a_file_or_the_environment_as_from_the_flag() {
+    let (from_flag, output) = build_with(&["--signing-key", KEY], None);
+    assert!(output.status.success(), "{output:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key.hex");
+    std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    let (from_file, output) = build_with(&["--signing-key-file", key_file.to_str().unwrap()], None);
+    assert!(output.status.success(), "{output:?}");
+    let (from_env, output) = build_with(&[], Some(KEY));
+    assert!(output.status.success(), "{output:?}");
+    // RFC 6979: the same key signs the same bytes.
+    assert_eq!(from_file, from_flag);
+    assert_eq!(from_env, from_flag);
+    // The key's value is not shown in --help, even when set in the environment.
+    let help = dwvd()
+        .args(["build", "--help"])
+        .env("DWVD_SIGNING_KEY", KEY)
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("DWVD_SIGNING_KEY"), "{help}");
+    assert!(!help.contains(KEY), "{help}");
+    // A file that is not a key, and both sources at once, are usage errors.
+    std::fs::write(&key_file, "not hex").unwrap();
+    let (_, output) = build_with(&["--signing-key-file", key_file.to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("key.hex"));
+    let (_, output) = build_with(
+        &[
+            "--signing-key-file",
+            key_file.to_str().unwrap(),
+            "--signing-key",
+            KEY,
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn strict_makes_an_invalid_signature_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let volume = dir.path().join("demo.img");
+    assert!(
+        dwvd()
+            .arg("demo")
+            .arg(&volume)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    // The demo's public key (its fixed seed 0x5E…): passport 3 was altered after signing.
+    let demo = dwvd().arg("demo").arg(&volume).output().unwrap();
+    let text = String::from_utf8(demo.stdout).unwrap();
+    let key = text
+        .split("--public-key ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let inspect = |strict: bool| {
+        let mut command = dwvd();
+        command
+            .arg("inspect")
+            .arg(&volume)
+            .args(["--public-key", &key]);
+        if strict {
+            command.arg("--strict");
+        }
+        command.output().unwrap()
+    };
+    assert_eq!(inspect(false).status.code(), Some(0));
+    let strict = inspect(true);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stdout).contains("1 INVALID"));
+    // Without a key there is nothing to be strict about: a usage error.
+    let output = dwvd()
+        .arg("inspect")
+        .arg(&volume)
+        .arg("--strict")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn parse_strict_fails_on_the_altered_golden_passport() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/golden");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cmvt_bs512_many.json")).unwrap()).unwrap();
+    let key = meta["public_key_sec1"].as_str().unwrap();
+    let parse = |strict: bool| {
+        let mut command = dwvd();
+        command
+            .args(["parse", "cmvt"])
+            .arg(dir.join("cmvt_bs512_many.bin"))
+            .args(["--block-size", "512", "--public-key", key]);
+        if strict {
+            command.arg("--strict");
+        }
+        command.output().unwrap()
+    };
+    assert_eq!(parse(false).status.code(), Some(0));
+    let strict = parse(true);
+    assert_eq!(strict.status.code(), Some(1));
+    // The report is printed all the same.
+    let report: serde_json::Value = serde_json::from_slice(&strict.stdout).unwrap();
+    assert!(
+        report["passports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|passport| passport["signature_valid"] == false)
+    );
+}
