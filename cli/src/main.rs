@@ -13,10 +13,18 @@ use dwvd::image::SigningKeyArgs;
 use dwvd::worm::{self, LoadedRegion, RegionArgs};
 use dwvd::{Failure, Format, Kind, demo, hexdump, human, image, inspect, schema, wear};
 
+/// What every subcommand's exit status means (shown by --help and in the man page).
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  success: the image is clean, the proof valid, the command done
+  1  a finding: corruption (inspect), a format error (parse, build, worm), an invalid
+     proof (worm verify-proof), an invalid signature with --strict
+  2  a usage or I/O error: a bad argument, a missing or unreadable file";
+
 /// Inspect, parse and build images of the DWVD v2.0 Streaming Append (STRE), WORM
 /// Immutable (WORM) and Compliance Vault (CMVT) regions.
 #[derive(Debug, Parser)]
-#[command(name = "dwvd", version, about, long_about = None)]
+#[command(name = "dwvd", version, about, long_about = None, after_help = EXIT_STATUS)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -124,6 +132,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = wear::Medium::Nor)]
         medium: wear::Medium,
     },
+    /// Print a shell completion script (install e.g. with
+    /// `dwvd completions bash > ~/.local/share/bash-completion/completions/dwvd`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; e.g. `dwvd man > dwvd.1 && man ./dwvd.1`).
+    Man,
     /// The Merkle tree over a WORM region's write log (RFC 6962): roots, inclusion and
     /// consistency proofs, and signed checkpoints.
     Worm {
@@ -330,6 +346,17 @@ fn run(command: Command) -> Result<(), Failure> {
             } else {
                 write!(out, "{}", wear::human(&report, &options))?;
             }
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "dwvd", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(command).render(&mut out)?;
             Ok(())
         }
         Command::Worm { command } => run_worm(command),

@@ -168,3 +168,41 @@ fn parse_strict_fails_on_the_altered_golden_passport() {
             .any(|passport| passport["signature_valid"] == false)
     );
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_definitions() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = dwvd().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        for word in [
+            "dwvd",
+            "inspect",
+            "wear",
+            "verify-proof",
+            "--signing-key-file",
+        ] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let output = dwvd().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+
+    let man = String::from_utf8(dwvd().arg("man").output().unwrap().stdout).unwrap();
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH dwvd 1"),
+        "{man}"
+    );
+    for word in [
+        "inspect",
+        "demo",
+        "wear",
+        "Exit status",
+        "a usage or I/O error",
+    ] {
+        assert!(man.contains(word), "the man page lacks {word}");
+    }
+    // --help carries the same exit statuses.
+    let help = String::from_utf8(dwvd().arg("--help").output().unwrap().stdout).unwrap();
+    assert!(help.contains("Exit status:") && help.contains("2  a usage or I/O error"));
+}
