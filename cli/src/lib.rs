@@ -43,8 +43,9 @@ pub enum Format {
 /// Why a command failed, and so its exit status.
 #[derive(Debug)]
 pub enum Failure {
-    /// The image (or description) breaks the format: `{"error", "message"}` on standard
-    /// output, exit status 1.
+    /// The image (or description) breaks the format: a message on standard error, and
+    /// with JSON output the `{"error", "message"}` object on standard output; exit
+    /// status 1.
     Format(dwvd_regions::Error),
     /// A check found and reported a problem (`inspect`: corruption or a log inconsistent
     /// with its checkpoint; `worm verify-proof`: a proof that does not verify): exit
@@ -52,6 +53,10 @@ pub enum Failure {
     Corruption,
     /// A usage or I/O error: a message on standard error, exit status 2.
     Usage(anyhow::Error),
+    /// A usage error the format names (a block size outside 512..=65536): a message on
+    /// standard error, and with JSON output the `{"error", "message"}` object on standard
+    /// output too; exit status 2.
+    BadArgument(dwvd_regions::Error),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -64,4 +69,9 @@ impl From<std::io::Error> for Failure {
     fn from(error: std::io::Error) -> Self {
         Failure::Usage(error.into())
     }
+}
+
+/// A block size argument, or the usage error it is.
+pub fn block_size_argument(bytes: usize) -> Result<dwvd_regions::BlockSize, Failure> {
+    dwvd_regions::BlockSize::new(bytes).map_err(Failure::BadArgument)
 }

@@ -221,21 +221,48 @@ fn main() -> ExitCode {
             return ExitCode::from(status);
         }
     };
-    match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Format(error)) => {
+    let json = prints_json(&cli.command);
+    // An error goes to standard error; where the output is JSON, its object also goes to
+    // standard output, so a script reading the JSON sees it.
+    let error_object = |error: &dwvd_regions::Error| {
+        let _ = writeln!(std::io::stderr(), "dwvd: {error}");
+        if json {
             let report = serde_json::json!({
                 "error": error.kind().as_str(),
                 "message": error.to_string(),
             });
             println!("{report}");
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Format(error)) => {
+            error_object(&error);
             ExitCode::from(1)
         }
         Err(Failure::Corruption) => ExitCode::from(1),
+        Err(Failure::BadArgument(error)) => {
+            error_object(&error);
+            ExitCode::from(2)
+        }
         Err(Failure::Usage(error)) => {
             let _ = writeln!(std::io::stderr(), "dwvd: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Whether the command prints JSON (its errors are then JSON objects on standard output
+/// too).
+fn prints_json(command: &Command) -> bool {
+    match command {
+        Command::Parse { format, .. } => *format == Format::Json,
+        Command::Inspect { json, .. } | Command::Wear { json, .. } => *json,
+        Command::Worm { command } => !matches!(command, WormCommand::VerifyProof { .. }),
+        Command::Build { .. }
+        | Command::Demo { .. }
+        | Command::Completions { .. }
+        | Command::Man => false,
     }
 }
 
@@ -252,7 +279,7 @@ fn run(command: Command) -> Result<(), Failure> {
             format,
         } => {
             let key = public_key.as_deref().map(image::public_key).transpose()?;
-            let block_size = dwvd_regions::BlockSize::new(block_size).map_err(Failure::Format)?;
+            let block_size = dwvd::block_size_argument(block_size)?;
             let region = image::read_region(&image, offset, blocks, block_size)?;
             if let Some(error) =
                 blocks.and_then(|blocks| image::short_region(region.len(), blocks, block_size))
@@ -279,7 +306,7 @@ fn run(command: Command) -> Result<(), Failure> {
             signing_key,
         } => {
             let key = signing_key.key()?;
-            let block_size = dwvd_regions::BlockSize::new(block_size).map_err(Failure::Format)?;
+            let block_size = dwvd::block_size_argument(block_size)?;
             let text = std::fs::read(&description).map_err(|error| {
                 anyhow::anyhow!("cannot read description {}: {error}", description.display())
             })?;

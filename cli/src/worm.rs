@@ -50,7 +50,7 @@ pub struct LoadedRegion {
 impl LoadedRegion {
     /// Reads the region `args` names. A region that does not parse is a format error.
     pub fn read(args: &RegionArgs) -> Result<Self, Failure> {
-        let block_size = BlockSize::new(args.block_size).map_err(Failure::Format)?;
+        let block_size = crate::block_size_argument(args.block_size)?;
         let blocks = match args.blocks {
             Some(blocks) => Some(blocks),
             None => Some(Self::blocks_from_header(args, block_size)?),
@@ -81,6 +81,15 @@ impl LoadedRegion {
             .checked_div(block_size.get())
             .and_then(|blocks| u64::try_from(blocks).ok())
             .unwrap_or(0);
+        // A count the file cannot hold is the region's problem, not the reader's: the
+        // parser says what is wrong with it (no advice to read more than there is).
+        let available = image::length(&args.image)?
+            .saturating_sub(args.offset)
+            .checked_div(u64::try_from(block_size.get()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        if needed > available {
+            return Ok(available.max(1));
+        }
         if needed > limit {
             return Err(Failure::Usage(anyhow!(
                 "the WORM region's header says it takes {needed} blocks of {} bytes, more than the {} MiB read without --blocks: give --blocks {needed} to read it all",

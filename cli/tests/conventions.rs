@@ -206,3 +206,160 @@ fn completions_and_the_man_page_come_from_the_command_definitions() {
     let help = String::from_utf8(dwvd().arg("--help").output().unwrap().stdout).unwrap();
     assert!(help.contains("Exit status:") && help.contains("2  a usage or I/O error"));
 }
+
+fn golden(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/golden")
+        .join(name)
+}
+
+#[test]
+fn errors_go_to_stderr_and_json_only_where_json_was_asked_for() {
+    let stre = golden("stre_bs512_max64_w23.bin");
+    // A format error with human output: the message on stderr, nothing on stdout.
+    let output = dwvd()
+        .args(["parse", "worm"])
+        .arg(&stre)
+        .args(["--block-size", "512", "--format", "human"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("wrong block type"));
+    // With JSON output (parse's default) the object is on stdout, the message on stderr.
+    let output = dwvd()
+        .args(["parse", "worm"])
+        .arg(&stre)
+        .args(["--block-size", "512"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["error"], "wrong_tag");
+    assert!(!output.stderr.is_empty());
+    // build writes no JSON: an invalid description is a message on stderr.
+    let dir = tempfile::tempdir().unwrap();
+    let description = dir.path().join("bad.json");
+    std::fs::write(&description, r#"{"max_capacity_blocks": 0, "allocated_blocks": 0, "write_head": 0, "read_tail": 0, "entry_count": 0, "growth_increment": 1}"#).unwrap();
+    let output = dwvd()
+        .args(["build", "stre"])
+        .arg(&description)
+        .args(["--block-size", "512", "-o"])
+        .arg(dir.path().join("out.bin"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert!(!output.stderr.is_empty());
+}
+
+#[test]
+fn usage_errors_exit_2_in_every_subcommand() {
+    let stre = golden("stre_bs512_max64_w23.bin");
+    let worm = golden("worm_bs512_n9.bin");
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.img");
+    std::fs::write(&empty, b"").unwrap();
+    let description = dir.path().join("d.json");
+    std::fs::write(&description, "{}").unwrap();
+    let out = dir.path().join("out.bin");
+    let cases: Vec<Vec<std::ffi::OsString>> = vec![
+        // A block size outside 512..=65536.
+        vec![
+            "parse".into(),
+            "stre".into(),
+            stre.clone().into(),
+            "--block-size".into(),
+            "100".into(),
+        ],
+        vec![
+            "build".into(),
+            "stre".into(),
+            description.clone().into(),
+            "--block-size".into(),
+            "100".into(),
+            "-o".into(),
+            out.clone().into(),
+        ],
+        vec![
+            "inspect".into(),
+            stre.clone().into(),
+            "--block-size".into(),
+            "100".into(),
+        ],
+        vec![
+            "worm".into(),
+            "root".into(),
+            worm.clone().into(),
+            "--block-size".into(),
+            "100".into(),
+        ],
+        // A missing file.
+        vec![
+            "parse".into(),
+            "stre".into(),
+            "/no/such/file".into(),
+            "--block-size".into(),
+            "512".into(),
+        ],
+        vec![
+            "build".into(),
+            "stre".into(),
+            "/no/such/file".into(),
+            "--block-size".into(),
+            "512".into(),
+            "-o".into(),
+            out.clone().into(),
+        ],
+        vec!["inspect".into(), "/no/such/file".into()],
+        vec![
+            "worm".into(),
+            "root".into(),
+            "/no/such/file".into(),
+            "--block-size".into(),
+            "512".into(),
+        ],
+        // An empty file and a directory where an image is expected.
+        vec!["inspect".into(), empty.clone().into()],
+        vec!["inspect".into(), dir.path().into()],
+        vec![
+            "parse".into(),
+            "stre".into(),
+            dir.path().into(),
+            "--block-size".into(),
+            "512".into(),
+        ],
+    ];
+    for args in cases {
+        let output = dwvd().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        assert!(!output.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn worm_root_gives_no_advice_to_read_more_than_the_file_holds() {
+    // A WORM header claiming i32::MAX records, in a file of 2,050 blocks: the count is
+    // the region's problem (a format error, exit 1), not a reason to give --blocks
+    // 238609295.
+    let mut first = vec![0u8; 512];
+    first[8..16].copy_from_slice(&100i64.to_le_bytes()); // total_capacity_blocks
+    first[32..36].copy_from_slice(&i32::MAX.to_le_bytes()); // write_log_count
+    dwvd_regions::block::seal(&mut first, dwvd_regions::Tag::WORM, 1).unwrap();
+    let mut image = first;
+    image.resize(512 * 2050, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("claims.img");
+    std::fs::write(&path, &image).unwrap();
+    let output = dwvd()
+        .args(["worm", "root"])
+        .arg(&path)
+        .args(["--block-size", "512"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let messages = String::from_utf8_lossy(&output.stderr);
+    assert!(!messages.contains("--blocks"), "{messages}");
+    // The parser names what is wrong: the log's second block is not there (zeros).
+    assert!(messages.contains("block 1"), "{messages}");
+}

@@ -204,16 +204,18 @@ fn usage_and_format_errors_have_their_exit_codes() {
         .args(["--block-size", "512", "--public-key", "zz"])
         .assert()
         .code(2);
-    // Format errors: 1 with a JSON error.
+    // A block size outside 512..=65536 is a usage error (2); parse's JSON output still
+    // carries its error object.
     let output = dwvd()
         .args(["parse", "stre"])
         .arg(&case.bin)
         .args(["--block-size", "100"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["error"], "invalid_block_size");
+    // Format errors: 1 with a JSON error.
     let output = dwvd()
         .args(["parse", "worm"])
         .arg(&case.bin)
