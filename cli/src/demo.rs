@@ -34,6 +34,22 @@ const VAULT_AT: u64 = WORM_AT + 20;
 /// the inspection reports, not corruption).
 pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
     let path = image.unwrap_or_else(|| std::env::temp_dir().join("dwvd-demo.img"));
+    // Checked before anything is printed: the demo writes a plain file, never through a
+    // symbolic link (which could point anywhere) nor over a directory.
+    if let Ok(metadata) = std::fs::symlink_metadata(&path) {
+        if metadata.file_type().is_symlink() {
+            anyhow::bail!(
+                "{} is a symbolic link: the demo does not write through links",
+                path.display()
+            );
+        }
+        if metadata.is_dir() {
+            anyhow::bail!(
+                "{} is a directory: give a file name for the demo volume",
+                path.display()
+            );
+        }
+    }
     let size = BlockSize::new(BLOCK)?;
     let created = Ticks::from_unix_seconds(1_764_403_200).context("a representable time")?;
     // The volume is built in memory through the storage layer, then written out whole.

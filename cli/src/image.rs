@@ -2,10 +2,12 @@
 //! (`parse`, `worm`), single blocks (`inspect --hexdump`), the head block-size detection
 //! looks at, and the chunked reading of `inspect`'s pipeline. Also the keys given as hex.
 
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::io::{Cursor, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Context, anyhow, bail};
 use dwvd_regions::BlockSize;
@@ -13,17 +15,109 @@ use p256::ecdsa::{SigningKey, VerifyingKey};
 
 use crate::Failure;
 
-/// Opens the image at `path`.
-pub fn open(path: &Path) -> anyhow::Result<File> {
-    File::open(path).with_context(|| format!("cannot open image {}", path.display()))
+/// An opened input: a file, or the bytes of a stream (standard input given as `-`, a
+/// pipe, a FIFO), read once and kept, since a stream can be read only once and
+/// `inspect` reads its input more than once.
+#[derive(Debug)]
+pub enum Opened {
+    File(File),
+    Memory(Cursor<Arc<[u8]>>),
 }
 
-/// The length of the image at `path`, in bytes.
+impl Read for Opened {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Opened::File(file) => file.read(buffer),
+            Opened::Memory(bytes) => bytes.read(buffer),
+        }
+    }
+}
+
+impl Seek for Opened {
+    fn seek(&mut self, position: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Opened::File(file) => file.seek(position),
+            Opened::Memory(bytes) => bytes.seek(position),
+        }
+    }
+}
+
+/// Whether `path` names a stream rather than a file: `-` (standard input), a pipe, a
+/// FIFO, a character device.
+pub fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == "-"
+        || std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir())
+}
+
+/// The streams read so far, by name: each is read once.
+fn streams() -> &'static Mutex<HashMap<PathBuf, Arc<[u8]>>> {
+    static STREAMS: OnceLock<Mutex<HashMap<PathBuf, Arc<[u8]>>>> = OnceLock::new();
+    STREAMS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The whole content of the stream `path`, read once.
+fn stream_bytes(path: &Path) -> anyhow::Result<Arc<[u8]>> {
+    let mut streams = streams()
+        .lock()
+        .map_err(|_| anyhow!("the input cache is unusable"))?;
+    if let Some(bytes) = streams.get(path) {
+        return Ok(Arc::clone(bytes));
+    }
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+    } else {
+        File::open(path)
+            .and_then(|mut file| file.read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    let bytes: Arc<[u8]> = bytes.into();
+    streams.insert(path.to_path_buf(), Arc::clone(&bytes));
+    Ok(bytes)
+}
+
+/// Opens the input at `path` (`-` for standard input).
+pub fn open(path: &Path) -> anyhow::Result<Opened> {
+    if is_stream(path) {
+        return Ok(Opened::Memory(Cursor::new(stream_bytes(path)?)));
+    }
+    File::open(path)
+        .map(Opened::File)
+        .with_context(|| format!("cannot open image {}", path.display()))
+}
+
+/// The whole input at `path` (`-` for standard input): a description, a proof.
+pub fn read_all(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open(path)?
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(bytes)
+}
+
+/// The length of the input at `path`, in bytes.
 pub fn length(path: &Path) -> anyhow::Result<u64> {
-    Ok(open(path)?
-        .metadata()
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len())
+    match open(path)? {
+        Opened::File(file) => Ok(file
+            .metadata()
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len()),
+        Opened::Memory(bytes) => Ok(u64::try_from(bytes.get_ref().len()).unwrap_or(u64::MAX)),
+    }
+}
+
+/// Writes `bytes` to `path`, or to standard output for `-`.
+pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()?;
+        return Ok(());
+    }
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The region at `offset` of the file: `blocks` blocks, or everything to the end of the
@@ -57,8 +151,8 @@ pub fn read_region(
 
 /// Reads block `index` of `path` (for `--hexdump`).
 pub fn read_block(path: &Path, index: u64, block_size: BlockSize) -> anyhow::Result<Vec<u8>> {
+    let length = length(path)?;
     let mut file = open(path)?;
-    let length = file.metadata()?.len();
     let size = block_bytes(block_size);
     let Some(start) = index
         .checked_mul(size)

@@ -37,7 +37,7 @@ enum Command {
     Parse {
         /// The region's kind.
         kind: Kind,
-        /// The raw image file.
+        /// The raw image file (`-`: standard input; a pipe or FIFO is read once).
         image: PathBuf,
         /// Block size in bytes (512..=65536).
         #[arg(long)]
@@ -63,12 +63,12 @@ enum Command {
     Build {
         /// The region's kind.
         kind: Kind,
-        /// The JSON description.
+        /// The JSON description (`-`: standard input).
         description: PathBuf,
         /// Block size in bytes (512..=65536).
         #[arg(long)]
         block_size: usize,
-        /// The image file to write.
+        /// The image file to write (`-`: standard output).
         #[arg(short, long)]
         output: PathBuf,
         /// CMVT: the P-256 private key to sign passports that have no `signature`
@@ -79,7 +79,8 @@ enum Command {
     /// Walk every block of an image holding any mix of regions; decode and summarise the
     /// known regions; report corrupt blocks and torn regions without stopping.
     Inspect {
-        /// The raw image file.
+        /// The raw image file (`-`: standard input; a pipe or FIFO is read once, into
+        /// memory).
         image: PathBuf,
         /// Block size in bytes; found from the trailers when not given.
         #[arg(long)]
@@ -231,7 +232,7 @@ fn main() -> ExitCode {
                 "error": error.kind().as_str(),
                 "message": error.to_string(),
             });
-            println!("{report}");
+            let _ = writeln!(std::io::stdout(), "{report}");
         }
     };
     match run(cli.command) {
@@ -245,11 +246,22 @@ fn main() -> ExitCode {
             error_object(&error);
             ExitCode::from(2)
         }
+        // A reader that stopped reading (`| head`): nothing is wrong.
+        Err(Failure::Usage(error)) if closed_pipe(&error) => ExitCode::SUCCESS,
         Err(Failure::Usage(error)) => {
             let _ = writeln!(std::io::stderr(), "dwvd: {error:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether `error` is a write to a pipe whose reader has gone.
+fn closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Whether the command prints JSON (its errors are then JSON objects on standard output
@@ -307,12 +319,9 @@ fn run(command: Command) -> Result<(), Failure> {
         } => {
             let key = signing_key.key()?;
             let block_size = dwvd::block_size_argument(block_size)?;
-            let text = std::fs::read(&description).map_err(|error| {
-                anyhow::anyhow!("cannot read description {}: {error}", description.display())
-            })?;
+            let text = image::read_all(&description)?;
             let bytes = schema::build(kind, &text, block_size, key.as_ref())?;
-            std::fs::write(&output, bytes)
-                .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", output.display()))?;
+            image::write_output(&output, &bytes)?;
             Ok(())
         }
         Command::Inspect {

@@ -242,7 +242,7 @@ pub fn checkpoint_description(
     let entry: PassportDescription = describe_passport(&passport);
     let mut description = match request.append_to {
         Some(path) => {
-            let text = std::fs::read(path)
+            let text = image::read_all(path)
                 .with_context(|| format!("cannot read vault description {}", path.display()))?;
             serde_json::from_slice::<VaultDescription>(&text).with_context(|| {
                 format!(

@@ -363,3 +363,113 @@ fn worm_root_gives_no_advice_to_read_more_than_the_file_holds() {
     // The parser names what is wrong: the log's second block is not there (zeros).
     assert!(messages.contains("block 1"), "{messages}");
 }
+
+#[test]
+fn inputs_come_from_stdin_pipes_and_fifos_and_output_goes_to_stdout() {
+    let stre = golden("stre_bs512_max64_w23.bin");
+    let image = std::fs::read(&stre).unwrap();
+    // parse and inspect read `-` as standard input.
+    let from_file = dwvd()
+        .args(["parse", "stre"])
+        .arg(&stre)
+        .args(["--block-size", "512"])
+        .output()
+        .unwrap();
+    let from_stdin = dwvd()
+        .args(["parse", "stre", "-", "--block-size", "512"])
+        .write_stdin(image.clone())
+        .output()
+        .unwrap();
+    assert!(from_stdin.status.success(), "{from_stdin:?}");
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+    let inspected = dwvd()
+        .args(["inspect", "-", "--json"])
+        .write_stdin(image.clone())
+        .output()
+        .unwrap();
+    assert!(inspected.status.success(), "{inspected:?}");
+    let report: serde_json::Value = serde_json::from_slice(&inspected.stdout).unwrap();
+    assert_eq!(report["regions"][0]["kind"], "STRE");
+
+    // A FIFO is read once (inspect reads its input more than once: from memory).
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("image.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer = {
+        let fifo = fifo.clone();
+        let image = image.clone();
+        std::thread::spawn(move || std::fs::write(fifo, image).unwrap())
+    };
+    let inspected = dwvd()
+        .arg("inspect")
+        .arg(&fifo)
+        .arg("--json")
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    writer.join().unwrap();
+    assert!(inspected.status.success(), "{inspected:?}");
+
+    // build -o - writes the image to standard output; the description may come from stdin.
+    let description = from_file.stdout.clone();
+    let built = dwvd()
+        .args(["build", "stre", "-", "--block-size", "512", "-o", "-"])
+        .write_stdin(description)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+    assert_eq!(built.stdout, image);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.img");
+    // Enough blocks that the report outgrows the pipe's buffer.
+    let mut image = Vec::new();
+    for index in 0..20_000u64 {
+        let mut block = vec![0u8; 512];
+        block[..8].copy_from_slice(&index.to_le_bytes());
+        dwvd_regions::block::seal(&mut block, dwvd_regions::Tag::DATA, 1).unwrap();
+        image.extend_from_slice(&block);
+    }
+    std::fs::write(&path, &image).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("dwvd");
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; '{}' inspect '{}' | head -n 1",
+            binary.display(),
+            path.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
+}
+
+#[test]
+fn the_demo_refuses_a_symlink_or_a_directory_before_printing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("elsewhere.img");
+    let link = dir.path().join("link.img");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    for path in [link.as_path(), dir.path()] {
+        let output = dwvd().arg("demo").arg(path).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{path:?}");
+        assert!(output.stdout.is_empty(), "{output:?}");
+        assert!(!output.stderr.is_empty());
+    }
+    assert!(!target.exists(), "nothing was written through the link");
+}
