@@ -32,8 +32,15 @@ const VAULT_AT: u64 = WORM_AT + 20;
 /// Writes the demo volume and inspects it; returns whether the inspection was clean (it
 /// is, unless something is broken: the tampered passport is a signature failure, which
 /// the inspection reports, not corruption).
-pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
+pub fn run(image: Option<PathBuf>, json: bool) -> anyhow::Result<bool> {
     let path = image.unwrap_or_else(|| std::env::temp_dir().join("dwvd-demo.img"));
+    // What the demo does is told on standard output, or, when the report is JSON, on
+    // standard error (standard output then holds the JSON alone).
+    let mut told: Box<dyn std::io::Write> = if json {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
     // Checked before anything is printed: the demo writes a plain file, never through a
     // symbolic link (which could point anywhere) nor over a directory.
     if let Ok(metadata) = std::fs::symlink_metadata(&path) {
@@ -87,12 +94,13 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
         ring.append(&mut *device, record.as_bytes(), &mut scratch)?;
     }
     ring.consume(&mut *device, &mut scratch)?;
-    println!(
+    writeln!(
+        told,
         "ring: {} appends into {} slots, wrapped (read_tail {}), one consumed",
         ring.region().write_head(),
         ring.region().allocated_blocks(),
         ring.region().read_tail()
-    );
+    )?;
 
     // 2. A WORM ledger: each append writes its data block and a journal entry.
     for entry in 0..12i64 {
@@ -105,11 +113,12 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
             .unwrap_or(created);
         worm.append(&mut *device, text.as_bytes(), at, &mut scratch)?;
     }
-    println!(
+    writeln!(
+        told,
         "worm: {} records, {} since its checkpoint (in its journal)",
         worm.region().log().len(),
         worm.operations_since_checkpoint()
-    );
+    )?;
 
     // 3. A signed vault, with a checkpoint of the WORM log; then passport 3 is altered
     //    after signing (the vault is checkpointed so its copy holds the passports).
@@ -160,22 +169,24 @@ pub fn run(image: Option<PathBuf>) -> anyhow::Result<bool> {
     vault.add(&mut *device, checkpoint, &mut scratch)?;
     vault.checkpoint(&mut *device, &mut scratch)?;
     tamper(&mut device, &vault)?;
-    println!(
+    writeln!(
+        told,
         "vault: {} passports (one a signed checkpoint of the WORM log), passport 3 altered after signing",
         vault.region().count(),
-    );
+    )?;
 
     let image = device.as_bytes();
     std::fs::write(&path, image).with_context(|| format!("cannot write {}", path.display()))?;
     let public = hex::encode(key.verifying_key().to_encoded_point(true).as_bytes());
-    println!("wrote {} ({} bytes)", path.display(), image.len());
-    println!(
+    writeln!(told, "wrote {} ({} bytes)", path.display(), image.len())?;
+    writeln!(
+        told,
         "\n$ dwvd inspect {} --public-key {public}\n",
         path.display()
-    );
+    )?;
     let options = inspect::Options {
         block_size: None,
-        json: false,
+        json,
         key: Some(*key.verifying_key()),
         strict: false,
     };

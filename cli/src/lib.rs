@@ -31,13 +31,37 @@ pub enum Kind {
     Cmvt,
 }
 
-/// How `parse` prints.
+/// How a command prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// One JSON object.
     Json,
-    /// Readable tables.
+    /// Readable text and tables.
     Human,
+}
+
+/// The output switch every subcommand has: `--format human|json`, with `--json` as
+/// a shorter way to ask for JSON. Each command has its own default.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct OutputArgs {
+    /// Output format (each command has its default: JSON for parse and the worm proofs,
+    /// text for the others).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl OutputArgs {
+    /// The format asked for, or `default`.
+    pub fn or(self, default: Format) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format.unwrap_or(default)
+        }
+    }
 }
 
 /// Why a command failed, and so its exit status.

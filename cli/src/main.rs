@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{ArgGroup, Parser, Subcommand};
 use dwvd::image::SigningKeyArgs;
 use dwvd::worm::{self, LoadedRegion, RegionArgs};
-use dwvd::{Failure, Format, Kind, demo, hexdump, human, image, inspect, schema, wear};
+use dwvd::{Failure, Format, Kind, OutputArgs, demo, hexdump, human, image, inspect, schema, wear};
 
 /// What every subcommand's exit status means (shown by --help and in the man page).
 const EXIT_STATUS: &str = "\
@@ -55,9 +55,8 @@ enum Command {
         /// With --public-key: a signature that does not verify makes the exit status 1.
         #[arg(long, requires = "public_key")]
         strict: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Json)]
-        format: Format,
+        #[command(flatten)]
+        printed: OutputArgs,
     },
     /// Build a region image from a JSON description (the schema `parse` prints).
     Build {
@@ -75,6 +74,9 @@ enum Command {
         /// (deterministic, RFC 6979).
         #[command(flatten)]
         signing_key: SigningKeyArgs,
+        /// With JSON, an error is also printed as a JSON object on standard output.
+        #[command(flatten)]
+        printed: OutputArgs,
     },
     /// Walk every block of an image holding any mix of regions; decode and summarise the
     /// known regions; report corrupt blocks and torn regions without stopping.
@@ -85,9 +87,8 @@ enum Command {
         /// Block size in bytes; found from the trailers when not given.
         #[arg(long)]
         block_size: Option<usize>,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        printed: OutputArgs,
         /// A SEC1 public key (hex) to verify the vaults' passports with.
         #[arg(long)]
         public_key: Option<String>,
@@ -95,14 +96,18 @@ enum Command {
         /// (it is otherwise reported, not counted as corruption).
         #[arg(long, requires = "public_key")]
         strict: bool,
-        /// Show this block's bytes beside its decoded fields instead of the report.
-        #[arg(long, value_name = "BLOCK")]
+        /// Show this block's bytes beside its decoded fields instead of the report (text
+        /// only).
+        #[arg(long, value_name = "BLOCK", conflicts_with_all = ["json", "format", "strict"])]
         hexdump: Option<u64>,
     },
     /// Write a demo image holding all three regions and print its inspection.
     Demo {
         /// Where to write the image (default: a file in the temporary directory).
         image: Option<PathBuf>,
+        /// JSON: the inspection's report only, as `inspect --json` prints it.
+        #[command(flatten)]
+        printed: OutputArgs,
     },
     /// Run a workload through the storage layer on simulated NOR flash (or a block
     /// device) and report the wear: erases, bytes programmed, the most-erased sector and
@@ -112,11 +117,11 @@ enum Command {
     /// bytes to a WORM region of that many blocks; min(N, 256) adds of ~200-byte signed
     /// passports to a vault sized for them. Each region has its own flash area.
     Wear {
-        /// Print one JSON object: `ring`, `worm`, `vault`, each with `operations`,
-        /// `erases`, `bytes_programmed`, `max_erases_per_sector`,
-        /// `mean_erases_per_sector`, `lifetime_operations`.
-        #[arg(long)]
-        json: bool,
+        /// JSON: one object, `ring`, `worm`, `vault`, each with `operations`, `erases`,
+        /// `bytes_programmed`, `max_erases_per_sector`, `mean_erases_per_sector`,
+        /// `lifetime_operations`.
+        #[command(flatten)]
+        printed: OutputArgs,
         /// Block size in bytes (512..=65536).
         #[arg(long, default_value_t = 4096)]
         block_size: usize,
@@ -158,6 +163,8 @@ enum WormCommand {
         /// Records in the tree (default: the whole log).
         #[arg(long)]
         tree_size: Option<u64>,
+        #[command(flatten)]
+        printed: OutputArgs,
     },
     /// Print a proof as JSON: that a record is in the tree (`--record I`), or that an
     /// older tree is a prefix of the newer one (`--from M`).
@@ -174,6 +181,8 @@ enum WormCommand {
         /// Records in the (newer) tree (default: the whole log).
         #[arg(long)]
         tree_size: Option<u64>,
+        #[command(flatten)]
+        printed: OutputArgs,
     },
     /// Verify a proof `worm prove` printed, from the document alone; one-line verdict.
     /// Exit status 0 valid, 1 invalid, 2 unreadable.
@@ -187,6 +196,9 @@ enum WormCommand {
         /// Consistency proofs: the older root you trust, instead of `first_root`.
         #[arg(long, value_name = "HEX")]
         first_root: Option<String>,
+        /// JSON: `{"valid": bool, "detail": TEXT}`.
+        #[command(flatten)]
+        printed: OutputArgs,
     },
     /// Sign a checkpoint (tree size, root, time) of the log and print it as a vault
     /// description for `dwvd build cmvt`.
@@ -209,6 +221,9 @@ enum WormCommand {
         /// Add the checkpoint to this vault description instead of printing a new one.
         #[arg(long, value_name = "DESCRIPTION")]
         append_to: Option<PathBuf>,
+        /// The output is a vault description: JSON only.
+        #[command(flatten)]
+        printed: OutputArgs,
     },
 }
 
@@ -267,15 +282,21 @@ fn closed_pipe(error: &anyhow::Error) -> bool {
 /// Whether the command prints JSON (its errors are then JSON objects on standard output
 /// too).
 fn prints_json(command: &Command) -> bool {
-    match command {
-        Command::Parse { format, .. } => *format == Format::Json,
-        Command::Inspect { json, .. } | Command::Wear { json, .. } => *json,
-        Command::Worm { command } => !matches!(command, WormCommand::VerifyProof { .. }),
-        Command::Build { .. }
-        | Command::Demo { .. }
-        | Command::Completions { .. }
-        | Command::Man => false,
-    }
+    let format = match command {
+        Command::Parse { printed, .. } => printed.or(Format::Json),
+        Command::Build { printed, .. }
+        | Command::Inspect { printed, .. }
+        | Command::Demo { printed, .. }
+        | Command::Wear { printed, .. } => printed.or(Format::Human),
+        Command::Worm { command } => match command {
+            WormCommand::Root { printed, .. }
+            | WormCommand::Prove { printed, .. }
+            | WormCommand::Checkpoint { printed, .. } => printed.or(Format::Json),
+            WormCommand::VerifyProof { printed, .. } => printed.or(Format::Human),
+        },
+        Command::Completions { .. } | Command::Man => Format::Human,
+    };
+    format == Format::Json
 }
 
 fn run(command: Command) -> Result<(), Failure> {
@@ -288,8 +309,13 @@ fn run(command: Command) -> Result<(), Failure> {
             blocks,
             public_key,
             strict,
-            format,
+            printed,
         } => {
+            if public_key.is_some() && kind != Kind::Cmvt {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--public-key verifies passports: it applies to cmvt regions only"
+                )));
+            }
             let key = public_key.as_deref().map(image::public_key).transpose()?;
             let block_size = dwvd::block_size_argument(block_size)?;
             let region = image::read_region(&image, offset, blocks, block_size)?;
@@ -301,7 +327,7 @@ fn run(command: Command) -> Result<(), Failure> {
             let parsed =
                 schema::parse(kind, &region, block_size, key.as_ref()).map_err(Failure::Format)?;
             let mut out = std::io::stdout().lock();
-            match format {
+            match printed.or(Format::Json) {
                 Format::Json => writeln!(out, "{}", parsed.to_json())?,
                 Format::Human => human::print(&mut out, &parsed, block_size)?,
             }
@@ -316,6 +342,7 @@ fn run(command: Command) -> Result<(), Failure> {
             block_size,
             output,
             signing_key,
+            printed: _,
         } => {
             let key = signing_key.key()?;
             let block_size = dwvd::block_size_argument(block_size)?;
@@ -327,7 +354,7 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Inspect {
             image,
             block_size,
-            json,
+            printed,
             public_key,
             strict,
             hexdump,
@@ -335,7 +362,7 @@ fn run(command: Command) -> Result<(), Failure> {
             let key = public_key.as_deref().map(image::public_key).transpose()?;
             let options = inspect::Options {
                 block_size,
-                json,
+                json: printed.or(Format::Human) == Format::Json,
                 key,
                 strict,
             };
@@ -349,15 +376,16 @@ fn run(command: Command) -> Result<(), Failure> {
                 Err(Failure::Corruption)
             }
         }
-        Command::Demo { image } => {
-            if demo::run(image).map_err(Failure::Usage)? {
+        Command::Demo { image, printed } => {
+            let json = printed.or(Format::Human) == Format::Json;
+            if demo::run(image, json).map_err(Failure::Usage)? {
                 Ok(())
             } else {
                 Err(Failure::Corruption)
             }
         }
         Command::Wear {
-            json,
+            printed,
             block_size,
             erase_size,
             operations,
@@ -373,7 +401,7 @@ fn run(command: Command) -> Result<(), Failure> {
             };
             let report = wear::run(&options).map_err(Failure::Usage)?;
             let mut out = std::io::stdout().lock();
-            if json {
+            if printed.or(Format::Human) == Format::Json {
                 writeln!(
                     out,
                     "{}",
@@ -402,25 +430,70 @@ fn run(command: Command) -> Result<(), Failure> {
 fn run_worm(command: WormCommand) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match command {
-        WormCommand::Root { region, tree_size } => {
+        WormCommand::Root {
+            region,
+            tree_size,
+            printed,
+        } => {
             let region = LoadedRegion::read(&region)?;
-            print_json(&mut out, &worm::root_document(&region, tree_size)?)
+            let document = worm::root_document(&region, tree_size)?;
+            if printed.or(Format::Json) == Format::Human {
+                writeln!(
+                    out,
+                    "region {}: root of the first {} of {} records: {}",
+                    document.object_id, document.tree_size, document.records, document.root
+                )?;
+                return Ok(());
+            }
+            print_json(&mut out, &document)
         }
         WormCommand::Prove {
             region,
             record,
             from,
             tree_size,
+            printed,
         } => {
             let region = LoadedRegion::read(&region)?;
+            let human = printed.or(Format::Json) == Format::Human;
             match (record, from) {
                 (Some(index), _) => {
-                    print_json(&mut out, &worm::prove_inclusion(&region, index, tree_size)?)
+                    let proof = worm::prove_inclusion(&region, index, tree_size)?;
+                    if human {
+                        writeln!(
+                            out,
+                            "record {} is in the tree of {} records, root {}; audit path ({} hashes):",
+                            proof.leaf_index,
+                            proof.tree_size,
+                            proof.root,
+                            proof.inclusion.len()
+                        )?;
+                        for hash in &proof.inclusion {
+                            writeln!(out, "  {hash}")?;
+                        }
+                        return Ok(());
+                    }
+                    print_json(&mut out, &proof)
                 }
-                (None, Some(first)) => print_json(
-                    &mut out,
-                    &worm::prove_consistency(&region, first, tree_size)?,
-                ),
+                (None, Some(first)) => {
+                    let proof = worm::prove_consistency(&region, first, tree_size)?;
+                    if human {
+                        writeln!(
+                            out,
+                            "the tree of {} records (root {}) is a prefix of the tree of {} (root {}); proof ({} hashes):",
+                            proof.first_size,
+                            proof.first_root,
+                            proof.second_size,
+                            proof.second_root,
+                            proof.consistency.len()
+                        )?;
+                        for hash in &proof.consistency {
+                            writeln!(out, "  {hash}")?;
+                        }
+                        return Ok(());
+                    }
+                    print_json(&mut out, &proof)
+                }
                 (None, None) => Err(anyhow::anyhow!("give --record I or --from M").into()),
             }
         }
@@ -428,6 +501,7 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             proof,
             root,
             first_root,
+            printed,
         } => {
             let trusted = worm::TrustedRoots {
                 root: root
@@ -440,13 +514,29 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
                     .transpose()?,
             };
             let document = worm::ProofDocument::read(&proof)?;
-            match worm::verify_document(&document, trusted)? {
+            let verdict = worm::verify_document(&document, trusted)?;
+            if printed.or(Format::Human) == Format::Json {
+                let (valid, detail) = match &verdict {
+                    Ok(shown) => (true, shown.to_string()),
+                    Err(reason) => (false, reason.to_string()),
+                };
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"schema_version": 1, "valid": valid, "detail": detail})
+                )?;
+            }
+            match verdict {
                 Ok(shown) => {
-                    writeln!(out, "valid: {shown}")?;
+                    if printed.or(Format::Human) == Format::Human {
+                        writeln!(out, "valid: {shown}")?;
+                    }
                     Ok(())
                 }
                 Err(reason) => {
-                    writeln!(out, "INVALID: {reason}")?;
+                    if printed.or(Format::Human) == Format::Human {
+                        writeln!(out, "INVALID: {reason}")?;
+                    }
                     Err(Failure::Corruption)
                 }
             }
@@ -458,7 +548,13 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             object_id,
             tree_size,
             append_to,
+            printed,
         } => {
+            if printed.or(Format::Json) == Format::Human {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "worm checkpoint prints a vault description for dwvd build: JSON only"
+                )));
+            }
             let key = signing_key.key()?.ok_or_else(|| {
                 anyhow::anyhow!(
                     "a signing key is needed: give --signing-key-file PATH, set DWVD_SIGNING_KEY, or give --signing-key HEX"

@@ -473,3 +473,132 @@ fn the_demo_refuses_a_symlink_or_a_directory_before_printing_anything() {
     }
     assert!(!target.exists(), "nothing was written through the link");
 }
+
+#[test]
+fn every_subcommand_takes_format_human_or_json_and_json_is_an_alias() {
+    let worm = golden("worm_bs512_n9.bin");
+    let stre = golden("stre_bs512_max64_w23.bin");
+    let dir = tempfile::tempdir().unwrap();
+    let worm_text = worm.to_str().unwrap().to_string();
+    let stre_text = stre.to_str().unwrap().to_string();
+    let demo = dir.path().join("demo.img").to_str().unwrap().to_string();
+    // Commands whose JSON output is one document on stdout.
+    let commands: Vec<Vec<String>> = vec![
+        vec![
+            "parse".into(),
+            "stre".into(),
+            stre_text.clone(),
+            "--block-size".into(),
+            "512".into(),
+        ],
+        vec!["inspect".into(), stre_text.clone()],
+        vec!["demo".into(), demo],
+        vec!["wear".into(), "--operations".into(), "50".into()],
+        vec![
+            "worm".into(),
+            "root".into(),
+            worm_text.clone(),
+            "--block-size".into(),
+            "512".into(),
+        ],
+        vec![
+            "worm".into(),
+            "prove".into(),
+            worm_text.clone(),
+            "--block-size".into(),
+            "512".into(),
+            "--record".into(),
+            "3".into(),
+        ],
+    ];
+    for args in &commands {
+        let run = |extra: &[&str]| dwvd().args(args).args(extra).output().unwrap();
+        let json = run(&["--format", "json"]);
+        assert!(json.status.success(), "{args:?}: {json:?}");
+        let document: serde_json::Value = serde_json::from_slice(&json.stdout)
+            .unwrap_or_else(|error| panic!("{args:?}: {error}"));
+        assert!(document.is_object(), "{args:?}");
+        let alias = run(&["--json"]);
+        let alias: serde_json::Value = serde_json::from_slice(&alias.stdout).unwrap();
+        if args[0] != "demo" && args[0] != "wear" {
+            assert_eq!(alias, document, "{args:?}: --json is --format json");
+        }
+        let human = run(&["--format", "human"]);
+        assert!(human.status.success(), "{args:?}: {human:?}");
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(&human.stdout).is_err(),
+            "{args:?}: human output is text"
+        );
+        // Both at once is a usage error.
+        assert_eq!(
+            run(&["--json", "--format", "human"]).status.code(),
+            Some(2),
+            "{args:?}"
+        );
+    }
+    // verify-proof: a verdict line, or {"valid", "detail"}.
+    let proof = dir.path().join("proof.json");
+    let printed = dwvd()
+        .args(["worm", "prove"])
+        .arg(&worm)
+        .args(["--block-size", "512", "--record", "3"])
+        .output()
+        .unwrap();
+    std::fs::write(&proof, &printed.stdout).unwrap();
+    let verdict = dwvd()
+        .args(["worm", "verify-proof"])
+        .arg(&proof)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&verdict.stdout).starts_with("valid"));
+    let verdict = dwvd()
+        .args(["worm", "verify-proof"])
+        .arg(&proof)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let verdict: serde_json::Value = serde_json::from_slice(&verdict.stdout).unwrap();
+    assert_eq!(verdict["valid"], true);
+}
+
+#[test]
+fn flags_that_do_not_apply_are_usage_errors() {
+    let stre = golden("stre_bs512_max64_w23.bin");
+    let worm = golden("worm_bs512_n9.bin");
+    let key = "03ae2f585e24b77570e31c91082e3c73f4035f1fe4b297444b1a1b94699668e90f";
+    for args in [
+        vec![
+            "inspect".to_string(),
+            stre.to_str().unwrap().into(),
+            "--hexdump".into(),
+            "0".into(),
+            "--json".into(),
+        ],
+        vec![
+            "parse".into(),
+            "stre".into(),
+            stre.to_str().unwrap().into(),
+            "--block-size".into(),
+            "512".into(),
+            "--public-key".into(),
+            key.into(),
+        ],
+        vec![
+            "worm".into(),
+            "checkpoint".into(),
+            worm.to_str().unwrap().into(),
+            "--block-size".into(),
+            "512".into(),
+            "--signing-key".into(),
+            KEY.into(),
+            "--ticks".into(),
+            "1".into(),
+            "--format".into(),
+            "human".into(),
+        ],
+    ] {
+        let output = dwvd().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+}
