@@ -58,6 +58,8 @@
 //! * `ring` — `vault::RingVerifyingKey`, `ring`'s assembly P-256 for std tools.
 #![no_std]
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs`: each item behind a feature shows which.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // The rest of the lints are the workspace's ([workspace.lints] in Cargo.toml). This one
 // is the core's alone: it promises to build without std, which the CLI does not.
 #![deny(clippy::std_instead_of_core)]
