@@ -14,10 +14,9 @@ fn table(header: &[&str]) -> Table {
     table
 }
 
-/// A tick count with its Unix time, e.g. `639000000000000000 (unix 1764403200.0000000)`.
+/// A tick count with its calendar time, e.g. `2025-11-29T08:00:00Z (639000000000000000 ticks)`.
 fn ticks(value: i64) -> String {
-    let shown = Ticks::new(value).to_string();
-    shown.replace(" ticks", "")
+    crate::time::ticks_text(value)
 }
 
 pub fn print(out: &mut impl Write, parsed: &Parsed, block_size: BlockSize) -> std::io::Result<()> {
@@ -119,7 +118,7 @@ pub fn print(out: &mut impl Write, parsed: &Parsed, block_size: BlockSize) -> st
                         format!(
                             "{} ({})",
                             passport.framework_id,
-                            Framework::from_code(passport.framework_id)
+                            crate::framework_text(Framework::from_code(passport.framework_id))
                         ),
                     ),
                     (

@@ -14,6 +14,7 @@ pub mod human;
 pub mod image;
 pub mod inspect;
 pub mod schema;
+pub mod time;
 pub mod verify;
 pub mod wear;
 pub mod worm;
@@ -98,4 +99,36 @@ impl From<std::io::Error> for Failure {
 /// A block size argument, or the usage error it is.
 pub fn block_size_argument(bytes: usize) -> Result<dwvd_regions::BlockSize, Failure> {
     dwvd_regions::BlockSize::new(bytes).map_err(Failure::BadArgument)
+}
+
+/// A tag as the tool shows it: its four characters when they are printable ASCII, else
+/// its value in hex (`0x00FF12AB`) — never an escaped string.
+pub fn tag_text(tag: dwvd_regions::Tag) -> String {
+    let ascii = tag.to_ascii();
+    match std::str::from_utf8(&ascii) {
+        Ok(text)
+            if ascii
+                .iter()
+                .all(|byte| byte.is_ascii_graphic() || *byte == b' ') =>
+        {
+            text.to_string()
+        }
+        _ => format!("0x{:08X}", tag.to_u32()),
+    }
+}
+
+/// A passport framework as the tool names it: the SPEC's name, `dwvd checkpoint` for the
+/// tool's own signed checkpoints, or `unknown (N)`.
+pub fn framework_text(framework: dwvd_regions::vault::Framework) -> String {
+    if framework == dwvd_regions::transparency::CHECKPOINT_FRAMEWORK {
+        "dwvd checkpoint".to_string()
+    } else {
+        framework.to_string()
+    }
+}
+
+/// `count` and the noun, singular or plural: `1 region`, `3 regions`.
+pub fn counted(count: impl Into<u64>, singular: &str, plural: &str) -> String {
+    let count = count.into();
+    format!("{count} {}", if count == 1 { singular } else { plural })
 }

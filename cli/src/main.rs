@@ -209,8 +209,11 @@ enum WormCommand {
         #[command(flatten)]
         signing_key: SigningKeyArgs,
         /// When the checkpoint is taken, in ticks (100 ns since 0001-01-01 UTC).
-        #[arg(long)]
-        ticks: i64,
+        #[arg(long, required_unless_present = "time", conflicts_with = "time")]
+        ticks: Option<i64>,
+        /// When the checkpoint is taken: RFC 3339 (2025-11-29T08:00:00Z) or `now`.
+        #[arg(long, value_name = "RFC3339|now")]
+        time: Option<String>,
         /// The checkpoint's object id (default: the region's id, from its header; the
         /// one `inspect` matches checkpoints to regions by).
         #[arg(long, value_name = "UUID")]
@@ -545,11 +548,19 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             region,
             signing_key,
             ticks,
+            time,
             object_id,
             tree_size,
             append_to,
             printed,
         } => {
+            let ticks = match (ticks, time) {
+                (Some(ticks), _) => ticks,
+                (None, Some(time)) => dwvd::time::parse(&time)?,
+                (None, None) => {
+                    return Err(anyhow::anyhow!("give --time RFC3339|now or --ticks N").into());
+                }
+            };
             if printed.or(Format::Json) == Format::Human {
                 return Err(Failure::Usage(anyhow::anyhow!(
                     "worm checkpoint prints a vault description for dwvd build: JSON only"

@@ -602,3 +602,87 @@ fn flags_that_do_not_apply_are_usage_errors() {
         assert!(output.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn human_output_reads_as_text_people_write() {
+    // Calendar dates beside ticks; singular and plural; no category said twice.
+    let worm = golden("worm_bs512_n9.bin");
+    let output = dwvd()
+        .arg("inspect")
+        .arg(&worm)
+        .args(["--block-size", "512"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("created 2025-11-29T08:00:00Z (639000000000000000 ticks)"),
+        "{text}"
+    );
+    assert!(text.contains("; 1 region, 0 with problems"), "{text}");
+    let bad = golden("bad_worm_count_overruns.bin");
+    let output = dwvd()
+        .arg("inspect")
+        .arg(&bad)
+        .args(["--block-size", "512"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(!text.contains("truncated: truncated"), "{text}");
+    // Tags that are not printable show as hex, aligned.
+    let mut block = vec![0u8; 512];
+    block[0] = 1;
+    dwvd_regions::block::seal(&mut block, dwvd_regions::Tag::from_u32(0x0001_FF7F), 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.img");
+    std::fs::write(&path, &block).unwrap();
+    let output = dwvd()
+        .arg("inspect")
+        .arg(&path)
+        .args(["--block-size", "512", "--json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["blocks"][0]["tag"], "0x0001FF7F");
+    // The tool's own checkpoints are named so, not "unknown (256)".
+    let demo = dir.path().join("demo.img");
+    let output = dwvd().arg("demo").arg(&demo).output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("dwvd checkpoint 1"), "{text}");
+    assert!(!text.contains("unknown (256)"), "{text}");
+}
+
+#[test]
+fn checkpoint_times_are_rfc3339_or_now() {
+    let worm = golden("worm_bs512_n9.bin");
+    let checkpoint = |time: &[&str]| {
+        let output = dwvd()
+            .args(["worm", "checkpoint"])
+            .arg(&worm)
+            .args(["--block-size", "512", "--signing-key", KEY])
+            .args(time)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{time:?}: {output:?}");
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let by_ticks = checkpoint(&["--ticks", "639000000000000000"]);
+    let by_time = checkpoint(&["--time", "2025-11-29T08:00:00Z"]);
+    assert_eq!(by_ticks, by_time);
+    let now = checkpoint(&["--time", "now"]);
+    let issued = now["passports"][0]["issued_utc_ticks"].as_i64().unwrap();
+    assert!(issued > 639_000_000_000_000_000, "{now}");
+    let output = dwvd()
+        .args(["worm", "checkpoint"])
+        .arg(&worm)
+        .args([
+            "--block-size",
+            "512",
+            "--signing-key",
+            KEY,
+            "--time",
+            "yesterday",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -94,7 +94,7 @@ fn from_view(view: &ContainerView<'_>, whole_blocks: u64) -> Container {
         let tag = slot.tag();
         slots.push(SlotJson {
             slot: index,
-            tag: tag.to_string(),
+            tag: crate::tag_text(tag),
             start_block: slot.start_block.get(),
             block_count: slot.block_count.get(),
             used_blocks: slot.used_blocks.get(),

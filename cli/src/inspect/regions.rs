@@ -517,7 +517,7 @@ fn decode_vault(
             let verified = key.map(|key| crate::verify::verify_passports(&view, key));
             for (index, passport) in view.passports().enumerate() {
                 let framework = frameworks
-                    .entry(passport.framework().to_string())
+                    .entry(crate::framework_text(passport.framework()))
                     .or_default();
                 *framework = framework.saturating_add(1);
                 let status = statuses.entry(passport.status().to_string()).or_default();

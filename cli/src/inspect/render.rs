@@ -62,7 +62,7 @@ impl<W: Write> Sink for Human<W> {
         }
         writeln!(
             self.out,
-            "{:>10}  {:<16}  {:>10}  checksum",
+            "{:>10}  {:<17}  {:>10}  checksum",
             "block", "tag", "generation"
         )
     }
@@ -84,26 +84,17 @@ impl<W: Write> Sink for Human<W> {
         };
         // No trailer to show: blank, or a journal block not sealed yet.
         if matches!(state, BlockState::Blank | BlockState::JournalOpen) {
-            return writeln!(self.out, "{index:>10}  {:<16}  {:>10}  {status}", "-", "-");
+            return writeln!(self.out, "{index:>10}  {:<17}  {:>10}  {status}", "-", "-");
         }
-        // A known tag is four printable ASCII letters: written without allocating.
-        let ascii = tag.to_ascii();
-        let known = tag
-            .is_known()
-            .then(|| std::str::from_utf8(&ascii).ok())
-            .flatten();
-        if let Some(tag) = known {
-            writeln!(
-                self.out,
-                "{index:>10}  {tag:<16}  {generation:>10}  {status}"
-            )
+        let tag = if tag.is_known() {
+            crate::tag_text(tag)
         } else {
-            let tag = format!("{tag} (unknown)");
-            writeln!(
-                self.out,
-                "{index:>10}  {tag:<16}  {generation:>10}  {status}"
-            )
-        }
+            format!("{} (unknown)", crate::tag_text(tag))
+        };
+        writeln!(
+            self.out,
+            "{index:>10}  {tag:<17}  {generation:>10}  {status}"
+        )
     }
 
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
@@ -151,11 +142,15 @@ impl<W: Write> Sink for Human<W> {
         };
         writeln!(
             out,
-            "{} blocks ({} blank), {} with a checksum mismatch; {} regions, {} with problems{unmatched_text}: {}",
-            summary.whole_blocks,
+            "{} ({} blank), {} with a checksum mismatch; {}, {} with problems{unmatched_text}: {}",
+            crate::counted(summary.whole_blocks, "block", "blocks"),
             summary.blank_blocks,
             summary.corrupt_blocks,
-            summary.regions.len(),
+            crate::counted(
+                u64::try_from(summary.regions.len()).unwrap_or(u64::MAX),
+                "region",
+                "regions"
+            ),
             summary.region_problems,
             if summary.clean {
                 "clean"
@@ -216,7 +211,7 @@ fn container_text(out: &mut impl Write, container: &ContainerJson) -> std::io::R
 /// A region's line in the text report (and the lines of its checks under it).
 fn region_text(region: &RegionReport) -> String {
     let mut text = match &region.details {
-        Details::Failed(error) => format!("{}: {error}", error.kind()),
+        Details::Failed(error) => format!("{} — {error}", error.kind()),
         Details::Blank => {
             "blank — reserved by the container, never written (not formatted)".to_string()
         }
@@ -228,7 +223,7 @@ fn region_text(region: &RegionReport) -> String {
             let shown = |slot: Option<u64>| slot.map_or("-".to_string(), |slot| slot.to_string());
             let permille = ring.allocation_permille;
             format!(
-                "ok — ring allocated {}/{} blocks ({}.{} %), write_head {} (slot {}), read_tail {} (slot {}), {} entries, growth {}, generation {}",
+                "ok — ring allocated {}/{} blocks ({}.{} %), write_head {} (slot {}), read_tail {} (slot {}), {}, growth {}, generation {}",
                 ring.allocated_blocks,
                 ring.max_capacity_blocks,
                 permille.checked_div(10).unwrap_or(0),
@@ -237,7 +232,7 @@ fn region_text(region: &RegionReport) -> String {
                 shown(ring.write_head_slot),
                 ring.read_tail,
                 shown(ring.read_tail_slot),
-                ring.entry_count,
+                crate::counted(ring.entry_count, "entry", "entries"),
                 ring.growth_increment,
                 ring.generation
             )
@@ -248,11 +243,15 @@ fn region_text(region: &RegionReport) -> String {
                 ticks => format!("retention {} days", retention_days(ticks)),
             };
             let text = format!(
-                "ok — high-water mark {} of {} blocks, write log of {} records, {retention}, created {}, generation {}",
+                "ok — high-water mark {} of {} blocks, write log of {}, {retention}, created {}, generation {}",
                 worm.high_water_mark,
                 worm.total_capacity_blocks,
-                worm.write_log_count,
-                dwvd_regions::Ticks::new(worm.created_utc_ticks),
+                crate::counted(
+                    u64::try_from(worm.write_log_count).unwrap_or(u64::MAX),
+                    "record",
+                    "records"
+                ),
+                crate::time::ticks_text(worm.created_utc_ticks),
                 worm.generation
             );
             match &worm.sequence_error {
@@ -271,8 +270,12 @@ fn region_text(region: &RegionReport) -> String {
                     .join(", ")
             };
             let text = format!(
-                "ok — {} passports; frameworks: {}; statuses: {}; generation {}",
-                vault.passport_count,
+                "ok — {}; frameworks: {}; statuses: {}; generation {}",
+                crate::counted(
+                    u64::try_from(vault.passport_count).unwrap_or(u64::MAX),
+                    "passport",
+                    "passports"
+                ),
                 list(&vault.frameworks),
                 list(&vault.statuses),
                 vault.generation
@@ -413,7 +416,7 @@ impl<W: Write> Sink for Json<W> {
         self.first_block = false;
         let block = BlockJson {
             index: line.index,
-            tag: line.tag.to_string(),
+            tag: crate::tag_text(line.tag),
             known_tag: line.tag.is_known(),
             generation: line.generation,
             checksum_ok: line.state == BlockState::Ok,
