@@ -3,6 +3,8 @@
 //! Reads and writes three regions of the DWVD v2.0 block format without an allocator:
 //! `#![no_std]`, no `alloc`, no `unsafe`, and no panic on any input.
 //!
+//! "SPEC §N" in these docs means section N of `docs/format.md` in the repository.
+//!
 //! * [`streaming`] — the **Streaming Append** region (`STRE`): a ring of blocks that starts
 //!   at 0 % allocated, grows on demand and wraps around overwriting its oldest entries.
 //! * [`worm`] — the **WORM Immutable** region (`WORM`): append-only blocks behind a
