@@ -105,6 +105,12 @@ pub mod vault;
 pub mod worm;
 
 pub use block::{BlockSize, Tag};
+// The crates whose types appear in this crate's API, so users name the same versions:
+// `p256` (signing and verifying keys), `uuid` (passport and object ids), `heapless` (the
+// owned regions' bounded collections).
+pub use heapless;
+pub use p256;
+pub use uuid;
 pub use error::{
     BlockOrigin, ContentMismatchReason, Error, ErrorKind, Location, Reason, Result,
     SignatureFailure, Unit,
