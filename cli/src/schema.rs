@@ -18,6 +18,7 @@ use crate::{Failure, Kind};
 
 /// A STRE header block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StreamDescription {
     pub max_capacity_blocks: i64,
     pub allocated_blocks: i64,
@@ -31,6 +32,7 @@ pub struct StreamDescription {
 
 /// A WORM region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WormDescription {
     pub high_water_mark: i64,
     pub total_capacity_blocks: i64,
@@ -43,6 +45,7 @@ pub struct WormDescription {
 
 /// One write-log record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecordDescription {
     pub block_index: i64,
     pub timestamp_utc_ticks: i64,
@@ -52,6 +55,7 @@ pub struct RecordDescription {
 
 /// A Compliance Vault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VaultDescription {
     #[serde(default)]
     pub generation: u32,
@@ -61,6 +65,7 @@ pub struct VaultDescription {
 /// One passport. `signature` may be left out when building with a signing key;
 /// `signature_valid` is printed only when a public key was given, and ignored on input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PassportDescription {
     pub passport_id: String,
     pub object_id: String,
@@ -71,6 +76,14 @@ pub struct PassportDescription {
     pub last_verified_utc_ticks: i64,
     pub issuer_id: String,
     pub notes: String,
+    /// The issuer's bytes in hex, present only when they are not UTF-8 (`issuer_id` then
+    /// shows them with replacement characters): what `build` writes, so parse → build
+    /// reproduces any image byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_hex: Option<String>,
+    /// The notes' bytes in hex, present only when they are not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes_hex: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,6 +193,8 @@ pub fn describe_vault(view: &VaultView<'_>, key: Option<&VerifyingKey>) -> Vault
                 last_verified_utc_ticks: passport.last_verified().get(),
                 issuer_id: String::from_utf8_lossy(passport.issuer_bytes()).into_owned(),
                 notes: String::from_utf8_lossy(passport.notes_bytes()).into_owned(),
+                issuer_hex: hex_unless_utf8(passport.issuer_bytes()),
+                notes_hex: hex_unless_utf8(passport.notes_bytes()),
                 signature: Some(hex::encode(passport.signature())),
                 signature_valid: verified
                     .as_ref()
@@ -201,8 +216,25 @@ pub fn describe_passport(passport: &Passport) -> PassportDescription {
         last_verified_utc_ticks: passport.last_verified().get(),
         issuer_id: String::from_utf8_lossy(passport.issuer_bytes()).into_owned(),
         notes: String::from_utf8_lossy(passport.notes_bytes()).into_owned(),
+        issuer_hex: hex_unless_utf8(passport.issuer_bytes()),
+        notes_hex: hex_unless_utf8(passport.notes_bytes()),
         signature: Some(hex::encode(passport.signature())),
         signature_valid: None,
+    }
+}
+
+/// `bytes` in hex when they are not UTF-8 (a string would change them).
+fn hex_unless_utf8(bytes: &[u8]) -> Option<String> {
+    std::str::from_utf8(bytes)
+        .is_err()
+        .then(|| hex::encode(bytes))
+}
+
+/// A text field's bytes: its hex twin when given (exact bytes), else the string's.
+fn field_bytes(text: &str, hex_twin: Option<&String>, name: &str) -> anyhow::Result<Vec<u8>> {
+    match hex_twin {
+        Some(hex_text) => hex::decode(hex_text).with_context(|| format!("{name}_hex is not hex")),
+        None => Ok(text.as_bytes().to_vec()),
     }
 }
 
@@ -313,9 +345,14 @@ fn build_vault(
         .with_issued(Ticks::new(entry.issued_utc_ticks))
         .with_expires(Ticks::new(entry.expires_utc_ticks))
         .with_last_verified(Ticks::new(entry.last_verified_utc_ticks))
-        .with_issuer(entry.issuer_id.as_bytes())
+        .with_issuer(
+            &field_bytes(&entry.issuer_id, entry.issuer_hex.as_ref(), "issuer")
+                .with_context(context)?,
+        )
         .map_err(Failure::Format)?
-        .with_notes(entry.notes.as_bytes())
+        .with_notes(
+            &field_bytes(&entry.notes, entry.notes_hex.as_ref(), "notes").with_context(context)?,
+        )
         .map_err(Failure::Format)?;
         let passport = match (&entry.signature, key) {
             (Some(signature), _) => {

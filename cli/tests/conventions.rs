@@ -686,3 +686,66 @@ fn checkpoint_times_are_rfc3339_or_now() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn parse_then_build_is_lossless_and_descriptions_are_checked() {
+    use dwvd_regions::Region;
+    use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault};
+    // A passport whose issuer and notes are not UTF-8, signed over those exact bytes.
+    let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
+    let passport = Passport::new(
+        uuid::Uuid::from_u128(1),
+        uuid::Uuid::from_u128(2),
+        Framework::Gdpr,
+        ComplianceStatus::Compliant,
+    )
+    .with_issuer(&[0xFF, b'a', 0xC3])
+    .unwrap()
+    .with_notes(&[0x80, 0x81, b'z'])
+    .unwrap()
+    .signed(&key)
+    .unwrap();
+    let mut vault = Vault::<2>::new(dwvd_regions::BlockSize::MIN);
+    vault.add(passport).unwrap();
+    let mut image = vec![0u8; vault.buffer_len()];
+    vault.emit(&mut image).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.bin");
+    std::fs::write(&path, &image).unwrap();
+    let parsed = dwvd()
+        .args(["parse", "cmvt"])
+        .arg(&path)
+        .args(["--block-size", "512"])
+        .output()
+        .unwrap();
+    assert!(parsed.status.success());
+    let description: serde_json::Value = serde_json::from_slice(&parsed.stdout).unwrap();
+    assert_eq!(description["passports"][0]["issuer_hex"], "ff61c3");
+    let described = dir.path().join("vault.json");
+    std::fs::write(&described, &parsed.stdout).unwrap();
+    let rebuilt = dwvd()
+        .args(["build", "cmvt"])
+        .arg(&described)
+        .args(["--block-size", "512", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(rebuilt.status.success(), "{rebuilt:?}");
+    assert_eq!(rebuilt.stdout, image, "byte for byte, signature included");
+
+    // A key the schema does not have is refused, not silently ignored.
+    let mut typo = description.clone();
+    typo["genration"] = serde_json::json!(7);
+    std::fs::write(&described, typo.to_string()).unwrap();
+    let refused = dwvd()
+        .args(["build", "cmvt"])
+        .arg(&described)
+        .args(["--block-size", "512", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(refused.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("genration"),
+        "{refused:?}"
+    );
+}
