@@ -65,6 +65,8 @@
 // The rest of the lints are the workspace's ([workspace.lints] in Cargo.toml). This one
 // is the core's alone: it promises to build without std, which the CLI does not.
 #![deny(clippy::std_instead_of_core)]
+// Every fallible public function says how it fails, in a `# Errors` section.
+#![deny(clippy::missing_errors_doc)]
 // Unit tests (#[cfg(test)] modules) may unwrap, expect, index and panic (clippy.toml);
 // beyond that they cast small known lengths to the on-disk widths.
 #![cfg_attr(
@@ -105,18 +107,19 @@ pub mod vault;
 pub mod worm;
 
 pub use block::{BlockSize, Tag};
-// The crates whose types appear in this crate's API, so users name the same versions:
-// `p256` (signing and verifying keys), `uuid` (passport and object ids), `heapless` (the
-// owned regions' bounded collections).
-pub use heapless;
-pub use p256;
-pub use uuid;
 pub use error::{
     BlockOrigin, ContentMismatchReason, Error, ErrorKind, Location, Reason, Result,
     SignatureFailure, Unit,
 };
 pub use region::{Region, RegionView};
 pub use ticks::Ticks;
+
+// The crates whose types appear in this crate's API, so users name the same versions:
+// `p256` (signing and verifying keys), `uuid` (passport and object ids), `heapless` (the
+// owned regions' bounded collections).
+pub use heapless;
+pub use p256;
+pub use uuid;
 
 // Compiles and runs the README's example as a doctest, so it cannot go stale.
 #[cfg(doctest)]

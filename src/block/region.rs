@@ -32,8 +32,11 @@ pub struct RegionBlocks<'a> {
 }
 
 impl<'a> RegionBlocks<'a> {
-    /// Checks that `region` holds a whole, non-zero number of `block_size` blocks
-    /// (category `truncated` otherwise).
+    /// Checks that `region` holds a whole, non-zero number of `block_size` blocks.
+    ///
+    /// # Errors
+    ///
+    /// `truncated` when it does not.
     pub fn new(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         let size = block_size.get();
         if region.is_empty() || region.len().checked_rem(size) != Some(0) {
@@ -74,8 +77,13 @@ impl<'a> RegionBlocks<'a> {
         self.region.chunks_exact(self.block_size.get())
     }
 
-    /// Opens block `index` ([`open`](super::open)): errors name that index. An index past the end is
-    /// `truncated` (the region is shorter than required).
+    /// Opens block `index` ([`open`](super::open)).
+    ///
+    /// # Errors
+    ///
+    /// An index past the end is `truncated` (the region is shorter than required); a
+    /// block that fails its checksum is `checksum_mismatch`, one of another type
+    /// `wrong_tag`. Errors name block `index`.
     pub fn open(&self, index: usize, expected_tag: Tag) -> Result<OpenedBlock<'a>> {
         self.open_block::<true>(index, expected_tag)
     }
@@ -112,6 +120,8 @@ impl<'a> RegionBlocks<'a> {
 
     /// Verifies every block in order — checksum, then tag, then that its generation is
     /// block 0's — and returns that common generation.
+    ///
+    /// # Errors
     ///
     /// The first failing block is reported: `checksum_mismatch`, `wrong_tag`, or
     /// `torn_write` (the blocks of one region carry different generations: a multi-block

@@ -38,7 +38,11 @@ impl BlockSize {
     /// The format's default block size, 4096 bytes.
     pub const DEFAULT: BlockSize = constant(4096);
 
-    /// A block size of `bytes`, or `invalid_block_size` outside 512..=65536.
+    /// A block size of `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_block_size` when `bytes` is outside 512..=65536.
     pub const fn new(bytes: usize) -> Result<Self> {
         if bytes < Self::MIN.get() || bytes > Self::MAX.get() {
             return Err(Error::nowhere(Reason::InvalidBlockSize { size: bytes }));

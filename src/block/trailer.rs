@@ -66,6 +66,10 @@ fn split(block: &[u8]) -> (&[u8], &Trailer) {
 /// `block` must be exactly one block (its length a valid [`BlockSize`]); fill the payload
 /// first, then seal.
 ///
+/// # Errors
+///
+/// `invalid_block_size` when the length of `block` is not a valid [`BlockSize`].
+///
 /// ```
 /// use dwvd_regions::{Tag, block};
 ///
@@ -82,10 +86,15 @@ pub fn seal(block: &mut [u8], tag: Tag, generation: u32) -> Result<()> {
     Ok(())
 }
 
-/// Checks one block: first its checksum (`checksum_mismatch` — the block is corrupt), then
-/// its tag (`wrong_tag` — a sound block of another type).
+/// Checks one block: first its checksum, then its tag.
 ///
-/// `block` must be exactly one block; errors name block 0 (use
+/// `block` must be exactly one block.
+///
+/// # Errors
+///
+/// `invalid_block_size` when the length of `block` is not a valid [`BlockSize`];
+/// `checksum_mismatch` when the block is corrupt; `wrong_tag` when it is a sound block of
+/// another type. Errors name block 0 (use
 /// [`RegionBlocks::open`](super::RegionBlocks::open) to have them name the real index).
 pub fn open(block: &[u8], expected_tag: Tag) -> Result<OpenedBlock<'_>> {
     open_block::<true>(block, expected_tag)
@@ -186,6 +195,10 @@ pub struct Block<T> {
 
 impl<T: AsRef<[u8]>> Block<T> {
     /// Wraps `buffer`, which must be exactly one block (its length a valid [`BlockSize`]).
+    ///
+    /// # Errors
+    ///
+    /// `invalid_block_size` when it is not.
     pub fn new_checked(buffer: T) -> Result<Self> {
         BlockSize::new(buffer.as_ref().len())?;
         Ok(Block { buffer })
@@ -246,6 +259,11 @@ impl<T: AsRef<[u8]>> Block<T> {
     }
 
     /// Verifies checksum then tag, as [`open`].
+    ///
+    /// # Errors
+    ///
+    /// `checksum_mismatch`, then `wrong_tag`, as [`open`] (the length was checked by
+    /// [`new_checked`](Self::new_checked)).
     pub fn open(&self, expected_tag: Tag) -> Result<OpenedBlock<'_>> {
         open(self.buffer.as_ref(), expected_tag)
     }

@@ -54,13 +54,29 @@ pub trait BlockDevice {
     fn block_count(&self) -> u64;
 
     /// Reads block `index` into `buffer`, which is exactly one block long.
+    ///
+    /// # Errors
+    ///
+    /// The device's own error when the read fails (for a [`RamDevice`], an index past
+    /// the end or a buffer that is not one block: [`RamDeviceError`]). The stored regions
+    /// pass it on inside [`StorageError::Device`](super::StorageError::Device).
     fn read_block(&mut self, index: u64, buffer: &mut [u8]) -> Result<(), Self::Error>;
 
     /// Writes `data`, exactly one block long, to block `index`.
+    ///
+    /// # Errors
+    ///
+    /// The device's own error when the write fails, as for
+    /// [`read_block`](Self::read_block).
     fn write_block(&mut self, index: u64, data: &[u8]) -> Result<(), Self::Error>;
 
     /// Makes every write issued so far durable (a write barrier). The default does
     /// nothing, which is right for devices whose writes are durable when they return.
+    ///
+    /// # Errors
+    ///
+    /// The device's own error when the writes cannot be made durable. The default never
+    /// fails.
     fn sync(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }
@@ -102,9 +118,17 @@ pub trait FlashOperations {
     fn program_size(&self) -> usize;
 
     /// Erases block `index`: every byte becomes `0xFF`.
+    ///
+    /// # Errors
+    ///
+    /// The device's own error when the erase fails.
     fn erase_block(&mut self, index: u64) -> Result<(), Self::Error>;
 
     /// Programs `data` at byte `offset` of block `index`, whose bytes there are erased.
+    ///
+    /// # Errors
+    ///
+    /// The device's own error when the program fails.
     fn program(&mut self, index: u64, offset: usize, data: &[u8]) -> Result<(), Self::Error>;
 }
 

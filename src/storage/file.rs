@@ -39,6 +39,11 @@ pub struct FileDevice {
 impl FileDevice {
     /// A device of `block_count` blocks over `file` (opened for reading and writing). A
     /// shorter file is extended with zeros; a longer one keeps its tail, unused.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::InvalidInput`] when `block_count` blocks do not fit in a `u64` of
+    /// bytes; otherwise the error of reading the file's length or of extending it.
     pub fn new(file: File, block_size: BlockSize, block_count: u64) -> io::Result<Self> {
         let length = block_count
             .checked_mul(block_size.get() as u64)
@@ -55,6 +60,11 @@ impl FileDevice {
 
     /// A device over the whole of `file`, whose length must be a multiple of the block
     /// size.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::InvalidData`] when the length is not a multiple of the block size;
+    /// otherwise the error of reading the file's length.
     pub fn open(file: File, block_size: BlockSize) -> io::Result<Self> {
         let length = file.metadata()?.len();
         let size = block_size.get() as u64;

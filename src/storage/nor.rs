@@ -88,6 +88,14 @@ pub struct NorFlashDevice<F> {
 
 impl<F: NorFlash> NorFlashDevice<F> {
     /// A device of `block_count` blocks of `block_size` from `base_offset` in `flash`.
+    ///
+    /// # Errors
+    ///
+    /// [`NorFlashConfigError::BlockSizeNotAligned`] when the block size is not a multiple
+    /// of the flash's erase, write and read sizes;
+    /// [`NorFlashConfigError::OutOfFlash`] when `base_offset` is not a multiple of the
+    /// erase size, or the blocks run past the end of the flash or past what a `u32`
+    /// offset can address.
     pub fn new(
         flash: F,
         block_size: BlockSize,

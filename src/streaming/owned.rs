@@ -90,8 +90,10 @@ pub struct StreamingRing {
 impl StreamingRing {
     /// A new, empty ring at 0 % allocated, generation 0.
     ///
-    /// `max_capacity_blocks` must be in `1..=i64::MAX` and `growth_increment` in
-    /// `1..=i32::MAX` (their on-disk ranges); otherwise `invalid_argument`.
+    /// # Errors
+    ///
+    /// `invalid_argument` unless `max_capacity_blocks` is in `1..=i64::MAX` and
+    /// `growth_increment` in `1..=i32::MAX` (their on-disk ranges).
     pub fn new(
         block_size: BlockSize,
         max_capacity_blocks: u64,
@@ -254,13 +256,22 @@ impl StreamingRing {
     /// ([`WrapPolicy::OverwriteOldest`]).
     ///
     /// `data` is the entry the caller will write to the returned physical slot; it must
-    /// fit in one block's payload (`block_size − 16` bytes), else
-    /// `record_too_large`.
+    /// fit in one block's payload (`block_size − 16` bytes).
+    ///
+    /// # Errors
+    ///
+    /// As [`append_with`](Self::append_with), never `full`.
     pub fn append(&mut self, data: &[u8]) -> Result<Appended> {
         self.append_with(data, WrapPolicy::OverwriteOldest)
     }
 
-    /// Appends one entry with the given [`WrapPolicy`]. On error the ring is unchanged.
+    /// Appends one entry with the given [`WrapPolicy`].
+    ///
+    /// # Errors
+    ///
+    /// `record_too_large` when `data` does not fit in one block's payload;
+    /// `counter_overflow` when the write head would pass `i64::MAX`; `full` when the ring
+    /// is full and `policy` is [`WrapPolicy::Reject`]. On an error the ring is unchanged.
     pub fn append_with(&mut self, data: &[u8], policy: WrapPolicy) -> Result<Appended> {
         let capacity = self.sealing.block_size.payload_len();
         if data.len() > capacity {
@@ -343,8 +354,12 @@ impl StreamingRing {
         self.read_tail <= position && position < self.write_head
     }
 
-    /// The physical slot (SPEC: `physical_index`) holding the live `position`, or `overwritten` (older than
-    /// the read tail) / `not_written_yet` (at or past the write head).
+    /// The physical slot (SPEC: `physical_index`) holding the live `position`.
+    ///
+    /// # Errors
+    ///
+    /// `overwritten` when `position` is older than the read tail; `not_written_yet` when it
+    /// is at or past the write head.
     #[doc(alias = "physical_index")]
     pub fn physical_slot(&self, position: u64) -> Result<u64> {
         if position < self.read_tail {

@@ -78,6 +78,12 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     /// The checkpoint of the first `tree_size` records of `log`, taken at `ticks`.
+    ///
+    /// # Errors
+    ///
+    /// As [`root`](super::root): [`TransparencyError::TreeLargerThanLog`] when
+    /// `tree_size` is beyond the log, [`TransparencyError::MissingRecord`] when the log
+    /// cannot give a record it counts.
     pub fn of_log<L: LogLeaves + ?Sized>(
         log: &L,
         tree_size: u64,
@@ -107,6 +113,12 @@ impl Checkpoint {
     }
 
     /// The checkpoint's passport for the log `object_id` names, signed with `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::Passport`] if signing fails, as in
+    /// [`sign_digest`](crate::vault::sign_digest): practically never. The issuer and the
+    /// notes always fit.
     pub fn to_passport(
         &self,
         object_id: Uuid,
@@ -142,6 +154,12 @@ impl Checkpoint {
 
     /// Reads a checkpoint from a passport's notes and issue time (no signature check:
     /// see [`verified_from_passport`](Self::verified_from_passport)).
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::NotACheckpoint`] when the notes do not start with
+    /// [`CHECKPOINT_NOTES_PREFIX`]; [`TransparencyError::MalformedCheckpoint`] naming the
+    /// `size`, the `root` or `trailing text` when the rest breaks the text form.
     pub fn from_notes(notes: &[u8], ticks: Ticks) -> Result<Self, TransparencyError> {
         let text = notes
             .strip_prefix(CHECKPOINT_NOTES_PREFIX.as_bytes())
@@ -184,8 +202,13 @@ impl Checkpoint {
 
     /// Reads the checkpoint an owned passport holds (no signature check): its notes, and
     /// that the passport is shaped as a checkpoint's — framework [`CHECKPOINT_FRAMEWORK`]
-    /// and the passport id [`passport_id`](Self::passport_id) derives (else
-    /// [`TransparencyError::MalformedCheckpoint`] naming `framework_id` or `passport_id`).
+    /// and the passport id [`passport_id`](Self::passport_id) derives.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_notes`](Self::from_notes) for the notes; then
+    /// [`TransparencyError::MalformedCheckpoint`] naming `framework_id` or `passport_id`
+    /// when the passport is not shaped as a checkpoint's.
     pub fn from_passport(passport: &Passport) -> Result<Self, TransparencyError> {
         Self::from_passport_fields(
             passport.notes_bytes(),
@@ -198,6 +221,10 @@ impl Checkpoint {
 
     /// Reads the checkpoint a passport view holds (no signature check), as
     /// [`from_passport`](Self::from_passport).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_passport`](Self::from_passport).
     pub fn from_passport_view(passport: &PassportView<'_>) -> Result<Self, TransparencyError> {
         Self::from_passport_fields(
             passport.notes_bytes(),
@@ -234,6 +261,11 @@ impl Checkpoint {
 
     /// Verifies the passport's signature with `key` (any [`SignatureVerifier`]), then
     /// reads its checkpoint.
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::Passport`] holding `bad_signature` when the signature does
+    /// not verify; then as [`from_passport_view`](Self::from_passport_view).
     pub fn verified_from_passport<K: SignatureVerifier + ?Sized>(
         passport: &PassportView<'_>,
         key: &K,
@@ -244,9 +276,13 @@ impl Checkpoint {
 
     /// Checks that `log` still holds what this checkpoint pinned: at least
     /// [`tree_size`](Self::tree_size) records, whose tree has this root.
-    /// [`TransparencyError::TreeLargerThanLog`] means the log was truncated below the
-    /// checkpoint; [`TransparencyError::RootMismatch`] that one of its first records was
-    /// changed (or the whole log rebuilt).
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::TreeLargerThanLog`] when the log was truncated below the
+    /// checkpoint; [`TransparencyError::RootMismatch`] when one of its first records was
+    /// changed (or the whole log rebuilt); [`TransparencyError::MissingRecord`] when the
+    /// log cannot give a record it counts.
     pub fn check_log<L: LogLeaves + ?Sized>(&self, log: &L) -> Result<(), TransparencyError> {
         if root(log, self.tree_size)? == self.root {
             Ok(())

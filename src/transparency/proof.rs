@@ -63,6 +63,12 @@ pub struct InclusionProof {
 impl InclusionProof {
     /// The proof for record `leaf_index` in the tree of the first `tree_size` records of
     /// `log`.
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::IndexOutOfTree`] when `leaf_index` is not below `tree_size`;
+    /// [`TransparencyError::TreeLargerThanLog`] when `tree_size` is beyond the log;
+    /// [`TransparencyError::MissingRecord`] when the log cannot give a record it counts.
     pub fn generate<L: LogLeaves + ?Sized>(
         log: &L,
         leaf_index: u64,
@@ -106,8 +112,12 @@ impl InclusionProof {
     }
 
     /// A proof received from elsewhere: the index, the size and the hashes in RFC order
-    /// (leaf's sibling first). More than [`MAX_PROOF_HASHES`] is an error; whether they
-    /// fit the sizes is checked by [`verify`](Self::verify).
+    /// (leaf's sibling first). Whether they fit the sizes is checked by
+    /// [`verify`](Self::verify).
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::ProofTooLong`] for more than [`MAX_PROOF_HASHES`] hashes.
     pub fn new(
         leaf_index: u64,
         tree_size: u64,
@@ -139,6 +149,12 @@ impl InclusionProof {
     }
 
     /// The root this proof leads to from `leaf_hash` (RFC 9162 §2.1.3.2).
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::IndexOutOfTree`] when the leaf index is not below the tree
+    /// size; [`TransparencyError::ProofTooLong`] or [`TransparencyError::ProofTooShort`]
+    /// when the number of hashes does not fit the index and size.
     pub fn root_from(&self, leaf_hash: &Hash) -> Result<Hash, TransparencyError> {
         if self.leaf_index >= self.tree_size {
             return Err(TransparencyError::IndexOutOfTree {
@@ -176,6 +192,11 @@ impl InclusionProof {
 
     /// Checks that the record whose leaf hash is `leaf_hash` is at
     /// [`leaf_index`](Self::leaf_index) in the tree whose root is `root`.
+    ///
+    /// # Errors
+    ///
+    /// As [`root_from`](Self::root_from); [`TransparencyError::RootMismatch`] when the
+    /// proof leads to another root.
     pub fn verify(&self, leaf_hash: &Hash, root: &Hash) -> Result<(), TransparencyError> {
         if self.root_from(leaf_hash)? == *root {
             Ok(())
@@ -199,6 +220,12 @@ impl ConsistencyProof {
     /// The proof between the trees of the first `first_size` and `second_size` records of
     /// `log` (`first_size ≤ second_size ≤` the log's count). Sizes 0 and equal sizes have
     /// the empty proof.
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::SizesOutOfOrder`] when `first_size > second_size`;
+    /// [`TransparencyError::TreeLargerThanLog`] when `second_size` is beyond the log;
+    /// [`TransparencyError::MissingRecord`] when the log cannot give a record it counts.
     pub fn generate<L: LogLeaves + ?Sized>(
         log: &L,
         first_size: u64,
@@ -259,7 +286,12 @@ impl ConsistencyProof {
         })
     }
 
-    /// A proof received from elsewhere, hashes in RFC order.
+    /// A proof received from elsewhere, hashes in RFC order. Whether they fit the sizes
+    /// is checked by [`verify`](Self::verify).
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::ProofTooLong`] for more than [`MAX_PROOF_HASHES`] hashes.
     pub fn new(
         first_size: u64,
         second_size: u64,
@@ -293,6 +325,14 @@ impl ConsistencyProof {
     /// Checks that the tree with root `first_root` (of [`first_size`](Self::first_size)
     /// records) is a prefix of the tree with root `second_root` (RFC 9162 §2.1.4.2;
     /// size 0 is a prefix of anything, equal sizes must have equal roots).
+    ///
+    /// # Errors
+    ///
+    /// [`TransparencyError::SizesOutOfOrder`] when the first size is larger than the
+    /// second; [`TransparencyError::ProofTooLong`] or
+    /// [`TransparencyError::ProofTooShort`] when the number of hashes does not fit the
+    /// sizes; [`TransparencyError::RootMismatch`] when the proof does not lead to both
+    /// roots.
     pub fn verify(&self, first_root: &Hash, second_root: &Hash) -> Result<(), TransparencyError> {
         let (first, second) = (self.first_size, self.second_size);
         if first > second {

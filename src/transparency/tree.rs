@@ -92,8 +92,12 @@ impl TreeBuilder {
 }
 
 /// The Merkle tree hash of records `start..end` of `log` (RFC 6962's `MTH(D[start:end])`).
-/// `end` beyond the log is [`TransparencyError::TreeLargerThanLog`], `start > end`
-/// [`TransparencyError::SizesOutOfOrder`].
+///
+/// # Errors
+///
+/// [`TransparencyError::TreeLargerThanLog`] when `end` is beyond the log;
+/// [`TransparencyError::SizesOutOfOrder`] when `start > end`;
+/// [`TransparencyError::MissingRecord`] when the log cannot give a record it counts.
 pub fn subtree_root<L: LogLeaves + ?Sized>(
     log: &L,
     start: u64,
@@ -122,8 +126,12 @@ pub fn subtree_root<L: LogLeaves + ?Sized>(
     Ok(tree.root())
 }
 
-/// The Merkle tree hash of the first `tree_size` records of `log`: `root(n)`. A size
-/// beyond the log is [`TransparencyError::TreeLargerThanLog`].
+/// The Merkle tree hash of the first `tree_size` records of `log`: `root(n)`.
+///
+/// # Errors
+///
+/// [`TransparencyError::TreeLargerThanLog`] when `tree_size` is beyond the log;
+/// [`TransparencyError::MissingRecord`] when the log cannot give a record it counts.
 pub fn root<L: LogLeaves + ?Sized>(log: &L, tree_size: u64) -> Result<Hash, TransparencyError> {
     subtree_root(log, 0, tree_size)
 }

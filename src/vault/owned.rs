@@ -78,11 +78,12 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
 
     /// Adds a passport at the end.
     ///
-    /// Errors (the vault is unchanged): a nil passport id is `invalid_argument`
-    /// (the nil id marks padding on disk), and so is an id the vault already holds; a
-    /// passport larger than one block's payload
+    /// # Errors
+    ///
+    /// A nil passport id is `invalid_argument` (the nil id marks padding on disk), and so
+    /// is an id the vault already holds; a passport larger than one block's payload
     /// (possible at 512-byte blocks: up to 516 bytes) is `record_too_large`; a vault
-    /// holding `CAPACITY` passports is `full` (category `full`).
+    /// holding `CAPACITY` passports is `full`. On an error the vault is unchanged.
     pub fn add(&mut self, passport: Passport) -> Result<()> {
         check_addable(self.sealing.block_size, &passport)?;
         if self.get(passport.passport_id()).is_some() {

@@ -101,13 +101,21 @@ impl Passport {
         self
     }
 
-    /// With the issuer's bytes; more than 128 is `invalid_argument`.
+    /// With the issuer's bytes.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` for more than 128 bytes.
     pub fn with_issuer(mut self, issuer: &[u8]) -> Result<Self> {
         self.issuer = heapless::Vec::from_slice(issuer).map_err(|_| ISSUER_TOO_LONG)?;
         Ok(self)
     }
 
-    /// With the notes' bytes; more than 256 is `invalid_argument`.
+    /// With the notes' bytes.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` for more than 256 bytes.
     pub fn with_notes(mut self, notes: &[u8]) -> Result<Self> {
         self.notes = heapless::Vec::from_slice(notes).map_err(|_| NOTES_TOO_LONG)?;
         Ok(self)
@@ -122,6 +130,10 @@ impl Passport {
 
     /// Signed with `key`: deterministic (RFC 6979, no RNG), low-S. Signing the same
     /// passport twice gives the same bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`sign_digest`](super::sign_digest): practically never.
     pub fn signed(mut self, key: &SigningKey) -> Result<Self> {
         self.signature = sign_digest(&self.signed_payload_digest(), key)?;
         Ok(self)
@@ -185,7 +197,12 @@ impl Passport {
         &self.issuer
     }
 
-    /// The issuer as text, or `invalid_utf8`.
+    /// The issuer as text.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_utf8` when the bytes are not UTF-8 ([`issuer_bytes`](Self::issuer_bytes)
+    /// still gives them).
     pub fn issuer(&self) -> Result<&str> {
         utf8(&ISSUER, &self.issuer)
     }
@@ -196,7 +213,12 @@ impl Passport {
         &self.notes
     }
 
-    /// The notes as text, or `invalid_utf8`.
+    /// The notes as text.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_utf8` when the bytes are not UTF-8 ([`notes_bytes`](Self::notes_bytes)
+    /// still gives them).
     pub fn notes(&self) -> Result<&str> {
         utf8(&NOTES, &self.notes)
     }
@@ -245,8 +267,11 @@ impl Passport {
     }
 
     /// Writes the serialized passport (SPEC §4) at the start of `out`; returns its length.
-    /// An `out` shorter than [`serialized_len`](Self::serialized_len) is
-    /// `record_too_large`.
+    ///
+    /// # Errors
+    ///
+    /// `record_too_large` when `out` is shorter than
+    /// [`serialized_len`](Self::serialized_len).
     pub fn write_to(&self, out: &mut [u8]) -> Result<usize> {
         let length = self.serialized_len();
         let capacity = out.len();
@@ -273,11 +298,20 @@ impl Passport {
 
     /// Verifies the signature with `key` under the default (lenient, high-S accepted)
     /// [`SignaturePolicy`].
+    ///
+    /// # Errors
+    ///
+    /// `bad_signature`, as [`verify_digest`](super::verify_digest): `Malformed` or
+    /// `Mismatch` (never `HighS` under this policy).
     pub fn verify(&self, key: &VerifyingKey) -> Result<()> {
         self.verify_with_policy(key, SignaturePolicy::default())
     }
 
     /// Verifies the signature with `key` under `policy`.
+    ///
+    /// # Errors
+    ///
+    /// `bad_signature`, as [`verify_digest`](super::verify_digest).
     pub fn verify_with_policy(&self, key: &VerifyingKey, policy: SignaturePolicy) -> Result<()> {
         verify_digest(&self.signed_payload_digest(), &self.signature, key, policy)
     }

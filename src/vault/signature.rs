@@ -26,17 +26,22 @@ pub enum SignaturePolicy {
     LowSOnly,
 }
 
-/// A P-256 public key from SEC1 bytes: 33 (compressed) or 65 (uncompressed). Anything
-/// else, or a point not on the curve, is `invalid_public_key`.
+/// A P-256 public key from SEC1 bytes: 33 (compressed) or 65 (uncompressed).
+///
+/// # Errors
+///
+/// `invalid_public_key` for any other length or a point not on the curve.
 pub fn verifying_key_from_sec1(bytes: &[u8]) -> Result<VerifyingKey> {
     VerifyingKey::from_sec1_bytes(bytes).map_err(|_| Error::nowhere(Reason::InvalidPublicKey))
 }
 
 /// Verifies a raw `r‖s` `signature` over the SHA-256 `digest` of a message.
 ///
-/// Errors are `bad_signature` ([`Reason::BadSignature`]) with the reason: `Malformed` (not 64 bytes, or `r`
-/// or `s` is 0 or ≥ n), `Mismatch` (a wrong key or changed bytes), or `HighS` (a signature
-/// that verifies but has a high `s`, only under [`SignaturePolicy::LowSOnly`]).
+/// # Errors
+///
+/// `bad_signature` ([`Reason::BadSignature`]) with the reason: `Malformed` (not 64 bytes,
+/// or `r` or `s` is 0 or ≥ n), `Mismatch` (a wrong key or changed bytes), or `HighS` (a
+/// signature that verifies but has a high `s`, only under [`SignaturePolicy::LowSOnly`]).
 pub fn verify_digest(
     digest: &[u8; 32],
     signature: &[u8],
@@ -66,8 +71,11 @@ fn check_digest(
     Ok(())
 }
 
-/// Verifies a raw `r‖s` `signature` over `message` (hashed with SHA-256); see
-/// [`verify_digest`].
+/// Verifies a raw `r‖s` `signature` over `message` (hashed with SHA-256).
+///
+/// # Errors
+///
+/// As [`verify_digest`].
 ///
 /// ```
 /// use dwvd_regions::vault::{SignaturePolicy, sign_digest, verify_message};
@@ -102,7 +110,11 @@ pub fn verify_message(
 /// wrong key or changed bytes is `Mismatch`.
 pub trait SignatureVerifier {
     /// Verifies `signature` (raw `r‖s`, 64 bytes) over `message` (hashed with SHA-256)
-    /// under `policy`; errors as [`verify_digest`].
+    /// under `policy`.
+    ///
+    /// # Errors
+    ///
+    /// `bad_signature`, as [`verify_digest`].
     fn verify_message(
         &self,
         message: &[u8],
@@ -141,6 +153,11 @@ fn signature_of(signature: &[u8]) -> core::result::Result<Signature, SignatureFa
 
 /// Signs the SHA-256 `digest` of a message: deterministic (RFC 6979, no RNG needed) and
 /// always low-S. Returns raw `r‖s`.
+///
+/// # Errors
+///
+/// `invalid_argument` (argument `digest`) if the signer finds no valid signature, which
+/// happens only when `r` or `s` would be 0: practically never.
 pub fn sign_digest(digest: &[u8; 32], key: &SigningKey) -> Result<[u8; SIGNATURE_LEN]> {
     let signature: Signature = key.sign_prehash(digest).map_err(|_| {
         Error::invalid_argument(

@@ -106,6 +106,12 @@ pub struct VaultView<'a> {
 impl<'a> VaultView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
+    ///
+    /// # Errors
+    ///
+    /// The first check that fails: `truncated` (not whole blocks, or fewer passports than
+    /// `passport_count`), `checksum_mismatch`, `wrong_tag`, `torn_write`, or
+    /// `invalid_field` (naming block, field and offset).
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         Self::check::<true>(region, block_size)
     }
@@ -407,7 +413,12 @@ impl<'a> PassportView<'a> {
         self.issuer
     }
 
-    /// The issuer as text, or `invalid_utf8`.
+    /// The issuer as text.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_utf8` when the bytes are not UTF-8 ([`issuer_bytes`](Self::issuer_bytes)
+    /// still gives them).
     pub fn issuer(&self) -> Result<&'a str> {
         utf8(&ISSUER, self.issuer)
     }
@@ -418,7 +429,12 @@ impl<'a> PassportView<'a> {
         self.notes
     }
 
-    /// The notes as text, or `invalid_utf8`.
+    /// The notes as text.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_utf8` when the bytes are not UTF-8 ([`notes_bytes`](Self::notes_bytes)
+    /// still gives them).
     pub fn notes(&self) -> Result<&'a str> {
         utf8(&NOTES, self.notes)
     }
@@ -439,11 +455,20 @@ impl<'a> PassportView<'a> {
     /// Verifies the signature with `key` under the default (lenient) policy. `key` is a
     /// [`p256::ecdsa::VerifyingKey`] or any other [`SignatureVerifier`] (with the `ring`
     /// feature, a [`RingVerifyingKey`](super::RingVerifyingKey)).
+    ///
+    /// # Errors
+    ///
+    /// `bad_signature`, as [`verify_digest`](super::verify_digest): `Malformed` or
+    /// `Mismatch` (never `HighS` under this policy).
     pub fn verify<K: SignatureVerifier + ?Sized>(&self, key: &K) -> Result<()> {
         self.verify_with_policy(key, SignaturePolicy::default())
     }
 
     /// Verifies the signature with `key` under `policy`.
+    ///
+    /// # Errors
+    ///
+    /// `bad_signature`, as [`verify_digest`](super::verify_digest).
     pub fn verify_with_policy<K: SignatureVerifier + ?Sized>(
         &self,
         key: &K,
@@ -466,6 +491,11 @@ impl<'a> PassportView<'a> {
     }
 
     /// The owned passport.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` for an issuer over 128 bytes or notes over 256, which a view
+    /// never holds (it checked both lengths when it read the passport).
     pub fn to_passport(&self) -> Result<Passport> {
         Passport::from_parts(self.head, self.issuer, self.notes, self.signature)
     }

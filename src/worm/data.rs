@@ -12,8 +12,13 @@ use crate::error::{BlockOrigin, ContentMismatchReason, Error, Location, Reason, 
 use crate::sha256::sha256;
 
 /// Writes `data` into `block` (exactly one block) as a WORM data block: data, zeros, and
-/// a trailer with tag `DATA` and `generation`. Data longer than the payload is
-/// `record_too_large`.
+/// a trailer with tag `DATA` and `generation`.
+///
+/// # Errors
+///
+/// `invalid_block_size` when the length of `block` is not a valid
+/// [`BlockSize`](crate::BlockSize); `record_too_large` for data longer than the payload.
+/// On an error `block` is unchanged.
 pub fn seal_data_block(block: &mut [u8], data: &[u8], generation: u32) -> Result<()> {
     let mut view = block::Block::new_checked(block)?;
     let payload = view.payload_mut();
@@ -40,7 +45,11 @@ impl LoggedWrite {
     }
 
     /// Checks data read back against this record: its length, then its SHA-256.
-    /// A difference is `content_mismatch` naming the block index.
+    ///
+    /// # Errors
+    ///
+    /// `content_mismatch` naming the block index, for a length or a SHA-256 that differs
+    /// from the record's.
     pub fn verify_data(&self, data: &[u8]) -> Result<()> {
         let found = u64::try_from(data.len()).unwrap_or(u64::MAX);
         if found != u64::from(self.data_length) {
@@ -58,9 +67,16 @@ impl LoggedWrite {
     /// Checks a whole data block read back (see [`seal_data_block`]): its checksum and
     /// tag, the logged SHA-256 over its first `data_length` bytes, and zeros after them.
     ///
-    /// Checksum and tag errors name the data block by its index in the WORM region's data
-    /// range (this record's `block_index`). The block's generation is not checked: each
-    /// data block keeps the generation current when it was written.
+    /// The block's generation is not checked: each data block keeps the generation
+    /// current when it was written.
+    ///
+    /// # Errors
+    ///
+    /// As [`block::open`]: `invalid_block_size` (when `block` is not one block),
+    /// `checksum_mismatch`, `wrong_tag`; then `content_mismatch` for a logged length past
+    /// the payload, a SHA-256 that differs, or a non-zero byte after the data. Every error
+    /// names the data block by its index in the WORM region's data range (this record's
+    /// `block_index`).
     pub fn verify_data_block(&self, block: &[u8]) -> Result<()> {
         let opened = block::open(block, Tag::DATA)
             .map_err(|error| error.placed(BlockOrigin::DataRange, self.block_index, 0))?;

@@ -56,9 +56,14 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// A new, empty region (high-water mark 0, generation 0).
     ///
     /// `total_capacity_blocks` must be in `1..=i64::MAX`; `retention_period_ticks` is how
-    /// long written blocks must be kept (0 means forever; negative is
-    /// `invalid_argument`); `created` is the region's creation time (the crate has
-    /// no clock).
+    /// long written blocks must be kept (0 means forever); `created` is the region's
+    /// creation time (the crate has no clock).
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` for a `total_capacity_blocks` outside `1..=i64::MAX`, a negative
+    /// `retention_period_ticks`, or a `LOG_CAPACITY` above `i32::MAX` (the largest
+    /// `write_log_count`).
     pub fn new(
         block_size: BlockSize,
         total_capacity_blocks: u64,
@@ -184,9 +189,11 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     /// Writes `data` at the high-water mark: logs its SHA-256, length and `timestamp`, and
     /// advances the mark by one. Returns the block index the caller stores the data in.
     ///
-    /// Errors (the region is unchanged): `record_too_large` for data longer than a
-    /// block's payload (`block_size − 16`), `full` when every block is
-    /// written, `full` when the log holds `LOG_CAPACITY` records.
+    /// # Errors
+    ///
+    /// `record_too_large` for data longer than a block's payload (`block_size − 16`);
+    /// `full` when every block is written, or when the log holds `LOG_CAPACITY` records.
+    /// On an error the region is unchanged.
     pub fn append(&mut self, data: &[u8], timestamp: Ticks) -> Result<u64> {
         let capacity = self.sealing.block_size.payload_len();
         let data_length = u32::try_from(data.len())
@@ -242,8 +249,13 @@ impl<const LOG_CAPACITY: usize> WormRegion<LOG_CAPACITY> {
     }
 
     /// Writes `data` at `block_index`, which must be the high-water mark (then this is
-    /// [`append`](Self::append)). Below the mark is `immutable` ("data block N:
-    /// immutable: the high-water mark is M, …"); above it, `non_sequential`.
+    /// [`append`](Self::append)).
+    ///
+    /// # Errors
+    ///
+    /// Below the mark is `immutable` ("data block N: immutable: the high-water mark is
+    /// M, …"); above it, `non_sequential`; at it, as [`append`](Self::append). On an error
+    /// the region is unchanged.
     pub fn write(&mut self, block_index: u64, data: &[u8], timestamp: Ticks) -> Result<u64> {
         let high_water_mark = self.high_water_mark;
         let at = Location::block_of(BlockOrigin::DataRange, block_index);

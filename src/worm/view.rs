@@ -62,6 +62,12 @@ pub struct WormView<'a> {
 impl<'a> WormView<'a> {
     /// Checks `region` (one or more `block_size` blocks) and views it. See the type's
     /// documentation for what is checked, in which order.
+    ///
+    /// # Errors
+    ///
+    /// The first check that fails: `truncated` (not whole blocks, or more records than
+    /// the blocks hold), `checksum_mismatch`, `wrong_tag`, `torn_write`, or
+    /// `invalid_field` (naming block, field and offset).
     pub fn new_checked(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
         Self::check::<true>(region, block_size)
     }
@@ -240,11 +246,15 @@ impl<'a> WormView<'a> {
     }
 
     /// Checks that the log agrees with the mark: exactly one record per written block,
-    /// record `i` logging block `i`. The first disagreement is
-    /// `invalid_field` naming `write_log_count` or the record's `block_index`.
+    /// record `i` logging block `i`.
     ///
     /// A region written by this crate always agrees; a disagreement means the log or the
     /// mark was altered (or written by other rules).
+    ///
+    /// # Errors
+    ///
+    /// The first disagreement, as `invalid_field` naming `write_log_count` or the
+    /// record's `block_index`.
     pub fn check_log_sequence(&self) -> Result<()> {
         let mark = self.header.high_water_mark.get();
         let count = self.header.write_log_count.get();
