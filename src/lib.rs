@@ -121,7 +121,14 @@ pub use heapless;
 pub use p256;
 pub use uuid;
 
-// Compiles and runs the README's example as a doctest, so it cannot go stale.
+// Compiles and runs the examples of the README and of the docs as doctests, so they
+// cannot go stale.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+#[cfg(doctest)]
+#[doc = include_str!("../docs/storage.md")]
+struct StorageDocDoctests;
+#[cfg(doctest)]
+#[doc = include_str!("../docs/design.md")]
+struct DesignDocDoctests;

@@ -140,9 +140,8 @@ impl<F: NorFlash> NorFlashDevice<F> {
         self.flash
     }
 
-    /// The flash range of block `index`, or `None` past the end (checked in `new` to fit
-    /// in a u32).
-    /// The flash range of block `index`, for a buffer of `length` bytes.
+    /// The flash range of block `index`, for a buffer of `length` bytes (`new` checked
+    /// that every block's end fits in a u32).
     fn range<E>(&self, index: u64, length: usize) -> Result<(u32, u32), NorFlashDeviceError<E>> {
         let block_size = self.block_size.get();
         if length != block_size {
