@@ -19,6 +19,7 @@ use core::fmt;
 /// assert_eq!(Ticks::from_unix_seconds(i64::MAX), None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Ticks(i64);
 
 impl Ticks {

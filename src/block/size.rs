@@ -20,6 +20,7 @@ use crate::error::{Error, Reason, Result};
 /// # Ok::<(), dwvd_regions::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BlockSize(NonZeroU32);
 
 /// `bytes` as a block size, for the constants (all non-zero).

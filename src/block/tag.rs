@@ -24,6 +24,7 @@ use core::fmt;
 /// assert_eq!(odd.to_string(), "AB\\x00C");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Tag(u32);
 
 /// The four bytes of a four-letter tag name (evaluated at compile time only).

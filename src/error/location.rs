@@ -7,6 +7,7 @@ use core::fmt;
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum BlockOrigin {
     /// A block of the region buffer that was parsed: block 0 is the region's first block.
     Region = 253,
@@ -42,6 +43,7 @@ pub enum BlockOrigin {
 /// # Ok::<(), dwvd_regions::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Location {
     block: u64,
     /// A pointer to the field's name in static memory (4 bytes on 32-bit targets).

@@ -24,6 +24,7 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// values involved and its [`Location`] says *where* (block, field, offset).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ErrorKind {
     /// A block's XXH64 does not match its payload: the block is corrupt.
     ChecksumMismatch,
@@ -157,6 +158,7 @@ impl fmt::Display for ErrorKind {
 /// # Ok::<(), dwvd_regions::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Error {
     reason: Reason,
     location: Location,

@@ -11,6 +11,7 @@ use crate::block::Tag;
 /// function.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Reason {
     /// A block size outside 512..=65536 bytes.
     InvalidBlockSize {
@@ -147,6 +148,7 @@ pub enum Reason {
 /// What a [`Reason::Truncated`] counts.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Unit {
     /// Bytes (a buffer that is not a whole, non-zero number of blocks).
     Bytes,
@@ -172,6 +174,7 @@ impl Unit {
 /// Why a signature failed in [`Reason::BadSignature`].
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum SignatureFailure {
     /// Not 64 bytes, or `r` or `s` is 0 or not below the group order `n`.
     Malformed,
@@ -186,6 +189,7 @@ pub enum SignatureFailure {
 /// What differs in a [`Reason::ContentMismatch`].
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ContentMismatchReason {
     /// The data's length is not the logged `data_length`.
     Length {

@@ -33,6 +33,7 @@ pub const fn generation_is_newer(candidate: u32, current: u32) -> bool {
 
 /// One of a region's two metadata copies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum MetadataCopy {
     /// The copy at the region's first block.
     A,

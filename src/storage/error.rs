@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind};
 /// Which device call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum DeviceOperation {
     /// [`BlockDevice::read_block`](super::BlockDevice::read_block).
     Read,
@@ -37,6 +38,7 @@ impl fmt::Display for DeviceOperation {
 /// device block it names, if any. (Kept small so that `Result<_, StorageError<_>>` stays
 /// cheap to return on firmware.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CopyFailure {
     /// The category of the copy's error.
     pub kind: ErrorKind,
@@ -74,6 +76,7 @@ impl fmt::Display for CopyFailure {
 /// error nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum StorageError<E> {
     /// The device failed a read, write or sync of `block`.
     Device {

@@ -15,6 +15,7 @@ use crate::region::sealed::{self, Sealing};
 /// What an append does when every allocated slot holds a live entry and the ring can
 /// grow no further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WrapPolicy {
     /// Overwrite the oldest entry (the read tail advances by one): ring-buffer behaviour
     /// for logs and telemetry.
@@ -29,6 +30,7 @@ pub enum WrapPolicy {
 /// through [`StreamingRing::append`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Appended {
     /// The absolute position of the new entry.
     pub position: u64,

@@ -240,6 +240,7 @@ macro_rules! coded_enum {
         $name:ident { $($(#[$variant_meta:meta])* $variant:ident = $code:literal => $text:literal),* $(,)? }
     ) => {
         $(#[$meta])*
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
             $($(#[$variant_meta])* $variant,)*
