@@ -48,7 +48,7 @@ pub use passport::Passport;
 #[cfg(feature = "ring")]
 pub use ring_backend::RingVerifyingKey;
 pub use signature::{
-    SignaturePolicy, SignatureVerifier, sign_digest, verify_digest, verify_message,
-    verifying_key_from_sec1,
+    SignaturePolicy, SignatureVerifier, sign_digest, sign_digest_with, verify_digest,
+    verify_message, verifying_key_from_sec1,
 };
 pub use view::{PassportView, Passports, VaultView};

@@ -1,6 +1,7 @@
 //! The owned compliance passport, its serialized form and its signature.
 
-use p256::ecdsa::{SigningKey, VerifyingKey};
+use p256::ecdsa::signature::hazmat::PrehashSigner;
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use uuid::Uuid;
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::{I32, I64, U16};
@@ -9,7 +10,7 @@ use super::layout::{
     ComplianceStatus, Framework, ISSUER, MAX_ISSUER_LEN, MAX_NOTES_LEN, MIN_PASSPORT_LEN, NOTES,
     PassportHead, SIGNATURE_LEN,
 };
-use super::signature::{SignaturePolicy, sign_digest, verify_digest};
+use super::signature::{SignaturePolicy, sign_digest, sign_digest_with, verify_digest};
 use crate::error::{Error, Location, Reason, Result};
 use crate::ticks::Ticks;
 
@@ -136,6 +137,41 @@ impl Passport {
     /// As [`sign_digest`](super::sign_digest): practically never.
     pub fn signed(mut self, key: &SigningKey) -> Result<Self> {
         self.signature = sign_digest(&self.signed_payload_digest(), key)?;
+        Ok(self)
+    }
+
+    /// Signed by `signer`, any [`PrehashSigner`] of P-256 signatures: a secure element
+    /// or HSM whose driver implements RustCrypto's `signature` traits signs the
+    /// passport's SHA-256 digest without the key ever reaching this code. Low-S, like
+    /// [`signed`](Self::signed) (which is this with a [`SigningKey`]).
+    ///
+    /// ```
+    /// use dwvd_regions::p256::ecdsa::{Signature, SigningKey};
+    /// use dwvd_regions::p256::ecdsa::signature::{Error, hazmat::PrehashSigner};
+    /// use dwvd_regions::vault::{ComplianceStatus, Framework, Passport};
+    /// use uuid::Uuid;
+    ///
+    /// /// A stand-in for a secure element: it holds the key and signs digests.
+    /// struct SecureElement(SigningKey);
+    /// impl PrehashSigner<Signature> for SecureElement {
+    ///     fn sign_prehash(&self, digest: &[u8]) -> Result<Signature, Error> {
+    ///         self.0.sign_prehash(digest)
+    ///     }
+    /// }
+    ///
+    /// let key = SigningKey::from_slice(&[7; 32]).expect("a valid scalar");
+    /// let passport = Passport::new(Uuid::from_u128(1), Uuid::from_u128(2), Framework::Sox, ComplianceStatus::Compliant);
+    /// let by_element = passport.clone().signed_by(&SecureElement(key.clone()))?;
+    /// assert_eq!(by_element, passport.signed(&key)?);
+    /// assert!(by_element.verify(key.verifying_key()).is_ok());
+    /// # Ok::<(), dwvd_regions::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` (field `digest`) when the signer refuses.
+    pub fn signed_by<S: PrehashSigner<Signature> + ?Sized>(mut self, signer: &S) -> Result<Self> {
+        self.signature = sign_digest_with(&self.signed_payload_digest(), signer)?;
         Ok(self)
     }
 

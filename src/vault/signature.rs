@@ -159,7 +159,23 @@ fn signature_of(signature: &[u8]) -> core::result::Result<Signature, SignatureFa
 /// `invalid_argument` (argument `digest`) if the signer finds no valid signature, which
 /// happens only when `r` or `s` would be 0: practically never.
 pub fn sign_digest(digest: &[u8; 32], key: &SigningKey) -> Result<[u8; SIGNATURE_LEN]> {
-    let signature: Signature = key.sign_prehash(digest).map_err(|_| {
+    sign_digest_with(digest, key)
+}
+
+/// [`sign_digest`] with any signer of P-256 prehashes — RustCrypto's
+/// [`PrehashSigner`], which a secure element's or an HSM's driver can implement so the
+/// key never leaves it: the signer sees only the 32-byte digest. The signature is
+/// normalised to low S.
+///
+/// # Errors
+///
+/// `invalid_argument` (field `digest`) when the signer refuses (its error is not kept:
+/// it is the device's to report).
+pub fn sign_digest_with<S: PrehashSigner<Signature> + ?Sized>(
+    digest: &[u8; 32],
+    signer: &S,
+) -> Result<[u8; SIGNATURE_LEN]> {
+    let signature: Signature = signer.sign_prehash(digest).map_err(|_| {
         Error::invalid_argument(
             "digest",
             text!("it must be a SHA-256 digest the key can sign"),

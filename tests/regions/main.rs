@@ -33,6 +33,7 @@ mod worm_model;
 mod worm_mutilation;
 mod worm_region;
 
+mod signers;
 mod vault_mutilation;
 mod vault_region;
 mod vault_signatures;
