@@ -138,6 +138,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = wear::Medium::Nor)]
         medium: wear::Medium,
     },
+    /// Print the JSON Schema of a region's description (what `parse` prints and `build`
+    /// reads), generated from the tool's own types.
+    Schema {
+        /// The region's kind.
+        kind: Kind,
+    },
     /// Print a shell completion script (install e.g. with
     /// `dwvd completions bash > ~/.local/share/bash-completion/completions/dwvd`).
     Completions {
@@ -297,6 +303,7 @@ fn prints_json(command: &Command) -> bool {
             | WormCommand::Checkpoint { printed, .. } => printed.or(Format::Json),
             WormCommand::VerifyProof { printed, .. } => printed.or(Format::Human),
         },
+        Command::Schema { .. } => Format::Json,
         Command::Completions { .. } | Command::Man => Format::Human,
     };
     format == Format::Json
@@ -414,6 +421,10 @@ fn run(command: Command) -> Result<(), Failure> {
                 write!(out, "{}", wear::human(&report, &options))?;
             }
             Ok(())
+        }
+        Command::Schema { kind } => {
+            let mut out = std::io::stdout().lock();
+            print_json(&mut out, &schema::json_schema(kind))
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -16,8 +16,19 @@ use zerocopy::little_endian::{I32, I64, U32};
 
 use crate::{Failure, Kind};
 
+/// The JSON Schema of the description of a region of `kind` (what `parse` prints and
+/// `build` reads), generated from the types themselves, so it cannot drift from them.
+pub fn json_schema(kind: Kind) -> serde_json::Value {
+    let schema = match kind {
+        Kind::Stre => schemars::schema_for!(StreamDescription),
+        Kind::Worm => schemars::schema_for!(WormDescription),
+        Kind::Cmvt => schemars::schema_for!(VaultDescription),
+    };
+    schema.to_value()
+}
+
 /// A STRE header block.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StreamDescription {
     pub max_capacity_blocks: i64,
@@ -31,7 +42,7 @@ pub struct StreamDescription {
 }
 
 /// A WORM region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WormDescription {
     pub high_water_mark: i64,
@@ -44,7 +55,7 @@ pub struct WormDescription {
 }
 
 /// One write-log record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordDescription {
     pub block_index: i64,
@@ -54,7 +65,7 @@ pub struct RecordDescription {
 }
 
 /// A Compliance Vault.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VaultDescription {
     #[serde(default)]
@@ -64,7 +75,7 @@ pub struct VaultDescription {
 
 /// One passport. `signature` may be left out when building with a signing key;
 /// `signature_valid` is printed only when a public key was given, and ignored on input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PassportDescription {
     pub passport_id: String,

@@ -111,6 +111,9 @@ impl LoadedRegion {
 /// `dwvd worm root`'s output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RootDocument {
+    /// The document's layout version (1).
+    #[serde(default = "schema_version")]
+    pub schema_version: u32,
     pub object_id: String,
     pub records: u64,
     pub tree_size: u64,
@@ -122,6 +125,9 @@ pub struct RootDocument {
 /// both are, the leaf hash must be the record's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InclusionDocument {
+    /// The document's layout version (1).
+    #[serde(default = "schema_version")]
+    pub schema_version: u32,
     pub tree_size: u64,
     pub leaf_index: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,11 +142,19 @@ pub struct InclusionDocument {
 /// of the tree of `second_size` records (root `second_root`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsistencyDocument {
+    /// The document's layout version (1).
+    #[serde(default = "schema_version")]
+    pub schema_version: u32,
     pub first_size: u64,
     pub second_size: u64,
     pub first_root: String,
     pub second_root: String,
     pub consistency: Vec<String>,
+}
+
+/// The layout version of the tool's proof and root documents.
+pub const fn schema_version() -> u32 {
+    1
 }
 
 /// The tree size asked for, or the log's whole length.
@@ -163,6 +177,7 @@ pub fn root_document(
     let tree_size = tree_size_or_all(&view, tree_size);
     let root = root(&view, tree_size).map_err(asked_too_much)?;
     Ok(RootDocument {
+        schema_version: schema_version(),
         object_id: worm_region_id(view.header()).hyphenated().to_string(),
         records: view.record_count(),
         tree_size,
@@ -183,6 +198,7 @@ pub fn prove_inclusion(
     let record = LogLeaves::record(&view, index)
         .ok_or_else(|| anyhow!("record {index} could not be read from the log"))?;
     Ok(InclusionDocument {
+        schema_version: schema_version(),
         tree_size,
         leaf_index: index,
         record: Some(hex::encode(record.as_bytes())),
@@ -204,6 +220,7 @@ pub fn prove_consistency(
     let proof =
         ConsistencyProof::generate(&view, first_size, second_size).map_err(asked_too_much)?;
     Ok(ConsistencyDocument {
+        schema_version: schema_version(),
         first_size,
         second_size,
         first_root: hex::encode(root(&view, first_size).map_err(asked_too_much)?),

@@ -749,3 +749,96 @@ fn parse_then_build_is_lossless_and_descriptions_are_checked() {
         "{refused:?}"
     );
 }
+
+/// The keys an object schema allows and requires, following a `$ref` into `$defs`.
+fn object_keys(
+    schema: &serde_json::Value,
+    node: &serde_json::Value,
+) -> (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+) {
+    let node = match node["$ref"].as_str() {
+        Some(reference) => &schema["$defs"][reference.trim_start_matches("#/$defs/")],
+        None => node,
+    };
+    let allowed = node["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let required = node["required"]
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .map(|key| key.as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (allowed, required)
+}
+
+#[test]
+fn the_published_schema_matches_what_parse_prints() {
+    for (kind, case, list) in [
+        ("stre", "stre_bs512_max64_w23", None),
+        ("worm", "worm_bs512_n9", Some("write_log")),
+        ("cmvt", "cmvt_bs512_three", Some("passports")),
+    ] {
+        let schema: serde_json::Value =
+            serde_json::from_slice(&dwvd().args(["schema", kind]).output().unwrap().stdout)
+                .unwrap();
+        assert_eq!(
+            schema["additionalProperties"], false,
+            "{kind}: unknown keys refused"
+        );
+        let parsed: serde_json::Value = serde_json::from_slice(
+            &dwvd()
+                .args(["parse", kind])
+                .arg(golden(&format!("{case}.bin")))
+                .args(["--block-size", "512"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        let check = |node: &serde_json::Value, object: &serde_json::Value, what: &str| {
+            let (allowed, required) = object_keys(&schema, node);
+            let keys: std::collections::BTreeSet<String> =
+                object.as_object().unwrap().keys().cloned().collect();
+            assert!(keys.is_subset(&allowed), "{what}: {keys:?} ⊄ {allowed:?}");
+            assert!(required.is_subset(&keys), "{what}: {required:?} ⊄ {keys:?}");
+        };
+        check(&schema, &parsed, kind);
+        if let Some(list) = list {
+            let items = &schema["properties"][list]["items"];
+            for item in parsed[list].as_array().unwrap() {
+                check(items, item, &format!("{kind}.{list}[]"));
+            }
+        }
+    }
+    // Every JSON report of the tool says which layout it follows.
+    let report: serde_json::Value = serde_json::from_slice(
+        &dwvd()
+            .arg("inspect")
+            .arg(golden("stre_bs512_max64_w23.bin"))
+            .arg("--json")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(report["schema_version"], 1);
+    let root: serde_json::Value = serde_json::from_slice(
+        &dwvd()
+            .args(["worm", "root"])
+            .arg(golden("worm_bs512_n9.bin"))
+            .args(["--block-size", "512"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(root["schema_version"], 1);
+}

@@ -307,6 +307,10 @@ fn region_text(region: &RegionReport) -> String {
     text
 }
 
+/// The version of the JSON report's layout: bumped when a key a script reads changes
+/// (keys are only ever added within a version).
+const REPORT_SCHEMA_VERSION: u32 = 1;
+
 /// The report as one JSON object, streamed: its members written as they come (the
 /// blocks one by one), each value by serde_json.
 #[derive(Debug)]
@@ -390,9 +394,10 @@ impl<W: Write> Json<W> {
 impl<W: Write> Sink for Json<W> {
     fn start(&mut self, start: &Start<'_>) -> std::io::Result<()> {
         self.formatter.begin_object(&mut self.out)?;
-        self.key("image", true)?;
-        serde_json::to_writer(&mut self.out, start.name)?;
+        self.key("schema_version", true)?;
+        serde_json::to_writer(&mut self.out, &REPORT_SCHEMA_VERSION)?;
         self.formatter.end_object_value(&mut self.out)?;
+        self.member("image", &start.name)?;
         self.member("bytes", &start.length)?;
         self.member("block_size", &start.block_size.get())?;
         self.member(
