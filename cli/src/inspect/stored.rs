@@ -9,8 +9,8 @@ use std::io::{Read, Seek};
 
 use dwvd_regions::block::{Block, is_blank};
 use dwvd_regions::storage::{
-    BlockDevice, JournalSlot, MetadataCopy, StorageError, StoredRing, StoredVault, StoredWorm,
-    read_entry,
+    BlockDevice, JournalSlot, MetadataCopy, StorageError, Stored, StoredRing, StoredVault,
+    StoredWorm, read_entry,
 };
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::vault::Vault;
@@ -244,12 +244,7 @@ fn recover(area: &mut Area, layout: &StoredLayout) -> Result<Recovered, String> 
             let live = (ring.read_tail()..ring.write_head())
                 .filter_map(|position| ring.physical_slot(position).ok())
                 .collect();
-            Ok(Recovered {
-                image: emitted(ring)?,
-                current: stored.current_copy(),
-                since_checkpoint: stored.operations_since_checkpoint(),
-                live_data: live,
-            })
+            recovered(&stored, live)
         }
         RegionKind::Worm => {
             let region = WormRegion::<WORM_LOG_LIMIT>::new(size, 1, 0, Ticks::new(0))
@@ -260,12 +255,8 @@ fn recover(area: &mut Area, layout: &StoredLayout) -> Result<Recovered, String> 
                     .with_journal_blocks(layout.journal_blocks),
             );
             stored.reload(area, &mut scratch).map_err(shown)?;
-            Ok(Recovered {
-                image: emitted(stored.region())?,
-                current: stored.current_copy(),
-                since_checkpoint: stored.operations_since_checkpoint(),
-                live_data: (0..stored.region().high_water_mark()).collect(),
-            })
+            let written = (0..stored.region().high_water_mark()).collect();
+            recovered(&stored, written)
         }
         RegionKind::Vault => {
             let mut stored = Box::new(
@@ -273,14 +264,19 @@ fn recover(area: &mut Area, layout: &StoredLayout) -> Result<Recovered, String> 
                     .with_journal_blocks(layout.journal_blocks),
             );
             stored.reload(area, &mut scratch).map_err(shown)?;
-            Ok(Recovered {
-                image: emitted(stored.region())?,
-                current: stored.current_copy(),
-                since_checkpoint: stored.operations_since_checkpoint(),
-                live_data: Vec::new(),
-            })
+            recovered(&stored, Vec::new())
         }
     }
+}
+
+/// What the recovery of `stored` found, with the data blocks in use (`live_data`).
+fn recovered<R: Region>(stored: &Stored<R>, live_data: Vec<u64>) -> Result<Recovered, String> {
+    Ok(Recovered {
+        image: emitted(stored.region())?,
+        current: stored.current_copy(),
+        since_checkpoint: stored.operations_since_checkpoint(),
+        live_data,
+    })
 }
 
 /// A region's image.
