@@ -328,6 +328,11 @@ fn run(command: Command) -> Result<(), Failure> {
             }
             let key = public_key.as_deref().map(image::public_key).transpose()?;
             let block_size = dwvd::block_size_argument(block_size)?;
+            // A WORM region is sized by its header, as every `worm` subcommand sizes it.
+            let blocks = match (blocks, kind) {
+                (None, Kind::Worm) => Some(worm::region_blocks(&image, offset, block_size)?),
+                (blocks, _) => blocks,
+            };
             let region = image::read_region(&image, offset, blocks, block_size)?;
             if let Some(error) =
                 blocks.and_then(|blocks| image::short_region(region.len(), blocks, block_size))

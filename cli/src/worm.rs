@@ -53,7 +53,7 @@ impl LoadedRegion {
         let block_size = crate::block_size_argument(args.block_size)?;
         let blocks = match args.blocks {
             Some(blocks) => Some(blocks),
-            None => Some(Self::blocks_from_header(args, block_size)?),
+            None => Some(region_blocks(&args.image, args.offset, block_size)?),
         };
         let bytes = image::read_region(&args.image, args.offset, blocks, block_size)?;
         if let Some(error) = args
@@ -65,39 +65,6 @@ impl LoadedRegion {
         let region = Self { bytes, block_size };
         region.view()?;
         Ok(region)
-    }
-
-    /// How many blocks to read when `--blocks` is not given: block 0 first, then as many
-    /// as its header's record count needs (sized as `inspect` sizes a WORM region), so
-    /// what follows the region is not read. A damaged or short block 0 reads as itself
-    /// (the parser then says what is wrong with it). More than `inspect`'s 32 MiB per
-    /// region must be asked for with `--blocks`.
-    fn blocks_from_header(args: &RegionArgs, block_size: BlockSize) -> Result<u64, Failure> {
-        let first = image::read_region(&args.image, args.offset, Some(1), block_size)?;
-        let Some(needed) = inspect::worm_region_blocks(&first, block_size) else {
-            return Ok(1);
-        };
-        let limit = inspect::MAX_REGION_BYTES
-            .checked_div(block_size.get())
-            .and_then(|blocks| u64::try_from(blocks).ok())
-            .unwrap_or(0);
-        // A count the file cannot hold is the region's problem, not the reader's: the
-        // parser says what is wrong with it (no advice to read more than there is).
-        let available = image::length(&args.image)?
-            .saturating_sub(args.offset)
-            .checked_div(u64::try_from(block_size.get()).unwrap_or(u64::MAX))
-            .unwrap_or(0);
-        if needed > available {
-            return Ok(available.max(1));
-        }
-        if needed > limit {
-            return Err(Failure::Usage(anyhow!(
-                "the WORM region's header says it takes {needed} blocks of {} bytes, more than the {} MiB read without --blocks: give --blocks {needed} to read it all",
-                block_size.get(),
-                inspect::MAX_REGION_BYTES >> 20
-            )));
-        }
-        Ok(needed)
     }
 
     /// The checked view of the region (what follows it in the file is not read).
@@ -440,4 +407,37 @@ fn record(text: &str) -> anyhow::Result<WriteRecord> {
             bytes.len()
         )
     })
+}
+
+/// How many blocks of the WORM region at `offset` of `path` to read when `--blocks` is
+/// not given (`parse worm` and every `worm` subcommand size a region this one way): block
+/// 0 first, then as many as its header's record count needs (sized as `inspect` sizes a
+/// WORM region), so what follows the region is not read. A damaged or short block 0 reads
+/// as itself, and a count the file cannot hold reads what the file has (the parser then
+/// says what is wrong). More than `inspect`'s 32 MiB per region must be asked for with
+/// `--blocks`.
+pub fn region_blocks(path: &Path, offset: u64, block_size: BlockSize) -> Result<u64, Failure> {
+    let first = image::read_region(path, offset, Some(1), block_size)?;
+    let Some(needed) = inspect::worm_region_blocks(&first, block_size) else {
+        return Ok(1);
+    };
+    let limit = inspect::MAX_REGION_BYTES
+        .checked_div(block_size.get())
+        .and_then(|blocks| u64::try_from(blocks).ok())
+        .unwrap_or(0);
+    let available = image::length(path)?
+        .saturating_sub(offset)
+        .checked_div(u64::try_from(block_size.get()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    if needed > available {
+        return Ok(available.max(1));
+    }
+    if needed > limit {
+        return Err(Failure::Usage(anyhow!(
+            "the WORM region's header says it takes {needed} blocks of {} bytes, more than the {} MiB read without --blocks: give --blocks {needed} to read it all",
+            block_size.get(),
+            inspect::MAX_REGION_BYTES >> 20
+        )));
+    }
+    Ok(needed)
 }

@@ -842,3 +842,49 @@ fn the_published_schema_matches_what_parse_prints() {
     .unwrap();
     assert_eq!(root["schema_version"], 1);
 }
+
+#[test]
+fn parse_and_worm_root_size_a_worm_region_the_same_way() {
+    // A WORM region with other blocks after it, at an offset: both read the blocks its
+    // header's count needs, and agree.
+    let region = std::fs::read(golden("worm_bs512_n9.bin")).unwrap();
+    let stre = std::fs::read(golden("stre_bs512_max64_w23.bin")).unwrap();
+    let mut image = stre.clone();
+    image.extend_from_slice(&region);
+    image.extend_from_slice(&stre);
+    image.extend_from_slice(&stre);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("embedded.img");
+    std::fs::write(&path, &image).unwrap();
+    let offset = stre.len().to_string();
+    let parsed = dwvd()
+        .args(["parse", "worm"])
+        .arg(&path)
+        .args(["--block-size", "512", "--offset", &offset])
+        .output()
+        .unwrap();
+    assert!(parsed.status.success(), "{parsed:?}");
+    let parsed: serde_json::Value = serde_json::from_slice(&parsed.stdout).unwrap();
+    let alone: serde_json::Value = serde_json::from_slice(
+        &dwvd()
+            .args(["parse", "worm"])
+            .arg(golden("worm_bs512_n9.bin"))
+            .args(["--block-size", "512"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(parsed, alone, "the blocks after the region are not read");
+    let root = dwvd()
+        .args(["worm", "root"])
+        .arg(&path)
+        .args(["--block-size", "512", "--offset", &offset])
+        .output()
+        .unwrap();
+    let root: serde_json::Value = serde_json::from_slice(&root.stdout).unwrap();
+    assert_eq!(
+        root["records"],
+        parsed["write_log"].as_array().unwrap().len()
+    );
+}
