@@ -342,12 +342,42 @@ fn journal_state(block: &[u8]) -> BlockState {
     if sealed {
         return BlockState::Ok;
     }
-    let mut offset = 0usize;
+    if journal_entries(block).cut {
+        BlockState::Interrupted
+    } else {
+        BlockState::JournalOpen
+    }
+}
+
+/// What the entries of a journal block come to, read from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalEntries {
+    /// Valid entries before the first blank or invalid one.
+    pub count: usize,
+    /// Where they end.
+    pub end: usize,
+    /// Whether they end at an invalid entry (a cut write) rather than blank bytes.
+    pub cut: bool,
+}
+
+/// Reads the entries of a journal block from offset 0 until one is blank or invalid.
+pub fn journal_entries(block: &[u8]) -> JournalEntries {
+    let mut entries = JournalEntries {
+        count: 0,
+        end: 0,
+        cut: false,
+    };
     loop {
-        match read_entry(block, offset) {
-            JournalSlot::Entry(entry) => offset = offset.saturating_add(entry.length().max(8)),
-            JournalSlot::Blank => return BlockState::JournalOpen,
-            JournalSlot::Invalid => return BlockState::Interrupted,
+        match read_entry(block, entries.end) {
+            JournalSlot::Entry(entry) => {
+                entries.count = entries.count.saturating_add(1);
+                entries.end = entries.end.saturating_add(entry.length().max(8));
+            }
+            JournalSlot::Blank => return entries,
+            JournalSlot::Invalid => {
+                entries.cut = true;
+                return entries;
+            }
         }
     }
 }

@@ -470,24 +470,11 @@ impl<'k> Assembler<'k> {
 /// being filled: at least one valid entry from offset 0, then nothing but blank bytes
 /// (`docs/storage-layout.md` §3).
 fn journal_being_filled(block: &[u8]) -> bool {
-    use dwvd_regions::storage::{JournalSlot, read_entry};
-    let mut offset = 0usize;
-    let mut entries = 0usize;
-    loop {
-        match read_entry(block, offset) {
-            JournalSlot::Entry(entry) => {
-                entries = entries.saturating_add(1);
-                offset = offset.saturating_add(entry.length().max(8));
-            }
-            JournalSlot::Blank => {
-                let rest = block.get(offset..).unwrap_or_default();
-                return entries > 0
-                    && (rest.iter().all(|byte| *byte == 0)
-                        || rest.iter().all(|byte| *byte == 0xFF));
-            }
-            JournalSlot::Invalid => return false,
-        }
-    }
+    let entries = stored::journal_entries(block);
+    let rest = block.get(entries.end..).unwrap_or_default();
+    entries.count > 0
+        && !entries.cut
+        && (rest.iter().all(|byte| *byte == 0) || rest.iter().all(|byte| *byte == 0xFF))
 }
 
 /// The tag in a block's trailer.
