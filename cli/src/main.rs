@@ -246,7 +246,8 @@ fn main() -> ExitCode {
             return ExitCode::from(status);
         }
     };
-    let json = prints_json(&cli.command);
+    let format = output_format(&cli.command);
+    let json = format == Format::Json;
     // An error goes to standard error; where the output is JSON, its object also goes to
     // standard output, so a script reading the JSON sees it.
     let error_object = |error: &dwvd_regions::Error| {
@@ -259,7 +260,7 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stdout(), "{report}");
         }
     };
-    match run(cli.command) {
+    match run(cli.command, format) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Format(error)) => {
             error_object(&error);
@@ -288,10 +289,11 @@ fn closed_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-/// Whether the command prints JSON (its errors are then JSON objects on standard output
-/// too).
-fn prints_json(command: &Command) -> bool {
-    let format = match command {
+/// The format the command prints in: what it was asked for, or its default (JSON for
+/// parse, schema and the worm documents; text for the others). Its errors are JSON
+/// objects on standard output too when it is JSON.
+fn output_format(command: &Command) -> Format {
+    match command {
         Command::Parse { printed, .. } => printed.or(Format::Json),
         Command::Build { printed, .. }
         | Command::Inspect { printed, .. }
@@ -305,11 +307,10 @@ fn prints_json(command: &Command) -> bool {
         },
         Command::Schema { .. } => Format::Json,
         Command::Completions { .. } | Command::Man => Format::Human,
-    };
-    format == Format::Json
+    }
 }
 
-fn run(command: Command) -> Result<(), Failure> {
+fn run(command: Command, format: Format) -> Result<(), Failure> {
     match command {
         Command::Parse {
             kind,
@@ -319,7 +320,7 @@ fn run(command: Command) -> Result<(), Failure> {
             blocks,
             public_key,
             strict,
-            printed,
+            printed: _,
         } => {
             if public_key.is_some() && kind != Kind::Cmvt {
                 return Err(Failure::Usage(anyhow::anyhow!(
@@ -342,7 +343,7 @@ fn run(command: Command) -> Result<(), Failure> {
             let parsed =
                 schema::parse(kind, &region, block_size, key.as_ref()).map_err(Failure::Format)?;
             let mut out = std::io::stdout().lock();
-            match printed.or(Format::Json) {
+            match format {
                 Format::Json => writeln!(out, "{}", parsed.to_json())?,
                 Format::Human => human::print(&mut out, &parsed, block_size)?,
             }
@@ -369,7 +370,7 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Inspect {
             image,
             block_size,
-            printed,
+            printed: _,
             public_key,
             strict,
             hexdump,
@@ -377,7 +378,7 @@ fn run(command: Command) -> Result<(), Failure> {
             let key = public_key.as_deref().map(image::public_key).transpose()?;
             let options = inspect::Options {
                 block_size,
-                json: printed.or(Format::Human) == Format::Json,
+                json: format == Format::Json,
                 key,
                 strict,
             };
@@ -391,8 +392,8 @@ fn run(command: Command) -> Result<(), Failure> {
                 Err(Failure::Corruption)
             }
         }
-        Command::Demo { image, printed } => {
-            let json = printed.or(Format::Human) == Format::Json;
+        Command::Demo { image, printed: _ } => {
+            let json = format == Format::Json;
             if demo::run(image, json).map_err(Failure::Usage)? {
                 Ok(())
             } else {
@@ -400,7 +401,7 @@ fn run(command: Command) -> Result<(), Failure> {
             }
         }
         Command::Wear {
-            printed,
+            printed: _,
             block_size,
             erase_size,
             operations,
@@ -416,7 +417,7 @@ fn run(command: Command) -> Result<(), Failure> {
             };
             let report = wear::run(&options).map_err(Failure::Usage)?;
             let mut out = std::io::stdout().lock();
-            if printed.or(Format::Human) == Format::Json {
+            if format == Format::Json {
                 writeln!(
                     out,
                     "{}",
@@ -442,21 +443,21 @@ fn run(command: Command) -> Result<(), Failure> {
             clap_mangen::Man::new(command).render(&mut out)?;
             Ok(())
         }
-        Command::Worm { command } => run_worm(command),
+        Command::Worm { command } => run_worm(command, format),
     }
 }
 
-fn run_worm(command: WormCommand) -> Result<(), Failure> {
+fn run_worm(command: WormCommand, format: Format) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match command {
         WormCommand::Root {
             region,
             tree_size,
-            printed,
+            printed: _,
         } => {
             let region = LoadedRegion::read(&region)?;
             let document = worm::root_document(&region, tree_size)?;
-            if printed.or(Format::Json) == Format::Human {
+            if format == Format::Human {
                 writeln!(
                     out,
                     "region {}: root of the first {} of {} records: {}",
@@ -471,10 +472,10 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             record,
             from,
             tree_size,
-            printed,
+            printed: _,
         } => {
             let region = LoadedRegion::read(&region)?;
-            let human = printed.or(Format::Json) == Format::Human;
+            let human = format == Format::Human;
             match (record, from) {
                 (Some(index), _) => {
                     let proof = worm::prove_inclusion(&region, index, tree_size)?;
@@ -520,7 +521,7 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             proof,
             root,
             first_root,
-            printed,
+            printed: _,
         } => {
             let trusted = worm::TrustedRoots {
                 root: root
@@ -534,7 +535,7 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             };
             let document = worm::ProofDocument::read(&proof)?;
             let verdict = worm::verify_document(&document, trusted)?;
-            if printed.or(Format::Human) == Format::Json {
+            if format == Format::Json {
                 let (valid, detail) = match &verdict {
                     Ok(shown) => (true, shown.to_string()),
                     Err(reason) => (false, reason.to_string()),
@@ -547,13 +548,13 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             }
             match verdict {
                 Ok(shown) => {
-                    if printed.or(Format::Human) == Format::Human {
+                    if format == Format::Human {
                         writeln!(out, "valid: {shown}")?;
                     }
                     Ok(())
                 }
                 Err(reason) => {
-                    if printed.or(Format::Human) == Format::Human {
+                    if format == Format::Human {
                         writeln!(out, "INVALID: {reason}")?;
                     }
                     Err(Failure::Corruption)
@@ -568,7 +569,7 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
             object_id,
             tree_size,
             append_to,
-            printed,
+            printed: _,
         } => {
             let ticks = match (ticks, time) {
                 (Some(ticks), _) => ticks,
@@ -577,7 +578,7 @@ fn run_worm(command: WormCommand) -> Result<(), Failure> {
                     return Err(anyhow::anyhow!("give --time RFC3339|now or --ticks N").into());
                 }
             };
-            if printed.or(Format::Json) == Format::Human {
+            if format == Format::Human {
                 return Err(Failure::Usage(anyhow::anyhow!(
                     "worm checkpoint prints a vault description for dwvd build: JSON only"
                 )));
