@@ -5,6 +5,7 @@ use super::error::StorageError;
 use super::journal::JournalEntryKind;
 use super::stored::Stored;
 use crate::block::{self, BlockSize, Tag};
+use crate::region::Region;
 use crate::streaming::{Appended, StreamingRing, WrapPolicy};
 
 /// A [`StreamingRing`] kept on a [`BlockDevice`], each operation atomic under a power cut
@@ -194,9 +195,10 @@ impl Stored<StreamingRing> {
         }
         let generation = self.next_data_generation();
         self.write_data_block(device, appended.physical_slot, data, generation, scratch)?;
-        // The same append as above (the checkpoint changed no counter): it is on the
-        // device now.
-        let appended = self.value_mut().append_with(data, policy)?;
+        // The append is on the device: `next` becomes the value (a checkpoint above
+        // changed only the generation, which it keeps).
+        next.set_generation(self.region().generation());
+        *self.value_mut() = next;
         self.add_data_record();
         Ok(appended)
     }
