@@ -323,9 +323,11 @@ pub(crate) mod sealed {
         }
 
         /// After the journal is replayed: settles what an operation cut mid-way leaves
-        /// (a ring append cut while overwriting the oldest entry's slot).
-        fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) {
+        /// (a ring append cut while overwriting the oldest entry's slot). Returns whether
+        /// it changed the value: that change is on no device yet.
+        fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) -> bool {
             let _ = slot;
+            false
         }
 
         /// Whether formatting must make data block `index` blank, so that nothing left

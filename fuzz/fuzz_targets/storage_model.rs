@@ -289,7 +289,18 @@ fn check<D: BlockDevice + Clone>(blank: D, input: &Input) {
                 } else if overwrote && holds(&mut image, &recovered, &consumed) {
                     consumed
                 } else {
-                    panic!("{op:?}: recovered to neither before nor after: {model:?}");
+                    panic!(
+                        "{op:?}: recovered to neither before nor after: {model:?}; recovered ring {:?} worm mark {} vault {:?}",
+                        recovered.ring.region(),
+                        recovered.worm.region().high_water_mark(),
+                        recovered
+                            .vault
+                            .region()
+                            .all()
+                            .iter()
+                            .map(|p| p.passport_id())
+                            .collect::<Vec<_>>()
+                    );
                 };
                 regions = recovered;
                 device = FaultyDevice::new(image, Fault::None);

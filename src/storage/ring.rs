@@ -179,6 +179,7 @@ impl Stored<StreamingRing> {
         // Refusals first, on a copy: they write nothing.
         let mut next = self.region().clone();
         let appended = next.append_with(data, policy)?;
+        self.record_settled(device, scratch)?;
         // Recovery follows the appends since the checkpoint slot by slot, from the
         // checkpoint's counters and allocation, and applies the journal's consumes after
         // them. So none of the appends may reuse the slot of another (checkpoint after
@@ -201,6 +202,32 @@ impl Stored<StreamingRing> {
         *self.value_mut() = next;
         self.add_data_record();
         Ok(appended)
+    }
+
+    /// Records a consume recovery settled in the value only (the oldest entry's slot was
+    /// destroyed by a cut append): before the slot is written again, so that a later cut
+    /// cannot leave the old entry's bytes there and bring it back.
+    fn record_settled<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        if !self.settled() {
+            return Ok(());
+        }
+        let read_tail = self.region().read_tail().to_le_bytes();
+        self.record(
+            device,
+            JournalEntryKind::RingConsume,
+            read_tail.len(),
+            &mut |payload| {
+                payload.copy_from_slice(&read_tail);
+                Ok(())
+            },
+            scratch,
+        )?;
+        self.clear_settled();
+        Ok(())
     }
 
     /// Consumes the oldest entry and records that in the journal; `Ok(None)` (nothing

@@ -34,6 +34,10 @@ pub struct Stored<R> {
     /// Whether the copies' size was given ([`with_blocks_per_copy`](Self::with_blocks_per_copy))
     /// rather than the type's.
     copies_given: bool,
+    /// Whether recovery settled a cut operation (a ring's oldest entry whose slot the cut
+    /// destroyed, consumed) in the value only: the next change records it first, so a
+    /// later cut cannot bring the entry back.
+    settled: bool,
 }
 
 impl<R: Region> Stored<R> {
@@ -57,6 +61,7 @@ impl<R: Region> Stored<R> {
             journal: Journal::new(journal_blocks),
             data_records: 0,
             copies_given: false,
+            settled: false,
         }
     }
 
@@ -298,7 +303,7 @@ impl<R: Region> Stored<R> {
             scratch,
             &mut |entry: &JournalEntry<'_>| value.replay_entry(entry),
         )?;
-        settle(&mut self.value, data_start, device, scratch)?;
+        self.settled = settle(&mut self.value, data_start, device, scratch)?;
         self.check_layout(device)?;
         self.needs_recovery = false;
         Ok(())
@@ -399,6 +404,7 @@ impl<R: Region> Stored<R> {
         );
         if result.is_ok() {
             self.data_records = 0;
+            self.settled = false;
             self.journal.restart();
         } else {
             self.value.set_generation(checkpoint);
@@ -441,6 +447,17 @@ impl<R: Region> Stored<R> {
             return Err(copy_too_small(needed, size, self.copies.blocks_per_copy));
         }
         Ok(())
+    }
+
+    /// Whether recovery settled a cut operation in the value only
+    /// ([`settle`](crate::region::sealed::Load::settle)): the next change records it first.
+    pub(crate) const fn settled(&self) -> bool {
+        self.settled
+    }
+
+    /// The settled change is on the device now.
+    pub(crate) const fn clear_settled(&mut self) {
+        self.settled = false;
     }
 
     /// Ring appends since the checkpoint (their data blocks are their record).
@@ -589,7 +606,7 @@ trait Committable {
         first_generation: u32,
         slot: &mut dyn FnMut(u64) -> Option<u32>,
     ) -> u32;
-    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>);
+    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) -> bool;
 }
 
 impl<R: Region> Committable for R {
@@ -626,8 +643,8 @@ impl<R: Region> Committable for R {
     ) -> u32 {
         crate::region::sealed::Load::replay_data_blocks(self, first_generation, slot)
     }
-    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) {
-        crate::region::sealed::Load::settle(self, slot);
+    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) -> bool {
+        crate::region::sealed::Load::settle(self, slot)
     }
 }
 
@@ -672,19 +689,20 @@ fn replay_data_blocks<D: BlockDevice>(
     failure.map_or(Ok(applied), Err)
 }
 
-/// Settles what an operation cut mid-way leaves in the data blocks.
+/// Settles what an operation cut mid-way leaves in the data blocks; returns whether the
+/// value changed (a change no device holds yet).
 #[inline(never)]
 fn settle<D: BlockDevice>(
     value: &mut dyn Committable,
     data_start: u64,
     device: &mut D,
     scratch: &mut [u8],
-) -> Result<(), StorageError<D::Error>> {
+) -> Result<bool, StorageError<D::Error>> {
     let mut failure = None;
-    value.settle(&mut |index| {
+    let changed = value.settle(&mut |index| {
         data_block_generation(device, data_start, index, scratch, &mut failure)
     });
-    failure.map_or(Ok(()), Err)
+    failure.map_or(Ok(changed), Err)
 }
 
 /// The error of a change that would not fit in a checkpoint copy.

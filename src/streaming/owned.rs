@@ -509,7 +509,7 @@ impl sealed::Load for StreamingRing {
 
     /// An append cut while overwriting the oldest entry's slot leaves that slot without
     /// a valid block: the oldest entry is gone, so it is consumed.
-    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) {
+    fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) -> bool {
         let next_overwrites = matches!(
             self.clone().append_with(&[], WrapPolicy::Reject),
             Err(error) if error.kind() == crate::error::ErrorKind::Full
@@ -518,8 +518,9 @@ impl sealed::Load for StreamingRing {
             && let Ok(oldest) = self.physical_slot(self.read_tail)
             && slot(oldest).is_none()
         {
-            self.consume();
+            return self.consume().is_some();
         }
+        false
     }
 
     /// Every slot that holds no live entry: an older region's block there could carry a
