@@ -1,6 +1,6 @@
 //! Two metadata copies per region, and serial-number arithmetic on generations.
 
-use super::device::BlockDevice;
+use super::asynch::AsyncBlockDevice;
 use super::error::{DeviceOperation, StorageError};
 use crate::block::{self, Tag};
 use crate::error::Error;
@@ -82,7 +82,7 @@ impl Copies {
     }
 
     /// Reads `copy` into the front of `scratch` and returns those bytes.
-    pub fn read<'s, D: BlockDevice>(
+    pub async fn read<'s, D: AsyncBlockDevice>(
         &self,
         device: &mut D,
         copy: MetadataCopy,
@@ -94,6 +94,7 @@ impl Copies {
         for block in bytes.chunks_exact_mut(size) {
             device
                 .read_block(index, block)
+                .await
                 .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
             index = index.saturating_add(1);
         }
@@ -102,7 +103,7 @@ impl Copies {
 
     /// Writes `blocks` (whole blocks, at most one copy) to `copy`, then syncs: the commit
     /// point of an operation.
-    pub fn write<D: BlockDevice>(
+    pub async fn write<D: AsyncBlockDevice>(
         &self,
         device: &mut D,
         copy: MetadataCopy,
@@ -111,26 +112,26 @@ impl Copies {
         let size = device.block_size().get();
         let mut index = self.start(copy);
         for block in blocks.chunks_exact(size) {
-            write_block(device, index, block)?;
+            write_block(device, index, block).await?;
             index = index.saturating_add(1);
         }
-        sync(device, index.saturating_sub(1))
+        sync(device, index.saturating_sub(1)).await
     }
 
     /// Reads both copies, A then B, checking each with `check` (which returns the copy's
     /// generation when it is valid), and returns the one to trust: the valid one, or of
     /// two valid ones the newer generation ([`generation_is_newer`]; copy A on a tie).
     /// Copy B's bytes are left at the front of `scratch`.
-    pub fn choose<D: BlockDevice>(
+    pub async fn choose<D: AsyncBlockDevice>(
         &self,
         device: &mut D,
         scratch: &mut [u8],
         mut check: impl FnMut(&[u8]) -> Result<u32, Error>,
     ) -> Result<MetadataCopy, StorageError<D::Error>> {
         // Errors name device blocks, not blocks of the copy.
-        let a = check(self.read(device, MetadataCopy::A, scratch)?)
+        let a = check(self.read(device, MetadataCopy::A, scratch).await?)
             .map_err(|error| error.relocated(self.start(MetadataCopy::A)));
-        let b = check(self.read(device, MetadataCopy::B, scratch)?)
+        let b = check(self.read(device, MetadataCopy::B, scratch).await?)
             .map_err(|error| error.relocated(self.start(MetadataCopy::B)));
         match (a, b) {
             (Ok(a), Ok(b)) if generation_is_newer(b, a) => Ok(MetadataCopy::B),
@@ -186,21 +187,23 @@ pub(crate) fn device_error<E>(operation: DeviceOperation, block: u64, error: E) 
     }
 }
 
-pub(crate) fn write_block<D: BlockDevice>(
+pub(crate) async fn write_block<D: AsyncBlockDevice>(
     device: &mut D,
     index: u64,
     block: &[u8],
 ) -> Result<(), StorageError<D::Error>> {
     device
         .write_block(index, block)
+        .await
         .map_err(|error| device_error(DeviceOperation::Write, index, error))
 }
 
-pub(crate) fn sync<D: BlockDevice>(
+pub(crate) async fn sync<D: AsyncBlockDevice>(
     device: &mut D,
     last_block: u64,
 ) -> Result<(), StorageError<D::Error>> {
     device
         .sync()
+        .await
         .map_err(|error| device_error(DeviceOperation::Sync, last_block, error))
 }

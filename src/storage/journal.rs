@@ -5,8 +5,8 @@
 use zerocopy::little_endian::{U16, U32};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use super::asynch::AsyncBlockDevice;
 use super::copies::{device_error, sync, take_scratch, write_block};
-use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
 use crate::block::{self, Tag, checksum};
 use crate::error::{Error, Result};
@@ -221,8 +221,8 @@ pub(crate) enum Appended {
 }
 
 /// The device's program unit, when it programs in place.
-fn program_unit<D: BlockDevice>(device: &mut D) -> Option<usize> {
-    device.flash().map(|flash| flash.program_size().max(1))
+fn program_unit<D: AsyncBlockDevice>(device: &D) -> Option<usize> {
+    device.program_size().map(|unit| unit.max(1))
 }
 
 /// `value` rounded up to a multiple of `unit`.
@@ -252,19 +252,17 @@ fn blank_byte(program: Option<usize>) -> u8 {
 }
 
 /// Makes a device block blank: erased on flash, zeros on a block device.
-pub(crate) fn clear_block<D: BlockDevice>(
+pub(crate) async fn clear_block<D: AsyncBlockDevice>(
     device: &mut D,
     index: u64,
     scratch: &mut [u8],
 ) -> Result<(), StorageError<D::Error>> {
-    if let Some(flash) = device.flash() {
-        return flash
-            .erase_block(index)
-            .map_err(|error| device_error(DeviceOperation::Erase, index, error));
+    if let Some(erased) = device.erase_block(index).await {
+        return erased.map_err(|error| device_error(DeviceOperation::Erase, index, error));
     }
     let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
     block.fill(0);
-    write_block(device, index, block)
+    write_block(device, index, block).await
 }
 
 impl Journal {
@@ -298,7 +296,7 @@ impl Journal {
     /// of `payload_length` bytes written by `fill`, then syncs. `first_block` is the
     /// device block of journal block 0; `scratch` takes one block.
     #[allow(clippy::too_many_arguments)]
-    pub fn append<D: BlockDevice>(
+    pub async fn append<D: AsyncBlockDevice>(
         &mut self,
         device: &mut D,
         first_block: u64,
@@ -336,7 +334,7 @@ impl Journal {
             Some(offset) if offset.saturating_add(length) <= area => offset,
             open => {
                 if open.is_some() {
-                    seal(device, current(self), generation, program, block)?;
+                    seal(device, current(self), generation, program, block).await?;
                     self.open = None;
                 }
                 if self.used >= self.blocks {
@@ -344,10 +342,8 @@ impl Journal {
                 }
                 self.used = self.used.saturating_add(1);
                 let index = current(self);
-                if let Some(flash) = device.flash() {
-                    flash
-                        .erase_block(index)
-                        .map_err(|error| device_error(DeviceOperation::Erase, index, error))?;
+                if let Some(erased) = device.erase_block(index).await {
+                    erased.map_err(|error| device_error(DeviceOperation::Erase, index, error))?;
                 }
                 self.open = Some(0);
                 0
@@ -362,6 +358,7 @@ impl Journal {
             } else {
                 device
                     .read_block(index, block)
+                    .await
                     .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
             }
         }
@@ -390,13 +387,20 @@ impl Journal {
         fill(rest.get_mut(..payload_length).unwrap_or_default())?;
         let (covered, sum) = entry.split_at_mut(length.saturating_sub(ENTRY_CHECKSUM_LEN));
         sum.copy_from_slice(&checksum(covered).to_le_bytes());
-        match device.flash() {
-            Some(flash) => flash
+        let programmed = if flash {
+            device
                 .program(index, offset, block.get(..length).unwrap_or_default())
-                .map_err(|error| device_error(DeviceOperation::Program, index, error))?,
-            None => write_block(device, index, block)?,
+                .await
+        } else {
+            None
+        };
+        match programmed {
+            Some(result) => {
+                result.map_err(|error| device_error(DeviceOperation::Program, index, error))?;
+            }
+            None => write_block(device, index, block).await?,
         }
-        sync(device, index)?;
+        sync(device, index).await?;
         self.open = Some(offset.saturating_add(length));
         self.next_sequence = self.next_sequence.wrapping_add(1);
         Ok(Appended::Written)
@@ -407,7 +411,7 @@ impl Journal {
     /// `apply`: the blocks from the checkpoint's first one on, each read from its start
     /// while its entries continue the sequence (1, 2, …), until a block whose first
     /// entry does not. Reads at most `blocks` blocks.
-    pub fn replay<D: BlockDevice>(
+    pub async fn replay<D: AsyncBlockDevice>(
         &mut self,
         device: &mut D,
         first_block: u64,
@@ -424,6 +428,7 @@ impl Journal {
             let index = first_block.saturating_add(self.block_after(generation, taken));
             device
                 .read_block(index, block)
+                .await
                 .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
             let mut offset = 0;
             let mut continued = false;
@@ -455,7 +460,7 @@ impl Journal {
 /// Seals a full journal block: its trailer (tag `MWAL`, the checkpoint's generation, the
 /// XXH64 of its payload) says no entry will be added. On flash only the trailer's
 /// program units are programmed (the bytes before the trailer in them are erased).
-fn seal<D: BlockDevice>(
+async fn seal<D: AsyncBlockDevice>(
     device: &mut D,
     index: u64,
     generation: u32,
@@ -464,16 +469,22 @@ fn seal<D: BlockDevice>(
 ) -> Result<(), StorageError<D::Error>> {
     device
         .read_block(index, block)
+        .await
         .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
     block::seal(block, Tag::MWAL, generation).map_err(StorageError::Region)?;
-    match device.flash() {
-        Some(flash) => {
-            let from = block.len().saturating_sub(seal_len(program));
-            flash
-                .program(index, from, block.get(from..).unwrap_or_default())
-                .map_err(|error| device_error(DeviceOperation::Program, index, error))
+    let from = block.len().saturating_sub(seal_len(program));
+    let programmed = if program.is_some() {
+        device
+            .program(index, from, block.get(from..).unwrap_or_default())
+            .await
+    } else {
+        None
+    };
+    match programmed {
+        Some(result) => {
+            result.map_err(|error| device_error(DeviceOperation::Program, index, error))
         }
-        None => write_block(device, index, block),
+        None => write_block(device, index, block).await,
     }
 }
 

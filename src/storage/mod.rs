@@ -9,6 +9,12 @@
 //! [`FileDevice`] (feature `std`) and [`NorFlashDevice`] (feature `embedded-storage`,
 //! for firmware on real flash).
 //!
+//! With feature `async`, the same operations run on an `AsyncBlockDevice` (embassy
+//! firmware; `AsyncNorFlashDevice` over `embedded-storage-async`'s NOR flash) through
+//! `…_async` methods. The storage logic is written once, as `async fn`s; the blocking
+//! methods run it over their [`BlockDevice`] with futures that are always ready, polled
+//! in place (no executor), so both write the same bytes.
+//!
 //! | stored region | persists | operations | an operation writes |
 //! |---|---|---|---|
 //! | [`StoredRing`] | a Streaming Append ring and its data slots | append, consume, reset, read | append: its slot; consume: a journal entry |
@@ -137,6 +143,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod asynch;
 mod copies;
 mod device;
 mod error;
@@ -144,15 +151,21 @@ mod fault;
 #[cfg(feature = "std")]
 mod file;
 mod journal;
-#[cfg(feature = "embedded-storage")]
+#[cfg(any(feature = "embedded-storage", feature = "async"))]
 mod nor;
+#[cfg(feature = "async")]
+mod nor_async;
 mod nor_model;
 mod ring;
 mod stored;
+#[cfg(feature = "async")]
+mod stored_async;
 mod vault;
 mod volume;
 mod worm;
 
+#[cfg(feature = "async")]
+pub use asynch::AsyncBlockDevice;
 pub use copies::{MetadataCopy, generation_is_newer};
 pub use device::{BlockDevice, FlashOperations, RamDevice, RamDeviceError};
 pub use error::{CopyFailure, DeviceOperation, StorageError};
@@ -165,7 +178,11 @@ pub use journal::{
     JournalEntryKind, JournalSlot, read_entry,
 };
 #[cfg(feature = "embedded-storage")]
-pub use nor::{NorFlashConfigError, NorFlashDevice, NorFlashDeviceError};
+pub use nor::NorFlashDevice;
+#[cfg(any(feature = "embedded-storage", feature = "async"))]
+pub use nor::{NorFlashConfigError, NorFlashDeviceError};
+#[cfg(feature = "async")]
+pub use nor_async::AsyncNorFlashDevice;
 pub use nor_model::{RamNorFlash, RamNorFlashError};
 pub use ring::StoredRing;
 pub use stored::Stored;

@@ -1,5 +1,6 @@
 //! A Streaming Append ring persisted on a block device.
 
+use super::asynch::{AsyncBlockDevice, Blocking, block_on};
 use super::device::BlockDevice;
 use super::error::StorageError;
 use super::journal::JournalEntryKind;
@@ -111,7 +112,7 @@ impl Stored<StreamingRing> {
         ring: StreamingRing,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        Self::new(first_block, ring).formatted(device, scratch)
+        block_on(Self::new(first_block, ring).formatted(&mut Blocking::new(device), scratch))
     }
 
     /// Reads the ring back from the region at `first_block`, with the default journal
@@ -125,6 +126,19 @@ impl Stored<StreamingRing> {
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
+        block_on(Self::recover_on(
+            &mut Blocking::new(device),
+            first_block,
+            scratch,
+        ))
+    }
+
+    /// [`recover`](Self::recover) on any [`AsyncBlockDevice`].
+    pub(crate) async fn recover_on<D: AsyncBlockDevice>(
+        device: &mut D,
+        first_block: u64,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
         Self::recover_at(
             device,
             first_block,
@@ -132,6 +146,7 @@ impl Stored<StreamingRing> {
             Self::DEFAULT_JOURNAL_BLOCKS,
             scratch,
         )
+        .await
     }
 
     /// Appends `data`, overwriting the oldest entry when the ring is full
@@ -163,13 +178,24 @@ impl Stored<StreamingRing> {
         policy: WrapPolicy,
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
+        block_on(self.append_with_on(&mut Blocking::new(device), data, policy, scratch))
+    }
+
+    /// [`append_with`](Self::append_with) on any [`AsyncBlockDevice`].
+    pub(crate) async fn append_with_on<D: AsyncBlockDevice>(
+        &mut self,
+        device: &mut D,
+        data: &[u8],
+        policy: WrapPolicy,
+        scratch: &mut [u8],
+    ) -> Result<Appended, StorageError<D::Error>> {
         self.check_current()?;
-        let result = self.append_unguarded(device, data, policy, scratch);
+        let result = self.append_unguarded(device, data, policy, scratch).await;
         self.note(&result);
         result
     }
 
-    fn append_unguarded<D: BlockDevice>(
+    async fn append_unguarded<D: AsyncBlockDevice>(
         &mut self,
         device: &mut D,
         data: &[u8],
@@ -179,7 +205,7 @@ impl Stored<StreamingRing> {
         // Refusals first, on a copy: they write nothing.
         let mut next = self.region().clone();
         let appended = next.append_with(data, policy)?;
-        self.record_settled(device, scratch)?;
+        self.record_settled(device, scratch).await?;
         // Recovery follows the appends since the checkpoint slot by slot, from the
         // checkpoint's counters and allocation, and applies the journal's consumes after
         // them. So none of the appends may reuse the slot of another (checkpoint after
@@ -192,10 +218,11 @@ impl Stored<StreamingRing> {
         if since >= self.region().allocated_blocks().max(1)
             || (grows && self.operations_since_checkpoint() > 0)
         {
-            self.commit(device, scratch)?;
+            self.commit(device, scratch).await?;
         }
         let generation = self.next_data_generation();
-        self.write_data_block(device, appended.physical_slot, data, generation, scratch)?;
+        self.write_data_block(device, appended.physical_slot, data, generation, scratch)
+            .await?;
         // The append is on the device: `next` becomes the value (a checkpoint above
         // changed only the generation, which it keeps).
         next.set_generation(self.region().generation());
@@ -207,7 +234,7 @@ impl Stored<StreamingRing> {
     /// Records a consume recovery settled in the value only (the oldest entry's slot was
     /// destroyed by a cut append): before the slot is written again, so that a later cut
     /// cannot leave the old entry's bytes there and bring it back.
-    fn record_settled<D: BlockDevice>(
+    async fn record_settled<D: AsyncBlockDevice>(
         &mut self,
         device: &mut D,
         scratch: &mut [u8],
@@ -225,7 +252,8 @@ impl Stored<StreamingRing> {
                 Ok(())
             },
             scratch,
-        )?;
+        )
+        .await?;
         self.clear_settled();
         Ok(())
     }
@@ -241,22 +269,33 @@ impl Stored<StreamingRing> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<Option<u64>, StorageError<D::Error>> {
+        block_on(self.consume_on(&mut Blocking::new(device), scratch))
+    }
+
+    /// [`consume`](Self::consume) on any [`AsyncBlockDevice`].
+    pub(crate) async fn consume_on<D: AsyncBlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<Option<u64>, StorageError<D::Error>> {
         self.check_current()?;
         let before = self.region().clone();
         let Some(position) = self.value_mut().consume() else {
             return Ok(None);
         };
         let read_tail = self.region().read_tail().to_le_bytes();
-        let result = self.record(
-            device,
-            JournalEntryKind::RingConsume,
-            read_tail.len(),
-            &mut |payload| {
-                payload.copy_from_slice(&read_tail);
-                Ok(())
-            },
-            scratch,
-        );
+        let result = self
+            .record(
+                device,
+                JournalEntryKind::RingConsume,
+                read_tail.len(),
+                &mut |payload| {
+                    payload.copy_from_slice(&read_tail);
+                    Ok(())
+                },
+                scratch,
+            )
+            .await;
         if result.is_err() {
             *self.value_mut() = before;
         }
@@ -274,10 +313,19 @@ impl Stored<StreamingRing> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
+        block_on(self.reset_on(&mut Blocking::new(device), scratch))
+    }
+
+    /// [`reset`](Self::reset) on any [`AsyncBlockDevice`].
+    pub(crate) async fn reset_on<D: AsyncBlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
         self.check_current()?;
         let before = self.region().clone();
         self.value_mut().reset();
-        let result = self.commit(device, scratch);
+        let result = self.commit(device, scratch).await;
         if result.is_err() {
             *self.value_mut() = before;
         }
@@ -298,8 +346,18 @@ impl Stored<StreamingRing> {
         position: u64,
         scratch: &'s mut [u8],
     ) -> Result<&'s [u8], StorageError<D::Error>> {
+        block_on(self.read_on(&mut Blocking::new(device), position, scratch))
+    }
+
+    /// [`read`](Self::read) on any [`AsyncBlockDevice`].
+    pub(crate) async fn read_on<'s, D: AsyncBlockDevice>(
+        &self,
+        device: &mut D,
+        position: u64,
+        scratch: &'s mut [u8],
+    ) -> Result<&'s [u8], StorageError<D::Error>> {
         let slot = self.region().physical_slot(position)?;
-        let block = self.read_data_block(device, slot, scratch)?;
+        let block = self.read_data_block(device, slot, scratch).await?;
         let opened = block::open(block, Tag::DATA)
             .map_err(|error| error.relocated(self.data_block(slot)))?;
         Ok(opened.payload())

@@ -2,6 +2,7 @@
 //! checkpoint copies and its journal lie, and the lifecycle every stored region shares
 //! (format, recover, reload, journal, checkpoint).
 
+use super::asynch::{AsyncBlockDevice, Blocking, block_on};
 use super::copies::{Copies, MetadataCopy, pad_copy, sync, take_scratch, write_block};
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
@@ -130,7 +131,7 @@ impl<R: Region> Stored<R> {
     }
 
     /// A blank value read back from the region at `first_block` ([`reload`](Self::reload)).
-    pub(crate) fn recover_at<D: BlockDevice>(
+    pub(crate) async fn recover_at<D: AsyncBlockDevice>(
         device: &mut D,
         first_block: u64,
         blocks_per_copy: u64,
@@ -139,17 +140,17 @@ impl<R: Region> Stored<R> {
     ) -> Result<Self, StorageError<D::Error>> {
         let blank = R::blank(device.block_size());
         let mut stored = Self::with_layout(blank, first_block, blocks_per_copy, journal_blocks);
-        stored.reload(device, scratch)?;
+        stored.reload_on(device, scratch).await?;
         Ok(stored)
     }
 
     /// This value written as a new region ([`format_in_place`](Self::format_in_place)).
-    pub(crate) fn formatted<D: BlockDevice>(
+    pub(crate) async fn formatted<D: AsyncBlockDevice>(
         mut self,
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        self.format_in_place(device, scratch)?;
+        self.format_in_place_on(device, scratch).await?;
         Ok(self)
     }
 
@@ -227,6 +228,16 @@ impl<R: Region> Stored<R> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
+        block_on(self.format_in_place_on(&mut Blocking::new(device), scratch))
+    }
+
+    /// [`format_in_place`](Self::format_in_place) on any [`AsyncBlockDevice`]: the one
+    /// copy of the code, which the blocking API runs too.
+    pub(crate) async fn format_in_place_on<D: AsyncBlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
         let region = self.value.block_size();
         let device_size = device.block_size();
         if region != device_size {
@@ -239,18 +250,18 @@ impl<R: Region> Stored<R> {
         self.needs_recovery = true;
         let journal = self.first_journal_block();
         for block in 0..self.journal.blocks {
-            clear_block(device, journal.saturating_add(block), scratch)?;
+            clear_block(device, journal.saturating_add(block), scratch).await?;
         }
         for index in 0..self.value.data_blocks() {
             if self.value.format_clears_data_block(index) {
-                clear_block(device, self.data_block(index), scratch)?;
+                clear_block(device, self.data_block(index), scratch).await?;
             }
         }
         self.current = MetadataCopy::A;
         self.data_records = 0;
         self.journal.restart();
-        self.write_checkpoint(device, scratch, true)?;
-        self.write_checkpoint(device, scratch, true)?;
+        self.write_checkpoint(device, scratch, true).await?;
+        self.write_checkpoint(device, scratch, true).await?;
         self.needs_recovery = false;
         Ok(())
     }
@@ -280,6 +291,15 @@ impl<R: Region> Stored<R> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
+        block_on(self.reload_on(&mut Blocking::new(device), scratch))
+    }
+
+    /// [`reload`](Self::reload) on any [`AsyncBlockDevice`].
+    pub(crate) async fn reload_on<D: AsyncBlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
         self.needs_recovery = true;
         // A type whose capacity fixes the copies' size (the WORM log) sizes them for the
         // device's block size, as parsing does.
@@ -289,21 +309,24 @@ impl<R: Region> Stored<R> {
             self.copies.blocks_per_copy = blocks;
         }
         self.check_copies(device)?;
-        self.current = reload_value(&mut self.value, self.copies, device, scratch)?;
+        self.current = reload_value(&mut self.value, self.copies, device, scratch).await?;
         // The data the recovered value counts must fit too.
         self.check_layout(device)?;
         let data_start = self.data_block(0);
-        self.data_records = replay_data_blocks(&mut self.value, data_start, device, scratch)?;
+        self.data_records =
+            replay_data_blocks(&mut self.value, data_start, device, scratch).await?;
         let generation = self.value.generation();
         let value = &mut self.value;
-        self.journal.replay(
-            device,
-            self.copies.end(),
-            generation,
-            scratch,
-            &mut |entry: &JournalEntry<'_>| value.replay_entry(entry),
-        )?;
-        self.settled = settle(&mut self.value, data_start, device, scratch)?;
+        self.journal
+            .replay(
+                device,
+                self.copies.end(),
+                generation,
+                scratch,
+                &mut |entry: &JournalEntry<'_>| value.replay_entry(entry),
+            )
+            .await?;
+        self.settled = settle(&mut self.value, data_start, device, scratch).await?;
         self.check_layout(device)?;
         self.needs_recovery = false;
         Ok(())
@@ -322,21 +345,30 @@ impl<R: Region> Stored<R> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
+        block_on(self.checkpoint_on(&mut Blocking::new(device), scratch))
+    }
+
+    /// [`checkpoint`](Self::checkpoint) on any [`AsyncBlockDevice`].
+    pub(crate) async fn checkpoint_on<D: AsyncBlockDevice>(
+        &mut self,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
         self.check_current()?;
-        let result = self.commit(device, scratch);
+        let result = self.commit(device, scratch).await;
         self.note(&result);
         result
     }
 
     /// Checks that a copy and the journal have at least one block and that the copies
     /// and the journal fit on `device`.
-    fn check_copies<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
+    fn check_copies<D: AsyncBlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
         check_layout(self.copies, self.journal.blocks, 0, device.block_count())
     }
 
     /// [`check_copies`](Self::check_copies), and that the value's data blocks fit after
     /// them.
-    fn check_layout<D: BlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
+    fn check_layout<D: AsyncBlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
         check_layout(
             self.copies,
             self.journal.blocks,
@@ -376,15 +408,15 @@ impl<R: Region> Stored<R> {
     /// and the journal is empty. On an error the generation is put back and the caller
     /// must undo its change: the value stays the last commit (no clone of it is made, so
     /// a large log or vault costs no stack).
-    pub(crate) fn commit<D: BlockDevice>(
+    pub(crate) async fn commit<D: AsyncBlockDevice>(
         &mut self,
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        self.write_checkpoint(device, scratch, false)
+        self.write_checkpoint(device, scratch, false).await
     }
 
-    fn write_checkpoint<D: BlockDevice>(
+    async fn write_checkpoint<D: AsyncBlockDevice>(
         &mut self,
         device: &mut D,
         scratch: &mut [u8],
@@ -401,7 +433,8 @@ impl<R: Region> Stored<R> {
             device,
             scratch,
             whole_copy,
-        );
+        )
+        .await;
         if result.is_ok() {
             self.data_records = 0;
             self.settled = false;
@@ -415,7 +448,7 @@ impl<R: Region> Stored<R> {
     /// Records the operation the caller has just applied to the value: one journal entry
     /// of `kind` whose payload `fill` writes, or a checkpoint when the journal has no
     /// room. On an error the caller must undo its change.
-    pub(crate) fn record<D: BlockDevice>(
+    pub(crate) async fn record<D: AsyncBlockDevice>(
         &mut self,
         device: &mut D,
         kind: JournalEntryKind,
@@ -423,18 +456,21 @@ impl<R: Region> Stored<R> {
         fill: &mut dyn FnMut(&mut [u8]) -> Result<()>,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        let appended = self.journal.append(
-            device,
-            self.copies.end(),
-            self.value.generation(),
-            kind,
-            payload_length,
-            fill,
-            scratch,
-        )?;
+        let appended = self
+            .journal
+            .append(
+                device,
+                self.copies.end(),
+                self.value.generation(),
+                kind,
+                payload_length,
+                fill,
+                scratch,
+            )
+            .await?;
         match appended {
             Appended::Written => Ok(()),
-            Appended::NeedsCheckpoint => self.commit(device, scratch),
+            Appended::NeedsCheckpoint => self.commit(device, scratch).await,
         }
     }
 
@@ -480,7 +516,7 @@ impl<R: Region> Stored<R> {
 
     /// Writes `data` as data block `index`, sealed with `generation`, then syncs: before
     /// the record that counts it.
-    pub(crate) fn write_data_block<D: BlockDevice>(
+    pub(crate) async fn write_data_block<D: AsyncBlockDevice>(
         &self,
         device: &mut D,
         index: u64,
@@ -488,24 +524,23 @@ impl<R: Region> Stored<R> {
         generation: u32,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        write_data(device, self.data_block(index), data, generation, scratch)
+        write_data(device, self.data_block(index), data, generation, scratch).await
     }
 
     /// Reads data block `index` into `scratch` (one block), unchecked.
-    pub(crate) fn read_data_block<'s, D: BlockDevice>(
+    pub(crate) async fn read_data_block<'s, D: AsyncBlockDevice>(
         &self,
         device: &mut D,
         index: u64,
         scratch: &'s mut [u8],
     ) -> Result<&'s mut [u8], StorageError<D::Error>> {
-        read_data(device, self.data_block(index), scratch)
+        read_data(device, self.data_block(index), scratch).await
     }
 }
 
 /// [`Stored::write_data_block`] for every region type: seals `data` as a data block with
 /// `generation` and writes it to `device_block`, then syncs.
-#[inline(never)]
-fn write_data<D: BlockDevice>(
+async fn write_data<D: AsyncBlockDevice>(
     device: &mut D,
     device_block: u64,
     data: &[u8],
@@ -514,13 +549,12 @@ fn write_data<D: BlockDevice>(
 ) -> Result<(), StorageError<D::Error>> {
     let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
     seal_data_block(block, data, generation)?;
-    write_block(device, device_block, block)?;
-    sync(device, device_block)
+    write_block(device, device_block, block).await?;
+    sync(device, device_block).await
 }
 
 /// [`Stored::read_data_block`] for every region type.
-#[inline(never)]
-fn read_data<'s, D: BlockDevice>(
+async fn read_data<'s, D: AsyncBlockDevice>(
     device: &mut D,
     device_block: u64,
     scratch: &'s mut [u8],
@@ -528,6 +562,7 @@ fn read_data<'s, D: BlockDevice>(
     let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
     device
         .read_block(device_block, block)
+        .await
         .map_err(|error| StorageError::Device {
             operation: DeviceOperation::Read,
             block: device_block,
@@ -606,7 +641,10 @@ trait Committable {
         first_generation: u32,
         slot: &mut dyn FnMut(u64) -> Option<u32>,
     ) -> u32;
+    /// Whether it changes the value only when a block it asks about is not valid
+    /// (`None`): [`settle`](fn@settle) relies on it to ask its question first.
     fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) -> bool;
+    fn data_blocks(&self) -> u64;
 }
 
 impl<R: Region> Committable for R {
@@ -646,63 +684,91 @@ impl<R: Region> Committable for R {
     fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) -> bool {
         crate::region::sealed::Load::settle(self, slot)
     }
+    fn data_blocks(&self) -> u64 {
+        crate::region::sealed::Load::data_blocks(self)
+    }
 }
 
 /// The generation of data block `index` (at device block `data_start + index`) when it
-/// is a valid data block; a read error is kept in `failure` (and the block is then not
-/// one).
-fn data_block_generation<D: BlockDevice>(
+/// is a valid data block.
+async fn data_block_generation<D: AsyncBlockDevice>(
     device: &mut D,
     data_start: u64,
     index: u64,
     scratch: &mut [u8],
-    failure: &mut Option<StorageError<D::Error>>,
-) -> Option<u32> {
-    if failure.is_some() {
-        return None;
-    }
-    match read_data(device, data_start.saturating_add(index), scratch) {
-        Ok(block) => crate::block::open(block, Tag::DATA)
-            .ok()
-            .map(|opened| opened.generation()),
-        Err(error) => {
-            *failure = Some(error);
-            None
-        }
-    }
+) -> Result<Option<u32>, StorageError<D::Error>> {
+    let block = read_data(device, data_start.saturating_add(index), scratch).await?;
+    Ok(crate::block::open(block, Tag::DATA)
+        .ok()
+        .map(|opened| opened.generation()))
 }
 
 /// Applies the operations recorded by their data blocks after the loaded checkpoint
 /// (ring appends); returns how many.
-#[inline(never)]
-fn replay_data_blocks<D: BlockDevice>(
+///
+/// The region asks for data blocks through a synchronous callback
+/// ([`Load::replay_data_blocks`](crate::region::sealed::Load::replay_data_blocks)), and
+/// a read here may have to wait: so the region is run one append at a time. Each run
+/// is answered the block read before it (its first question) and stops at its next
+/// question, which is read before the next run. The blocks are read in the same order
+/// and number as a callback that read them itself would: at most `data_blocks + 1`.
+async fn replay_data_blocks<D: AsyncBlockDevice>(
     value: &mut dyn Committable,
     data_start: u64,
     device: &mut D,
     scratch: &mut [u8],
 ) -> Result<u32, StorageError<D::Error>> {
-    let mut failure = None;
     let first = value.generation().wrapping_add(1);
-    let applied = value.replay_data_blocks(first, &mut |index| {
-        data_block_generation(device, data_start, index, scratch, &mut failure)
-    });
-    failure.map_or(Ok(applied), Err)
+    let most_reads = value.data_blocks().saturating_add(1);
+    let mut applied: u32 = 0;
+    let mut known: Option<(u64, Option<u32>)> = None;
+    let mut reads: u64 = 0;
+    loop {
+        let mut wanted = None;
+        let step = value.replay_data_blocks(first.wrapping_add(applied), &mut |index| match known
+            .take()
+        {
+            Some((slot, generation)) if slot == index => generation,
+            _ => {
+                wanted = Some(index);
+                None
+            }
+        });
+        applied = applied.wrapping_add(step);
+        let Some(index) = wanted else {
+            return Ok(applied);
+        };
+        if reads >= most_reads {
+            return Ok(applied);
+        }
+        reads = reads.saturating_add(1);
+        let generation = data_block_generation(device, data_start, index, scratch).await?;
+        known = Some((index, generation));
+    }
 }
 
 /// Settles what an operation cut mid-way leaves in the data blocks; returns whether the
 /// value changed (a change no device holds yet).
-#[inline(never)]
-fn settle<D: BlockDevice>(
+///
+/// As in [`replay_data_blocks`], the region's synchronous question is read between two
+/// runs: the first is told every block it asks about is valid (which changes nothing),
+/// the second is told what the block it asked about holds.
+async fn settle<D: AsyncBlockDevice>(
     value: &mut dyn Committable,
     data_start: u64,
     device: &mut D,
     scratch: &mut [u8],
 ) -> Result<bool, StorageError<D::Error>> {
-    let mut failure = None;
+    let mut wanted = None;
     let changed = value.settle(&mut |index| {
-        data_block_generation(device, data_start, index, scratch, &mut failure)
+        wanted = Some(index);
+        Some(0)
     });
-    failure.map_or(Ok(changed), Err)
+    let Some(asked) = wanted else {
+        return Ok(changed);
+    };
+    let generation = data_block_generation(device, data_start, asked, scratch).await?;
+    Ok(value.settle(&mut |index| if index == asked { generation } else { Some(0) }))
 }
 
 /// The error of a change that would not fit in a checkpoint copy.
@@ -715,19 +781,20 @@ fn copy_too_small<E>(needed: usize, block_size: usize, blocks_per_copy: u64) -> 
 }
 
 /// [`Stored::reload`] for any region value: returns the copy it was loaded from.
-#[inline(never)]
-fn reload_value<D: BlockDevice>(
+async fn reload_value<D: AsyncBlockDevice>(
     value: &mut dyn Committable,
     copies: Copies,
     device: &mut D,
     scratch: &mut [u8],
 ) -> Result<MetadataCopy, StorageError<D::Error>> {
     let size = device.block_size();
-    let current = copies.choose(device, scratch, |bytes| value.read_copy(bytes, size, false))?;
+    let current = copies
+        .choose(device, scratch, |bytes| value.read_copy(bytes, size, false))
+        .await?;
     let bytes = match current {
         // `choose` read copy B last: it is still in the scratch.
         MetadataCopy::B => take_scratch::<D::Error>(scratch, copies.copy_len(size.get()))?,
-        MetadataCopy::A => copies.read(device, MetadataCopy::A, scratch)?,
+        MetadataCopy::A => copies.read(device, MetadataCopy::A, scratch).await?,
     };
     if let Err(error) = value.read_copy(bytes, size, true) {
         return Err(error.relocated(copies.start(current)).into());
@@ -736,8 +803,7 @@ fn reload_value<D: BlockDevice>(
 }
 
 /// [`Stored::commit`] for any region value: on success `current` is the other copy.
-#[inline(never)]
-fn commit_value<D: BlockDevice>(
+async fn commit_value<D: AsyncBlockDevice>(
     value: &mut dyn Committable,
     copies: Copies,
     current: &mut MetadataCopy,
@@ -751,7 +817,8 @@ fn commit_value<D: BlockDevice>(
     let next = current.other();
     let result = write_copy(
         &*value, copies, next, device, scratch, whole_copy, generation,
-    );
+    )
+    .await;
     if result.is_ok() {
         *current = next;
     } else {
@@ -761,7 +828,7 @@ fn commit_value<D: BlockDevice>(
 }
 
 /// Emits `value` (padded to the whole copy when `whole_copy`) into `copy`, then syncs.
-fn write_copy<D: BlockDevice>(
+async fn write_copy<D: AsyncBlockDevice>(
     value: &dyn Committable,
     copies: Copies,
     copy: MetadataCopy,
@@ -781,5 +848,5 @@ fn write_copy<D: BlockDevice>(
         length = pad_copy(scratch, length, copy_len, size, value.tag(), generation)?;
     }
     let bytes = take_scratch::<D::Error>(scratch, length)?;
-    copies.write(device, copy, bytes)
+    copies.write(device, copy, bytes).await
 }

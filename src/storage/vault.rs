@@ -2,6 +2,7 @@
 
 use uuid::Uuid;
 
+use super::asynch::{AsyncBlockDevice, Blocking, block_on};
 use super::device::BlockDevice;
 use super::error::StorageError;
 use super::journal::JournalEntryKind;
@@ -133,7 +134,10 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         vault: Vault<CAPACITY>,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        Self::new(first_block, blocks_per_copy, vault).formatted(device, scratch)
+        block_on(
+            Self::new(first_block, blocks_per_copy, vault)
+                .formatted(&mut Blocking::new(device), scratch),
+        )
     }
 
     /// Reads the vault back from `first_block` (copies of `blocks_per_copy` blocks): of
@@ -151,8 +155,23 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         blocks_per_copy: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
+        block_on(Self::recover_on(
+            &mut Blocking::new(device),
+            first_block,
+            blocks_per_copy,
+            scratch,
+        ))
+    }
+
+    /// [`recover`](Self::recover) on any [`AsyncBlockDevice`].
+    pub(crate) async fn recover_on<D: AsyncBlockDevice>(
+        device: &mut D,
+        first_block: u64,
+        blocks_per_copy: u64,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
         let journal = Self::default_journal_blocks(blocks_per_copy);
-        Self::recover_at(device, first_block, blocks_per_copy, journal, scratch)
+        Self::recover_at(device, first_block, blocks_per_copy, journal, scratch).await
     }
 
     /// Adds a signed passport ([`Vault::add`]) and commits.
@@ -163,6 +182,16 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
     /// fit in `blocks_per_copy` blocks (`capacity_exceeded`) — writes nothing; after a
     /// device error the value [needs recovery](Self::needs_recovery).
     pub fn add<D: BlockDevice>(
+        &mut self,
+        device: &mut D,
+        passport: Passport,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        block_on(self.add_on(&mut Blocking::new(device), passport, scratch))
+    }
+
+    /// [`add`](Self::add) on any [`AsyncBlockDevice`].
+    pub(crate) async fn add_on<D: AsyncBlockDevice>(
         &mut self,
         device: &mut D,
         passport: Passport,
@@ -185,8 +214,9 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
                     &mut |payload| added.write_to(payload).map(|_| ()),
                     scratch,
                 )
+                .await
             }
-            None => self.commit(device, scratch),
+            None => self.commit(device, scratch).await,
         };
         if result.is_err() {
             self.value_mut().undo_add();
@@ -208,21 +238,33 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         passport_id: Uuid,
         scratch: &mut [u8],
     ) -> Result<Option<Passport>, StorageError<D::Error>> {
+        block_on(self.remove_on(&mut Blocking::new(device), passport_id, scratch))
+    }
+
+    /// [`remove`](Self::remove) on any [`AsyncBlockDevice`].
+    pub(crate) async fn remove_on<D: AsyncBlockDevice>(
+        &mut self,
+        device: &mut D,
+        passport_id: Uuid,
+        scratch: &mut [u8],
+    ) -> Result<Option<Passport>, StorageError<D::Error>> {
         self.check_current()?;
         let Some((index, removed)) = self.value_mut().remove_at_id(passport_id) else {
             return Ok(None);
         };
         let id = passport_id.to_bytes_le();
-        let result = self.record(
-            device,
-            JournalEntryKind::VaultRemove,
-            id.len(),
-            &mut |payload| {
-                payload.copy_from_slice(&id);
-                Ok(())
-            },
-            scratch,
-        );
+        let result = self
+            .record(
+                device,
+                JournalEntryKind::VaultRemove,
+                id.len(),
+                &mut |payload| {
+                    payload.copy_from_slice(&id);
+                    Ok(())
+                },
+                scratch,
+            )
+            .await;
         if let Err(error) = result {
             self.value_mut().undo_remove(index, removed);
             let result = Err(error);

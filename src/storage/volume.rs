@@ -1,8 +1,8 @@
 //! A storage volume as a DWVD v2.0 container: its head written through a device.
 
-use super::copies::{sync, take_scratch, write_block};
+use super::copies::{device_error, take_scratch};
 use super::device::BlockDevice;
-use super::error::StorageError;
+use super::error::{DeviceOperation, StorageError};
 use crate::container::{HEAD_BLOCKS, VolumeHead, emit_head_block};
 
 /// The first device block after a container's head: where a volume's stored regions can
@@ -48,7 +48,12 @@ pub fn format_container<D: BlockDevice>(
     let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
     for index in 0..HEAD_BLOCKS {
         emit_head_block(head, index, block)?;
-        write_block(device, index, block)?;
+        device
+            .write_block(index, block)
+            .map_err(|error| device_error(DeviceOperation::Write, index, error))?;
     }
-    sync(device, HEAD_BLOCKS.saturating_sub(1))
+    let last = HEAD_BLOCKS.saturating_sub(1);
+    device
+        .sync()
+        .map_err(|error| device_error(DeviceOperation::Sync, last, error))
 }

@@ -1,5 +1,6 @@
 //! A WORM region persisted on a block device.
 
+use super::asynch::{AsyncBlockDevice, Blocking, block_on};
 use super::device::BlockDevice;
 use super::error::StorageError;
 use super::journal::JournalEntryKind;
@@ -124,7 +125,7 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         region: WormRegion<LOG_CAPACITY>,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        Self::new(first_block, region).formatted(device, scratch)
+        block_on(Self::new(first_block, region).formatted(&mut Blocking::new(device), scratch))
     }
 
     /// Reads the region back from `first_block` ([`reload`](Self::reload)): of the two
@@ -140,9 +141,22 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
+        block_on(Self::recover_on(
+            &mut Blocking::new(device),
+            first_block,
+            scratch,
+        ))
+    }
+
+    /// [`recover`](Self::recover) on any [`AsyncBlockDevice`].
+    pub(crate) async fn recover_on<D: AsyncBlockDevice>(
+        device: &mut D,
+        first_block: u64,
+        scratch: &mut [u8],
+    ) -> Result<Self, StorageError<D::Error>> {
         let blocks = Self::blocks_per_copy(device.block_size());
         let journal = Self::default_journal_blocks(device.block_size());
-        Self::recover_at(device, first_block, blocks, journal, scratch)
+        Self::recover_at(device, first_block, blocks, journal, scratch).await
     }
 
     /// Appends `data` at the high-water mark and returns its WORM block index. When it
@@ -160,6 +174,17 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         timestamp: Ticks,
         scratch: &mut [u8],
     ) -> Result<u64, StorageError<D::Error>> {
+        block_on(self.append_on(&mut Blocking::new(device), data, timestamp, scratch))
+    }
+
+    /// [`append`](Self::append) on any [`AsyncBlockDevice`].
+    pub(crate) async fn append_on<D: AsyncBlockDevice>(
+        &mut self,
+        device: &mut D,
+        data: &[u8],
+        timestamp: Ticks,
+        scratch: &mut [u8],
+    ) -> Result<u64, StorageError<D::Error>> {
         self.check_current()?;
         // In place, no copy of the log: a refusal changes nothing (and is no device
         // error), a failure is undone.
@@ -169,7 +194,9 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
             return Err(error);
         }
         let generation = self.region().generation().wrapping_add(1);
-        let mut result = self.write_data_block(device, index, data, generation, scratch);
+        let mut result = self
+            .write_data_block(device, index, data, generation, scratch)
+            .await;
         if result.is_ok() {
             let record = self
                 .region()
@@ -177,16 +204,18 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
                 .last()
                 .map_or(LoggedWrite::ZERO, |record| *record)
                 .to_record();
-            result = self.record(
-                device,
-                JournalEntryKind::WormAppend,
-                RECORD_LEN,
-                &mut |payload| {
-                    payload.copy_from_slice(record.as_bytes());
-                    Ok(())
-                },
-                scratch,
-            );
+            result = self
+                .record(
+                    device,
+                    JournalEntryKind::WormAppend,
+                    RECORD_LEN,
+                    &mut |payload| {
+                        payload.copy_from_slice(record.as_bytes());
+                        Ok(())
+                    },
+                    scratch,
+                )
+                .await;
         }
         if result.is_err() {
             self.value_mut().undo_append();
@@ -209,6 +238,16 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         index: u64,
         scratch: &'s mut [u8],
     ) -> Result<&'s [u8], StorageError<D::Error>> {
+        block_on(self.read_on(&mut Blocking::new(device), index, scratch))
+    }
+
+    /// [`read`](Self::read) on any [`AsyncBlockDevice`].
+    pub(crate) async fn read_on<'s, D: AsyncBlockDevice>(
+        &self,
+        device: &mut D,
+        index: u64,
+        scratch: &'s mut [u8],
+    ) -> Result<&'s [u8], StorageError<D::Error>> {
         let record = usize::try_from(index)
             .ok()
             .and_then(|position| self.region().log().get(position))
@@ -222,7 +261,7 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
                     Location::block_of(BlockOrigin::DataRange, index),
                 )
             })?;
-        let block = self.read_data_block(device, index, scratch)?;
+        let block = self.read_data_block(device, index, scratch).await?;
         record.verify_data_block(block)?;
         let length = usize::try_from(record.data_length).unwrap_or(usize::MAX);
         Ok(block.get(..length).unwrap_or_default())

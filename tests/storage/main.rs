@@ -15,6 +15,7 @@
     clippy::unreachable
 )]
 
+mod asynch; // features `async` and `embedded-storage` (`#![cfg]` in the module)
 mod devices;
 mod faults;
 mod file; // feature `std` (`#![cfg]` in the module)
