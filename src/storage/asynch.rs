@@ -1,14 +1,10 @@
-//! The async block device trait, and how the blocking API runs the same (async) storage
-//! logic: every device access of the stored regions is written once, as `async fn`s
-//! generic over [`AsyncBlockDevice`]; the blocking methods hand them a [`Blocking`]
-//! adapter over their [`BlockDevice`], whose futures are always ready, and poll the
-//! result to completion with [`block_on`].
+//! The async block device trait (feature `async`). The storage logic is written once
+//! and compiled for it as `async fn`s, and for [`BlockDevice`] as plain functions (see
+//! `maybe_async.rs`).
 
 use core::fmt;
-use core::future::Future;
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
 
+#[cfg(doc)]
 use super::device::BlockDevice;
 use crate::block::BlockSize;
 
@@ -177,88 +173,5 @@ impl<A: AsyncBlockDevice + ?Sized> AsyncBlockDevice for &mut A {
         data: &[u8],
     ) -> Option<Result<(), Self::Error>> {
         (**self).program(index, offset, data).await
-    }
-}
-
-/// A blocking [`BlockDevice`] seen as an [`AsyncBlockDevice`] whose futures are ready at
-/// their first poll: how the blocking API runs the async storage logic.
-pub(crate) struct Blocking<'d, D: ?Sized> {
-    device: &'d mut D,
-    /// The flash's program unit, read once (`BlockDevice::flash` takes `&mut self`).
-    program_size: Option<usize>,
-}
-
-impl<'d, D: BlockDevice + ?Sized> Blocking<'d, D> {
-    pub(crate) fn new(device: &'d mut D) -> Self {
-        let program_size = device.flash().map(|flash| flash.program_size());
-        Self {
-            device,
-            program_size,
-        }
-    }
-}
-
-impl<D: BlockDevice + ?Sized> AsyncBlockDevice for Blocking<'_, D> {
-    type Error = D::Error;
-
-    #[inline]
-    fn block_size(&self) -> BlockSize {
-        self.device.block_size()
-    }
-
-    #[inline]
-    fn block_count(&self) -> u64 {
-        self.device.block_count()
-    }
-
-    #[inline]
-    async fn read_block(&mut self, index: u64, buffer: &mut [u8]) -> Result<(), Self::Error> {
-        self.device.read_block(index, buffer)
-    }
-
-    #[inline]
-    async fn write_block(&mut self, index: u64, data: &[u8]) -> Result<(), Self::Error> {
-        self.device.write_block(index, data)
-    }
-
-    #[inline]
-    async fn sync(&mut self) -> Result<(), Self::Error> {
-        self.device.sync()
-    }
-
-    #[inline]
-    fn program_size(&self) -> Option<usize> {
-        self.program_size
-    }
-
-    #[inline]
-    async fn erase_block(&mut self, index: u64) -> Option<Result<(), Self::Error>> {
-        self.device.flash().map(|flash| flash.erase_block(index))
-    }
-
-    #[inline]
-    async fn program(
-        &mut self,
-        index: u64,
-        offset: usize,
-        data: &[u8],
-    ) -> Option<Result<(), Self::Error>> {
-        self.device
-            .flash()
-            .map(|flash| flash.program(index, offset, data))
-    }
-}
-
-/// Runs `future` to completion on the calling thread: polls it with a waker that does
-/// nothing until it is ready. For the futures of the storage logic over a [`Blocking`]
-/// device, which never wait, the first poll finishes; a `Pending` (which cannot happen
-/// there) is polled again rather than treated as an error.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut context = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
-        }
     }
 }

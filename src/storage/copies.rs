@@ -1,7 +1,7 @@
 //! Two metadata copies per region, and serial-number arithmetic on generations.
 
-use super::asynch::AsyncBlockDevice;
 use super::error::{DeviceOperation, StorageError};
+use super::maybe_async::maybe_async;
 use crate::block::{self, Tag};
 use crate::error::Error;
 
@@ -80,70 +80,6 @@ impl Copies {
             .unwrap_or(usize::MAX)
             .saturating_mul(block_size)
     }
-
-    /// Reads `copy` into the front of `scratch` and returns those bytes.
-    pub async fn read<'s, D: AsyncBlockDevice>(
-        &self,
-        device: &mut D,
-        copy: MetadataCopy,
-        scratch: &'s mut [u8],
-    ) -> Result<&'s [u8], StorageError<D::Error>> {
-        let size = device.block_size().get();
-        let bytes = take_scratch::<D::Error>(scratch, self.copy_len(size))?;
-        let mut index = self.start(copy);
-        for block in bytes.chunks_exact_mut(size) {
-            device
-                .read_block(index, block)
-                .await
-                .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
-            index = index.saturating_add(1);
-        }
-        Ok(bytes)
-    }
-
-    /// Writes `blocks` (whole blocks, at most one copy) to `copy`, then syncs: the commit
-    /// point of an operation.
-    pub async fn write<D: AsyncBlockDevice>(
-        &self,
-        device: &mut D,
-        copy: MetadataCopy,
-        blocks: &[u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        let size = device.block_size().get();
-        let mut index = self.start(copy);
-        for block in blocks.chunks_exact(size) {
-            write_block(device, index, block).await?;
-            index = index.saturating_add(1);
-        }
-        sync(device, index.saturating_sub(1)).await
-    }
-
-    /// Reads both copies, A then B, checking each with `check` (which returns the copy's
-    /// generation when it is valid), and returns the one to trust: the valid one, or of
-    /// two valid ones the newer generation ([`generation_is_newer`]; copy A on a tie).
-    /// Copy B's bytes are left at the front of `scratch`.
-    pub async fn choose<D: AsyncBlockDevice>(
-        &self,
-        device: &mut D,
-        scratch: &mut [u8],
-        mut check: impl FnMut(&[u8]) -> Result<u32, Error>,
-    ) -> Result<MetadataCopy, StorageError<D::Error>> {
-        // Errors name device blocks, not blocks of the copy.
-        let a = check(self.read(device, MetadataCopy::A, scratch).await?)
-            .map_err(|error| error.relocated(self.start(MetadataCopy::A)));
-        let b = check(self.read(device, MetadataCopy::B, scratch).await?)
-            .map_err(|error| error.relocated(self.start(MetadataCopy::B)));
-        match (a, b) {
-            (Ok(a), Ok(b)) if generation_is_newer(b, a) => Ok(MetadataCopy::B),
-            (Ok(_), _) => Ok(MetadataCopy::A),
-            (Err(_), Ok(_)) => Ok(MetadataCopy::B),
-            (Err(copy_a), Err(copy_b)) => Err(StorageError::NoValidCopy {
-                first_block: self.first_block,
-                copy_a: (&copy_a).into(),
-                copy_b: (&copy_b).into(),
-            }),
-        }
-    }
 }
 
 /// Makes `scratch[..copy_len]` a whole copy: the `emitted` bytes of the region, then
@@ -187,23 +123,86 @@ pub(crate) fn device_error<E>(operation: DeviceOperation, block: u64, error: E) 
     }
 }
 
-pub(crate) async fn write_block<D: AsyncBlockDevice>(
-    device: &mut D,
-    index: u64,
-    block: &[u8],
-) -> Result<(), StorageError<D::Error>> {
-    device
-        .write_block(index, block)
-        .await
-        .map_err(|error| device_error(DeviceOperation::Write, index, error))
-}
+maybe_async! {
+    /// The device access of [`Copies`].
+    impl CopiesIo for Copies {
+        /// Reads `copy` into the front of `scratch` and returns those bytes.
+        async fn read<'s, D: Device>(
+            &self,
+            device: &mut D,
+            copy: MetadataCopy,
+            scratch: &'s mut [u8],
+        ) -> Result<&'s [u8], StorageError<D::Error>> {
+            let size = device.block_size().get();
+            let bytes = take_scratch::<D::Error>(scratch, self.copy_len(size))?;
+            let mut index = self.start(copy);
+            for block in bytes.chunks_exact_mut(size) {
+                io!(device.read_block(index, block))
+                    .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
+                index = index.saturating_add(1);
+            }
+            Ok(bytes)
+        }
 
-pub(crate) async fn sync<D: AsyncBlockDevice>(
-    device: &mut D,
-    last_block: u64,
-) -> Result<(), StorageError<D::Error>> {
-    device
-        .sync()
-        .await
-        .map_err(|error| device_error(DeviceOperation::Sync, last_block, error))
+        /// Writes `blocks` (whole blocks, at most one copy) to `copy`, then syncs: the
+        /// commit point of an operation.
+        async fn write<D: Device>(
+            &self,
+            device: &mut D,
+            copy: MetadataCopy,
+            blocks: &[u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            let size = device.block_size().get();
+            let mut index = self.start(copy);
+            for block in blocks.chunks_exact(size) {
+                io!(write_block(device, index, block))?;
+                index = index.saturating_add(1);
+            }
+            io!(sync(device, index.saturating_sub(1)))
+        }
+
+        /// Reads both copies, A then B, checking each with `check` (which returns the
+        /// copy's generation when it is valid), and returns the one to trust: the valid
+        /// one, or of two valid ones the newer generation ([`generation_is_newer`]; copy A
+        /// on a tie). Copy B's bytes are left at the front of `scratch`.
+        async fn choose<D: Device>(
+            &self,
+            device: &mut D,
+            scratch: &mut [u8],
+            check: impl FnMut(&[u8]) -> Result<u32, Error>,
+        ) -> Result<MetadataCopy, StorageError<D::Error>> {
+            let mut check = check;
+            // Errors name device blocks, not blocks of the copy.
+            let a = check(io!(self.read(device, MetadataCopy::A, scratch))?)
+                .map_err(|error| error.relocated(self.start(MetadataCopy::A)));
+            let b = check(io!(self.read(device, MetadataCopy::B, scratch))?)
+                .map_err(|error| error.relocated(self.start(MetadataCopy::B)));
+            match (a, b) {
+                (Ok(a), Ok(b)) if generation_is_newer(b, a) => Ok(MetadataCopy::B),
+                (Ok(_), _) => Ok(MetadataCopy::A),
+                (Err(_), Ok(_)) => Ok(MetadataCopy::B),
+                (Err(copy_a), Err(copy_b)) => Err(StorageError::NoValidCopy {
+                    first_block: self.first_block,
+                    copy_a: (&copy_a).into(),
+                    copy_b: (&copy_b).into(),
+                }),
+            }
+        }
+    }
+
+    pub(crate) async fn write_block<D: Device>(
+        device: &mut D,
+        index: u64,
+        block: &[u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        io!(device.write_block(index, block))
+            .map_err(|error| device_error(DeviceOperation::Write, index, error))
+    }
+
+    pub(crate) async fn sync<D: Device>(
+        device: &mut D,
+        last_block: u64,
+    ) -> Result<(), StorageError<D::Error>> {
+        io!(device.sync()).map_err(|error| device_error(DeviceOperation::Sync, last_block, error))
+    }
 }

@@ -5,9 +5,9 @@
 use zerocopy::little_endian::{U16, U32};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
-use super::asynch::AsyncBlockDevice;
-use super::copies::{device_error, sync, take_scratch, write_block};
+use super::copies::{device_error, take_scratch};
 use super::error::{DeviceOperation, StorageError};
+use super::maybe_async::maybe_async;
 use crate::block::{self, Tag, checksum};
 use crate::error::{Error, Result};
 
@@ -196,7 +196,8 @@ pub fn read_entry(block: &[u8], offset: usize) -> JournalSlot<'_> {
 }
 
 /// Where a stored region's journal lies and where its next entry goes: the in-memory
-/// side of the journal (what [`replay`](Self::replay) rebuilds after a restart).
+/// side of the journal (what [`replay`](blocking::JournalIo::replay) rebuilds after a
+/// restart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Journal {
     /// Journal blocks (at least 1).
@@ -210,7 +211,7 @@ pub(crate) struct Journal {
     pub open: Option<usize>,
 }
 
-/// What [`Journal::append`] did.
+/// What [`Journal::append`](blocking::JournalIo::append) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Appended {
     /// The entry is on the device.
@@ -218,11 +219,6 @@ pub(crate) enum Appended {
     /// Nothing was written: the journal has no room (or the entry is larger than a
     /// journal block), so the operation must be committed by a checkpoint.
     NeedsCheckpoint,
-}
-
-/// The device's program unit, when it programs in place.
-fn program_unit<D: AsyncBlockDevice>(device: &D) -> Option<usize> {
-    device.program_size().map(|unit| unit.max(1))
 }
 
 /// `value` rounded up to a multiple of `unit`.
@@ -251,20 +247,6 @@ fn blank_byte(program: Option<usize>) -> u8 {
     if program.is_some() { 0xFF } else { 0 }
 }
 
-/// Makes a device block blank: erased on flash, zeros on a block device.
-pub(crate) async fn clear_block<D: AsyncBlockDevice>(
-    device: &mut D,
-    index: u64,
-    scratch: &mut [u8],
-) -> Result<(), StorageError<D::Error>> {
-    if let Some(erased) = device.erase_block(index).await {
-        return erased.map_err(|error| device_error(DeviceOperation::Erase, index, error));
-    }
-    let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
-    block.fill(0);
-    write_block(device, index, block).await
-}
-
 impl Journal {
     /// An empty journal of `blocks` blocks.
     pub const fn new(blocks: u64) -> Self {
@@ -291,204 +273,223 @@ impl Journal {
             .and_then(|index| index.checked_rem(self.blocks))
             .unwrap_or(0)
     }
-
-    /// Appends one entry of `kind` following the checkpoint of `generation`, its payload
-    /// of `payload_length` bytes written by `fill`, then syncs. `first_block` is the
-    /// device block of journal block 0; `scratch` takes one block.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn append<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        first_block: u64,
-        generation: u32,
-        kind: JournalEntryKind,
-        payload_length: usize,
-        fill: &mut dyn FnMut(&mut [u8]) -> Result<()>,
-        scratch: &mut [u8],
-    ) -> Result<Appended, StorageError<D::Error>> {
-        let size = device.block_size().get();
-        let program = program_unit(device);
-        let area = size.saturating_sub(seal_len(program));
-        let length = ENTRY_HEADER_LEN
-            .checked_add(payload_length)
-            .and_then(|length| length.checked_add(ENTRY_CHECKSUM_LEN))
-            .and_then(|length| round_up(length, entry_unit(program)));
-        let (Some(length), Ok(payload_length_field)) = (length, u16::try_from(payload_length))
-        else {
-            return Ok(Appended::NeedsCheckpoint);
-        };
-        let Ok(length_field) = u16::try_from(length) else {
-            return Ok(Appended::NeedsCheckpoint);
-        };
-        if length > area {
-            return Ok(Appended::NeedsCheckpoint);
-        }
-        let block = take_scratch::<D::Error>(scratch, size)?;
-        let current = |journal: &Self| {
-            first_block
-                .saturating_add(journal.block_after(generation, journal.used.saturating_sub(1)))
-        };
-
-        // Where the entry goes: after the last entry, or at the start of a new block.
-        let offset = match self.open {
-            Some(offset) if offset.saturating_add(length) <= area => offset,
-            open => {
-                if open.is_some() {
-                    seal(device, current(self), generation, program, block).await?;
-                    self.open = None;
-                }
-                if self.used >= self.blocks {
-                    return Ok(Appended::NeedsCheckpoint);
-                }
-                self.used = self.used.saturating_add(1);
-                let index = current(self);
-                if let Some(erased) = device.erase_block(index).await {
-                    erased.map_err(|error| device_error(DeviceOperation::Erase, index, error))?;
-                }
-                self.open = Some(0);
-                0
-            }
-        };
-        let index = current(self);
-        let flash = program.is_some();
-        if !flash {
-            if offset == 0 {
-                // A block taken now: the entry, then zeros.
-                block.fill(0);
-            } else {
-                device
-                    .read_block(index, block)
-                    .await
-                    .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
-            }
-        }
-        // On flash the entry is built at the front of the scratch and programmed; on a
-        // block device it is built in place and the block written whole.
-        let at = if flash { 0 } else { offset };
-        let entry =
-            block
-                .get_mut(at..at.saturating_add(length))
-                .ok_or(StorageError::ScratchTooSmall {
-                    needed: length,
-                    available: size,
-                })?;
-        entry.fill(0);
-        let header = JournalEntryHeader {
-            length: U16::new(length_field),
-            kind: kind.code(),
-            reserved: 0,
-            checkpoint_generation: U32::new(generation),
-            sequence: U32::new(self.next_sequence),
-            payload_length: U16::new(payload_length_field),
-            reserved_tail: [0; 2],
-        };
-        let (head, rest) = entry.split_at_mut(ENTRY_HEADER_LEN);
-        head.copy_from_slice(header.as_bytes());
-        fill(rest.get_mut(..payload_length).unwrap_or_default())?;
-        let (covered, sum) = entry.split_at_mut(length.saturating_sub(ENTRY_CHECKSUM_LEN));
-        sum.copy_from_slice(&checksum(covered).to_le_bytes());
-        let programmed = if flash {
-            device
-                .program(index, offset, block.get(..length).unwrap_or_default())
-                .await
-        } else {
-            None
-        };
-        match programmed {
-            Some(result) => {
-                result.map_err(|error| device_error(DeviceOperation::Program, index, error))?;
-            }
-            None => write_block(device, index, block).await?,
-        }
-        sync(device, index).await?;
-        self.open = Some(offset.saturating_add(length));
-        self.next_sequence = self.next_sequence.wrapping_add(1);
-        Ok(Appended::Written)
-    }
-
-    /// Rebuilds the journal's state from the device after the checkpoint of
-    /// `generation` was loaded, handing every entry that follows it, in order, to
-    /// `apply`: the blocks from the checkpoint's first one on, each read from its start
-    /// while its entries continue the sequence (1, 2, …), until a block whose first
-    /// entry does not. Reads at most `blocks` blocks.
-    pub async fn replay<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        first_block: u64,
-        generation: u32,
-        scratch: &mut [u8],
-        apply: &mut dyn FnMut(&JournalEntry<'_>) -> Result<()>,
-    ) -> Result<(), StorageError<D::Error>> {
-        self.restart();
-        let size = device.block_size().get();
-        let program = program_unit(device);
-        let blank = blank_byte(program);
-        let block = take_scratch::<D::Error>(scratch, size)?;
-        for taken in 0..self.blocks {
-            let index = first_block.saturating_add(self.block_after(generation, taken));
-            device
-                .read_block(index, block)
-                .await
-                .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
-            let mut offset = 0;
-            let mut continued = false;
-            while let JournalSlot::Entry(entry) = read_entry(block, offset) {
-                if entry.checkpoint_generation() != generation
-                    || entry.sequence() != self.next_sequence
-                {
-                    break;
-                }
-                apply(&entry).map_err(|error| {
-                    error.placed(crate::error::BlockOrigin::Device, index, offset)
-                })?;
-                self.next_sequence = self.next_sequence.wrapping_add(1);
-                offset = offset.saturating_add(entry.length());
-                continued = true;
-            }
-            if !continued {
-                break;
-            }
-            self.used = taken.saturating_add(1);
-            let rest = block.get(offset..).unwrap_or_default();
-            let fits = offset < size.saturating_sub(seal_len(program));
-            self.open = (fits && rest.iter().all(|byte| *byte == blank)).then_some(offset);
-        }
-        Ok(())
-    }
-}
-
-/// Seals a full journal block: its trailer (tag `MWAL`, the checkpoint's generation, the
-/// XXH64 of its payload) says no entry will be added. On flash only the trailer's
-/// program units are programmed (the bytes before the trailer in them are erased).
-async fn seal<D: AsyncBlockDevice>(
-    device: &mut D,
-    index: u64,
-    generation: u32,
-    program: Option<usize>,
-    block: &mut [u8],
-) -> Result<(), StorageError<D::Error>> {
-    device
-        .read_block(index, block)
-        .await
-        .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
-    block::seal(block, Tag::MWAL, generation).map_err(StorageError::Region)?;
-    let from = block.len().saturating_sub(seal_len(program));
-    let programmed = if program.is_some() {
-        device
-            .program(index, from, block.get(from..).unwrap_or_default())
-            .await
-    } else {
-        None
-    };
-    match programmed {
-        Some(result) => {
-            result.map_err(|error| device_error(DeviceOperation::Program, index, error))
-        }
-        None => write_block(device, index, block).await,
-    }
 }
 
 /// An entry that passed its checksum but cannot be applied: the journal is damaged.
 pub(crate) fn entry_error(requirement: &'static str) -> Error {
     Error::invalid_field(0, &"journal entry", 0, 0, requirement)
+}
+
+maybe_async! {
+    use { copies::{sync, write_block} };
+
+    /// The device's program unit, when it programs in place.
+    fn program_unit<D: Device>(device: &mut D) -> Option<usize> {
+        device.program_size().map(|unit| unit.max(1))
+    }
+
+    /// Makes a device block blank: erased on flash, zeros on a block device.
+    pub(crate) async fn clear_block<D: Device>(
+        device: &mut D,
+        index: u64,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        if let Some(erased) = io!(device.erase_block(index)) {
+            return erased.map_err(|error| device_error(DeviceOperation::Erase, index, error));
+        }
+        let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
+        block.fill(0);
+        io!(write_block(device, index, block))
+    }
+
+    /// The device access of the [`Journal`].
+    impl JournalIo for Journal {
+        /// Appends one entry of `kind` following the checkpoint of `generation`, its
+        /// payload of `payload_length` bytes written by `fill`, then syncs. `first_block`
+        /// is the device block of journal block 0; `scratch` takes one block.
+        #[allow(clippy::too_many_arguments)]
+        async fn append<D: Device>(
+            &mut self,
+            device: &mut D,
+            first_block: u64,
+            generation: u32,
+            kind: JournalEntryKind,
+            payload_length: usize,
+            fill: &mut dyn FnMut(&mut [u8]) -> Result<()>,
+            scratch: &mut [u8],
+        ) -> Result<Appended, StorageError<D::Error>> {
+            let size = device.block_size().get();
+            let program = program_unit(device);
+            let area = size.saturating_sub(seal_len(program));
+            let length = ENTRY_HEADER_LEN
+                .checked_add(payload_length)
+                .and_then(|length| length.checked_add(ENTRY_CHECKSUM_LEN))
+                .and_then(|length| round_up(length, entry_unit(program)));
+            let (Some(length), Ok(payload_length_field)) =
+                (length, u16::try_from(payload_length))
+            else {
+                return Ok(Appended::NeedsCheckpoint);
+            };
+            let Ok(length_field) = u16::try_from(length) else {
+                return Ok(Appended::NeedsCheckpoint);
+            };
+            if length > area {
+                return Ok(Appended::NeedsCheckpoint);
+            }
+            let block = take_scratch::<D::Error>(scratch, size)?;
+            let current = |journal: &Self| {
+                first_block.saturating_add(
+                    journal.block_after(generation, journal.used.saturating_sub(1)),
+                )
+            };
+
+            // Where the entry goes: after the last entry, or at the start of a new block.
+            let offset = match self.open {
+                Some(offset) if offset.saturating_add(length) <= area => offset,
+                open => {
+                    if open.is_some() {
+                        io!(seal(device, current(self), generation, program, block))?;
+                        self.open = None;
+                    }
+                    if self.used >= self.blocks {
+                        return Ok(Appended::NeedsCheckpoint);
+                    }
+                    self.used = self.used.saturating_add(1);
+                    let index = current(self);
+                    if let Some(erased) = io!(device.erase_block(index)) {
+                        erased
+                            .map_err(|error| device_error(DeviceOperation::Erase, index, error))?;
+                    }
+                    self.open = Some(0);
+                    0
+                }
+            };
+            let index = current(self);
+            let flash = program.is_some();
+            if !flash {
+                if offset == 0 {
+                    // A block taken now: the entry, then zeros.
+                    block.fill(0);
+                } else {
+                    io!(device.read_block(index, block))
+                        .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
+                }
+            }
+            // On flash the entry is built at the front of the scratch and programmed; on a
+            // block device it is built in place and the block written whole.
+            let at = if flash { 0 } else { offset };
+            let entry =
+                block
+                    .get_mut(at..at.saturating_add(length))
+                    .ok_or(StorageError::ScratchTooSmall {
+                        needed: length,
+                        available: size,
+                    })?;
+            entry.fill(0);
+            let header = JournalEntryHeader {
+                length: U16::new(length_field),
+                kind: kind.code(),
+                reserved: 0,
+                checkpoint_generation: U32::new(generation),
+                sequence: U32::new(self.next_sequence),
+                payload_length: U16::new(payload_length_field),
+                reserved_tail: [0; 2],
+            };
+            let (head, rest) = entry.split_at_mut(ENTRY_HEADER_LEN);
+            head.copy_from_slice(header.as_bytes());
+            fill(rest.get_mut(..payload_length).unwrap_or_default())?;
+            let (covered, sum) = entry.split_at_mut(length.saturating_sub(ENTRY_CHECKSUM_LEN));
+            sum.copy_from_slice(&checksum(covered).to_le_bytes());
+            let programmed = if flash {
+                io!(device.program(index, offset, block.get(..length).unwrap_or_default()))
+            } else {
+                None
+            };
+            match programmed {
+                Some(result) => {
+                    result.map_err(|error| device_error(DeviceOperation::Program, index, error))?;
+                }
+                None => io!(write_block(device, index, block))?,
+            }
+            io!(sync(device, index))?;
+            self.open = Some(offset.saturating_add(length));
+            self.next_sequence = self.next_sequence.wrapping_add(1);
+            Ok(Appended::Written)
+        }
+
+        /// Rebuilds the journal's state from the device after the checkpoint of
+        /// `generation` was loaded, handing every entry that follows it, in order, to
+        /// `apply`: the blocks from the checkpoint's first one on, each read from its
+        /// start while its entries continue the sequence (1, 2, …), until a block whose
+        /// first entry does not. Reads at most `blocks` blocks.
+        async fn replay<D: Device>(
+            &mut self,
+            device: &mut D,
+            first_block: u64,
+            generation: u32,
+            scratch: &mut [u8],
+            apply: &mut dyn FnMut(&JournalEntry<'_>) -> Result<()>,
+        ) -> Result<(), StorageError<D::Error>> {
+            self.restart();
+            let size = device.block_size().get();
+            let program = program_unit(device);
+            let blank = blank_byte(program);
+            let block = take_scratch::<D::Error>(scratch, size)?;
+            for taken in 0..self.blocks {
+                let index = first_block.saturating_add(self.block_after(generation, taken));
+                io!(device.read_block(index, block))
+                    .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
+                let mut offset = 0;
+                let mut continued = false;
+                while let JournalSlot::Entry(entry) = read_entry(block, offset) {
+                    if entry.checkpoint_generation() != generation
+                        || entry.sequence() != self.next_sequence
+                    {
+                        break;
+                    }
+                    apply(&entry).map_err(|error| {
+                        error.placed(crate::error::BlockOrigin::Device, index, offset)
+                    })?;
+                    self.next_sequence = self.next_sequence.wrapping_add(1);
+                    offset = offset.saturating_add(entry.length());
+                    continued = true;
+                }
+                if !continued {
+                    break;
+                }
+                self.used = taken.saturating_add(1);
+                let rest = block.get(offset..).unwrap_or_default();
+                let fits = offset < size.saturating_sub(seal_len(program));
+                self.open = (fits && rest.iter().all(|byte| *byte == blank)).then_some(offset);
+            }
+            Ok(())
+        }
+    }
+
+    /// Seals a full journal block: its trailer (tag `MWAL`, the checkpoint's generation,
+    /// the XXH64 of its payload) says no entry will be added. On flash only the trailer's
+    /// program units are programmed (the bytes before the trailer in them are erased).
+    async fn seal<D: Device>(
+        device: &mut D,
+        index: u64,
+        generation: u32,
+        program: Option<usize>,
+        block: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        io!(device.read_block(index, block))
+            .map_err(|error| device_error(DeviceOperation::Read, index, error))?;
+        block::seal(block, Tag::MWAL, generation).map_err(StorageError::Region)?;
+        let from = block.len().saturating_sub(seal_len(program));
+        let programmed = if program.is_some() {
+            io!(device.program(index, from, block.get(from..).unwrap_or_default()))
+        } else {
+            None
+        };
+        match programmed {
+            Some(result) => {
+                result.map_err(|error| device_error(DeviceOperation::Program, index, error))
+            }
+            None => io!(write_block(device, index, block)),
+        }
+    }
 }

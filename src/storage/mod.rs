@@ -11,9 +11,10 @@
 //!
 //! With feature `async`, the same operations run on an `AsyncBlockDevice` (embassy
 //! firmware; `AsyncNorFlashDevice` over `embedded-storage-async`'s NOR flash) through
-//! `…_async` methods. The storage logic is written once, as `async fn`s; the blocking
-//! methods run it over their [`BlockDevice`] with futures that are always ready, polled
-//! in place (no executor), so both write the same bytes.
+//! `…_async` methods. The storage logic is written once and compiled twice: as plain
+//! functions over [`BlockDevice`] for the blocking methods (no futures: firmware that
+//! does not use async pays nothing for it), and as `async fn`s for the async ones. Both
+//! make the same device calls in the same order, so both write the same bytes.
 //!
 //! | stored region | persists | operations | an operation writes |
 //! |---|---|---|---|
@@ -143,6 +144,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "async")]
 mod asynch;
 mod copies;
 mod device;
@@ -151,6 +153,7 @@ mod fault;
 #[cfg(feature = "std")]
 mod file;
 mod journal;
+mod maybe_async;
 #[cfg(any(feature = "embedded-storage", feature = "async"))]
 mod nor;
 #[cfg(feature = "async")]

@@ -1,10 +1,10 @@
 //! A Streaming Append ring persisted on a block device.
 
-use super::asynch::{AsyncBlockDevice, Blocking, block_on};
 use super::device::BlockDevice;
 use super::error::StorageError;
 use super::journal::JournalEntryKind;
-use super::stored::Stored;
+use super::maybe_async::maybe_async;
+use super::stored::{self, Stored};
 use crate::block::{self, BlockSize, Tag};
 use crate::region::Region;
 use crate::streaming::{Appended, StreamingRing, WrapPolicy};
@@ -112,7 +112,7 @@ impl Stored<StreamingRing> {
         ring: StreamingRing,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        block_on(Self::new(first_block, ring).formatted(&mut Blocking::new(device), scratch))
+        stored::blocking::StoredIo::formatted(Self::new(first_block, ring), device, scratch)
     }
 
     /// Reads the ring back from the region at `first_block`, with the default journal
@@ -126,27 +126,7 @@ impl Stored<StreamingRing> {
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        block_on(Self::recover_on(
-            &mut Blocking::new(device),
-            first_block,
-            scratch,
-        ))
-    }
-
-    /// [`recover`](Self::recover) on any [`AsyncBlockDevice`].
-    pub(crate) async fn recover_on<D: AsyncBlockDevice>(
-        device: &mut D,
-        first_block: u64,
-        scratch: &mut [u8],
-    ) -> Result<Self, StorageError<D::Error>> {
-        Self::recover_at(
-            device,
-            first_block,
-            1,
-            Self::DEFAULT_JOURNAL_BLOCKS,
-            scratch,
-        )
-        .await
+        <Self as blocking::RingIo>::recover_on(device, first_block, scratch)
     }
 
     /// Appends `data`, overwriting the oldest entry when the ring is full
@@ -178,84 +158,7 @@ impl Stored<StreamingRing> {
         policy: WrapPolicy,
         scratch: &mut [u8],
     ) -> Result<Appended, StorageError<D::Error>> {
-        block_on(self.append_with_on(&mut Blocking::new(device), data, policy, scratch))
-    }
-
-    /// [`append_with`](Self::append_with) on any [`AsyncBlockDevice`].
-    pub(crate) async fn append_with_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        data: &[u8],
-        policy: WrapPolicy,
-        scratch: &mut [u8],
-    ) -> Result<Appended, StorageError<D::Error>> {
-        self.check_current()?;
-        let result = self.append_unguarded(device, data, policy, scratch).await;
-        self.note(&result);
-        result
-    }
-
-    async fn append_unguarded<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        data: &[u8],
-        policy: WrapPolicy,
-        scratch: &mut [u8],
-    ) -> Result<Appended, StorageError<D::Error>> {
-        // Refusals first, on a copy: they write nothing.
-        let mut next = self.region().clone();
-        let appended = next.append_with(data, policy)?;
-        self.record_settled(device, scratch).await?;
-        // Recovery follows the appends since the checkpoint slot by slot, from the
-        // checkpoint's counters and allocation, and applies the journal's consumes after
-        // them. So none of the appends may reuse the slot of another (checkpoint after
-        // `allocated_blocks` appends), and an append that grows the ring must follow the
-        // checkpoint directly (whether it grows can depend on a consume since): then
-        // within one interval a slot is `position % allocated_blocks` whatever consumes
-        // came between.
-        let since = u64::from(self.data_records());
-        let grows = next.allocated_blocks() != self.region().allocated_blocks();
-        if since >= self.region().allocated_blocks().max(1)
-            || (grows && self.operations_since_checkpoint() > 0)
-        {
-            self.commit(device, scratch).await?;
-        }
-        let generation = self.next_data_generation();
-        self.write_data_block(device, appended.physical_slot, data, generation, scratch)
-            .await?;
-        // The append is on the device: `next` becomes the value (a checkpoint above
-        // changed only the generation, which it keeps).
-        next.set_generation(self.region().generation());
-        *self.value_mut() = next;
-        self.add_data_record();
-        Ok(appended)
-    }
-
-    /// Records a consume recovery settled in the value only (the oldest entry's slot was
-    /// destroyed by a cut append): before the slot is written again, so that a later cut
-    /// cannot leave the old entry's bytes there and bring it back.
-    async fn record_settled<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        if !self.settled() {
-            return Ok(());
-        }
-        let read_tail = self.region().read_tail().to_le_bytes();
-        self.record(
-            device,
-            JournalEntryKind::RingConsume,
-            read_tail.len(),
-            &mut |payload| {
-                payload.copy_from_slice(&read_tail);
-                Ok(())
-            },
-            scratch,
-        )
-        .await?;
-        self.clear_settled();
-        Ok(())
+        blocking::RingIo::append_with_on(self, device, data, policy, scratch)
     }
 
     /// Consumes the oldest entry and records that in the journal; `Ok(None)` (nothing
@@ -269,38 +172,7 @@ impl Stored<StreamingRing> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<Option<u64>, StorageError<D::Error>> {
-        block_on(self.consume_on(&mut Blocking::new(device), scratch))
-    }
-
-    /// [`consume`](Self::consume) on any [`AsyncBlockDevice`].
-    pub(crate) async fn consume_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<Option<u64>, StorageError<D::Error>> {
-        self.check_current()?;
-        let before = self.region().clone();
-        let Some(position) = self.value_mut().consume() else {
-            return Ok(None);
-        };
-        let read_tail = self.region().read_tail().to_le_bytes();
-        let result = self
-            .record(
-                device,
-                JournalEntryKind::RingConsume,
-                read_tail.len(),
-                &mut |payload| {
-                    payload.copy_from_slice(&read_tail);
-                    Ok(())
-                },
-                scratch,
-            )
-            .await;
-        if result.is_err() {
-            *self.value_mut() = before;
-        }
-        self.note(&result);
-        result.map(|()| Some(position))
+        blocking::RingIo::consume_on(self, device, scratch)
     }
 
     /// Forgets every entry ([`StreamingRing::reset`]) and checkpoints that.
@@ -313,24 +185,7 @@ impl Stored<StreamingRing> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        block_on(self.reset_on(&mut Blocking::new(device), scratch))
-    }
-
-    /// [`reset`](Self::reset) on any [`AsyncBlockDevice`].
-    pub(crate) async fn reset_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        self.check_current()?;
-        let before = self.region().clone();
-        self.value_mut().reset();
-        let result = self.commit(device, scratch).await;
-        if result.is_err() {
-            *self.value_mut() = before;
-        }
-        self.note(&result);
-        result
+        blocking::RingIo::reset_on(self, device, scratch)
     }
 
     /// Reads the live entry at `position` into `scratch` (one block) and returns its
@@ -346,20 +201,164 @@ impl Stored<StreamingRing> {
         position: u64,
         scratch: &'s mut [u8],
     ) -> Result<&'s [u8], StorageError<D::Error>> {
-        block_on(self.read_on(&mut Blocking::new(device), position, scratch))
+        blocking::RingIo::read_on(self, device, position, scratch)
     }
+}
 
-    /// [`read`](Self::read) on any [`AsyncBlockDevice`].
-    pub(crate) async fn read_on<'s, D: AsyncBlockDevice>(
-        &self,
-        device: &mut D,
-        position: u64,
-        scratch: &'s mut [u8],
-    ) -> Result<&'s [u8], StorageError<D::Error>> {
-        let slot = self.region().physical_slot(position)?;
-        let block = self.read_data_block(device, slot, scratch).await?;
-        let opened = block::open(block, Tag::DATA)
-            .map_err(|error| error.relocated(self.data_block(slot)))?;
-        Ok(opened.payload())
+maybe_async! {
+    use { stored::{StoredIo as _} };
+
+    /// The ring's operations on the device.
+    impl RingIo for Stored<StreamingRing> {
+        /// [`recover`](Stored::recover).
+        async fn recover_on<D: Device>(
+            device: &mut D,
+            first_block: u64,
+            scratch: &mut [u8],
+        ) -> Result<Self, StorageError<D::Error>> {
+            io!(Self::recover_at(
+                device,
+                first_block,
+                1,
+                Self::DEFAULT_JOURNAL_BLOCKS,
+                scratch,
+            ))
+        }
+
+        /// [`append_with`](Stored::append_with).
+        async fn append_with_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            data: &[u8],
+            policy: WrapPolicy,
+            scratch: &mut [u8],
+        ) -> Result<Appended, StorageError<D::Error>> {
+            self.check_current()?;
+            let result = io!(self.append_unguarded(device, data, policy, scratch));
+            self.note(&result);
+            result
+        }
+
+        /// [`append_with`](Stored::append_with) once the value is known current.
+        async fn append_unguarded<D: Device>(
+            &mut self,
+            device: &mut D,
+            data: &[u8],
+            policy: WrapPolicy,
+            scratch: &mut [u8],
+        ) -> Result<Appended, StorageError<D::Error>> {
+            // Refusals first, on a copy: they write nothing.
+            let mut next = self.region().clone();
+            let appended = next.append_with(data, policy)?;
+            io!(self.record_settled(device, scratch))?;
+            // Recovery follows the appends since the checkpoint slot by slot, from the
+            // checkpoint's counters and allocation, and applies the journal's consumes
+            // after them. So none of the appends may reuse the slot of another
+            // (checkpoint after `allocated_blocks` appends), and an append that grows the
+            // ring must follow the checkpoint directly (whether it grows can depend on a
+            // consume since): then within one interval a slot is
+            // `position % allocated_blocks` whatever consumes came between.
+            let since = u64::from(self.data_records());
+            let grows = next.allocated_blocks() != self.region().allocated_blocks();
+            if since >= self.region().allocated_blocks().max(1)
+                || (grows && self.operations_since_checkpoint() > 0)
+            {
+                io!(self.commit(device, scratch))?;
+            }
+            let generation = self.next_data_generation();
+            io!(self.write_data_block(device, appended.physical_slot, data, generation, scratch))?;
+            // The append is on the device: `next` becomes the value (a checkpoint above
+            // changed only the generation, which it keeps).
+            next.set_generation(self.region().generation());
+            *self.value_mut() = next;
+            self.add_data_record();
+            Ok(appended)
+        }
+
+        /// Records a consume recovery settled in the value only (the oldest entry's slot
+        /// was destroyed by a cut append): before the slot is written again, so that a
+        /// later cut cannot leave the old entry's bytes there and bring it back.
+        async fn record_settled<D: Device>(
+            &mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            if !self.settled() {
+                return Ok(());
+            }
+            let read_tail = self.region().read_tail().to_le_bytes();
+            io!(self.record(
+                device,
+                JournalEntryKind::RingConsume,
+                read_tail.len(),
+                &mut |payload| {
+                    payload.copy_from_slice(&read_tail);
+                    Ok(())
+                },
+                scratch,
+            ))?;
+            self.clear_settled();
+            Ok(())
+        }
+
+        /// [`consume`](Stored::consume).
+        async fn consume_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<Option<u64>, StorageError<D::Error>> {
+            self.check_current()?;
+            let before = self.region().clone();
+            let Some(position) = self.value_mut().consume() else {
+                return Ok(None);
+            };
+            let read_tail = self.region().read_tail().to_le_bytes();
+            let result = io!(self.record(
+                device,
+                JournalEntryKind::RingConsume,
+                read_tail.len(),
+                &mut |payload| {
+                    payload.copy_from_slice(&read_tail);
+                    Ok(())
+                },
+                scratch,
+            ));
+            if result.is_err() {
+                *self.value_mut() = before;
+            }
+            self.note(&result);
+            result.map(|()| Some(position))
+        }
+
+        /// [`reset`](Stored::reset).
+        async fn reset_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            self.check_current()?;
+            let before = self.region().clone();
+            self.value_mut().reset();
+            let result = io!(self.commit(device, scratch));
+            if result.is_err() {
+                *self.value_mut() = before;
+            }
+            self.note(&result);
+            result
+        }
+
+        /// [`read`](Stored::read).
+        async fn read_on<'s, D: Device>(
+            &self,
+            device: &mut D,
+            position: u64,
+            scratch: &'s mut [u8],
+        ) -> Result<&'s [u8], StorageError<D::Error>> {
+            let slot = self.region().physical_slot(position)?;
+            let block = io!(self.read_data_block(device, slot, scratch))?;
+            let opened = block::open(block, Tag::DATA)
+                .map_err(|error| error.relocated(self.data_block(slot)))?;
+            Ok(opened.payload())
+        }
     }
 }

@@ -2,11 +2,11 @@
 //! checkpoint copies and its journal lie, and the lifecycle every stored region shares
 //! (format, recover, reload, journal, checkpoint).
 
-use super::asynch::{AsyncBlockDevice, Blocking, block_on};
-use super::copies::{Copies, MetadataCopy, pad_copy, sync, take_scratch, write_block};
+use super::copies::{Copies, MetadataCopy, pad_copy, take_scratch};
 use super::device::BlockDevice;
 use super::error::{DeviceOperation, StorageError};
-use super::journal::{Appended, Journal, JournalEntry, JournalEntryKind, clear_block};
+use super::journal::{Appended, Journal, JournalEntry, JournalEntryKind};
+use super::maybe_async::maybe_async;
 use crate::block::{BlockSize, Tag};
 use crate::error::{Error, Reason, Result};
 use crate::region::{Region, RegionView};
@@ -130,30 +130,6 @@ impl<R: Region> Stored<R> {
         self
     }
 
-    /// A blank value read back from the region at `first_block` ([`reload`](Self::reload)).
-    pub(crate) async fn recover_at<D: AsyncBlockDevice>(
-        device: &mut D,
-        first_block: u64,
-        blocks_per_copy: u64,
-        journal_blocks: u64,
-        scratch: &mut [u8],
-    ) -> Result<Self, StorageError<D::Error>> {
-        let blank = R::blank(device.block_size());
-        let mut stored = Self::with_layout(blank, first_block, blocks_per_copy, journal_blocks);
-        stored.reload_on(device, scratch).await?;
-        Ok(stored)
-    }
-
-    /// This value written as a new region ([`format_in_place`](Self::format_in_place)).
-    pub(crate) async fn formatted<D: AsyncBlockDevice>(
-        mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<Self, StorageError<D::Error>> {
-        self.format_in_place_on(device, scratch).await?;
-        Ok(self)
-    }
-
     /// The region's state as last committed.
     #[must_use]
     pub const fn region(&self) -> &R {
@@ -228,42 +204,7 @@ impl<R: Region> Stored<R> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        block_on(self.format_in_place_on(&mut Blocking::new(device), scratch))
-    }
-
-    /// [`format_in_place`](Self::format_in_place) on any [`AsyncBlockDevice`]: the one
-    /// copy of the code, which the blocking API runs too.
-    pub(crate) async fn format_in_place_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        let region = self.value.block_size();
-        let device_size = device.block_size();
-        if region != device_size {
-            return Err(StorageError::BlockSizeMismatch {
-                region,
-                device: device_size,
-            });
-        }
-        self.check_layout(device)?;
-        self.needs_recovery = true;
-        let journal = self.first_journal_block();
-        for block in 0..self.journal.blocks {
-            clear_block(device, journal.saturating_add(block), scratch).await?;
-        }
-        for index in 0..self.value.data_blocks() {
-            if self.value.format_clears_data_block(index) {
-                clear_block(device, self.data_block(index), scratch).await?;
-            }
-        }
-        self.current = MetadataCopy::A;
-        self.data_records = 0;
-        self.journal.restart();
-        self.write_checkpoint(device, scratch, true).await?;
-        self.write_checkpoint(device, scratch, true).await?;
-        self.needs_recovery = false;
-        Ok(())
+        blocking::StoredIo::format_in_place_on(self, device, scratch)
     }
 
     /// Reads the region back in place (no value-sized temporary): at start-up for a
@@ -291,45 +232,7 @@ impl<R: Region> Stored<R> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        block_on(self.reload_on(&mut Blocking::new(device), scratch))
-    }
-
-    /// [`reload`](Self::reload) on any [`AsyncBlockDevice`].
-    pub(crate) async fn reload_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        self.needs_recovery = true;
-        // A type whose capacity fixes the copies' size (the WORM log) sizes them for the
-        // device's block size, as parsing does.
-        if !self.copies_given
-            && let Some(blocks) = R::blocks_per_copy(device.block_size())
-        {
-            self.copies.blocks_per_copy = blocks;
-        }
-        self.check_copies(device)?;
-        self.current = reload_value(&mut self.value, self.copies, device, scratch).await?;
-        // The data the recovered value counts must fit too.
-        self.check_layout(device)?;
-        let data_start = self.data_block(0);
-        self.data_records =
-            replay_data_blocks(&mut self.value, data_start, device, scratch).await?;
-        let generation = self.value.generation();
-        let value = &mut self.value;
-        self.journal
-            .replay(
-                device,
-                self.copies.end(),
-                generation,
-                scratch,
-                &mut |entry: &JournalEntry<'_>| value.replay_entry(entry),
-            )
-            .await?;
-        self.settled = settle(&mut self.value, data_start, device, scratch).await?;
-        self.check_layout(device)?;
-        self.needs_recovery = false;
-        Ok(())
+        blocking::StoredIo::reload_on(self, device, scratch)
     }
 
     /// Writes the committed state as a new checkpoint, into the copy not holding the
@@ -345,36 +248,7 @@ impl<R: Region> Stored<R> {
         device: &mut D,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        block_on(self.checkpoint_on(&mut Blocking::new(device), scratch))
-    }
-
-    /// [`checkpoint`](Self::checkpoint) on any [`AsyncBlockDevice`].
-    pub(crate) async fn checkpoint_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        self.check_current()?;
-        let result = self.commit(device, scratch).await;
-        self.note(&result);
-        result
-    }
-
-    /// Checks that a copy and the journal have at least one block and that the copies
-    /// and the journal fit on `device`.
-    fn check_copies<D: AsyncBlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
-        check_layout(self.copies, self.journal.blocks, 0, device.block_count())
-    }
-
-    /// [`check_copies`](Self::check_copies), and that the value's data blocks fit after
-    /// them.
-    fn check_layout<D: AsyncBlockDevice>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
-        check_layout(
-            self.copies,
-            self.journal.blocks,
-            self.value.data_blocks(),
-            device.block_count(),
-        )
+        blocking::StoredIo::checkpoint_on(self, device, scratch)
     }
 
     /// Refuses a change while the value may not match the device (a device error in an
@@ -400,78 +274,6 @@ impl<R: Region> Stored<R> {
     /// The value, for a change the caller commits (or undoes) next.
     pub(crate) const fn value_mut(&mut self) -> &mut R {
         &mut self.value
-    }
-
-    /// Writes the value as the caller has just changed it as a checkpoint: into the
-    /// other copy, with a generation after every one used since the last checkpoint (its
-    /// own and its ring data blocks'), then syncs; on success it is the committed value
-    /// and the journal is empty. On an error the generation is put back and the caller
-    /// must undo its change: the value stays the last commit (no clone of it is made, so
-    /// a large log or vault costs no stack).
-    pub(crate) async fn commit<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        self.write_checkpoint(device, scratch, false).await
-    }
-
-    async fn write_checkpoint<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        scratch: &mut [u8],
-        whole_copy: bool,
-    ) -> Result<(), StorageError<D::Error>> {
-        let checkpoint = self.value.generation();
-        // Past the generations the ring's data blocks took since the checkpoint.
-        self.value
-            .set_generation(checkpoint.wrapping_add(self.data_records));
-        let result = commit_value(
-            &mut self.value,
-            self.copies,
-            &mut self.current,
-            device,
-            scratch,
-            whole_copy,
-        )
-        .await;
-        if result.is_ok() {
-            self.data_records = 0;
-            self.settled = false;
-            self.journal.restart();
-        } else {
-            self.value.set_generation(checkpoint);
-        }
-        result
-    }
-
-    /// Records the operation the caller has just applied to the value: one journal entry
-    /// of `kind` whose payload `fill` writes, or a checkpoint when the journal has no
-    /// room. On an error the caller must undo its change.
-    pub(crate) async fn record<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        kind: JournalEntryKind,
-        payload_length: usize,
-        fill: &mut dyn FnMut(&mut [u8]) -> Result<()>,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        let appended = self
-            .journal
-            .append(
-                device,
-                self.copies.end(),
-                self.value.generation(),
-                kind,
-                payload_length,
-                fill,
-                scratch,
-            )
-            .await?;
-        match appended {
-            Appended::Written => Ok(()),
-            Appended::NeedsCheckpoint => self.commit(device, scratch).await,
-        }
     }
 
     /// Refuses a change that would leave the value too large for a checkpoint copy:
@@ -513,62 +315,6 @@ impl<R: Region> Stored<R> {
             .wrapping_add(1)
             .wrapping_add(self.data_records)
     }
-
-    /// Writes `data` as data block `index`, sealed with `generation`, then syncs: before
-    /// the record that counts it.
-    pub(crate) async fn write_data_block<D: AsyncBlockDevice>(
-        &self,
-        device: &mut D,
-        index: u64,
-        data: &[u8],
-        generation: u32,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        write_data(device, self.data_block(index), data, generation, scratch).await
-    }
-
-    /// Reads data block `index` into `scratch` (one block), unchecked.
-    pub(crate) async fn read_data_block<'s, D: AsyncBlockDevice>(
-        &self,
-        device: &mut D,
-        index: u64,
-        scratch: &'s mut [u8],
-    ) -> Result<&'s mut [u8], StorageError<D::Error>> {
-        read_data(device, self.data_block(index), scratch).await
-    }
-}
-
-/// [`Stored::write_data_block`] for every region type: seals `data` as a data block with
-/// `generation` and writes it to `device_block`, then syncs.
-async fn write_data<D: AsyncBlockDevice>(
-    device: &mut D,
-    device_block: u64,
-    data: &[u8],
-    generation: u32,
-    scratch: &mut [u8],
-) -> Result<(), StorageError<D::Error>> {
-    let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
-    seal_data_block(block, data, generation)?;
-    write_block(device, device_block, block).await?;
-    sync(device, device_block).await
-}
-
-/// [`Stored::read_data_block`] for every region type.
-async fn read_data<'s, D: AsyncBlockDevice>(
-    device: &mut D,
-    device_block: u64,
-    scratch: &'s mut [u8],
-) -> Result<&'s mut [u8], StorageError<D::Error>> {
-    let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
-    device
-        .read_block(device_block, block)
-        .await
-        .map_err(|error| StorageError::Device {
-            operation: DeviceOperation::Read,
-            block: device_block,
-            error,
-        })?;
-    Ok(block)
 }
 
 /// Checks that a copy and the journal have at least one block and that both copies, the
@@ -642,9 +388,8 @@ trait Committable {
         slot: &mut dyn FnMut(u64) -> Option<u32>,
     ) -> u32;
     /// Whether it changes the value only when a block it asks about is not valid
-    /// (`None`): [`settle`](fn@settle) relies on it to ask its question first.
+    /// (`None`): the storage logic's `settle` relies on it to ask its question first.
     fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) -> bool;
-    fn data_blocks(&self) -> u64;
 }
 
 impl<R: Region> Committable for R {
@@ -684,91 +429,6 @@ impl<R: Region> Committable for R {
     fn settle(&mut self, slot: &mut dyn FnMut(u64) -> Option<u32>) -> bool {
         crate::region::sealed::Load::settle(self, slot)
     }
-    fn data_blocks(&self) -> u64 {
-        crate::region::sealed::Load::data_blocks(self)
-    }
-}
-
-/// The generation of data block `index` (at device block `data_start + index`) when it
-/// is a valid data block.
-async fn data_block_generation<D: AsyncBlockDevice>(
-    device: &mut D,
-    data_start: u64,
-    index: u64,
-    scratch: &mut [u8],
-) -> Result<Option<u32>, StorageError<D::Error>> {
-    let block = read_data(device, data_start.saturating_add(index), scratch).await?;
-    Ok(crate::block::open(block, Tag::DATA)
-        .ok()
-        .map(|opened| opened.generation()))
-}
-
-/// Applies the operations recorded by their data blocks after the loaded checkpoint
-/// (ring appends); returns how many.
-///
-/// The region asks for data blocks through a synchronous callback
-/// ([`Load::replay_data_blocks`](crate::region::sealed::Load::replay_data_blocks)), and
-/// a read here may have to wait: so the region is run one append at a time. Each run
-/// is answered the block read before it (its first question) and stops at its next
-/// question, which is read before the next run. The blocks are read in the same order
-/// and number as a callback that read them itself would: at most `data_blocks + 1`.
-async fn replay_data_blocks<D: AsyncBlockDevice>(
-    value: &mut dyn Committable,
-    data_start: u64,
-    device: &mut D,
-    scratch: &mut [u8],
-) -> Result<u32, StorageError<D::Error>> {
-    let first = value.generation().wrapping_add(1);
-    let most_reads = value.data_blocks().saturating_add(1);
-    let mut applied: u32 = 0;
-    let mut known: Option<(u64, Option<u32>)> = None;
-    let mut reads: u64 = 0;
-    loop {
-        let mut wanted = None;
-        let step = value.replay_data_blocks(first.wrapping_add(applied), &mut |index| match known
-            .take()
-        {
-            Some((slot, generation)) if slot == index => generation,
-            _ => {
-                wanted = Some(index);
-                None
-            }
-        });
-        applied = applied.wrapping_add(step);
-        let Some(index) = wanted else {
-            return Ok(applied);
-        };
-        if reads >= most_reads {
-            return Ok(applied);
-        }
-        reads = reads.saturating_add(1);
-        let generation = data_block_generation(device, data_start, index, scratch).await?;
-        known = Some((index, generation));
-    }
-}
-
-/// Settles what an operation cut mid-way leaves in the data blocks; returns whether the
-/// value changed (a change no device holds yet).
-///
-/// As in [`replay_data_blocks`], the region's synchronous question is read between two
-/// runs: the first is told every block it asks about is valid (which changes nothing),
-/// the second is told what the block it asked about holds.
-async fn settle<D: AsyncBlockDevice>(
-    value: &mut dyn Committable,
-    data_start: u64,
-    device: &mut D,
-    scratch: &mut [u8],
-) -> Result<bool, StorageError<D::Error>> {
-    let mut wanted = None;
-    let changed = value.settle(&mut |index| {
-        wanted = Some(index);
-        Some(0)
-    });
-    let Some(asked) = wanted else {
-        return Ok(changed);
-    };
-    let generation = data_block_generation(device, data_start, asked, scratch).await?;
-    Ok(value.settle(&mut |index| if index == asked { generation } else { Some(0) }))
 }
 
 /// The error of a change that would not fit in a checkpoint copy.
@@ -780,73 +440,435 @@ fn copy_too_small<E>(needed: usize, block_size: usize, blocks_per_copy: u64) -> 
     }))
 }
 
-/// [`Stored::reload`] for any region value: returns the copy it was loaded from.
-async fn reload_value<D: AsyncBlockDevice>(
-    value: &mut dyn Committable,
-    copies: Copies,
-    device: &mut D,
-    scratch: &mut [u8],
-) -> Result<MetadataCopy, StorageError<D::Error>> {
-    let size = device.block_size();
-    let current = copies
-        .choose(device, scratch, |bytes| value.read_copy(bytes, size, false))
-        .await?;
-    let bytes = match current {
-        // `choose` read copy B last: it is still in the scratch.
-        MetadataCopy::B => take_scratch::<D::Error>(scratch, copies.copy_len(size.get()))?,
-        MetadataCopy::A => copies.read(device, MetadataCopy::A, scratch).await?,
+maybe_async! {
+    use {
+        copies::{CopiesIo as _, sync, write_block},
+        journal::{JournalIo as _, clear_block},
     };
-    if let Err(error) = value.read_copy(bytes, size, true) {
-        return Err(error.relocated(copies.start(current)).into());
-    }
-    Ok(current)
-}
 
-/// [`Stored::commit`] for any region value: on success `current` is the other copy.
-async fn commit_value<D: AsyncBlockDevice>(
-    value: &mut dyn Committable,
-    copies: Copies,
-    current: &mut MetadataCopy,
-    device: &mut D,
-    scratch: &mut [u8],
-    whole_copy: bool,
-) -> Result<(), StorageError<D::Error>> {
-    let committed_generation = value.generation();
-    let generation = committed_generation.wrapping_add(1);
-    value.set_generation(generation);
-    let next = current.other();
-    let result = write_copy(
-        &*value, copies, next, device, scratch, whole_copy, generation,
-    )
-    .await;
-    if result.is_ok() {
-        *current = next;
-    } else {
-        value.set_generation(committed_generation);
-    }
-    result
-}
+    /// The lifecycle every stored region shares, on the device: format, reload,
+    /// checkpoint, and the commit protocol the region types' operations use.
+    impl<R: Region> StoredIo for Stored<R> {
+        /// A blank value read back from the region at `first_block`
+        /// ([`reload`](Stored::reload)).
+        async fn recover_at<D: Device>(
+            device: &mut D,
+            first_block: u64,
+            blocks_per_copy: u64,
+            journal_blocks: u64,
+            scratch: &mut [u8],
+        ) -> Result<Self, StorageError<D::Error>> {
+            let blank = R::blank(device.block_size());
+            let mut stored = Self::with_layout(blank, first_block, blocks_per_copy, journal_blocks);
+            io!(stored.reload_on(device, scratch))?;
+            Ok(stored)
+        }
 
-/// Emits `value` (padded to the whole copy when `whole_copy`) into `copy`, then syncs.
-async fn write_copy<D: AsyncBlockDevice>(
-    value: &dyn Committable,
-    copies: Copies,
-    copy: MetadataCopy,
-    device: &mut D,
-    scratch: &mut [u8],
-    whole_copy: bool,
-    generation: u32,
-) -> Result<(), StorageError<D::Error>> {
-    let size = value.block_size().get();
-    let copy_len = copies.copy_len(size);
-    let needed = value.buffer_len();
-    if needed > copy_len {
-        return Err(copy_too_small(needed, size, copies.blocks_per_copy));
+        /// This value written as a new region
+        /// ([`format_in_place`](Stored::format_in_place)).
+        async fn formatted<D: Device>(
+            mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<Self, StorageError<D::Error>> {
+            io!(self.format_in_place_on(device, scratch))?;
+            Ok(self)
+        }
+
+        /// [`format_in_place`](Stored::format_in_place).
+        async fn format_in_place_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            let region = self.value.block_size();
+            let device_size = device.block_size();
+            if region != device_size {
+                return Err(StorageError::BlockSizeMismatch {
+                    region,
+                    device: device_size,
+                });
+            }
+            self.check_layout(device)?;
+            self.needs_recovery = true;
+            let journal = self.first_journal_block();
+            for block in 0..self.journal.blocks {
+                io!(clear_block(device, journal.saturating_add(block), scratch))?;
+            }
+            for index in 0..self.value.data_blocks() {
+                if self.value.format_clears_data_block(index) {
+                    io!(clear_block(device, self.data_block(index), scratch))?;
+                }
+            }
+            self.current = MetadataCopy::A;
+            self.data_records = 0;
+            self.journal.restart();
+            io!(self.write_checkpoint(device, scratch, true))?;
+            io!(self.write_checkpoint(device, scratch, true))?;
+            self.needs_recovery = false;
+            Ok(())
+        }
+
+        /// [`reload`](Stored::reload).
+        async fn reload_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            self.needs_recovery = true;
+            // A type whose capacity fixes the copies' size (the WORM log) sizes them for
+            // the device's block size, as parsing does.
+            if !self.copies_given
+                && let Some(blocks) = R::blocks_per_copy(device.block_size())
+            {
+                self.copies.blocks_per_copy = blocks;
+            }
+            self.check_copies(device)?;
+            self.current = io!(reload_value(&mut self.value, self.copies, device, scratch))?;
+            // The data the recovered value counts must fit too.
+            self.check_layout(device)?;
+            let data_start = self.data_block(0);
+            let data_blocks = self.value.data_blocks();
+            self.data_records = io!(replay_data_blocks(
+                &mut self.value,
+                data_start,
+                data_blocks,
+                device,
+                scratch,
+            ))?;
+            let generation = self.value.generation();
+            let value = &mut self.value;
+            io!(self.journal.replay(
+                device,
+                self.copies.end(),
+                generation,
+                scratch,
+                &mut |entry: &JournalEntry<'_>| value.replay_entry(entry),
+            ))?;
+            self.settled = io!(settle(&mut self.value, data_start, device, scratch))?;
+            self.check_layout(device)?;
+            self.needs_recovery = false;
+            Ok(())
+        }
+
+        /// [`checkpoint`](Stored::checkpoint).
+        async fn checkpoint_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            self.check_current()?;
+            let result = io!(self.commit(device, scratch));
+            self.note(&result);
+            result
+        }
+
+        /// Checks that a copy and the journal have at least one block and that the
+        /// copies and the journal fit on `device`.
+        fn check_copies<D: Device>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
+            check_layout(self.copies, self.journal.blocks, 0, device.block_count())
+        }
+
+        /// [`check_copies`](Self::check_copies), and that the value's data blocks fit
+        /// after them.
+        fn check_layout<D: Device>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
+            check_layout(
+                self.copies,
+                self.journal.blocks,
+                self.value.data_blocks(),
+                device.block_count(),
+            )
+        }
+
+        /// Writes the value as the caller has just changed it as a checkpoint: into the
+        /// other copy, with a generation after every one used since the last checkpoint
+        /// (its own and its ring data blocks'), then syncs; on success it is the
+        /// committed value and the journal is empty. On an error the generation is put
+        /// back and the caller must undo its change: the value stays the last commit (no
+        /// clone of it is made, so a large log or vault costs no stack).
+        async fn commit<D: Device>(
+            &mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            io!(self.write_checkpoint(device, scratch, false))
+        }
+
+        /// [`commit`](Self::commit), the copy padded whole when `whole_copy` (format).
+        async fn write_checkpoint<D: Device>(
+            &mut self,
+            device: &mut D,
+            scratch: &mut [u8],
+            whole_copy: bool,
+        ) -> Result<(), StorageError<D::Error>> {
+            let checkpoint = self.value.generation();
+            // Past the generations the ring's data blocks took since the checkpoint.
+            self.value
+                .set_generation(checkpoint.wrapping_add(self.data_records));
+            let result = io!(commit_value(
+                &mut self.value,
+                self.copies,
+                &mut self.current,
+                device,
+                scratch,
+                whole_copy,
+            ));
+            if result.is_ok() {
+                self.data_records = 0;
+                self.settled = false;
+                self.journal.restart();
+            } else {
+                self.value.set_generation(checkpoint);
+            }
+            result
+        }
+
+        /// Records the operation the caller has just applied to the value: one journal
+        /// entry of `kind` whose payload `fill` writes, or a checkpoint when the journal
+        /// has no room. On an error the caller must undo its change.
+        async fn record<D: Device>(
+            &mut self,
+            device: &mut D,
+            kind: JournalEntryKind,
+            payload_length: usize,
+            fill: &mut dyn FnMut(&mut [u8]) -> Result<()>,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            let appended = io!(self.journal.append(
+                device,
+                self.copies.end(),
+                self.value.generation(),
+                kind,
+                payload_length,
+                fill,
+                scratch,
+            ))?;
+            match appended {
+                Appended::Written => Ok(()),
+                Appended::NeedsCheckpoint => io!(self.commit(device, scratch)),
+            }
+        }
+
+        /// Writes `data` as data block `index`, sealed with `generation`, then syncs:
+        /// before the record that counts it.
+        async fn write_data_block<D: Device>(
+            &self,
+            device: &mut D,
+            index: u64,
+            data: &[u8],
+            generation: u32,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            io!(write_data(device, self.data_block(index), data, generation, scratch))
+        }
+
+        /// Reads data block `index` into `scratch` (one block), unchecked.
+        async fn read_data_block<'s, D: Device>(
+            &self,
+            device: &mut D,
+            index: u64,
+            scratch: &'s mut [u8],
+        ) -> Result<&'s mut [u8], StorageError<D::Error>> {
+            io!(read_data(device, self.data_block(index), scratch))
+        }
     }
-    let mut length = value.emit(take_scratch::<D::Error>(scratch, needed)?)?;
-    if whole_copy {
-        length = pad_copy(scratch, length, copy_len, size, value.tag(), generation)?;
+
+    /// [`Stored::write_data_block`] for every region type: seals `data` as a data block
+    /// with `generation` and writes it to `device_block`, then syncs.
+    #[inline(never)]
+    async fn write_data<D: Device>(
+        device: &mut D,
+        device_block: u64,
+        data: &[u8],
+        generation: u32,
+        scratch: &mut [u8],
+    ) -> Result<(), StorageError<D::Error>> {
+        let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
+        seal_data_block(block, data, generation)?;
+        io!(write_block(device, device_block, block))?;
+        io!(sync(device, device_block))
     }
-    let bytes = take_scratch::<D::Error>(scratch, length)?;
-    copies.write(device, copy, bytes).await
+
+    /// [`Stored::read_data_block`] for every region type.
+    #[inline(never)]
+    async fn read_data<'s, D: Device>(
+        device: &mut D,
+        device_block: u64,
+        scratch: &'s mut [u8],
+    ) -> Result<&'s mut [u8], StorageError<D::Error>> {
+        let block = take_scratch::<D::Error>(scratch, device.block_size().get())?;
+        io!(device.read_block(device_block, block)).map_err(|error| StorageError::Device {
+            operation: DeviceOperation::Read,
+            block: device_block,
+            error,
+        })?;
+        Ok(block)
+    }
+
+    /// The generation of data block `index` (at device block `data_start + index`) when
+    /// it is a valid data block.
+    async fn data_block_generation<D: Device>(
+        device: &mut D,
+        data_start: u64,
+        index: u64,
+        scratch: &mut [u8],
+    ) -> Result<Option<u32>, StorageError<D::Error>> {
+        let block = io!(read_data(device, data_start.saturating_add(index), scratch))?;
+        Ok(crate::block::open(block, Tag::DATA)
+            .ok()
+            .map(|opened| opened.generation()))
+    }
+
+    /// Applies the operations recorded by their data blocks after the loaded checkpoint
+    /// (ring appends); returns how many.
+    ///
+    /// The region asks for data blocks through a synchronous callback
+    /// ([`Load::replay_data_blocks`](crate::region::sealed::Load::replay_data_blocks)),
+    /// and a read in the async instantiation may have to wait: so the region is run one
+    /// append at a time. Each run is answered the block read before it (its first
+    /// question) and stops at its next question, which is read before the next run. The
+    /// blocks are read in the same order and number as a callback that read them itself
+    /// would: at most `data_blocks + 1`.
+    #[inline(never)]
+    async fn replay_data_blocks<D: Device>(
+        value: &mut dyn Committable,
+        data_start: u64,
+        data_blocks: u64,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<u32, StorageError<D::Error>> {
+        let first = value.generation().wrapping_add(1);
+        let mut applied: u32 = 0;
+        let mut known: Option<(u64, Option<u32>)> = None;
+        let mut reads: u64 = 0;
+        loop {
+            let mut wanted = None;
+            let step =
+                value.replay_data_blocks(first.wrapping_add(applied), &mut |index| match known
+                    .take()
+                {
+                    Some((slot, generation)) if slot == index => generation,
+                    _ => {
+                        wanted = Some(index);
+                        None
+                    }
+                });
+            applied = applied.wrapping_add(step);
+            match wanted {
+                Some(index) if reads <= data_blocks => {
+                    reads = reads.saturating_add(1);
+                    let generation =
+                        io!(data_block_generation(device, data_start, index, scratch))?;
+                    known = Some((index, generation));
+                }
+                _ => return Ok(applied),
+            }
+        }
+    }
+
+    /// Settles what an operation cut mid-way leaves in the data blocks; returns whether
+    /// the value changed (a change no device holds yet).
+    ///
+    /// As in [`replay_data_blocks`], the region's synchronous question is read between
+    /// two runs: the first is told every block it asks about is valid (which changes
+    /// nothing), the second is told what the block it asked about holds.
+    #[inline(never)]
+    async fn settle<D: Device>(
+        value: &mut dyn Committable,
+        data_start: u64,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<bool, StorageError<D::Error>> {
+        let mut answer: Option<(u64, Option<u32>)> = None;
+        loop {
+            let mut wanted = None;
+            let changed = value.settle(&mut |index| match answer {
+                Some((asked, generation)) if asked == index => generation,
+                _ => {
+                    wanted = Some(index);
+                    Some(0)
+                }
+            });
+            match wanted {
+                Some(index) if answer.is_none() => {
+                    let generation =
+                        io!(data_block_generation(device, data_start, index, scratch))?;
+                    answer = Some((index, generation));
+                }
+                _ => return Ok(changed),
+            }
+        }
+    }
+
+    /// [`Stored::reload`] for any region value: returns the copy it was loaded from.
+    #[inline(never)]
+    async fn reload_value<D: Device>(
+        value: &mut dyn Committable,
+        copies: Copies,
+        device: &mut D,
+        scratch: &mut [u8],
+    ) -> Result<MetadataCopy, StorageError<D::Error>> {
+        let size = device.block_size();
+        let current =
+            io!(copies.choose(device, scratch, |bytes| value.read_copy(bytes, size, false)))?;
+        let bytes = match current {
+            // `choose` read copy B last: it is still in the scratch.
+            MetadataCopy::B => take_scratch::<D::Error>(scratch, copies.copy_len(size.get()))?,
+            MetadataCopy::A => io!(copies.read(device, MetadataCopy::A, scratch))?,
+        };
+        if let Err(error) = value.read_copy(bytes, size, true) {
+            return Err(error.relocated(copies.start(current)).into());
+        }
+        Ok(current)
+    }
+
+    /// [`Stored::commit`] for any region value: on success `current` is the other copy.
+    #[inline(never)]
+    async fn commit_value<D: Device>(
+        value: &mut dyn Committable,
+        copies: Copies,
+        current: &mut MetadataCopy,
+        device: &mut D,
+        scratch: &mut [u8],
+        whole_copy: bool,
+    ) -> Result<(), StorageError<D::Error>> {
+        let committed_generation = value.generation();
+        let generation = committed_generation.wrapping_add(1);
+        value.set_generation(generation);
+        let next = current.other();
+        let result = io!(write_copy(
+            &*value, copies, next, device, scratch, whole_copy, generation,
+        ));
+        if result.is_ok() {
+            *current = next;
+        } else {
+            value.set_generation(committed_generation);
+        }
+        result
+    }
+
+    /// Emits `value` (padded to the whole copy when `whole_copy`) into `copy`, then
+    /// syncs.
+    async fn write_copy<D: Device>(
+        value: &dyn Committable,
+        copies: Copies,
+        copy: MetadataCopy,
+        device: &mut D,
+        scratch: &mut [u8],
+        whole_copy: bool,
+        generation: u32,
+    ) -> Result<(), StorageError<D::Error>> {
+        let size = value.block_size().get();
+        let copy_len = copies.copy_len(size);
+        let needed = value.buffer_len();
+        if needed > copy_len {
+            return Err(copy_too_small(needed, size, copies.blocks_per_copy));
+        }
+        let mut length = value.emit(take_scratch::<D::Error>(scratch, needed)?)?;
+        if whole_copy {
+            length = pad_copy(scratch, length, copy_len, size, value.tag(), generation)?;
+        }
+        let bytes = take_scratch::<D::Error>(scratch, length)?;
+        io!(copies.write(device, copy, bytes))
+    }
 }

@@ -1,12 +1,12 @@
 //! The stored regions' async API (feature `async`): each blocking operation has an
 //! `…_async` twin taking an [`AsyncBlockDevice`].
 //!
-//! There is one copy of the storage logic. It is written as `async fn`s generic over
-//! [`AsyncBlockDevice`]; these methods await it on the caller's device, and the blocking
-//! methods run the very same futures over their [`BlockDevice`](super::BlockDevice)
-//! through an adapter whose futures are always ready, polled to completion in place (no
-//! executor). So the two APIs write the same bytes in the same order, and a value can be
-//! used through either.
+//! There is one source of the storage logic, written once in each file inside
+//! `maybe_async!` and compiled twice: as plain functions for the blocking methods, and as
+//! `async fn`s over [`AsyncBlockDevice`] (each file's `asynchronous` module), which these
+//! methods await on the caller's device. Both instantiations make the same device calls
+//! in the same order, so the two APIs write the same bytes, and a value can be used
+//! through either.
 //!
 //! Naming: the async methods are the blocking ones' names with an `_async` suffix, on
 //! the same types (`StoredRing::append_async` next to `StoredRing::append`), rather
@@ -17,7 +17,11 @@ use uuid::Uuid;
 
 use super::asynch::AsyncBlockDevice;
 use super::error::StorageError;
+use super::ring::asynchronous::RingIo as _;
 use super::stored::Stored;
+use super::stored::asynchronous::StoredIo as _;
+use super::vault::asynchronous::VaultIo as _;
+use super::worm::asynchronous::WormIo as _;
 use crate::region::Region;
 use crate::streaming::{Appended, StreamingRing, WrapPolicy};
 use crate::ticks::Ticks;

@@ -2,11 +2,11 @@
 
 use uuid::Uuid;
 
-use super::asynch::{AsyncBlockDevice, Blocking, block_on};
 use super::device::BlockDevice;
 use super::error::StorageError;
 use super::journal::JournalEntryKind;
-use super::stored::{Stored, copy_bytes};
+use super::maybe_async::maybe_async;
+use super::stored::{self, Stored, copy_bytes};
 use crate::block::BlockSize;
 use crate::vault::{Passport, Vault};
 
@@ -134,9 +134,10 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         vault: Vault<CAPACITY>,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        block_on(
-            Self::new(first_block, blocks_per_copy, vault)
-                .formatted(&mut Blocking::new(device), scratch),
+        stored::blocking::StoredIo::formatted(
+            Self::new(first_block, blocks_per_copy, vault),
+            device,
+            scratch,
         )
     }
 
@@ -155,23 +156,7 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         blocks_per_copy: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        block_on(Self::recover_on(
-            &mut Blocking::new(device),
-            first_block,
-            blocks_per_copy,
-            scratch,
-        ))
-    }
-
-    /// [`recover`](Self::recover) on any [`AsyncBlockDevice`].
-    pub(crate) async fn recover_on<D: AsyncBlockDevice>(
-        device: &mut D,
-        first_block: u64,
-        blocks_per_copy: u64,
-        scratch: &mut [u8],
-    ) -> Result<Self, StorageError<D::Error>> {
-        let journal = Self::default_journal_blocks(blocks_per_copy);
-        Self::recover_at(device, first_block, blocks_per_copy, journal, scratch).await
+        <Self as blocking::VaultIo>::recover_on(device, first_block, blocks_per_copy, scratch)
     }
 
     /// Adds a signed passport ([`Vault::add`]) and commits.
@@ -187,42 +172,7 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         passport: Passport,
         scratch: &mut [u8],
     ) -> Result<(), StorageError<D::Error>> {
-        block_on(self.add_on(&mut Blocking::new(device), passport, scratch))
-    }
-
-    /// [`add`](Self::add) on any [`AsyncBlockDevice`].
-    pub(crate) async fn add_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        passport: Passport,
-        scratch: &mut [u8],
-    ) -> Result<(), StorageError<D::Error>> {
-        self.check_current()?;
-        // In place, no copy of the vault: a refusal changes nothing, a failure is undone.
-        self.value_mut().add(passport)?;
-        if let Err(error) = self.check_fits_copy() {
-            self.value_mut().undo_add();
-            return Err(error);
-        }
-        let result = match self.region().all().last() {
-            Some(added) => {
-                let added = added.clone();
-                self.record(
-                    device,
-                    JournalEntryKind::VaultAdd,
-                    added.serialized_len(),
-                    &mut |payload| added.write_to(payload).map(|_| ()),
-                    scratch,
-                )
-                .await
-            }
-            None => self.commit(device, scratch).await,
-        };
-        if result.is_err() {
-            self.value_mut().undo_add();
-        }
-        self.note(&result);
-        result
+        blocking::VaultIo::add_on(self, device, passport, scratch)
     }
 
     /// Removes the passport with this id and commits; `Ok(None)` (nothing written) when
@@ -238,23 +188,74 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
         passport_id: Uuid,
         scratch: &mut [u8],
     ) -> Result<Option<Passport>, StorageError<D::Error>> {
-        block_on(self.remove_on(&mut Blocking::new(device), passport_id, scratch))
+        blocking::VaultIo::remove_on(self, device, passport_id, scratch)
     }
+}
 
-    /// [`remove`](Self::remove) on any [`AsyncBlockDevice`].
-    pub(crate) async fn remove_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        passport_id: Uuid,
-        scratch: &mut [u8],
-    ) -> Result<Option<Passport>, StorageError<D::Error>> {
-        self.check_current()?;
-        let Some((index, removed)) = self.value_mut().remove_at_id(passport_id) else {
-            return Ok(None);
-        };
-        let id = passport_id.to_bytes_le();
-        let result = self
-            .record(
+maybe_async! {
+    use { stored::{StoredIo as _} };
+
+    /// The vault's operations on the device.
+    impl<const CAPACITY: usize> VaultIo for Stored<Vault<CAPACITY>> {
+        /// [`recover`](Stored::recover).
+        async fn recover_on<D: Device>(
+            device: &mut D,
+            first_block: u64,
+            blocks_per_copy: u64,
+            scratch: &mut [u8],
+        ) -> Result<Self, StorageError<D::Error>> {
+            let journal = Self::default_journal_blocks(blocks_per_copy);
+            io!(Self::recover_at(device, first_block, blocks_per_copy, journal, scratch))
+        }
+
+        /// [`add`](Stored::add).
+        async fn add_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            passport: Passport,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            self.check_current()?;
+            // In place, no copy of the vault: a refusal changes nothing, a failure is
+            // undone.
+            self.value_mut().add(passport)?;
+            if let Err(error) = self.check_fits_copy() {
+                self.value_mut().undo_add();
+                return Err(error);
+            }
+            let result = match self.region().all().last() {
+                Some(added) => {
+                    let added = added.clone();
+                    io!(self.record(
+                        device,
+                        JournalEntryKind::VaultAdd,
+                        added.serialized_len(),
+                        &mut |payload| added.write_to(payload).map(|_| ()),
+                        scratch,
+                    ))
+                }
+                None => io!(self.commit(device, scratch)),
+            };
+            if result.is_err() {
+                self.value_mut().undo_add();
+            }
+            self.note(&result);
+            result
+        }
+
+        /// [`remove`](Stored::remove).
+        async fn remove_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            passport_id: Uuid,
+            scratch: &mut [u8],
+        ) -> Result<Option<Passport>, StorageError<D::Error>> {
+            self.check_current()?;
+            let Some((index, removed)) = self.value_mut().remove_at_id(passport_id) else {
+                return Ok(None);
+            };
+            let id = passport_id.to_bytes_le();
+            let result = io!(self.record(
                 device,
                 JournalEntryKind::VaultRemove,
                 id.len(),
@@ -263,14 +264,14 @@ impl<const CAPACITY: usize> Stored<Vault<CAPACITY>> {
                     Ok(())
                 },
                 scratch,
-            )
-            .await;
-        if let Err(error) = result {
-            self.value_mut().undo_remove(index, removed);
-            let result = Err(error);
-            self.note(&result);
-            return result;
+            ));
+            if let Err(error) = result {
+                self.value_mut().undo_remove(index, removed);
+                let result = Err(error);
+                self.note(&result);
+                return result;
+            }
+            Ok(Some(removed))
         }
-        Ok(Some(removed))
     }
 }

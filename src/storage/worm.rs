@@ -1,10 +1,10 @@
 //! A WORM region persisted on a block device.
 
-use super::asynch::{AsyncBlockDevice, Blocking, block_on};
 use super::device::BlockDevice;
 use super::error::StorageError;
 use super::journal::JournalEntryKind;
-use super::stored::{Stored, copy_bytes};
+use super::maybe_async::maybe_async;
+use super::stored::{self, Stored, copy_bytes};
 use crate::block::BlockSize;
 use crate::error::{BlockOrigin, Error, Location, Reason, Result};
 use crate::region::Region;
@@ -125,7 +125,7 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         region: WormRegion<LOG_CAPACITY>,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        block_on(Self::new(first_block, region).formatted(&mut Blocking::new(device), scratch))
+        stored::blocking::StoredIo::formatted(Self::new(first_block, region), device, scratch)
     }
 
     /// Reads the region back from `first_block` ([`reload`](Self::reload)): of the two
@@ -141,22 +141,7 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         first_block: u64,
         scratch: &mut [u8],
     ) -> Result<Self, StorageError<D::Error>> {
-        block_on(Self::recover_on(
-            &mut Blocking::new(device),
-            first_block,
-            scratch,
-        ))
-    }
-
-    /// [`recover`](Self::recover) on any [`AsyncBlockDevice`].
-    pub(crate) async fn recover_on<D: AsyncBlockDevice>(
-        device: &mut D,
-        first_block: u64,
-        scratch: &mut [u8],
-    ) -> Result<Self, StorageError<D::Error>> {
-        let blocks = Self::blocks_per_copy(device.block_size());
-        let journal = Self::default_journal_blocks(device.block_size());
-        Self::recover_at(device, first_block, blocks, journal, scratch).await
+        <Self as blocking::WormIo>::recover_on(device, first_block, scratch)
     }
 
     /// Appends `data` at the high-water mark and returns its WORM block index. When it
@@ -174,54 +159,7 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         timestamp: Ticks,
         scratch: &mut [u8],
     ) -> Result<u64, StorageError<D::Error>> {
-        block_on(self.append_on(&mut Blocking::new(device), data, timestamp, scratch))
-    }
-
-    /// [`append`](Self::append) on any [`AsyncBlockDevice`].
-    pub(crate) async fn append_on<D: AsyncBlockDevice>(
-        &mut self,
-        device: &mut D,
-        data: &[u8],
-        timestamp: Ticks,
-        scratch: &mut [u8],
-    ) -> Result<u64, StorageError<D::Error>> {
-        self.check_current()?;
-        // In place, no copy of the log: a refusal changes nothing (and is no device
-        // error), a failure is undone.
-        let index = self.value_mut().append(data, timestamp)?;
-        if let Err(error) = self.check_fits_copy() {
-            self.value_mut().undo_append();
-            return Err(error);
-        }
-        let generation = self.region().generation().wrapping_add(1);
-        let mut result = self
-            .write_data_block(device, index, data, generation, scratch)
-            .await;
-        if result.is_ok() {
-            let record = self
-                .region()
-                .log()
-                .last()
-                .map_or(LoggedWrite::ZERO, |record| *record)
-                .to_record();
-            result = self
-                .record(
-                    device,
-                    JournalEntryKind::WormAppend,
-                    RECORD_LEN,
-                    &mut |payload| {
-                        payload.copy_from_slice(record.as_bytes());
-                        Ok(())
-                    },
-                    scratch,
-                )
-                .await;
-        }
-        if result.is_err() {
-            self.value_mut().undo_append();
-        }
-        self.note(&result);
-        result.map(|()| index)
+        blocking::WormIo::append_on(self, device, data, timestamp, scratch)
     }
 
     /// Reads WORM block `index` and checks it against its log record (checksum, tag,
@@ -238,32 +176,93 @@ impl<const LOG_CAPACITY: usize> Stored<WormRegion<LOG_CAPACITY>> {
         index: u64,
         scratch: &'s mut [u8],
     ) -> Result<&'s [u8], StorageError<D::Error>> {
-        block_on(self.read_on(&mut Blocking::new(device), index, scratch))
+        blocking::WormIo::read_on(self, device, index, scratch)
     }
+}
 
-    /// [`read`](Self::read) on any [`AsyncBlockDevice`].
-    pub(crate) async fn read_on<'s, D: AsyncBlockDevice>(
-        &self,
-        device: &mut D,
-        index: u64,
-        scratch: &'s mut [u8],
-    ) -> Result<&'s [u8], StorageError<D::Error>> {
-        let record = usize::try_from(index)
-            .ok()
-            .and_then(|position| self.region().log().get(position))
-            .filter(|record| record.block_index == index)
-            .ok_or_else(|| {
-                Error::new(
-                    Reason::NotWrittenYet {
-                        position: index,
-                        write_head: self.region().high_water_mark(),
+maybe_async! {
+    use { stored::{StoredIo as _} };
+
+    /// The WORM region's operations on the device.
+    impl<const LOG_CAPACITY: usize> WormIo for Stored<WormRegion<LOG_CAPACITY>> {
+        /// [`recover`](Stored::recover).
+        async fn recover_on<D: Device>(
+            device: &mut D,
+            first_block: u64,
+            scratch: &mut [u8],
+        ) -> Result<Self, StorageError<D::Error>> {
+            let blocks = Self::blocks_per_copy(device.block_size());
+            let journal = Self::default_journal_blocks(device.block_size());
+            io!(Self::recover_at(device, first_block, blocks, journal, scratch))
+        }
+
+        /// [`append`](Stored::append).
+        async fn append_on<D: Device>(
+            &mut self,
+            device: &mut D,
+            data: &[u8],
+            timestamp: Ticks,
+            scratch: &mut [u8],
+        ) -> Result<u64, StorageError<D::Error>> {
+            self.check_current()?;
+            // In place, no copy of the log: a refusal changes nothing (and is no device
+            // error), a failure is undone.
+            let index = self.value_mut().append(data, timestamp)?;
+            if let Err(error) = self.check_fits_copy() {
+                self.value_mut().undo_append();
+                return Err(error);
+            }
+            let generation = self.region().generation().wrapping_add(1);
+            let mut result = io!(self.write_data_block(device, index, data, generation, scratch));
+            if result.is_ok() {
+                let record = self
+                    .region()
+                    .log()
+                    .last()
+                    .map_or(LoggedWrite::ZERO, |record| *record)
+                    .to_record();
+                result = io!(self.record(
+                    device,
+                    JournalEntryKind::WormAppend,
+                    RECORD_LEN,
+                    &mut |payload| {
+                        payload.copy_from_slice(record.as_bytes());
+                        Ok(())
                     },
-                    Location::block_of(BlockOrigin::DataRange, index),
-                )
-            })?;
-        let block = self.read_data_block(device, index, scratch).await?;
-        record.verify_data_block(block)?;
-        let length = usize::try_from(record.data_length).unwrap_or(usize::MAX);
-        Ok(block.get(..length).unwrap_or_default())
+                    scratch,
+                ));
+            }
+            if result.is_err() {
+                self.value_mut().undo_append();
+            }
+            self.note(&result);
+            result.map(|()| index)
+        }
+
+        /// [`read`](Stored::read).
+        async fn read_on<'s, D: Device>(
+            &self,
+            device: &mut D,
+            index: u64,
+            scratch: &'s mut [u8],
+        ) -> Result<&'s [u8], StorageError<D::Error>> {
+            let record = usize::try_from(index)
+                .ok()
+                .and_then(|position| self.region().log().get(position))
+                .filter(|record| record.block_index == index)
+                .ok_or_else(|| {
+                    Error::new(
+                        Reason::NotWrittenYet {
+                            position: index,
+                            write_head: self.region().high_water_mark(),
+                        },
+                        Location::block_of(BlockOrigin::DataRange, index),
+                    )
+                })?;
+            let block = io!(self.read_data_block(device, index, scratch))?;
+            record.verify_data_block(block)?;
+            let length = usize::try_from(record.data_length).unwrap_or(usize::MAX);
+            Ok(block.get(..length).unwrap_or_default())
+        }
     }
 }
