@@ -58,6 +58,10 @@
 //!   operations (so always valid), for structure-aware fuzzing.
 //! * `embedded-storage` — `storage::NorFlashDevice` over `embedded-storage`'s NOR flash.
 //! * `ring` — `vault::RingVerifyingKey`, `ring`'s assembly P-256 for std tools.
+//! * `serde` — `Serialize`/`Deserialize` on the headers, the value types and the region
+//!   summaries (`streaming::StreamingSummary`, `worm::WormSummary`,
+//!   `vault::VaultSummary`): the JSON the `dwvd` tool prints and reads. no_std, no alloc.
+//! * `schemars` — the JSON Schema of those summaries, for std tools.
 #![no_std]
 #![forbid(unsafe_code)]
 // docs.rs builds with `--cfg docsrs`: each item behind a feature shows which.
@@ -76,6 +80,9 @@
 
 #[cfg(feature = "std")]
 extern crate std;
+// schemars builds schemas on the heap; only std tools turn its feature on.
+#[cfg(feature = "schemars")]
+extern crate alloc;
 
 /// An error's words — what a field or an argument must satisfy — kept with the default
 /// `error-texts` feature and left out (as "") without it, so firmware that reports errors
@@ -98,6 +105,8 @@ mod division;
 mod error;
 pub mod layout;
 pub mod region;
+#[cfg(feature = "serde")]
+mod serde_support;
 mod sha256;
 pub mod storage;
 pub mod streaming;

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use comfy_table::Table;
-use dwvd_regions::vault::{ComplianceStatus, Framework};
 use dwvd_regions::{BlockSize, Ticks};
 
 use crate::schema::Parsed;
@@ -17,6 +16,11 @@ fn table(header: &[&str]) -> Table {
 /// A tick count with its calendar time, e.g. `2025-11-29T08:00:00Z (639000000000000000 ticks)`.
 fn ticks(value: i64) -> String {
     crate::time::ticks_text(value)
+}
+
+/// Bytes that are text by convention, escaped for a terminal (invalid UTF-8 as U+FFFD).
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).escape_debug().to_string()
 }
 
 pub fn print(out: &mut impl Write, parsed: &Parsed, block_size: BlockSize) -> std::io::Result<()> {
@@ -89,9 +93,9 @@ pub fn print(out: &mut impl Write, parsed: &Parsed, block_size: BlockSize) -> st
             for record in &worm.write_log {
                 log.add_row(vec![
                     record.block_index.to_string(),
-                    ticks(record.timestamp_utc_ticks),
+                    ticks(record.timestamp.get()),
                     record.data_length.to_string(),
-                    record.content_sha256.clone(),
+                    hex::encode(record.content_sha256),
                 ]);
             }
             writeln!(out, "{log}")
@@ -103,44 +107,44 @@ pub fn print(out: &mut impl Write, parsed: &Parsed, block_size: BlockSize) -> st
                 vault.generation,
                 vault.passports.len()
             )?;
-            for passport in &vault.passports {
+            for checked in &vault.passports {
+                let passport = &checked.passport;
                 let mut fields = table(&["field", "value"]);
-                let expires = if passport.expires_utc_ticks == 0 {
+                let expires = if passport.expires().get() == 0 {
                     "0 (never)".to_string()
                 } else {
-                    ticks(passport.expires_utc_ticks)
+                    ticks(passport.expires().get())
                 };
                 let mut rows = vec![
-                    ("passport_id", passport.passport_id.clone()),
-                    ("object_id", passport.object_id.clone()),
+                    (
+                        "passport_id",
+                        passport.passport_id().hyphenated().to_string(),
+                    ),
+                    ("object_id", passport.object_id().hyphenated().to_string()),
                     (
                         "framework_id",
                         format!(
                             "{} ({})",
-                            passport.framework_id,
-                            crate::framework_text(Framework::from_code(passport.framework_id))
+                            passport.framework().code(),
+                            crate::framework_text(passport.framework())
                         ),
                     ),
                     (
                         "compliance_status",
-                        format!(
-                            "{} ({})",
-                            passport.compliance_status,
-                            ComplianceStatus::from_code(passport.compliance_status)
-                        ),
+                        format!("{} ({})", passport.status().code(), passport.status()),
                     ),
-                    ("issued_utc_ticks", ticks(passport.issued_utc_ticks)),
+                    ("issued_utc_ticks", ticks(passport.issued().get())),
                     ("expires_utc_ticks", expires),
                     (
                         "last_verified_utc_ticks",
-                        ticks(passport.last_verified_utc_ticks),
+                        ticks(passport.last_verified().get()),
                     ),
                     // Escaped: an image's text must not drive the terminal.
-                    ("issuer_id", passport.issuer_id.escape_debug().to_string()),
-                    ("notes", passport.notes.escape_debug().to_string()),
-                    ("signature", passport.signature.clone().unwrap_or_default()),
+                    ("issuer_id", text(passport.issuer_bytes())),
+                    ("notes", text(passport.notes_bytes())),
+                    ("signature", hex::encode(passport.signature())),
                 ];
-                if let Some(valid) = passport.signature_valid {
+                if let Some(valid) = checked.signature_valid {
                     rows.push((
                         "signature_valid",
                         if valid { "yes" } else { "NO" }.to_string(),

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zerocopy::{FromBytes, IntoBytes};
 
-use crate::schema::{PassportDescription, VaultDescription, describe_passport};
+use crate::schema::VaultDescription;
 use crate::{Failure, image, inspect};
 use dwvd_regions::RegionView;
 
@@ -223,7 +223,6 @@ pub fn checkpoint_description(
     let passport = checkpoint
         .to_passport(object_id, request.key)
         .map_err(|error| anyhow!("cannot sign the checkpoint: {error}"))?;
-    let entry: PassportDescription = describe_passport(&passport);
     let mut description = match request.append_to {
         Some(path) => {
             let text = image::read_all(path)
@@ -242,8 +241,8 @@ pub fn checkpoint_description(
     };
     description
         .passports
-        .retain(|passport| passport.passport_id != entry.passport_id);
-    description.passports.push(entry);
+        .retain(|kept| kept.passport_id() != passport.passport_id());
+    description.passports.push(passport);
     Ok(description)
 }
 

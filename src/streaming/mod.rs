@@ -37,8 +37,12 @@
 
 mod layout;
 mod owned;
+#[cfg(feature = "serde")]
+mod summary;
 mod view;
 
 pub use layout::{DEFAULT_GROWTH_INCREMENT, HEADER_LEN, StreamingHeader};
 pub use owned::{Appended, StreamingRing, WrapPolicy, emit_parts};
+#[cfg(feature = "serde")]
+pub use summary::StreamingSummary;
 pub use view::StreamingView;

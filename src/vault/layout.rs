@@ -241,6 +241,11 @@ macro_rules! coded_enum {
     ) => {
         $(#[$meta])*
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        #[cfg_attr(
+            feature = "serde",
+            derive(serde::Serialize, serde::Deserialize),
+            serde(from = "u16", into = "u16")
+        )]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
             $($(#[$variant_meta])* $variant,)*

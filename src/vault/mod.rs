@@ -36,6 +36,8 @@ mod passport;
 #[cfg(feature = "ring")]
 mod ring_backend;
 mod signature;
+#[cfg(feature = "serde")]
+mod summary;
 mod view;
 
 pub use layout::{
@@ -51,4 +53,6 @@ pub use signature::{
     SignaturePolicy, SignatureVerifier, sign_digest, sign_digest_with, verify_digest,
     verify_message, verifying_key_from_sec1,
 };
+#[cfg(feature = "serde")]
+pub use summary::VaultSummary;
 pub use view::{PassportView, Passports, VaultView};

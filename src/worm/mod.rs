@@ -22,6 +22,8 @@
 mod data;
 mod layout;
 mod owned;
+#[cfg(feature = "serde")]
+mod summary;
 mod view;
 
 pub use data::{Audit, AuditError, audit, seal_data_block};
@@ -30,4 +32,6 @@ pub use layout::{
     records_in_first_block, records_per_later_block, region_len,
 };
 pub use owned::{WormRegion, emit_parts};
+#[cfg(feature = "serde")]
+pub use summary::WormSummary;
 pub use view::{Records, WormView};

@@ -20,5 +20,7 @@ mod common;
 
 mod cmvt;
 mod fuzz_regressions;
+#[cfg(feature = "serde")]
+mod serde;
 mod stre;
 mod worm;
