@@ -130,7 +130,24 @@ pub fn build(
     let image = match kind {
         Kind::Stre => build_stream(read_description(description)?, block_size)?,
         Kind::Worm => build_worm(read_description(description)?, block_size)?,
-        Kind::Cmvt => build_vault(read_description(description)?, block_size, key)?,
+        Kind::Cmvt => {
+            // Which passports leave `signature` out (to be signed with the key): a
+            // property of the document, since a passport read without one holds zeros.
+            let document: serde_json::Value = read_description(description)?;
+            let unsigned: Vec<bool> = document
+                .get("passports")
+                .and_then(serde_json::Value::as_array)
+                .map(|passports| {
+                    passports
+                        .iter()
+                        .map(|passport| passport.get("signature").is_none())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let description = serde_json::from_value(document)
+                .context("the description does not match the schema `parse` prints")?;
+            build_vault(description, &unsigned, block_size, key)?
+        }
     };
     // What was built must read back: the format's rules hold for every image `build`
     // writes.
@@ -168,18 +185,17 @@ fn build_worm(description: WormDescription, block_size: BlockSize) -> Result<Vec
     Ok(image)
 }
 
-/// An all-zero signature is no signature: what a description without `signature` reads
-/// as (and never a valid one: r = 0 is out of range).
-const UNSIGNED: [u8; 64] = [0; 64];
-
+/// `unsigned[i]`: passport `i` left `signature` out, so it is signed with `key` (or the
+/// build is refused without one); a signature given, zeros included, is written as given.
 fn build_vault(
     description: VaultDescription,
+    unsigned: &[bool],
     block_size: BlockSize,
     key: Option<&SigningKey>,
 ) -> Result<Vec<u8>, Failure> {
     let mut passports = Vec::with_capacity(description.passports.len());
     for (index, passport) in description.passports.into_iter().enumerate() {
-        let passport = match (*passport.signature() == UNSIGNED, key) {
+        let passport = match (unsigned.get(index).copied().unwrap_or(false), key) {
             (false, _) => passport,
             (true, Some(key)) => passport.signed(key).map_err(Failure::Format)?,
             (true, None) => {

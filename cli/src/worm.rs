@@ -209,11 +209,13 @@ pub struct CheckpointRequest<'a> {
 
 /// `dwvd worm checkpoint`: the signed checkpoint of the log, as a vault description (a new
 /// one of generation 1, or `append_to` with the passport added — replacing a passport
-/// with the same id, so running it twice changes nothing).
+/// with the same id, so running it twice changes nothing). The passports of `append_to`
+/// are kept as written (a passport without `signature` stays without one, for `build` to
+/// sign); the file must still match the schema.
 pub fn checkpoint_description(
     region: &LoadedRegion,
     request: &CheckpointRequest<'_>,
-) -> Result<VaultDescription, Failure> {
+) -> Result<serde_json::Value, Failure> {
     let view = region.view()?;
     let tree_size = tree_size_or_all(&view, request.tree_size);
     let checkpoint = Checkpoint::of_log(&view, tree_size, request.ticks).map_err(asked_too_much)?;
@@ -223,26 +225,37 @@ pub fn checkpoint_description(
     let passport = checkpoint
         .to_passport(object_id, request.key)
         .map_err(|error| anyhow!("cannot sign the checkpoint: {error}"))?;
+    let entry = serde_json::to_value(&passport).context("cannot describe the checkpoint")?;
     let mut description = match request.append_to {
         Some(path) => {
             let text = image::read_all(path)
                 .with_context(|| format!("cannot read vault description {}", path.display()))?;
-            serde_json::from_slice::<VaultDescription>(&text).with_context(|| {
+            let mismatch = || {
                 format!(
                     "{} does not match the schema `dwvd parse cmvt` prints",
                     path.display()
                 )
-            })?
+            };
+            let document: serde_json::Value =
+                serde_json::from_slice(&text).with_context(mismatch)?;
+            serde_json::from_value::<VaultDescription>(document.clone()).with_context(mismatch)?;
+            document
         }
-        None => VaultDescription {
-            generation: 1,
-            passports: Vec::new(),
-        },
+        None => serde_json::json!({ "generation": 1, "passports": [] }),
     };
-    description
-        .passports
-        .retain(|kept| kept.passport_id() != passport.passport_id());
-    description.passports.push(passport);
+    if let Some(passports) = description
+        .get_mut("passports")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        // Ids compared as GUIDs: the file may spell them in capitals or braces.
+        passports.retain(|kept| {
+            kept.get("passport_id")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|id| Uuid::parse_str(id).ok())
+                != Some(passport.passport_id())
+        });
+        passports.push(entry);
+    }
     Ok(description)
 }
 

@@ -888,3 +888,65 @@ fn parse_and_worm_root_size_a_worm_region_the_same_way() {
         parsed["write_log"].as_array().unwrap().len()
     );
 }
+
+#[test]
+fn an_unsigned_passport_round_trips_and_only_a_missing_signature_is_signed() {
+    use dwvd_regions::Region;
+    use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, Vault};
+    // An image holding a passport that was never signed (all-zero signature).
+    let unsigned = Passport::new(
+        uuid::Uuid::from_u128(5),
+        uuid::Uuid::from_u128(6),
+        Framework::Hipaa,
+        ComplianceStatus::Unknown,
+    );
+    assert!(!unsigned.is_signed());
+    let mut vault = Vault::<1>::new(dwvd_regions::BlockSize::MIN);
+    vault.add(unsigned.clone()).unwrap();
+    let mut image = vec![0u8; vault.buffer_len()];
+    vault.emit(&mut image).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.bin");
+    std::fs::write(&path, &image).unwrap();
+    let parsed = dwvd()
+        .args(["parse", "cmvt", "--block-size", "512"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(parsed.status.success(), "{parsed:?}");
+    let mut description: serde_json::Value = serde_json::from_slice(&parsed.stdout).unwrap();
+    assert_eq!(description["passports"][0]["signature"], "0".repeat(128));
+    let described = dir.path().join("vault.json");
+    let build = |description: &serde_json::Value, key: bool| {
+        std::fs::write(&described, description.to_string()).unwrap();
+        let mut command = dwvd();
+        command
+            .args(["build", "cmvt", "--block-size", "512", "-o", "-"])
+            .arg(&described);
+        if key {
+            command.args(["--signing-key", &"07".repeat(32)]);
+        }
+        command.output().unwrap()
+    };
+    // The zeros were given: written as given, with or without a key.
+    for key in [false, true] {
+        let rebuilt = build(&description, key);
+        assert!(rebuilt.status.success(), "{rebuilt:?}");
+        assert_eq!(rebuilt.stdout, image, "key given: {key}");
+    }
+    // Left out: signed with the key, refused without one.
+    description["passports"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("signature");
+    let refused = build(&description, false);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let signed = build(&description, true);
+    assert!(signed.status.success(), "{signed:?}");
+    let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
+    let view =
+        dwvd_regions::vault::VaultView::new_checked(&signed.stdout, dwvd_regions::BlockSize::MIN)
+            .unwrap();
+    let passport = view.passports().next().unwrap();
+    passport.verify(key.verifying_key()).unwrap();
+}

@@ -265,6 +265,13 @@ impl Passport {
         &self.signature
     }
 
+    /// Whether the passport carries a signature: `false` for the all-zero bytes
+    /// [`new`](Self::new) starts with (never a valid signature: `r` = 0 is out of range).
+    #[must_use]
+    pub fn is_signed(&self) -> bool {
+        self.signature != [0; SIGNATURE_LEN]
+    }
+
     /// Bytes on disk: `132 + issuer + notes`.
     #[must_use]
     pub fn serialized_len(&self) -> usize {

@@ -33,7 +33,9 @@ use crate::serde_support::{
 /// `generation` reads as 0.
 ///
 /// A passport reads without `signature` as unsigned (all-zero, what [`Passport::new`]
-/// gives), to be [`signed`](Passport::signed) before it is written; a
+/// gives: [`Passport::is_signed`] is false), to be [`signed`](Passport::signed) before
+/// it is written; an unsigned passport writes its zeros, so a tool that must tell "left
+/// out" from "given as zeros" looks at the document's keys; a
 /// `signature_valid` field (what an inspector adds after checking it) is accepted and
 /// ignored.
 ///
@@ -181,22 +183,13 @@ impl Serialize for Passport {
     }
 }
 
-/// Serializes as the [`Passport`] it holds.
+/// Serializes as the [`Passport`] it holds (copied out: a view's texts are checked to
+/// fit one, so the copy does not fail).
 impl Serialize for PassportView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        PassportFields {
-            passport_id: self.passport_id(),
-            object_id: self.object_id(),
-            framework: self.framework(),
-            status: self.status(),
-            issued: self.issued(),
-            expires: self.expires(),
-            last_verified: self.last_verified(),
-            issuer: self.issuer_bytes(),
-            notes: self.notes_bytes(),
-            signature: self.signature(),
-        }
-        .serialize(serializer)
+        self.to_passport()
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
     }
 }
 
@@ -238,7 +231,7 @@ struct PassportInput {
     #[serde(default)]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<alloc::string::String>"))]
     notes_hex: Option<ByteString<MAX_NOTES_LEN>>,
-    /// Raw `r‖s` in hex; left out, the passport is unsigned.
+    /// Raw `r‖s` in hex; left out, the passport is unsigned (all zeros).
     #[serde(default)]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<alloc::string::String>"))]
     signature: Option<ByteString<SIGNATURE_LEN>>,

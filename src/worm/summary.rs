@@ -72,7 +72,8 @@ impl<Log> WormSummary<Log> {
 }
 
 impl<Log: AsRef<[LoggedWrite]>> WormSummary<Log> {
-    /// The on-disk header with these fields and `write_log_count` the log's length (not
+    /// The on-disk header with these fields and `write_log_count` the log's length
+    /// (`i32::MAX` for a longer log, which [`emit_parts`](super::emit_parts) refuses; not
     /// checked: [`WormView::new_checked`] judges the region [`emit_parts`](super::emit_parts)
     /// writes from it).
     #[must_use]
@@ -114,24 +115,49 @@ impl Serialize for Records<'_> {
     }
 }
 
-/// A record's fields, as [`WriteRecord`] and [`LoggedWrite`] both serialize them.
+/// A record's fields at their on-disk widths, as [`WriteRecord`] and [`LoggedWrite`] both
+/// serialize them.
 #[derive(Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "schemars",
-    schemars(description = "One write-log record; content_sha256 is 64 lowercase hex digits.")
+    schemars(description = "One write-log record; content_sha256 is 64 hex digits.")
 )]
 #[serde(deny_unknown_fields, rename = "LoggedWrite")]
 struct RecordFields {
+    #[cfg_attr(feature = "schemars", schemars(range(min = 0)))]
     block_index: i64,
     timestamp_utc_ticks: i64,
-    data_length: i64,
+    #[cfg_attr(feature = "schemars", schemars(range(min = 0)))]
+    data_length: i32,
     #[serde(
         serialize_with = "serialize_bytes",
         deserialize_with = "deserialize_array"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "alloc::string::String"))]
     content_sha256: [u8; 32],
+}
+
+impl From<&WriteRecord> for RecordFields {
+    fn from(record: &WriteRecord) -> Self {
+        RecordFields {
+            block_index: record.block_index.get(),
+            timestamp_utc_ticks: record.timestamp_utc_ticks.get(),
+            data_length: record.data_length.get(),
+            content_sha256: record.content_sha256,
+        }
+    }
+}
+
+impl From<RecordFields> for WriteRecord {
+    fn from(fields: RecordFields) -> Self {
+        WriteRecord {
+            block_index: I64::new(fields.block_index),
+            timestamp_utc_ticks: I64::new(fields.timestamp_utc_ticks),
+            data_length: I32::new(fields.data_length),
+            content_sha256: fields.content_sha256,
+        }
+    }
 }
 
 /// A record's schema: its fields', the hash as hex text.
@@ -148,56 +174,38 @@ impl schemars::JsonSchema for LoggedWrite {
 
 impl Serialize for WriteRecord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        RecordFields {
-            block_index: self.block_index.get(),
-            timestamp_utc_ticks: self.timestamp_utc_ticks.get(),
-            data_length: i64::from(self.data_length.get()),
-            content_sha256: self.content_sha256,
-        }
-        .serialize(serializer)
+        RecordFields::from(self).serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for WriteRecord {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let fields = RecordFields::deserialize(deserializer)?;
-        Ok(WriteRecord {
-            block_index: I64::new(fields.block_index),
-            timestamp_utc_ticks: I64::new(fields.timestamp_utc_ticks),
-            data_length: I32::new(i32::try_from(fields.data_length).map_err(|_| {
-                serde::de::Error::custom("data_length does not fit the record's 32 bits")
-            })?),
-            content_sha256: fields.content_sha256,
-        })
+        RecordFields::deserialize(deserializer).map(WriteRecord::from)
     }
 }
 
+/// As the [`WriteRecord`] it is stored as; a value beyond the on-disk ranges (a
+/// `block_index` over `i64::MAX`, a `data_length` over `i32::MAX`), which no region
+/// holds, is an error rather than a different number.
 impl Serialize for LoggedWrite {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        RecordFields {
-            block_index: i64::try_from(self.block_index).unwrap_or(i64::MAX),
-            timestamp_utc_ticks: self.timestamp.get(),
-            data_length: i64::from(self.data_length),
-            content_sha256: self.content_sha256,
+        let record = self.to_record();
+        if record.to_logged_write() != Some(*self) {
+            return Err(serde::ser::Error::custom(
+                "the record's block_index or data_length is beyond its on-disk range",
+            ));
         }
-        .serialize(serializer)
+        RecordFields::from(&record).serialize(serializer)
     }
 }
 
-/// A record that is not a [`LoggedWrite`] (a negative `block_index` or a `data_length`
-/// outside `0..=u32::MAX`) is an error naming the field.
+/// As a [`WriteRecord`], then [`WriteRecord::to_logged_write`]: a negative `block_index`
+/// or `data_length` is an error.
 impl<'de> Deserialize<'de> for LoggedWrite {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let fields = RecordFields::deserialize(deserializer)?;
-        Ok(LoggedWrite {
-            block_index: u64::try_from(fields.block_index)
-                .map_err(|_| serde::de::Error::custom("block_index is negative"))?,
-            timestamp: crate::Ticks::new(fields.timestamp_utc_ticks),
-            data_length: u32::try_from(fields.data_length).map_err(|_| {
-                serde::de::Error::custom("data_length is negative or above u32::MAX")
-            })?,
-            content_sha256: fields.content_sha256,
-        })
+        WriteRecord::deserialize(deserializer)?
+            .to_logged_write()
+            .ok_or_else(|| serde::de::Error::custom("block_index or data_length is negative"))
     }
 }
 
