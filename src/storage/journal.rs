@@ -268,9 +268,10 @@ impl Journal {
     /// `generation` is: the checkpoint's first block is `generation mod blocks`, so
     /// successive checkpoints start on successive blocks and wear them evenly.
     fn block_after(&self, generation: u32, n: u64) -> u64 {
+        // `rem_u64`: a `u64` remainder would call the soft divide on 32-bit targets.
         u64::from(generation)
             .checked_add(n)
-            .and_then(|index| index.checked_rem(self.blocks))
+            .and_then(|index| crate::division::rem_u64(index, self.blocks))
             .unwrap_or(0)
     }
 }
