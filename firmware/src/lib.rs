@@ -101,18 +101,14 @@ pub fn finish() -> ! {
     }
 }
 
-/// Prints where the panic happened (not its message: formatting it would keep every
-/// panic message's formatting code in flash) and exits with a failure.
+/// Prints `PANIC` and exits with a failure. It reads nothing of the `PanicInfo`: not the
+/// message (formatting it would keep `core::fmt` in flash) and not the location either,
+/// so the file names and `Location`s of the panic sites left in the linked crates
+/// (`expect`s and asserts in the P-256 stack, slice copies' length checks) are not kept:
+/// 1.3 KiB of flash in the panic=abort build. A debugger's backtrace says where.
 #[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    print("PANIC");
-    if let Some(location) = info.location() {
-        print(" at ");
-        print(location.file());
-        print(":");
-        print_number(location.line() as usize);
-    }
-    print("\n");
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    print("PANIC\n");
     debug::exit(debug::EXIT_FAILURE);
     loop {
         cortex_m::asm::wfi();
