@@ -25,6 +25,16 @@ use crate::worm::seal_data_block;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored<R> {
     value: R,
+    state: State,
+}
+
+/// What a stored region keeps besides its value: where its two checkpoint copies and its
+/// journal lie, which copy holds the checkpoint, where the journal's next entry goes, and
+/// whether a device error has made it stale. One type for every region, so the lifecycle
+/// on it (format, reload, commit, record) is one copy of code, the value reached through
+/// `&mut dyn Committable`: in firmware flash, not one copy per region type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct State {
     copies: Copies,
     current: MetadataCopy,
     needs_recovery: bool,
@@ -32,13 +42,24 @@ pub struct Stored<R> {
     /// Operations since the checkpoint whose data blocks are their record (ring
     /// appends): the `n`-th is sealed with generation `checkpoint + 1 + n`.
     data_records: u32,
-    /// Whether the copies' size was given ([`with_blocks_per_copy`](Self::with_blocks_per_copy))
+    /// Whether the copies' size was given ([`with_blocks_per_copy`](Stored::with_blocks_per_copy))
     /// rather than the type's.
     copies_given: bool,
     /// Whether recovery settled a cut operation (a ring's oldest entry whose slot the cut
     /// destroyed, consumed) in the value only: the next change records it first, so a
     /// later cut cannot bring the entry back.
     settled: bool,
+}
+
+impl State {
+    /// [`Stored::data_block`]: one copy for every region type.
+    #[inline(never)]
+    fn data_block(&self, index: u64) -> u64 {
+        self.copies
+            .end()
+            .saturating_add(self.journal.blocks)
+            .saturating_add(index)
+    }
 }
 
 impl<R: Region> Stored<R> {
@@ -53,16 +74,18 @@ impl<R: Region> Stored<R> {
     ) -> Self {
         Stored {
             value,
-            copies: Copies {
-                first_block,
-                blocks_per_copy,
+            state: State {
+                copies: Copies {
+                    first_block,
+                    blocks_per_copy,
+                },
+                current: MetadataCopy::A,
+                needs_recovery: true,
+                journal: Journal::new(journal_blocks),
+                data_records: 0,
+                copies_given: false,
+                settled: false,
             },
-            current: MetadataCopy::A,
-            needs_recovery: true,
-            journal: Journal::new(journal_blocks),
-            data_records: 0,
-            copies_given: false,
-            settled: false,
         }
     }
 
@@ -74,16 +97,16 @@ impl<R: Region> Stored<R> {
     /// [`format_in_place`](Self::format_in_place) succeeds.
     #[must_use]
     pub const fn with_blocks_per_copy(mut self, blocks: u64) -> Self {
-        self.copies.blocks_per_copy = blocks;
-        self.copies_given = true;
-        self.needs_recovery = true;
+        self.state.copies.blocks_per_copy = blocks;
+        self.state.copies_given = true;
+        self.state.needs_recovery = true;
         self
     }
 
     /// Blocks of each checkpoint copy.
     #[must_use]
     pub const fn copy_blocks(&self) -> u64 {
-        self.copies.blocks_per_copy
+        self.state.copies.blocks_per_copy
     }
 
     /// The slots this region takes in a DWVD v2.0 container's region directory
@@ -93,20 +116,20 @@ impl<R: Region> Stored<R> {
     #[must_use]
     pub fn directory_slots(&self) -> [Option<crate::container::RegionSlot>; 3] {
         use crate::container::RegionSlot;
-        let copies = self.copies.blocks_per_copy.saturating_mul(2);
+        let copies = self.state.copies.blocks_per_copy.saturating_mul(2);
         let data = self.value.data_blocks();
         [
             Some(RegionSlot::active(
                 R::TAG,
-                self.copies.first_block,
+                self.state.copies.first_block,
                 copies,
                 copies,
             )),
             Some(RegionSlot::active(
                 Tag::MWAL,
                 self.first_journal_block(),
-                self.journal.blocks,
-                self.journal.blocks,
+                self.state.journal.blocks,
+                self.state.journal.blocks,
             )),
             (data > 0).then(|| RegionSlot::active(Tag::DATA, self.data_block(0), data, data)),
         ]
@@ -125,8 +148,8 @@ impl<R: Region> Stored<R> {
     /// would no longer know where its entries lie.
     #[must_use]
     pub const fn with_journal_blocks(mut self, blocks: u64) -> Self {
-        self.journal = Journal::new(blocks);
-        self.needs_recovery = true;
+        self.state.journal = Journal::new(blocks);
+        self.state.needs_recovery = true;
         self
     }
 
@@ -140,19 +163,19 @@ impl<R: Region> Stored<R> {
     /// operations since).
     #[must_use]
     pub const fn current_copy(&self) -> MetadataCopy {
-        self.current
+        self.state.current
     }
 
     /// Blocks of the journal.
     #[must_use]
     pub const fn journal_blocks(&self) -> u64 {
-        self.journal.blocks
+        self.state.journal.blocks
     }
 
     /// The device block of the journal's first block: right after the two copies.
     #[must_use]
     pub fn first_journal_block(&self) -> u64 {
-        self.copies.end()
+        self.state.copies.end()
     }
 
     /// Operations committed since the checkpoint: journal entries, and ring appends
@@ -160,9 +183,9 @@ impl<R: Region> Stored<R> {
     /// it back to 0.
     #[must_use]
     pub const fn operations_since_checkpoint(&self) -> u64 {
-        (self.journal.next_sequence as u64)
+        (self.state.journal.next_sequence as u64)
             .saturating_sub(1)
-            .saturating_add(self.data_records as u64)
+            .saturating_add(self.state.data_records as u64)
     }
 
     /// Whether an operation failed on the device since this value was formatted or
@@ -171,22 +194,20 @@ impl<R: Region> Stored<R> {
     /// (or the type's `recover`) gives a value that knows what the device holds.
     #[must_use]
     pub const fn needs_recovery(&self) -> bool {
-        self.needs_recovery
+        self.state.needs_recovery
     }
 
     /// The region's first device block: where metadata copy A starts.
     #[must_use]
     pub const fn first_block(&self) -> u64 {
-        self.copies.first_block
+        self.state.copies.first_block
     }
 
     /// The device block of the region's data block `index` (a ring slot, a WORM block
     /// index): data blocks follow the two copies and the journal.
     #[must_use]
     pub fn data_block(&self, index: u64) -> u64 {
-        self.first_journal_block()
-            .saturating_add(self.journal.blocks)
-            .saturating_add(index)
+        self.state.data_block(index)
     }
 
     /// Writes the value as a new region: the journal blank (erased on flash, zeros on a
@@ -255,9 +276,9 @@ impl<R: Region> Stored<R> {
     /// earlier operation, or never formatted or reloaded). Every change starts with it and
     /// ends with [`note`](Self::note).
     pub(crate) const fn check_current<E>(&self) -> Result<(), StorageError<E>> {
-        if self.needs_recovery {
+        if self.state.needs_recovery {
             return Err(StorageError::NeedsRecovery {
-                first_block: self.copies.first_block,
+                first_block: self.state.copies.first_block,
             });
         }
         Ok(())
@@ -267,7 +288,7 @@ impl<R: Region> Stored<R> {
     /// until reloaded. (By reference: the result is not moved through here.)
     pub(crate) fn note<T, E>(&mut self, result: &Result<T, StorageError<E>>) {
         if result.as_ref().is_err_and(StorageError::is_device_error) {
-            self.needs_recovery = true;
+            self.state.needs_recovery = true;
         }
     }
 
@@ -281,8 +302,12 @@ impl<R: Region> Stored<R> {
     pub(crate) fn check_fits_copy<E>(&self) -> Result<(), StorageError<E>> {
         let size = self.value.block_size().get();
         let needed = self.value.buffer_len();
-        if needed > self.copies.copy_len(size) {
-            return Err(copy_too_small(needed, size, self.copies.blocks_per_copy));
+        if needed > self.state.copies.copy_len(size) {
+            return Err(copy_too_small(
+                needed,
+                size,
+                self.state.copies.blocks_per_copy,
+            ));
         }
         Ok(())
     }
@@ -290,22 +315,22 @@ impl<R: Region> Stored<R> {
     /// Whether recovery settled a cut operation in the value only
     /// ([`settle`](crate::region::sealed::Load::settle)): the next change records it first.
     pub(crate) const fn settled(&self) -> bool {
-        self.settled
+        self.state.settled
     }
 
     /// The settled change is on the device now.
     pub(crate) const fn clear_settled(&mut self) {
-        self.settled = false;
+        self.state.settled = false;
     }
 
     /// Ring appends since the checkpoint (their data blocks are their record).
     pub(crate) const fn data_records(&self) -> u32 {
-        self.data_records
+        self.state.data_records
     }
 
     /// Counts one more operation recorded by its data block.
     pub(crate) const fn add_data_record(&mut self) {
-        self.data_records = self.data_records.wrapping_add(1);
+        self.state.data_records = self.state.data_records.wrapping_add(1);
     }
 
     /// The generation the next operation recorded by its data block seals it with.
@@ -313,7 +338,7 @@ impl<R: Region> Stored<R> {
         self.value
             .generation()
             .wrapping_add(1)
-            .wrapping_add(self.data_records)
+            .wrapping_add(self.state.data_records)
     }
 }
 
@@ -370,7 +395,7 @@ pub(crate) const fn copy_bytes(blocks: u64, block_size: BlockSize) -> usize {
 /// What the commit protocol needs of a region, object-safe: the protocol runs once, on
 /// `&mut dyn Committable`, for every region type (one copy of the code in firmware flash
 /// instead of one per region). Every [`Region`] is one.
-trait Committable {
+pub(crate) trait Committable {
     fn tag(&self) -> Tag;
     fn block_size(&self) -> BlockSize;
     fn generation(&self) -> u32;
@@ -382,6 +407,10 @@ trait Committable {
     /// (on an error it is then unspecified). One function for both, so the region's
     /// view check is one copy of code.
     fn read_copy(&mut self, bytes: &[u8], block_size: BlockSize, load: bool) -> Result<u32>;
+    fn blocks_per_copy(&self, block_size: BlockSize) -> Option<u64>;
+    fn data_blocks(&self) -> u64;
+    fn format_clears_data_block(&self, index: u64) -> bool;
+    fn replay_entry(&mut self, entry: &JournalEntry<'_>) -> Result<()>;
     fn replay_data_blocks(
         &mut self,
         first_generation: u32,
@@ -419,6 +448,18 @@ impl<R: Region> Committable for R {
         }
         Ok(view.generation())
     }
+    fn blocks_per_copy(&self, block_size: BlockSize) -> Option<u64> {
+        R::blocks_per_copy(block_size)
+    }
+    fn data_blocks(&self) -> u64 {
+        crate::region::sealed::Load::data_blocks(self)
+    }
+    fn format_clears_data_block(&self, index: u64) -> bool {
+        crate::region::sealed::Load::format_clears_data_block(self, index)
+    }
+    fn replay_entry(&mut self, entry: &JournalEntry<'_>) -> Result<()> {
+        crate::region::sealed::Load::replay_entry(self, entry)
+    }
     fn replay_data_blocks(
         &mut self,
         first_generation: u32,
@@ -447,7 +488,8 @@ maybe_async! {
     };
 
     /// The lifecycle every stored region shares, on the device: format, reload,
-    /// checkpoint, and the commit protocol the region types' operations use.
+    /// checkpoint, and the commit protocol the region types' operations use. Each is
+    /// [`StateIo`]'s, on the value as `&mut dyn Committable`.
     impl<R: Region> StoredIo for Stored<R> {
         /// A blank value read back from the region at `first_block`
         /// ([`reload`](Stored::reload)).
@@ -481,32 +523,7 @@ maybe_async! {
             device: &mut D,
             scratch: &mut [u8],
         ) -> Result<(), StorageError<D::Error>> {
-            let region = self.value.block_size();
-            let device_size = device.block_size();
-            if region != device_size {
-                return Err(StorageError::BlockSizeMismatch {
-                    region,
-                    device: device_size,
-                });
-            }
-            self.check_layout(device)?;
-            self.needs_recovery = true;
-            let journal = self.first_journal_block();
-            for block in 0..self.journal.blocks {
-                io!(clear_block(device, journal.saturating_add(block), scratch))?;
-            }
-            for index in 0..self.value.data_blocks() {
-                if self.value.format_clears_data_block(index) {
-                    io!(clear_block(device, self.data_block(index), scratch))?;
-                }
-            }
-            self.current = MetadataCopy::A;
-            self.data_records = 0;
-            self.journal.restart();
-            io!(self.write_checkpoint(device, scratch, true))?;
-            io!(self.write_checkpoint(device, scratch, true))?;
-            self.needs_recovery = false;
-            Ok(())
+            io!(self.state.format_on(&mut self.value, device, scratch))
         }
 
         /// [`reload`](Stored::reload).
@@ -515,40 +532,7 @@ maybe_async! {
             device: &mut D,
             scratch: &mut [u8],
         ) -> Result<(), StorageError<D::Error>> {
-            self.needs_recovery = true;
-            // A type whose capacity fixes the copies' size (the WORM log) sizes them for
-            // the device's block size, as parsing does.
-            if !self.copies_given
-                && let Some(blocks) = R::blocks_per_copy(device.block_size())
-            {
-                self.copies.blocks_per_copy = blocks;
-            }
-            self.check_copies(device)?;
-            self.current = io!(reload_value(&mut self.value, self.copies, device, scratch))?;
-            // The data the recovered value counts must fit too.
-            self.check_layout(device)?;
-            let data_start = self.data_block(0);
-            let data_blocks = self.value.data_blocks();
-            self.data_records = io!(replay_data_blocks(
-                &mut self.value,
-                data_start,
-                data_blocks,
-                device,
-                scratch,
-            ))?;
-            let generation = self.value.generation();
-            let value = &mut self.value;
-            io!(self.journal.replay(
-                device,
-                self.copies.end(),
-                generation,
-                scratch,
-                &mut |entry: &JournalEntry<'_>| value.replay_entry(entry),
-            ))?;
-            self.settled = io!(settle(&mut self.value, data_start, device, scratch))?;
-            self.check_layout(device)?;
-            self.needs_recovery = false;
-            Ok(())
+            io!(self.state.reload_on(&mut self.value, device, scratch))
         }
 
         /// [`checkpoint`](Stored::checkpoint).
@@ -563,23 +547,6 @@ maybe_async! {
             result
         }
 
-        /// Checks that a copy and the journal have at least one block and that the
-        /// copies and the journal fit on `device`.
-        fn check_copies<D: Device>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
-            check_layout(self.copies, self.journal.blocks, 0, device.block_count())
-        }
-
-        /// [`check_copies`](Self::check_copies), and that the value's data blocks fit
-        /// after them.
-        fn check_layout<D: Device>(&self, device: &D) -> Result<(), StorageError<D::Error>> {
-            check_layout(
-                self.copies,
-                self.journal.blocks,
-                self.value.data_blocks(),
-                device.block_count(),
-            )
-        }
-
         /// Writes the value as the caller has just changed it as a checkpoint: into the
         /// other copy, with a generation after every one used since the last checkpoint
         /// (its own and its ring data blocks'), then syncs; on success it is the
@@ -591,36 +558,7 @@ maybe_async! {
             device: &mut D,
             scratch: &mut [u8],
         ) -> Result<(), StorageError<D::Error>> {
-            io!(self.write_checkpoint(device, scratch, false))
-        }
-
-        /// [`commit`](Self::commit), the copy padded whole when `whole_copy` (format).
-        async fn write_checkpoint<D: Device>(
-            &mut self,
-            device: &mut D,
-            scratch: &mut [u8],
-            whole_copy: bool,
-        ) -> Result<(), StorageError<D::Error>> {
-            let checkpoint = self.value.generation();
-            // Past the generations the ring's data blocks took since the checkpoint.
-            self.value
-                .set_generation(checkpoint.wrapping_add(self.data_records));
-            let result = io!(commit_value(
-                &mut self.value,
-                self.copies,
-                &mut self.current,
-                device,
-                scratch,
-                whole_copy,
-            ));
-            if result.is_ok() {
-                self.data_records = 0;
-                self.settled = false;
-                self.journal.restart();
-            } else {
-                self.value.set_generation(checkpoint);
-            }
-            result
+            io!(self.state.write_checkpoint(&mut self.value, device, scratch, false))
         }
 
         /// Records the operation the caller has just applied to the value: one journal
@@ -634,19 +572,7 @@ maybe_async! {
             fill: &mut dyn FnMut(&mut [u8]) -> Result<()>,
             scratch: &mut [u8],
         ) -> Result<(), StorageError<D::Error>> {
-            let appended = io!(self.journal.append(
-                device,
-                self.copies.end(),
-                self.value.generation(),
-                kind,
-                payload_length,
-                fill,
-                scratch,
-            ))?;
-            match appended {
-                Appended::Written => Ok(()),
-                Appended::NeedsCheckpoint => io!(self.commit(device, scratch)),
-            }
+            io!(self.state.record(&mut self.value, device, kind, payload_length, fill, scratch))
         }
 
         /// Writes `data` as data block `index`, sealed with `generation`, then syncs:
@@ -670,6 +596,157 @@ maybe_async! {
             scratch: &'s mut [u8],
         ) -> Result<&'s mut [u8], StorageError<D::Error>> {
             io!(read_data(device, self.data_block(index), scratch))
+        }
+    }
+
+    /// [`StoredIo`]'s lifecycle for every region type: one copy of the code.
+    impl StateIo for State {
+        /// [`format_in_place`](Stored::format_in_place) of `value`.
+        async fn format_on<D: Device>(
+            &mut self,
+            value: &mut dyn Committable,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            let region = value.block_size();
+            let device_size = device.block_size();
+            if region != device_size {
+                return Err(StorageError::BlockSizeMismatch {
+                    region,
+                    device: device_size,
+                });
+            }
+            check_layout(
+                self.copies,
+                self.journal.blocks,
+                value.data_blocks(),
+                device.block_count(),
+            )?;
+            self.needs_recovery = true;
+            let journal = self.copies.end();
+            for block in 0..self.journal.blocks {
+                io!(clear_block(device, journal.saturating_add(block), scratch))?;
+            }
+            for index in 0..value.data_blocks() {
+                if value.format_clears_data_block(index) {
+                    io!(clear_block(device, self.data_block(index), scratch))?;
+                }
+            }
+            self.current = MetadataCopy::A;
+            self.data_records = 0;
+            self.journal.restart();
+            io!(self.write_checkpoint(value, device, scratch, true))?;
+            io!(self.write_checkpoint(value, device, scratch, true))?;
+            self.needs_recovery = false;
+            Ok(())
+        }
+
+        /// [`reload`](Stored::reload) of `value`.
+        async fn reload_on<D: Device>(
+            &mut self,
+            value: &mut dyn Committable,
+            device: &mut D,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            self.needs_recovery = true;
+            // A type whose capacity fixes the copies' size (the WORM log) sizes them for
+            // the device's block size, as parsing does.
+            if !self.copies_given
+                && let Some(blocks) = value.blocks_per_copy(device.block_size())
+            {
+                self.copies.blocks_per_copy = blocks;
+            }
+            check_layout(self.copies, self.journal.blocks, 0, device.block_count())?;
+            self.current = io!(reload_value(value, self.copies, device, scratch))?;
+            // The data the recovered value counts must fit too.
+            check_layout(
+                self.copies,
+                self.journal.blocks,
+                value.data_blocks(),
+                device.block_count(),
+            )?;
+            let data_start = self.data_block(0);
+            let data_blocks = value.data_blocks();
+            self.data_records = io!(replay_data_blocks(
+                value,
+                data_start,
+                data_blocks,
+                device,
+                scratch,
+            ))?;
+            let generation = value.generation();
+            io!(self.journal.replay(
+                device,
+                self.copies.end(),
+                generation,
+                scratch,
+                &mut |entry: &JournalEntry<'_>| value.replay_entry(entry),
+            ))?;
+            self.settled = io!(settle(value, data_start, device, scratch))?;
+            check_layout(
+                self.copies,
+                self.journal.blocks,
+                value.data_blocks(),
+                device.block_count(),
+            )?;
+            self.needs_recovery = false;
+            Ok(())
+        }
+
+        /// [`StoredIo::commit`], the copy padded whole when `whole_copy` (format).
+        async fn write_checkpoint<D: Device>(
+            &mut self,
+            value: &mut dyn Committable,
+            device: &mut D,
+            scratch: &mut [u8],
+            whole_copy: bool,
+        ) -> Result<(), StorageError<D::Error>> {
+            let checkpoint = value.generation();
+            // Past the generations the ring's data blocks took since the checkpoint.
+            value.set_generation(checkpoint.wrapping_add(self.data_records));
+            let result = io!(commit_value(
+                value,
+                self.copies,
+                &mut self.current,
+                device,
+                scratch,
+                whole_copy,
+            ));
+            if result.is_ok() {
+                self.data_records = 0;
+                self.settled = false;
+                self.journal.restart();
+            } else {
+                value.set_generation(checkpoint);
+            }
+            result
+        }
+
+        /// [`StoredIo::record`].
+        async fn record<D: Device>(
+            &mut self,
+            value: &mut dyn Committable,
+            device: &mut D,
+            kind: JournalEntryKind,
+            payload_length: usize,
+            fill: &mut dyn FnMut(&mut [u8]) -> Result<()>,
+            scratch: &mut [u8],
+        ) -> Result<(), StorageError<D::Error>> {
+            let appended = io!(self.journal.append(
+                device,
+                self.copies.end(),
+                value.generation(),
+                kind,
+                payload_length,
+                fill,
+                scratch,
+            ))?;
+            match appended {
+                Appended::Written => Ok(()),
+                Appended::NeedsCheckpoint => {
+                    io!(self.write_checkpoint(value, device, scratch, false))
+                }
+            }
         }
     }
 
