@@ -101,6 +101,177 @@ pub fn finish() -> ! {
     }
 }
 
+/// The memory routines every binary links, small: on stable Rust the target's
+/// `compiler_builtins` comes prebuilt for speed (unrolled `memcpy`, `memset` and their
+/// `__aeabi_*` entry points: ≈ 1.7 KiB of flash), and only a `-Zbuild-std` build can
+/// rebuild it at opt-level "z". Its definitions are weak, so these replace them: a word
+/// loop when both pointers and the length are 4-byte aligned (field elements, headers,
+/// blocks), bytes otherwise. Volatile accesses: the compiler would otherwise see the loops
+/// as a `memcpy` / `memset` and call the function from itself.
+// unsafe_code: these are the C ABI's raw-pointer routines, called by compiler-generated
+// code; nothing in the firmware calls them directly.
+#[allow(unsafe_code, clippy::missing_safety_doc)]
+pub mod mem {
+    /// `memcpy`: `n` bytes from `src` to `dst` (not overlapping).
+    ///
+    /// # Safety
+    ///
+    /// `src` readable and `dst` writable for `n` bytes, the two not overlapping.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+        // SAFETY: the caller's contract.
+        unsafe { copy(dst, src, n) }
+    }
+
+    /// `memset`: `n` bytes at `dst` set to `value`'s low byte.
+    ///
+    /// # Safety
+    ///
+    /// `dst` writable for `n` bytes.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn memset(dst: *mut u8, value: i32, n: usize) -> *mut u8 {
+        // SAFETY: the caller's contract.
+        unsafe { set(dst, value, n) }
+    }
+
+    /// [`memcpy`]'s loop, under a name the compiler does not take for `memcpy` (a call
+    /// to `memcpy` from an `__aeabi_*` entry point would become a call to that entry
+    /// point itself).
+    ///
+    /// # Safety
+    ///
+    /// `src` readable and `dst` writable for `n` bytes, the two not overlapping.
+    #[inline(never)]
+    unsafe fn copy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+        let mut i = 0;
+        if (dst as usize | src as usize | n) & 3 == 0 {
+            while i < n {
+                // SAFETY: the caller's contract; i < n and every pointer 4-aligned.
+                unsafe {
+                    dst.add(i)
+                        .cast::<u32>()
+                        .write_volatile(src.add(i).cast::<u32>().read_volatile());
+                };
+                i = i.wrapping_add(4); // i < n, an address range: no wrap
+            }
+        } else {
+            while i < n {
+                // SAFETY: the caller's contract; i < n.
+                unsafe { dst.add(i).write_volatile(src.add(i).read_volatile()) };
+                i = i.wrapping_add(1);
+            }
+        }
+        dst
+    }
+
+    /// [`memset`]'s loop (see [`copy`]).
+    ///
+    /// # Safety
+    ///
+    /// `dst` writable for `n` bytes.
+    #[inline(never)]
+    unsafe fn set(dst: *mut u8, value: i32, n: usize) -> *mut u8 {
+        let mut i = 0;
+        while i < n {
+            // SAFETY: the caller's contract; i < n. (The low byte, as C's memset.)
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            unsafe {
+                dst.add(i).write_volatile(value as u8)
+            };
+            i = i.wrapping_add(1);
+        }
+        dst
+    }
+
+    /// The ARM EABI's `memcpy` (and the aligned variants the compiler calls).
+    ///
+    /// # Safety
+    ///
+    /// As [`memcpy`].
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __aeabi_memcpy(dst: *mut u8, src: *const u8, n: usize) {
+        // SAFETY: the caller's contract.
+        unsafe { copy(dst, src, n) };
+    }
+
+    /// As [`__aeabi_memcpy`], both pointers 4-byte aligned.
+    ///
+    /// # Safety
+    ///
+    /// As [`memcpy`].
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __aeabi_memcpy4(dst: *mut u8, src: *const u8, n: usize) {
+        // SAFETY: the caller's contract.
+        unsafe { copy(dst, src, n) };
+    }
+
+    /// As [`__aeabi_memcpy`], both pointers 8-byte aligned.
+    ///
+    /// # Safety
+    ///
+    /// As [`memcpy`].
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __aeabi_memcpy8(dst: *mut u8, src: *const u8, n: usize) {
+        // SAFETY: the caller's contract.
+        unsafe { copy(dst, src, n) };
+    }
+
+    /// The ARM EABI's zeroing `memset` (note the argument order: no value).
+    ///
+    /// # Safety
+    ///
+    /// As [`memset`].
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __aeabi_memclr(dst: *mut u8, n: usize) {
+        // SAFETY: the caller's contract.
+        unsafe { set(dst, 0, n) };
+    }
+
+    /// As [`__aeabi_memclr`], `dst` 4-byte aligned.
+    ///
+    /// # Safety
+    ///
+    /// As [`memset`].
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __aeabi_memclr4(dst: *mut u8, n: usize) {
+        // SAFETY: the caller's contract.
+        unsafe { set(dst, 0, n) };
+    }
+
+    /// As [`__aeabi_memclr`], `dst` 8-byte aligned.
+    ///
+    /// # Safety
+    ///
+    /// As [`memset`].
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __aeabi_memclr8(dst: *mut u8, n: usize) {
+        // SAFETY: the caller's contract.
+        unsafe { set(dst, 0, n) };
+    }
+
+    /// The ARM EABI's `memset` (its arguments in the EABI's order).
+    ///
+    /// # Safety
+    ///
+    /// As [`memset`].
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __aeabi_memset(dst: *mut u8, n: usize, value: i32) {
+        // SAFETY: the caller's contract.
+        unsafe { set(dst, value, n) };
+    }
+
+    /// As [`__aeabi_memset`], `dst` 4-byte aligned.
+    ///
+    /// # Safety
+    ///
+    /// As [`memset`].
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __aeabi_memset4(dst: *mut u8, n: usize, value: i32) {
+        // SAFETY: the caller's contract.
+        unsafe { set(dst, value, n) };
+    }
+}
+
 /// Prints `PANIC` and exits with a failure. It reads nothing of the `PanicInfo`: not the
 /// message (formatting it would keep `core::fmt` in flash) and not the location either,
 /// so the file names and `Location`s of the panic sites left in the linked crates
