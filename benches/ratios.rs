@@ -10,6 +10,10 @@
 //! * `vault_verify_{1,100,1000}` — every passport of a vault image verified through the
 //!   view (`crate`, P-256) vs the same number of raw p256 verifies over the same signed
 //!   bytes (`raw`). Goal: ≤ 5 % overhead.
+//! * `precomputed_verify` — one P-256 verify against a key known in advance: `p256`'s
+//!   generic verify (`raw`) vs `PrecomputedVerifyingKey`'s comb at t = 4, 5, 6, 8 teeth
+//!   (`crate_t*`), `ring` for reference, and the cost of building the tables
+//!   (`build_t*`, once per key). Goal (issue 19): ≥ 1.5× fewer operations than generic.
 //! * `ring_append_consume` — an append and a consume on rings of 16, 4096 and 2^40 slots:
 //!   the same cost whatever the capacity.
 // A benchmark relaxes the workspace's no-panic lints (Cargo.toml): its fixtures are
@@ -32,7 +36,10 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use dwvd_regions::Region;
 use dwvd_regions::streaming::StreamingRing;
 use dwvd_regions::transparency;
-use dwvd_regions::vault::{ComplianceStatus, Framework, Passport, RingVerifyingKey, VaultView};
+use dwvd_regions::vault::{
+    ComplianceStatus, Framework, Passport, PrecomputedVerifyingKey, RingVerifyingKey,
+    SignaturePolicy, SignatureVerifier, VaultView, sign_digest,
+};
 use dwvd_regions::worm::{LoggedWrite, WormRegion, WormView, WriteRecord};
 use dwvd_regions::{BlockSize, Ticks};
 use p256::ecdsa::signature::Verifier;
@@ -221,6 +228,54 @@ fn vault_verify(c: &mut Criterion) {
     }
 }
 
+/// One verify against one key, generic vs precomputed, over 16 signatures in turn (so no
+/// single signature's branches are learnt).
+fn precomputed_verify(c: &mut Criterion) {
+    let signing = SigningKey::from_slice(&[0x42; 32]).expect("a valid scalar");
+    let public = *signing.verifying_key();
+    let signed: Vec<(Vec<u8>, [u8; 64])> = (0u8..16)
+        .map(|index| {
+            let message = vec![index; 200];
+            let signature = sign_digest(&Sha256::digest(&message).into(), &signing).unwrap();
+            (message, signature)
+        })
+        .collect();
+    let mut group = c.benchmark_group("precomputed_verify");
+    group.throughput(Throughput::Elements(signed.len() as u64));
+    let policy = SignaturePolicy::default();
+    let mut run = |name: &str, verifier: &dyn SignatureVerifier| {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                signed
+                    .iter()
+                    .filter(|(message, signature)| {
+                        verifier
+                            .verify_message(black_box(message), signature, policy)
+                            .is_ok()
+                    })
+                    .count()
+            })
+        });
+    };
+    run("raw", &public);
+    run("crate_t4", &PrecomputedVerifyingKey::<16>::new(&public));
+    run("crate_t5", &PrecomputedVerifyingKey::<32>::new(&public));
+    run("crate_t6", &PrecomputedVerifyingKey::<64>::new(&public));
+    run("crate_t8", &PrecomputedVerifyingKey::<256>::new(&public));
+    run("ring", &RingVerifyingKey::new(&public));
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("build_t4", |b| {
+        b.iter(|| PrecomputedVerifyingKey::<16>::new(black_box(&public)))
+    });
+    group.bench_function("build_t6", |b| {
+        b.iter(|| PrecomputedVerifyingKey::<64>::new(black_box(&public)))
+    });
+    group.bench_function("build_t8", |b| {
+        b.iter(|| PrecomputedVerifyingKey::<256>::new(black_box(&public)))
+    });
+    group.finish();
+}
+
 fn ring_append_consume(c: &mut Criterion) {
     let mut group = c.benchmark_group("ring_append_consume");
     let entry = [0xA5u8; 64];
@@ -319,6 +374,7 @@ criterion_group!(
     worm_view,
     worm_append,
     vault_verify,
+    precomputed_verify,
     ring_append_consume
 );
 criterion_main!(benches);

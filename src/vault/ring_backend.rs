@@ -10,7 +10,7 @@
 use p256::ecdsa::VerifyingKey;
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 
-use super::signature::{SignaturePolicy, SignatureVerifier, parse_signature};
+use super::signature::{SignaturePolicy, SignatureVerifier, check_signature};
 use crate::error::{Error, Reason, Result, SignatureFailure};
 
 /// Length of an uncompressed SEC1 P-256 point: `0x04 ‖ x ‖ y`.
@@ -74,16 +74,14 @@ impl SignatureVerifier for RingVerifyingKey {
         signature: &[u8],
         policy: SignaturePolicy,
     ) -> Result<()> {
-        let bad = |reason| Error::nowhere(Reason::BadSignature(reason));
-        // The crate's own form check first, so both backends refuse the same signatures
-        // for the same reason (ring's error says nothing of why).
-        let parsed = parse_signature(signature)?;
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.uncompressed)
-            .verify(message, signature)
-            .map_err(|_| bad(SignatureFailure::Mismatch))?;
-        if policy == SignaturePolicy::LowSOnly && parsed.normalize_s().is_some() {
-            return Err(bad(SignatureFailure::HighS));
-        }
-        Ok(())
+        // The crate's own form and policy checks around ring's arithmetic, so every
+        // backend refuses the same signatures for the same reason (ring's error says
+        // nothing of why).
+        check_signature(signature, policy, |_| {
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.uncompressed)
+                .verify(message, signature)
+                .map_err(|_| SignatureFailure::Mismatch)
+        })
+        .map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
     }
 }

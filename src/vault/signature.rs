@@ -61,10 +61,25 @@ fn check_digest(
     key: &VerifyingKey,
     policy: SignaturePolicy,
 ) -> core::result::Result<(), SignatureFailure> {
+    check_signature(signature, policy, |parsed| {
+        key.verify_prehash(digest, parsed)
+            .map_err(|_| SignatureFailure::Mismatch)
+    })
+}
+
+/// What every backend does around its curve arithmetic, written once so they all refuse
+/// the same signatures for the same reasons: the signature's form first (64 bytes, `r`
+/// and `s` in `1..n`: `Malformed`), then `verify` (the backend's arithmetic, `Mismatch`
+/// when it fails), then the policy (`HighS` for a high `s` under
+/// [`SignaturePolicy::LowSOnly`]). Only a signature that verifies is reported as high-S:
+/// a forgery is a mismatch.
+pub(crate) fn check_signature(
+    signature: &[u8],
+    policy: SignaturePolicy,
+    verify: impl FnOnce(&Signature) -> core::result::Result<(), SignatureFailure>,
+) -> core::result::Result<(), SignatureFailure> {
     let parsed = signature_of(signature)?;
-    key.verify_prehash(digest, &parsed)
-        .map_err(|_| SignatureFailure::Mismatch)?;
-    // Only a signature that verifies is reported as high-S: a forgery is a mismatch.
+    verify(&parsed)?;
     if policy == SignaturePolicy::LowSOnly && parsed.normalize_s().is_some() {
         return Err(SignatureFailure::HighS);
     }
@@ -104,7 +119,9 @@ pub fn verify_message(
 /// Implemented by [`p256::ecdsa::VerifyingKey`] (pure Rust, `no_std`: the default, and what
 /// firmware uses) and, with the `ring` feature, by
 /// [`RingVerifyingKey`](super::RingVerifyingKey) (about five times faster on x86-64 and
-/// AArch64, for inspectors that verify whole vaults). Every implementation gives the same
+/// AArch64, for inspectors that verify whole vaults) and by
+/// [`PrecomputedVerifyingKey`](super::PrecomputedVerifyingKey) (a key known in advance,
+/// fixed-base tables, `no_std`). Every implementation gives the same
 /// answers: any valid signature is accepted (high-S included unless the policy is
 /// [`SignaturePolicy::LowSOnly`]), `r` or `s` equal to 0 or ≥ n is `Malformed`, and a
 /// wrong key or changed bytes is `Mismatch`.
@@ -135,14 +152,7 @@ impl SignatureVerifier for VerifyingKey {
 }
 
 /// Checks a raw `r‖s` signature's form before any curve arithmetic: 64 bytes, `r` and `s`
-/// in `1..n`. Shared by every backend so they refuse the same signatures for the same
-/// reason.
-#[cfg(feature = "ring")]
-pub(crate) fn parse_signature(signature: &[u8]) -> Result<Signature> {
-    signature_of(signature).map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
-}
-
-/// [`parse_signature`] with the failure as its reason.
+/// in `1..n` (`Malformed` otherwise).
 fn signature_of(signature: &[u8]) -> core::result::Result<Signature, SignatureFailure> {
     if signature.len() != SIGNATURE_LEN {
         return Err(SignatureFailure::Malformed);

@@ -1,0 +1,180 @@
+//! Instructions per P-256 verify on the Cortex-M4 (issue 19): `p256`'s generic verify
+//! against `PrecomputedVerifyingKey`'s comb (tables of the generator's and the key's
+//! multiples, built once at start-up in RAM), for a key known in advance.
+//!
+//! Counting: run under QEMU with `-icount shift=0` (scripts/firmware does), so virtual
+//! time advances 1 ns per instruction, and read the board's CMSDK APB timer 0 (25 MHz
+//! in QEMU's mps2-an386: one tick per 40 instructions) around each operation. DWT's
+//! CYCCNT is not emulated by QEMU. A calibration loop of a known instruction count checks
+//! the conversion. Without `-icount` the numbers are host time, not instructions: the
+//! binary still checks its results and prints them, marked by the calibration line.
+//!
+//! Kept out of the `regions` example: the t = 4 key is 2.3 KiB of RAM, and `regions`
+//! has ≈ 0.8 KiB left of its 8 KiB RAM + stack budget.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use dwvd_firmware::{check, finish, print, print_number};
+use dwvd_regions::vault::{PrecomputedVerifyingKey, SignaturePolicy, verify_digest};
+use p256::EncodedPoint;
+use p256::ecdsa::VerifyingKey;
+use p256::elliptic_curve::sec1::FromEncodedPoint;
+use sha2::{Digest, Sha256};
+
+/// The primitives baseline's key and signature (made by OpenSSL).
+const MESSAGE: &[u8] = b"dwvd-firmware primitives baseline";
+const KEY: [u8; 65] = dwvd_firmware::hex(
+    "040217e617f0b6443928278f96999e69a23a4f2c152bdf6d6cdf66e5b80282d4ed194a7debcb97712d2dda3ca85aa8765a56f45fc758599652f2897c65306e5794",
+);
+const SIGNATURE: [u8; 64] = dwvd_firmware::hex(
+    "68391978f32e812b81b2b7cd4dd7a6f16b49db9a9d177fa6c79c16a77864de2d8ae6339d5959d5d621849e05d690c3fdd39edc949d0c443cd03f244c62519c17",
+);
+
+/// CMSDK APB timer 0 of the mps2-an386 board: CTRL, VALUE (counts down), RELOAD.
+const TIMER0_CTRL: usize = 0x4000_0000;
+const TIMER0_VALUE: usize = 0x4000_0004;
+const TIMER0_RELOAD: usize = 0x4000_0008;
+/// Instructions per timer tick under `-icount shift=0`: 1 ns per instruction, 25 MHz.
+const INSTRUCTIONS_PER_TICK: u32 = 40;
+/// The calibration loop's iterations (4 instructions each in this build: see
+/// `calibration_loop`).
+const CALIBRATION_ITERATIONS: u32 = 1_000_000;
+
+// unsafe_code: memory-mapped timer registers, written and read in place.
+#[allow(unsafe_code)]
+fn timer_start() {
+    // SAFETY: the addresses are the CMSDK timer 0's registers on this board (QEMU
+    // mps2-an386); nothing else uses the timer, and volatile accesses keep them in order.
+    unsafe {
+        core::ptr::write_volatile(TIMER0_CTRL as *mut u32, 0);
+        core::ptr::write_volatile(TIMER0_RELOAD as *mut u32, u32::MAX);
+        core::ptr::write_volatile(TIMER0_VALUE as *mut u32, u32::MAX);
+        core::ptr::write_volatile(TIMER0_CTRL as *mut u32, 1);
+    }
+}
+
+// unsafe_code: as `timer_start`.
+#[allow(unsafe_code)]
+fn timer_now() -> u32 {
+    // SAFETY: as in `timer_start`: the timer's VALUE register, read.
+    unsafe { core::ptr::read_volatile(TIMER0_VALUE as *const u32) }
+}
+
+/// Instructions `work` took (timer ticks × 40), and its result.
+fn instructions<T>(work: impl FnOnce() -> T) -> (u32, T) {
+    let start = timer_now();
+    let result = work();
+    let end = timer_now();
+    (
+        start
+            .wrapping_sub(end)
+            .saturating_mul(INSTRUCTIONS_PER_TICK),
+        result,
+    )
+}
+
+/// A loop of a known instruction count: 4 per iteration as compiled here (`cbz`, `nop`,
+/// `adds`, `b.n`: `arm-none-eabi-objdump -d`), so 4,000,000 for a million iterations.
+#[inline(never)]
+fn calibration_loop(iterations: u32) {
+    let mut left = iterations;
+    while left != 0 {
+        cortex_m::asm::nop();
+        left = left.saturating_sub(1);
+    }
+}
+
+/// `a / b` in hundredths (0 if `b` is 0).
+fn ratio_x100(a: u32, b: u32) -> usize {
+    let hundredths = u64::from(a).saturating_mul(100).checked_div(u64::from(b));
+    usize::try_from(hundredths.unwrap_or(0)).unwrap_or(usize::MAX)
+}
+
+fn report(name: &str, count: u32) {
+    print("  ");
+    print(name);
+    print(": ");
+    print_number(count as usize);
+    print(" instructions\n");
+}
+
+#[entry]
+fn main() -> ! {
+    print("P-256 verify on the Cortex-M4 (QEMU mps2-an386, -icount shift=0)\n");
+    timer_start();
+    let (calibration, ()) = instructions(|| calibration_loop(CALIBRATION_ITERATIONS));
+    report("calibration loop (4 x 1,000,000 expected)", calibration);
+
+    let digest: [u8; 32] = Sha256::digest(MESSAGE).into();
+    let mut tampered = SIGNATURE;
+    if let Some(byte) = tampered.get_mut(10) {
+        *byte ^= 1;
+    }
+    let Ok(key) = VerifyingKey::from_sec1_bytes(&KEY) else {
+        check("the key loads", false);
+        finish()
+    };
+    let policy = SignaturePolicy::default();
+
+    let (generic, generic_ok) =
+        instructions(|| verify_digest(core::hint::black_box(&digest), &SIGNATURE, &key, policy));
+    report("generic p256 verify (crate verify_digest)", generic);
+
+    let (build, comb) = instructions(|| PrecomputedVerifyingKey::<16>::new(&key));
+    report("build the t=4 tables (once, at start-up)", build);
+    let (fast, fast_ok) =
+        instructions(|| comb.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
+    report("precomputed verify, t=4 (tables in RAM)", fast);
+    print("  t=4 tables: ");
+    print_number(PrecomputedVerifyingKey::<16>::TABLE_BYTES);
+    print(" bytes of RAM; ratio generic / precomputed x100: ");
+    print_number(ratio_x100(generic, fast));
+    print("\n");
+
+    let (build5, comb5) = instructions(|| PrecomputedVerifyingKey::<32>::new(&key));
+    report("build the t=5 tables", build5);
+    let (fast5, fast5_ok) =
+        instructions(|| comb5.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
+    report("precomputed verify, t=5 (tables in RAM)", fast5);
+    print("  t=5 tables: ");
+    print_number(PrecomputedVerifyingKey::<32>::TABLE_BYTES);
+    print(" bytes of RAM; ratio generic / precomputed x100: ");
+    print_number(ratio_x100(generic, fast5));
+    print("\n");
+
+    // A table kept in flash as encoded bytes would be decoded at each use: what decoding
+    // one uncompressed point costs (a verify at t = 4 uses up to 128 table entries).
+    let encoded = key.to_encoded_point(false);
+    let (decode, decoded) = instructions(|| {
+        let point = EncodedPoint::from_bytes(core::hint::black_box(encoded.as_bytes()));
+        point.map(|point| bool::from(p256::AffinePoint::from_encoded_point(&point).is_some()))
+    });
+    report(
+        "decode one uncompressed point (a flash table's cost per entry used)",
+        decode,
+    );
+
+    check(
+        "generic verify accepts the OpenSSL signature",
+        generic_ok.is_ok(),
+    );
+    check("precomputed t=4 verify accepts it", fast_ok.is_ok());
+    check("precomputed t=5 verify accepts it", fast5_ok.is_ok());
+    check(
+        "both refuse a changed signature alike",
+        verify_digest(&digest, &tampered, &key, policy)
+            == comb.verify_digest(&digest, &tampered, policy)
+            && comb.verify_digest(&digest, &tampered, policy).is_err(),
+    );
+    check("the point decodes", decoded == Ok(true));
+    check(
+        "the timer counts instructions (-icount shift=0: calibration within 4,000,000 +- 1 %)",
+        (3_960_000..=4_040_000).contains(&calibration),
+    );
+    check(
+        "the precomputed verify takes >= 1.5x fewer instructions than generic",
+        generic.saturating_mul(2) >= fast.saturating_mul(3),
+    );
+    finish()
+}

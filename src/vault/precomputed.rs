@@ -1,0 +1,272 @@
+//! A verifier for one public key known in advance: fixed-base (comb) arithmetic on both
+//! scalars of an ECDSA verification, over tables of the generator's and the key's
+//! multiples built once.
+//!
+//! ECDSA verification computes `R = u1·G + u2·Q` and checks `x(R) mod n == r`. `p256`'s
+//! generic path computes each product with its own constant-time 4-bit window: about 2 ×
+//! 256 doublings and 2 × 64 additions per verify, plus a 16-point table of `Q` built
+//! every time. A device that verifies against one key can do better: with the Lim–Lee
+//! comb of `t` teeth, the multiples `Σ bᵢ·2^(i·d)·P` (`d = ⌈256 / t⌉`, every choice of
+//! bits `bᵢ`) of `G` and of `Q` are computed once, as affine points, and a verify is then
+//! `d` doublings and at most `2·d` mixed additions (`ProjectivePoint + AffinePoint`):
+//! 64 doublings and 128 additions for `t = 4`, against about 512 and 128.
+//!
+//! Everything goes through `p256`'s public point arithmetic (complete formulas, the same
+//! field code as the generic path); no new field arithmetic is written here, and the
+//! module is safe Rust like the rest of the crate.
+
+use p256::ecdsa::VerifyingKey;
+use p256::elliptic_curve::group::Group;
+use p256::elliptic_curve::ops::{Invert, Reduce};
+use p256::elliptic_curve::point::AffineCoordinates;
+use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
+use sha2::{Digest, Sha256};
+
+use super::signature::{SignaturePolicy, SignatureVerifier, check_signature};
+use crate::error::{Error, Reason, Result, SignatureFailure};
+
+/// Bits of a P-256 scalar.
+const SCALAR_BITS: u32 = 256;
+
+/// The most teeth a comb may have (a table of 2^8 = 256 points per base).
+const MAX_TEETH: u32 = 8;
+
+/// A P-256 public key with its multiples precomputed: a [`SignatureVerifier`] that gives
+/// the same answers as [`p256::ecdsa::VerifyingKey`] in fewer operations, for a device or
+/// a tool that verifies many signatures against one key it knows in advance.
+///
+/// `ENTRIES` is the size of each of its two tables (one for the generator `G`, one for
+/// the key `Q`): `2^t` for a comb of `t` teeth, a power of two from 4 to 256 (`t` = 2 to
+/// 8; anything else fails to compile). A verify costs `⌈256 / t⌉` point doublings and at
+/// most twice as many mixed additions; the key occupies
+/// [`TABLE_BYTES`](Self::TABLE_BYTES) bytes for its tables (entry 0 of each, the identity,
+/// is stored to keep the indexing plain). The default, 16 entries (`t = 4`: 64 doublings;
+/// 2,304 bytes of tables on 64-bit targets, 2,176 on a Cortex-M4), suits firmware: 3.2×
+/// fewer instructions per verify than the generic path there (docs/benchmarks.md). 64
+/// entries (`t = 6`, 9 KiB) or 256 (`t = 8`, 36 KiB) suit a std tool verifying a whole
+/// vault.
+///
+/// Building one costs about as much as one generic verify (the `t − 1` successive
+/// `2^d`-multiples of `G` and `Q`, `2·(2^t − t)` additions, one inversion per entry): build
+/// it once per key and keep it.
+///
+/// **Variable time.** Verification takes the table entries and skips the additions the
+/// scalars select, so its timing depends on the signature, the digest and the key. All
+/// three are public in signature verification (no secret is involved), so this leaks
+/// nothing; do not reuse this arithmetic with secret scalars (signing keeps `p256`'s
+/// constant-time path).
+///
+/// The signature's form (64 bytes, `r` and `s` in `1..n`) and the low-S policy are
+/// checked by the same code as every other backend's, so all of them refuse the same
+/// signatures for the same reasons.
+///
+/// ```
+/// use dwvd_regions::vault::{
+///     PrecomputedVerifyingKey, SignaturePolicy, SignatureVerifier, sign_digest,
+/// };
+/// use p256::ecdsa::SigningKey;
+/// use sha2::{Digest, Sha256};
+///
+/// let signing = SigningKey::from_slice(&[7u8; 32]).unwrap();
+/// let signature = sign_digest(&Sha256::digest(b"hello").into(), &signing)?;
+/// // Once per key (at boot, or when the tool loads the key): 16-entry tables, t = 4.
+/// let key: PrecomputedVerifyingKey = PrecomputedVerifyingKey::new(signing.verifying_key());
+/// assert_eq!(PrecomputedVerifyingKey::<16>::TEETH, 4);
+/// assert!(key.verify_message(b"hello", &signature, SignaturePolicy::default()).is_ok());
+/// assert!(key.verify_message(b"hellO", &signature, SignaturePolicy::default()).is_err());
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct PrecomputedVerifyingKey<const ENTRIES: usize = 16> {
+    /// The key itself.
+    key: VerifyingKey,
+    /// `generator[j] = Σ_{bit i of j} 2^(i·d)·G`.
+    generator: [AffinePoint; ENTRIES],
+    /// `public[j] = Σ_{bit i of j} 2^(i·d)·Q`.
+    public: [AffinePoint; ENTRIES],
+}
+
+impl<const ENTRIES: usize> core::fmt::Debug for PrecomputedVerifyingKey<ENTRIES> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PrecomputedVerifyingKey")
+            .field("key", &self.key)
+            .field("teeth", &Self::TEETH)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<const ENTRIES: usize> PartialEq for PrecomputedVerifyingKey<ENTRIES> {
+    /// Keys are equal when they are the same point (the tables follow from it).
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl<const ENTRIES: usize> Eq for PrecomputedVerifyingKey<ENTRIES> {}
+
+impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
+    /// The comb's number of teeth `t` (`ENTRIES = 2^t`). Evaluating it checks `ENTRIES`:
+    /// a size that is not a power of two from 4 to 256 fails the build.
+    pub const TEETH: u32 = {
+        assert!(
+            ENTRIES.is_power_of_two() && ENTRIES >= 4 && ENTRIES.trailing_zeros() <= MAX_TEETH,
+            "ENTRIES must be 2^t with t from 2 to 8"
+        );
+        ENTRIES.trailing_zeros()
+    };
+
+    /// The comb's spacing `d = ⌈256 / t⌉`: the doublings per verify.
+    pub const SPACING: u32 = SCALAR_BITS.div_ceil(Self::TEETH);
+
+    /// Bytes of the two tables (`2 · ENTRIES` affine points) inside the key.
+    pub const TABLE_BYTES: usize = {
+        let Some(points) = ENTRIES.checked_mul(2) else {
+            panic!("table size overflows")
+        };
+        let Some(bytes) = points.checked_mul(size_of::<AffinePoint>()) else {
+            panic!("table size overflows")
+        };
+        bytes
+    };
+
+    /// Precomputes the tables of `key` and of the generator. (A `VerifyingKey` is already
+    /// a checked point, so this cannot fail; load SEC1 bytes with
+    /// [`verifying_key_from_sec1`](super::verifying_key_from_sec1) first.)
+    #[must_use]
+    pub fn new(key: &VerifyingKey) -> Self {
+        Self {
+            key: *key,
+            generator: comb_table(ProjectivePoint::GENERATOR, Self::TEETH, Self::SPACING),
+            public: comb_table(
+                ProjectivePoint::from(*key.as_affine()),
+                Self::TEETH,
+                Self::SPACING,
+            ),
+        }
+    }
+
+    /// The key the tables were built from.
+    #[must_use]
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// Verifies a raw `r‖s` `signature` over the SHA-256 `digest` of a message: the same
+    /// answers as [`verify_digest`](super::verify_digest) with the same key.
+    ///
+    /// # Errors
+    ///
+    /// `bad_signature` ([`Reason::BadSignature`]): `Malformed` (not 64 bytes, or `r` or
+    /// `s` is 0 or ≥ n), `Mismatch` (a wrong key or changed bytes), or `HighS` (a
+    /// signature that verifies but has a high `s`, only under
+    /// [`SignaturePolicy::LowSOnly`]).
+    pub fn verify_digest(
+        &self,
+        digest: &[u8; 32],
+        signature: &[u8],
+        policy: SignaturePolicy,
+    ) -> Result<()> {
+        check_signature(signature, policy, |parsed| {
+            let (r, s) = parsed.split_scalars();
+            let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*digest));
+            let s_inv = *s.invert_vartime();
+            let u1 = z.multiply(&s_inv);
+            let u2 = r.multiply(&s_inv);
+            let point = self.lincomb(&u1.to_bytes(), &u2.to_bytes());
+            let x = point.to_affine().x();
+            if *r == <Scalar as Reduce<U256>>::reduce_bytes(&x) {
+                Ok(())
+            } else {
+                Err(SignatureFailure::Mismatch)
+            }
+        })
+        .map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
+    }
+
+    /// `u1·G + u2·Q` for big-endian scalars, by the comb: column `c` of the scalars (bits
+    /// `c`, `c + d`, `c + 2d`, …) indexes the tables.
+    fn lincomb(&self, u1: &FieldBytes, u2: &FieldBytes) -> ProjectivePoint {
+        let mut sum = ProjectivePoint::IDENTITY;
+        for column in (0..Self::SPACING).rev() {
+            sum = sum.double();
+            // Index 0 is the identity: nothing to add (variable time, public inputs).
+            for (table, scalar) in [(&self.generator, u1), (&self.public, u2)] {
+                let index = comb_index(scalar, column, Self::TEETH, Self::SPACING);
+                if let Some(point) = table.get(index).filter(|_| index != 0) {
+                    // A group operation (p256's complete mixed addition), not integer
+                    // arithmetic: it cannot overflow or panic.
+                    #[allow(clippy::arithmetic_side_effects)]
+                    {
+                        sum += point;
+                    }
+                }
+            }
+        }
+        sum
+    }
+}
+
+impl<const ENTRIES: usize> From<&VerifyingKey> for PrecomputedVerifyingKey<ENTRIES> {
+    fn from(key: &VerifyingKey) -> Self {
+        Self::new(key)
+    }
+}
+
+impl<const ENTRIES: usize> SignatureVerifier for PrecomputedVerifyingKey<ENTRIES> {
+    fn verify_message(
+        &self,
+        message: &[u8],
+        signature: &[u8],
+        policy: SignaturePolicy,
+    ) -> Result<()> {
+        self.verify_digest(&Sha256::digest(message).into(), signature, policy)
+    }
+}
+
+/// The comb table of `base`: entry `j` is `Σ_{bit i of j} 2^(i·spacing)·base` (entry 0
+/// the identity), as affine points.
+fn comb_table<const ENTRIES: usize>(
+    base: ProjectivePoint,
+    teeth: u32,
+    spacing: u32,
+) -> [AffinePoint; ENTRIES] {
+    let mut table = [ProjectivePoint::IDENTITY; ENTRIES];
+    let mut tooth = base; // 2^(i·spacing)·base for tooth i
+    for i in 0..teeth {
+        // Entries 2^i .. 2^(i+1) are entries 0 .. 2^i plus this tooth.
+        let (low, high) = table.split_at_mut(1usize.checked_shl(i).unwrap_or(ENTRIES).min(ENTRIES));
+        for (entry, below) in high.iter_mut().zip(low.iter()) {
+            // A group operation (complete addition), not integer arithmetic.
+            #[allow(clippy::arithmetic_side_effects)]
+            {
+                *entry = below + &tooth;
+            }
+        }
+        for _ in 0..spacing {
+            tooth = tooth.double();
+        }
+    }
+    // One inversion per entry (p256 0.13 has no batched inversion for its field):
+    // paid once per key.
+    table.map(|point| point.to_affine())
+}
+
+/// The table index for column `column`: bit `i` is the scalar's bit `i·spacing + column`
+/// (0 past bit 255). `scalar` is big-endian.
+fn comb_index(scalar: &FieldBytes, column: u32, teeth: u32, spacing: u32) -> usize {
+    let mut index = 0usize;
+    for i in 0..teeth {
+        let bit = i
+            .checked_mul(spacing)
+            .and_then(|offset| offset.checked_add(column))
+            .filter(|&bit| bit < SCALAR_BITS)
+            .and_then(|bit| {
+                let from_end = usize::try_from(bit / 8).ok()?;
+                let byte = scalar.len().checked_sub(1)?.checked_sub(from_end)?;
+                Some((scalar.get(byte)? >> (bit % 8)) & 1)
+            })
+            .unwrap_or(0);
+        index |= usize::from(bit).wrapping_shl(i);
+    }
+    index
+}
