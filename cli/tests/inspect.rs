@@ -528,3 +528,111 @@ fn blank_and_erased_blocks_are_unused_not_corruption() {
     assert_eq!(report["corrupt_blocks"], 1);
     assert_eq!(report["blocks"][blocks]["state"], "corrupt");
 }
+
+/// An image of several 1 MiB chunks, read by one reader thread per core (chunk `i` by
+/// lane `i mod lanes`): the blocks are listed in order, a region that spans two chunks
+/// (two lanes) is decoded whole, a corrupt block in a later chunk is found, and every
+/// human block line is the `{index:>10}  {tag:<17}  {generation:>10}  {state}` of its
+/// JSON entry — also where a line's tag, generation or state differs from the line
+/// before (the text after the index is reused only while they are the same).
+#[test]
+fn a_multi_chunk_image_is_listed_in_order_and_every_line_says_its_block() {
+    const SIZE: usize = 512;
+    const CHUNK: usize = (1 << 20) / SIZE; // blocks per chunk
+    let sealed = |tag: dwvd_regions::Tag, generation: u32, fill: u8| {
+        let mut block = vec![fill; SIZE];
+        dwvd_regions::block::seal(&mut block, tag, generation).unwrap();
+        block
+    };
+    let mut image = Vec::new();
+    let mut push = |block: Vec<u8>| image.extend(block);
+    // Chunk 0: DATA blocks whose generation changes every 300 blocks, an unknown
+    // printable tag, an unprintable one (wider than its column) and blank blocks.
+    for index in 0..CHUNK - 2 {
+        match index {
+            700 => push(sealed(dwvd_regions::Tag::from_ascii(*b"ZZZ?"), 7, 1)),
+            701 => push(sealed(dwvd_regions::Tag::from(0x0102_0304), 7, 1)),
+            900..=905 => push(vec![0u8; SIZE]),
+            906 => push(vec![0xFFu8; SIZE]),
+            _ => push(sealed(dwvd_regions::Tag::DATA, (index / 300) as u32, 2)),
+        }
+    }
+    // A 5-block WORM region across the boundary of chunks 0 and 1.
+    let worm_at = CHUNK - 2;
+    push(image_of(&["worm_bs512_n37"]));
+    // Then DATA blocks to 4½ chunks, one of them corrupt in chunk 3.
+    let blocks = 4 * CHUNK + CHUNK / 2;
+    let corrupt = 3 * CHUNK + 5;
+    for index in worm_at + 5..blocks {
+        let mut block = sealed(dwvd_regions::Tag::DATA, 9, 3);
+        if index == corrupt {
+            block[17] ^= 0x40;
+        }
+        push(block);
+    }
+    assert_eq!(image.len(), blocks * SIZE);
+
+    let (report, status) = inspect_json(&image, &["--block-size", "512"]);
+    assert_eq!(status, 1);
+    let listed = report["blocks"].as_array().unwrap();
+    assert_eq!(listed.len(), blocks);
+    for (index, block) in listed.iter().enumerate() {
+        assert_eq!(block["index"], index);
+        let expected = match index {
+            900..=906 => "blank",
+            _ if index == corrupt => "corrupt",
+            _ => "ok",
+        };
+        assert_eq!(block["state"], expected, "{block}");
+    }
+    assert_eq!(
+        regions(&report),
+        vec![region("WORM", worm_at as u64, 5, "ok")]
+    );
+    assert_eq!(report["corrupt_blocks"], 1);
+    assert_eq!(report["blank_blocks"], 7);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chunks.img");
+    std::fs::write(&path, &image).unwrap();
+    let output = dwvd()
+        .arg("inspect")
+        .arg(&path)
+        .args(["--block-size", "512"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines().skip_while(|line| !line.contains("checksum"));
+    assert_eq!(
+        lines.next(),
+        Some("     block  tag                generation  checksum")
+    );
+    for (block, line) in listed.iter().zip(lines) {
+        let index = block["index"].as_u64().unwrap();
+        let expected = match block["state"].as_str().unwrap() {
+            "blank" => format!("{index:>10}  {:<17}  {:>10}  blank (unused)", "-", "-"),
+            state => {
+                let tag = block["tag"].as_str().unwrap();
+                let tag = if block["known_tag"] == true {
+                    tag.to_owned()
+                } else {
+                    format!("{tag} (unknown)")
+                };
+                let status = if state == "ok" {
+                    "ok"
+                } else {
+                    "MISMATCH (corrupt)"
+                };
+                let generation = block["generation"].as_u64().unwrap();
+                format!("{index:>10}  {tag:<17}  {generation:>10}  {status}")
+            }
+        };
+        assert_eq!(line, expected);
+    }
+    assert!(text.contains("    701  0x01020304 (unknown)           7  ok\n"));
+    assert!(text.contains(&format!(
+        "{} blocks (7 blank), 1 with a checksum mismatch; 1 region, 0 with problems: CORRUPTION FOUND",
+        blocks
+    )));
+}

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use dwvd_regions::BlockSize;
+use dwvd_regions::{BlockSize, Tag};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter};
 
@@ -30,15 +30,49 @@ fn source_text(block_size: BlockSize, source: SizeSource) -> String {
 }
 
 /// The report as text: a table of blocks, then the regions and a verdict.
+///
+/// A block's line is its index, then the rest: tag, generation and state. That rest is
+/// formatted (by [`block_rest`]) when it differs from the previous block's and reused
+/// while it does not — an image is mostly runs of blocks alike (a gibibyte of `DATA`
+/// blocks of one generation) — so a line costs one integer conversion and two copies,
+/// not `fmt`'s machinery for four padded fields (which kept `inspect`'s report thread
+/// busy for about half the time the reader took; see `docs/benchmarks.md`).
 #[derive(Debug)]
 pub struct Human<W> {
     out: W,
+    /// The last block's tag, generation and state, and the rest of its line.
+    rest: Option<((Tag, u32, BlockState), String)>,
 }
 
 impl<W: Write> Human<W> {
     pub fn new(out: W) -> Self {
-        Human { out }
+        Human { out, rest: None }
     }
+}
+
+/// The width of a block line's index column.
+const INDEX_WIDTH: usize = 10;
+
+/// A block's line after its index: tag, generation and state, and the newline.
+fn block_rest(tag: Tag, generation: u32, state: BlockState) -> String {
+    let status = match state {
+        BlockState::Ok => "ok",
+        BlockState::Blank => "blank (unused)",
+        BlockState::Superseded => "superseded (an older copy, not used)",
+        BlockState::JournalOpen => "journal block being filled (no trailer yet)",
+        BlockState::Interrupted => "interrupted write (recovery passes over it)",
+        BlockState::ChecksumMismatch => "MISMATCH (corrupt)",
+    };
+    // No trailer to show: blank, or a journal block not sealed yet.
+    if matches!(state, BlockState::Blank | BlockState::JournalOpen) {
+        return format!("  {:<17}  {:>10}  {status}\n", "-", "-");
+    }
+    let tag = if tag.is_known() {
+        crate::tag_text(tag)
+    } else {
+        format!("{} (unknown)", crate::tag_text(tag))
+    };
+    format!("  {tag:<17}  {generation:>10}  {status}\n")
 }
 
 impl<W: Write> Sink for Human<W> {
@@ -74,27 +108,20 @@ impl<W: Write> Sink for Human<W> {
             generation,
             state,
         } = *line;
-        let status = match state {
-            BlockState::Ok => "ok",
-            BlockState::Blank => "blank (unused)",
-            BlockState::Superseded => "superseded (an older copy, not used)",
-            BlockState::JournalOpen => "journal block being filled (no trailer yet)",
-            BlockState::Interrupted => "interrupted write (recovery passes over it)",
-            BlockState::ChecksumMismatch => "MISMATCH (corrupt)",
+        let key = (tag, generation, state);
+        let rest = match &mut self.rest {
+            Some((last, rest)) if *last == key => rest,
+            slot => &mut slot.insert((key, block_rest(tag, generation, state))).1,
         };
-        // No trailer to show: blank, or a journal block not sealed yet.
-        if matches!(state, BlockState::Blank | BlockState::JournalOpen) {
-            return writeln!(self.out, "{index:>10}  {:<17}  {:>10}  {status}", "-", "-");
-        }
-        let tag = if tag.is_known() {
-            crate::tag_text(tag)
-        } else {
-            format!("{} (unknown)", crate::tag_text(tag))
-        };
-        writeln!(
-            self.out,
-            "{index:>10}  {tag:<17}  {generation:>10}  {status}"
-        )
+        // `{index:>10}`, without `fmt`.
+        let mut digits = itoa::Buffer::new();
+        let index = digits.format(index);
+        let padding = INDEX_WIDTH.saturating_sub(index.len());
+        let spaces = [b' '; INDEX_WIDTH];
+        self.out
+            .write_all(spaces.get(..padding).unwrap_or_default())?;
+        self.out.write_all(index.as_bytes())?;
+        self.out.write_all(rest.as_bytes())
     }
 
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
