@@ -10,7 +10,7 @@ mod region;
 mod size;
 mod tag;
 mod trailer;
-mod xxh64;
+pub(crate) mod xxh64;
 
 pub use region::RegionBlocks;
 

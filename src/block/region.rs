@@ -2,7 +2,7 @@
 
 use zerocopy::{FromBytes, Immutable, KnownLayout};
 
-use super::trailer::open_block;
+use super::trailer::open_block_hashed;
 use super::{BlockSize, OpenedBlock, Tag};
 use crate::error::{BlockOrigin, Error, Location, Reason, Result, Unit};
 
@@ -94,6 +94,17 @@ impl<'a> RegionBlocks<'a> {
         index: usize,
         expected_tag: Tag,
     ) -> Result<OpenedBlock<'a>> {
+        self.open_block_hashed::<CHECKSUM>(index, expected_tag, super::checksum)
+    }
+
+    /// [`open_block`](Self::open_block), the payload's checksum computed by `hash`
+    /// (called only when `CHECKSUM`).
+    fn open_block_hashed<const CHECKSUM: bool>(
+        &self,
+        index: usize,
+        expected_tag: Tag,
+        hash: impl FnOnce(&'a [u8]) -> u64,
+    ) -> Result<OpenedBlock<'a>> {
         let index_u64 = u64::try_from(index).unwrap_or(u64::MAX);
         let block = self.get(index).ok_or_else(|| {
             Error::new(
@@ -105,7 +116,7 @@ impl<'a> RegionBlocks<'a> {
                 Location::block_of(BlockOrigin::Region, index_u64),
             )
         })?;
-        open_block::<CHECKSUM>(block, expected_tag)
+        open_block_hashed::<CHECKSUM, _>(block, expected_tag, hash)
             .map(|opened| opened.at_index(index_u64))
             .map_err(|error| error.in_block(index_u64))
     }
@@ -127,22 +138,31 @@ impl<'a> RegionBlocks<'a> {
     /// `torn_write` (the blocks of one region carry different generations: a multi-block
     /// write was interrupted).
     pub fn verify_all(&self, expected_tag: Tag) -> Result<u32> {
-        self.verify_all_inspecting::<true>(expected_tag, |_, _| {})
+        self.verify_all_hashing::<true>(expected_tag, |_, payload| super::checksum(payload))
     }
 
-    /// [`verify_all`](Self::verify_all), handing each block's payload to `inspect` right
-    /// after its checksum and tag verified, while it is still in the CPU's cache: a region
-    /// that also checks its payloads does so in the same pass over memory. `inspect` only
-    /// observes; errors are still those of `verify_all`, in its order.
-    pub(crate) fn verify_all_inspecting<const CHECKSUM: bool>(
+    /// [`verify_all`](Self::verify_all), each block's checksum computed by `hash` (given
+    /// the block's index and payload; called for every block, before its checksum is
+    /// compared, whether `CHECKSUM` or not, and its answer ignored when not): a region
+    /// that also checks its payloads does so in the same pass over memory as the
+    /// checksum (the WORM view, in the hash's own loop). `hash` must return XXH64 of the
+    /// payload and otherwise only observe; errors are still those of `verify_all`, in
+    /// its order.
+    pub(crate) fn verify_all_hashing<const CHECKSUM: bool>(
         &self,
         expected_tag: Tag,
-        mut inspect: impl FnMut(usize, &'a [u8]),
+        mut hash: impl FnMut(usize, &'a [u8]) -> u64,
     ) -> Result<u32> {
         let mut generation = None;
         for index in 0..self.len() {
-            let opened = self.open_block::<CHECKSUM>(index, expected_tag)?;
-            inspect(index, opened.payload());
+            let mut hash_once = |payload| hash(index, payload);
+            if !CHECKSUM {
+                // Observed all the same; the checksum is not compared.
+                if let Some(payload) = self.payload(index) {
+                    hash_once(payload);
+                }
+            }
+            let opened = self.open_block_hashed::<CHECKSUM>(index, expected_tag, hash_once)?;
             match generation {
                 None => generation = Some(opened.generation()),
                 Some(expected) if expected != opened.generation() => {
@@ -171,22 +191,28 @@ impl<'a> RegionBlocks<'a> {
     where
         H: FromBytes + KnownLayout + Immutable,
     {
-        Self::verified_header_inspecting::<H, CHECKSUM>(region, block_size, tag, |_, _| {})
+        Self::verified_header_hashing::<H, CHECKSUM>(region, block_size, tag, |_, payload| {
+            if CHECKSUM {
+                super::checksum(payload)
+            } else {
+                0
+            }
+        })
     }
 
-    /// [`verified_header`](Self::verified_header), with each verified payload handed to
-    /// `inspect` as in [`verify_all_inspecting`](Self::verify_all_inspecting).
-    pub(crate) fn verified_header_inspecting<H, const CHECKSUM: bool>(
+    /// [`verified_header`](Self::verified_header), with each block's checksum computed by
+    /// `hash` as in [`verify_all_hashing`](Self::verify_all_hashing).
+    pub(crate) fn verified_header_hashing<H, const CHECKSUM: bool>(
         region: &'a [u8],
         block_size: BlockSize,
         tag: Tag,
-        inspect: impl FnMut(usize, &'a [u8]),
+        hash: impl FnMut(usize, &'a [u8]) -> u64,
     ) -> Result<(Self, u32, &'a H)>
     where
         H: FromBytes + KnownLayout + Immutable,
     {
         let blocks = Self::new(region, block_size)?;
-        let generation = blocks.verify_all_inspecting::<CHECKSUM>(tag, inspect)?;
+        let generation = blocks.verify_all_hashing::<CHECKSUM>(tag, hash)?;
         // Region headers are far smaller than the smallest payload (496 bytes), so the
         // cast cannot fail; the error is unreachable.
         let (header, _) = blocks

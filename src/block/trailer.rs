@@ -107,10 +107,20 @@ pub(crate) fn open_block<const CHECKSUM: bool>(
     block: &[u8],
     expected_tag: Tag,
 ) -> Result<OpenedBlock<'_>> {
+    open_block_hashed::<CHECKSUM, _>(block, expected_tag, checksum)
+}
+
+/// [`open_block`], the payload's checksum computed by `hash` (which must return its
+/// XXH64; called only when `CHECKSUM`).
+pub(crate) fn open_block_hashed<'a, const CHECKSUM: bool, H: FnOnce(&'a [u8]) -> u64>(
+    block: &'a [u8],
+    expected_tag: Tag,
+    hash: H,
+) -> Result<OpenedBlock<'a>> {
     BlockSize::new(block.len())?;
     let (payload, trailer) = split(block);
     if CHECKSUM {
-        let computed = checksum(payload);
+        let computed = hash(payload);
         let stored = trailer.checksum.get();
         if computed != stored {
             return Err(Error::new(

@@ -24,6 +24,8 @@ mod layout;
 mod owned;
 #[cfg(feature = "serde")]
 mod summary;
+#[cfg(target_pointer_width = "64")]
+mod sweep;
 mod view;
 
 pub use data::{Audit, AuditError, audit, seal_data_block};

@@ -14,6 +14,9 @@ use crate::layout::{field, non_negative};
 use crate::region::RegionView;
 use crate::ticks::Ticks;
 
+#[cfg(target_pointer_width = "64")]
+use super::sweep::RecordSweep;
+
 /// A checked, borrowed view over a WORM region's blocks, for inspectors.
 ///
 /// Building one verifies, in order: the buffer is a whole number of blocks; every block's
@@ -74,18 +77,29 @@ impl<'a> WormView<'a> {
 
     /// [`new_checked`](Self::new_checked), block checksums compared only when `CHECKSUM`.
     fn check<const CHECKSUM: bool>(region: &'a [u8], block_size: BlockSize) -> Result<Self> {
-        // Records and padding are swept block by block as each block's checksum verifies
-        // (one pass over memory); the sweep only says "clean or not", so errors keep
-        // their order: every block's checksum and tag, then the header, then records.
+        // Records and padding are swept block by block inside each block's checksum (one
+        // pass over memory, one loop: sweep.rs); the sweep only says "clean or not", so
+        // errors keep their order: every block's checksum and tag, then the header, then
+        // records. 32-bit targets hash with the compact loop and sweep nothing.
+        #[cfg(target_pointer_width = "64")]
         let mut sweep = RecordSweep::new(block_size);
         let (blocks, generation, header) =
-            RegionBlocks::verified_header_inspecting::<WormHeader, CHECKSUM>(
+            RegionBlocks::verified_header_hashing::<WormHeader, CHECKSUM>(
                 region,
                 block_size,
                 Tag::WORM,
-                |index, payload| {
-                    if SWEEP {
-                        sweep.block(index, payload);
+                |_index, payload| {
+                    #[cfg(target_pointer_width = "64")]
+                    {
+                        sweep.block::<CHECKSUM>(_index, payload)
+                    }
+                    #[cfg(not(target_pointer_width = "64"))]
+                    {
+                        if CHECKSUM {
+                            crate::block::checksum(payload)
+                        } else {
+                            0
+                        }
                     }
                 },
             )?;
@@ -113,7 +127,11 @@ impl<'a> WormView<'a> {
             // count fits in i32, so in usize on every supported target.
             count: usize::try_from(count).unwrap_or(usize::MAX),
         };
-        if !SWEEP || !sweep.clean {
+        #[cfg(target_pointer_width = "64")]
+        let clean = sweep.clean();
+        #[cfg(not(target_pointer_width = "64"))]
+        let clean = false;
+        if !clean {
             view.first_bad_record_or_padding()?;
         }
         Ok(view)
@@ -318,64 +336,6 @@ impl<'a> RegionView<'a> for WormView<'a> {
 
     fn block_count(&self) -> usize {
         self.blocks.len()
-    }
-}
-
-/// Whether the view sweeps records as their blocks verify (then walks them only when
-/// the sweep finds something). The sweep is what makes large logs fast on the 64-bit
-/// hosts inspectors run on; 32-bit targets (firmware, small logs) walk every log with
-/// the precise check alone, which is the smaller code. The answers are the same.
-const SWEEP: bool = cfg!(target_pointer_width = "64");
-
-/// The fast check of the write log during verification: block by block, whether every
-/// record has a non-negative `block_index` and a `data_length` within a payload, and every
-/// byte after the records is zero. Only "clean or not": a region that is not clean is
-/// walked again by [`WormView::first_bad_record_or_padding`] to name the first bad field.
-struct RecordSweep {
-    block_size: BlockSize,
-    /// Records still to come in later blocks (from block 0's `write_log_count`).
-    remaining: usize,
-    clean: bool,
-}
-
-impl RecordSweep {
-    fn new(block_size: BlockSize) -> Self {
-        Self {
-            block_size,
-            remaining: 0,
-            clean: true,
-        }
-    }
-
-    fn block(&mut self, index: usize, payload: &[u8]) {
-        if index == 0 {
-            // A negative count sweeps as 0 records; the header check refuses it anyway.
-            self.remaining = WormHeader::ref_from_prefix(payload)
-                .ok()
-                .and_then(|(header, _)| usize::try_from(header.write_log_count.get()).ok())
-                .unwrap_or(0);
-        }
-        let (_, area, padding) =
-            split_records(payload, self.block_size, index, &mut self.remaining);
-        let payload_len = u32::try_from(self.block_size.payload_len()).unwrap_or(0);
-        let Ok(records) = <[WriteRecord]>::ref_from_bytes(area) else {
-            self.clean = false;
-            return;
-        };
-        // Two reductions the compiler unrolls without branches: OR of every block_index
-        // (its sign bit is set iff one is negative) and the largest data_length read as
-        // u32 (a negative one becomes huge).
-        let (any_index, longest) =
-            records
-                .iter()
-                .fold((0i64, 0u32), |(any_index, longest), record| {
-                    #[allow(clippy::cast_sign_loss)] // deliberate: negative lengths become huge
-                    let length = record.data_length.get() as u32;
-                    (any_index | record.block_index.get(), longest.max(length))
-                });
-        let bad_records = any_index < 0 || longest > payload_len;
-        let nonzero_padding = padding.iter().fold(0u8, |any, byte| any | byte) != 0;
-        self.clean &= !(bad_records | nonzero_padding);
     }
 }
 

@@ -32,6 +32,7 @@ mod stre_trace;
 mod worm_model;
 mod worm_mutilation;
 mod worm_region;
+mod worm_sweep;
 
 mod signers;
 mod vault_mutilation;
