@@ -40,7 +40,7 @@ use dwvd_regions::vault::{
     ComplianceStatus, Framework, Passport, PrecomputedVerifyingKey, RingVerifyingKey,
     SignaturePolicy, SignatureVerifier, VaultView, sign_digest,
 };
-use dwvd_regions::worm::{LoggedWrite, WormRegion, WormView, WriteRecord};
+use dwvd_regions::worm::{self, LoggedWrite, WormRegion, WormView, WriteRecord};
 use dwvd_regions::{BlockSize, Ticks};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, SigningKey};
@@ -365,7 +365,86 @@ fn merkle_root(c: &mut Criterion) {
         transparency::root(&records[..], MERKLE_RECORDS as u64).expect("the whole log")
     );
     group.bench_function("raw_same_calls", |b| b.iter(|| raw_root(&mut level)));
+
+    // The RFC 6962 bound: 1000 raw `compress256` calls, each on its own 64-byte block from
+    // the initial state (independent, as the tree's leaves and a level's nodes are: the
+    // processor overlaps them). 3 compressions per record (a leaf's one, a node's two) ×
+    // this time / 1000 × 1 M is what the tree costs at raw compression speed;
+    // scripts/bench prints `crate` as a fraction of it.
+    let blocks: Vec<[u8; 64]> = bytes
+        .chunks_exact(64)
+        .take(1000)
+        .map(|block| block.try_into().unwrap())
+        .collect();
+    group.bench_function("compress_1k", |b| {
+        b.iter(|| {
+            let mut any = 0u32;
+            for block in black_box(&blocks) {
+                let mut state = SHA256_INITIAL_STATE;
+                sha2::compress256(&mut state, &[(*block).into()]);
+                any ^= state[0];
+            }
+            any
+        })
+    });
+
+    // The same root on two threads from a WORM view of the log (64 KiB blocks), split as
+    // `dwvd worm root` splits it (cli/src/worm.rs, `parallel_root`, with rayon): at RFC
+    // 6962's split point, joined with node_hash. The image is also
+    // written to target/merkle_1m_64k.img for scripts/bench's `dwvd worm root` row.
+    let block_size = BlockSize::new(65536).expect("a valid block size");
+    let log: Vec<LoggedWrite> = records
+        .iter()
+        .map(|record| record.to_logged_write().expect("a valid record"))
+        .collect();
+    let header = WormRegion::<1>::new(block_size, MERKLE_RECORDS as u64, 0, Ticks::new(0))
+        .expect("a valid region")
+        .header();
+    let mut image = vec![0u8; worm::region_len(block_size, MERKLE_RECORDS as u64).unwrap()];
+    worm::emit_parts(block_size, &header, &log, 1, &mut image).expect("the buffer fits");
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::write(target.join("merkle_1m_64k.img"), &image).expect("the image is written");
+    let view = WormView::new_checked(&image, block_size).expect("the image verifies");
+    assert_eq!(
+        two_thread_root(&view),
+        transparency::root(&records[..], MERKLE_RECORDS as u64).unwrap()
+    );
+    group.bench_function("two_threads", |b| {
+        b.iter(|| two_thread_root(black_box(&view)))
+    });
     group.finish();
+}
+
+/// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
+const SHA256_INITIAL_STATE: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// The whole log's root on two threads, as `dwvd worm root` computes it on two cores:
+/// split at RFC 6962's split point (524,288 + 475,712 records here), the left side on a
+/// spawned thread and the right on this one, joined with node_hash.
+fn two_thread_root(view: &WormView<'_>) -> transparency::Hash {
+    use transparency::{node_hash, split_point, subtree_root};
+    fn range(view: &WormView<'_>, start: u64, end: u64, depth: u32) -> transparency::Hash {
+        if depth == 0 || end - start < 4096 {
+            return subtree_root(view, start, end).expect("in the log");
+        }
+        let middle = start + split_point(end - start);
+        let (left, right) = std::thread::scope(|scope| {
+            let left = scope.spawn(|| range(view, start, middle, depth - 1));
+            let right = range(view, middle, end, depth - 1);
+            (left.join().expect("the thread finishes"), right)
+        });
+        node_hash(&left, &right)
+    }
+    range(view, 0, view.write_log_count() as u64, 1)
 }
 
 criterion_group!(

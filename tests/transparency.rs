@@ -20,7 +20,7 @@
 use dwvd_regions::Region;
 use dwvd_regions::transparency::{
     CHECKPOINT_FRAMEWORK, Checkpoint, ConsistencyProof, EMPTY_ROOT, InclusionProof,
-    TransparencyError, TreeBuilder, leaf_hash, root, worm_region_id,
+    TransparencyError, TreeBuilder, leaf_hash, root, subtree_root, worm_region_id,
 };
 use dwvd_regions::vault::{Vault, VaultView, verifying_key_from_sec1};
 use dwvd_regions::worm::{LoggedWrite, WormRegion, WormView, WriteRecord};
@@ -169,6 +169,70 @@ fn roots_of_every_size_up_to_300_match_the_reference() {
             records: 300
         })
     );
+}
+
+/// Past 256 records the tree hashes perfect subtrees of 256 leaves level by level
+/// (`TreeBuilder::push_records`): every size to 1100 and sizes around multiples of 256
+/// up to 2600 match the reference, from a slice, a view (whose runs are its blocks' 78
+/// records, not aligned with the batches), ranges that start anywhere, and a builder fed
+/// runs of uneven lengths.
+#[test]
+fn batched_roots_match_the_reference_for_every_size_and_range() {
+    let log = records(2600, 4);
+    let bytes = bytes_of(&log);
+    let size = BlockSize::new(4096).unwrap();
+    let mut region = Box::new(WormRegion::<2600>::new(size, 2600, 0, Ticks::new(0)).unwrap());
+    for index in 0..2600u32 {
+        region
+            .append(&index.to_le_bytes(), Ticks::new(i64::from(index)))
+            .unwrap();
+    }
+    let mut image = vec![0u8; region.buffer_len()];
+    region.emit(&mut image).unwrap();
+    let view = WormView::new_checked(&image, size).unwrap();
+    let stored: Vec<WriteRecord> = view.records().copied().collect();
+    let stored_bytes = bytes_of(&stored);
+    let sizes = (0..=1100).chain([
+        1279, 1280, 1281, 1535, 1536, 1537, 2047, 2048, 2049, 2303, 2304, 2599, 2600,
+    ]);
+    for n in sizes {
+        let expected = mth(&bytes[..n]);
+        assert_eq!(root(&log[..], n as u64).unwrap(), expected, "root({n})");
+        assert_eq!(
+            root(&view, n as u64).unwrap(),
+            mth(&stored_bytes[..n]),
+            "view root({n})"
+        );
+    }
+    for (start, end) in [
+        (1, 257),
+        (3, 1000),
+        (255, 1024),
+        (256, 768),
+        (257, 2600),
+        (500, 501),
+        (700, 700),
+        (78, 2418),
+    ] {
+        assert_eq!(
+            subtree_root(&log[..], start as u64, end as u64).unwrap(),
+            mth(&bytes[start..end]),
+            "MTH(D[{start}:{end}])"
+        );
+        assert_eq!(
+            subtree_root(&view, start as u64, end as u64).unwrap(),
+            mth(&stored_bytes[start..end]),
+            "view MTH(D[{start}:{end}])"
+        );
+    }
+    let mut builder = TreeBuilder::new();
+    let mut pushed = 0;
+    for run in [1usize, 255, 256, 300, 512, 3, 700, 573] {
+        builder.push_records(&log[pushed..pushed + run]);
+        pushed += run;
+        assert_eq!(builder.size(), pushed as u64);
+        assert_eq!(builder.root(), mth(&bytes[..pushed]), "after {pushed}");
+    }
 }
 
 #[test]

@@ -7,9 +7,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
+use dwvd_regions::block::Checksums;
 use dwvd_regions::transparency::{
     Checkpoint, ConsistencyProof, Hash, InclusionProof, LogLeaves, TransparencyError, leaf_hash,
-    root, worm_region_id,
+    node_hash, root, split_point, subtree_root, worm_region_id,
 };
 use dwvd_regions::worm::{RECORD_LEN, WormView, WriteRecord};
 use dwvd_regions::{BlockSize, Ticks};
@@ -63,13 +64,20 @@ impl LoadedRegion {
             return Err(Failure::Format(error));
         }
         let region = Self { bytes, block_size };
-        region.view()?;
+        region.view_with(Checksums::Verify)?;
         Ok(region)
     }
 
-    /// The checked view of the region (what follows it in the file is not read).
+    /// The checked view of the region (what follows it in the file is not read). Every
+    /// block's checksum was verified when the region was read (its bytes do not change
+    /// after), so the view checks everything else again but does not hash the blocks
+    /// twice.
     pub fn view(&self) -> Result<WormView<'_>, Failure> {
-        WormView::new_checked_prefix(&self.bytes, self.block_size)
+        self.view_with(Checksums::AlreadyVerified)
+    }
+
+    fn view_with(&self, checksums: Checksums) -> Result<WormView<'_>, Failure> {
+        WormView::new_checked_prefix_with(&self.bytes, self.block_size, checksums)
             .map(|(view, _)| view)
             .map_err(Failure::Format)
     }
@@ -135,14 +143,75 @@ fn asked_too_much(error: TransparencyError) -> Failure {
     Failure::Usage(anyhow!("{error}"))
 }
 
-/// `dwvd worm root`: the log's region id and the root of its first `tree_size` records.
+/// Subtrees smaller than this are hashed on one thread: a piece of work worth handing to
+/// another core (4096 records: about 0.3 ms).
+const PARALLEL_MIN_RECORDS: u64 = 4096;
+
+/// The root of the first `tree_size` records of `log` (the core's
+/// [`root`](dwvd_regions::transparency::root)), hashed on every core: RFC 6962's tree
+/// splits at the largest power of two below its size ([`split_point`]) into two
+/// independent subtrees, hashed in parallel (rayon), split again until the pieces are
+/// small or there are enough of them for the threads, and joined with [`node_hash`].
+///
+/// # Errors
+///
+/// As [`root`](dwvd_regions::transparency::root): a size beyond the log, a record it
+/// cannot give.
+pub fn parallel_root<L: LogLeaves + Sync + ?Sized>(
+    log: &L,
+    tree_size: u64,
+) -> Result<Hash, TransparencyError> {
+    // Enough pieces for work stealing to even out the threads: 4 per thread.
+    let depth = rayon::current_num_threads()
+        .next_power_of_two()
+        .trailing_zeros()
+        .saturating_add(2);
+    parallel_root_with(log, tree_size, depth, PARALLEL_MIN_RECORDS)
+}
+
+/// [`parallel_root`], splitting at most `depth` times and never a range below
+/// `min_records` (the tests split every range, down to single records).
+fn parallel_root_with<L: LogLeaves + Sync + ?Sized>(
+    log: &L,
+    tree_size: u64,
+    depth: u32,
+    min_records: u64,
+) -> Result<Hash, TransparencyError> {
+    fn range<L: LogLeaves + Sync + ?Sized>(
+        log: &L,
+        start: u64,
+        end: u64,
+        depth: u32,
+        min_records: u64,
+    ) -> Result<Hash, TransparencyError> {
+        let size = end.saturating_sub(start);
+        if depth == 0 || size < 2 || size < min_records {
+            return subtree_root(log, start, end);
+        }
+        let middle = start.saturating_add(split_point(size));
+        let below = depth.saturating_sub(1);
+        let (left, right) = rayon::join(
+            || range(log, start, middle, below, min_records),
+            || range(log, middle, end, below, min_records),
+        );
+        Ok(node_hash(&left?, &right?))
+    }
+    if tree_size > log.record_count() {
+        // The core's error for a tree larger than the log.
+        return root(log, tree_size);
+    }
+    range(log, 0, tree_size, depth, min_records)
+}
+
+/// `dwvd worm root`: the log's region id and the root of its first `tree_size` records,
+/// hashed on every core ([`parallel_root`]).
 pub fn root_document(
     region: &LoadedRegion,
     tree_size: Option<u64>,
 ) -> Result<RootDocument, Failure> {
     let view = region.view()?;
     let tree_size = tree_size_or_all(&view, tree_size);
-    let root = root(&view, tree_size).map_err(asked_too_much)?;
+    let root = parallel_root(&view, tree_size).map_err(asked_too_much)?;
     Ok(RootDocument {
         schema_version: schema_version(),
         object_id: worm_region_id(view.header()).hyphenated().to_string(),
@@ -452,4 +521,75 @@ pub fn region_blocks(path: &Path, offset: u64, block_size: BlockSize) -> Result<
         )));
     }
     Ok(needed)
+}
+
+#[cfg(test)]
+// Tests may index, unwrap and do arithmetic and casts on small known values.
+#[allow(
+    clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
+mod tests {
+    use super::{parallel_root, parallel_root_with};
+    use dwvd_regions::Ticks;
+    use dwvd_regions::transparency::root;
+    use dwvd_regions::worm::{LoggedWrite, WriteRecord};
+
+    fn log(count: usize) -> Vec<WriteRecord> {
+        (0..count)
+            .map(|index| {
+                LoggedWrite {
+                    block_index: index as u64,
+                    timestamp: Ticks::new(index as i64 * 7),
+                    data_length: (index % 4081) as u32,
+                    content_sha256: [(index * 31 % 251) as u8; 32],
+                }
+                .to_record()
+            })
+            .collect()
+    }
+
+    /// Split at every level down to single records, and as `dwvd worm root` splits:
+    /// the same root as the core's sequential tree, for every size up to 300 and for
+    /// large ones around powers of two.
+    #[test]
+    fn the_parallel_split_gives_the_sequential_root() {
+        let records = log(70_000);
+        for size in 0..=300u64 {
+            let expected = root(&records[..], size).unwrap();
+            assert_eq!(
+                parallel_root_with(&records[..], size, 64, 1).unwrap(),
+                expected,
+                "{size}"
+            );
+            assert_eq!(
+                parallel_root_with(&records[..], size, 3, 1).unwrap(),
+                expected,
+                "{size}"
+            );
+            assert_eq!(
+                parallel_root(&records[..], size).unwrap(),
+                expected,
+                "{size}"
+            );
+        }
+        for size in [
+            4095u64, 4096, 4097, 8191, 8192, 8193, 16_385, 65_536, 65_537, 70_000,
+        ] {
+            let expected = root(&records[..], size).unwrap();
+            assert_eq!(
+                parallel_root(&records[..], size).unwrap(),
+                expected,
+                "{size}"
+            );
+            assert_eq!(
+                parallel_root_with(&records[..], size, 6, 1000).unwrap(),
+                expected,
+                "{size}"
+            );
+        }
+        assert!(parallel_root(&records[..], 70_001).is_err());
+    }
 }

@@ -17,7 +17,10 @@
 //! * [`TreeBuilder`] computes the root while the records stream by, in O(log n) memory
 //!   (at most 64 hashes) and without allocation; [`root`] does it for the first `n`
 //!   records of any [`LogLeaves`] source: a borrowed [`WormView`](crate::worm::WormView),
-//!   an owned [`WormRegion`](crate::worm::WormRegion), or a slice of records.
+//!   an owned [`WormRegion`](crate::worm::WormRegion), or a slice of records — 256
+//!   leaves at a time, level by level, so that independent compressions overlap.
+//!   [`subtree_root`] hashes any range and [`split_point`] says where RFC 6962 splits:
+//!   what a tool with threads needs to hash the two subtrees apart.
 //! * [`InclusionProof`] (record `i` is in the tree of size `n`) and [`ConsistencyProof`]
 //!   (the tree of size `m` is a prefix of the tree of size `n`): generated from a log and
 //!   verified from hashes alone, RFC 6962 §2.1.1–§2.1.2 / RFC 9162 §2.1.3–§2.1.4, held in
@@ -58,5 +61,5 @@ pub use checkpoint::{
 pub use error::TransparencyError;
 pub use hash::{EMPTY_ROOT, Hash, leaf_hash, node_hash};
 pub use leaves::LogLeaves;
-pub use proof::{ConsistencyProof, InclusionProof, MAX_PROOF_HASHES};
+pub use proof::{ConsistencyProof, InclusionProof, MAX_PROOF_HASHES, split_point};
 pub use tree::{TreeBuilder, root, subtree_root};

@@ -13,8 +13,25 @@ pub const MAX_PROOF_HASHES: usize = 64;
 
 type Path = heapless::Vec<Hash, MAX_PROOF_HASHES>;
 
-/// The largest power of two below `n` (for `n ≥ 2`): where RFC 6962 splits a tree.
-fn split_point(n: u64) -> u64 {
+/// The largest power of two below `n` (for `n ≥ 2`; 1 for smaller `n`): where RFC 6962
+/// splits a tree of `n` leaves, `MTH(D[0:n]) = node(MTH(D[0:k]), MTH(D[k:n]))`. The two
+/// subtrees are independent: a tool with threads hashes them apart
+/// ([`subtree_root`](super::subtree_root) for each) and joins them with
+/// [`node_hash`](super::node_hash).
+///
+/// ```
+/// use dwvd_regions::transparency::{node_hash, root, split_point, subtree_root};
+/// use dwvd_regions::worm::LoggedWrite;
+///
+/// let log = [LoggedWrite::ZERO; 7];
+/// let k = split_point(7);
+/// assert_eq!(k, 4);
+/// let joined = node_hash(&subtree_root(&log[..], 0, k)?, &subtree_root(&log[..], k, 7)?);
+/// assert_eq!(joined, root(&log[..], 7)?);
+/// # Ok::<(), dwvd_regions::transparency::TransparencyError>(())
+/// ```
+#[must_use]
+pub fn split_point(n: u64) -> u64 {
     let below = n.saturating_sub(1).max(1);
     let exponent = 63u32.saturating_sub(below.leading_zeros());
     1u64.checked_shl(exponent).unwrap_or(1)

@@ -1,7 +1,7 @@
 //! The Merkle tree hash (RFC 6962 §2.1), streaming.
 
 use super::error::TransparencyError;
-use super::hash::{EMPTY_ROOT, Hash, leaf_hash, node_hash};
+use super::hash::{BATCH, BATCH_HEIGHT, EMPTY_ROOT, Hash, leaf_hash, node_hash, perfect_root};
 use super::leaves::LogLeaves;
 use crate::worm::WriteRecord;
 
@@ -57,16 +57,52 @@ impl TreeBuilder {
         self.push_leaf_hash(leaf_hash(record));
     }
 
+    /// Appends records as the next leaves: the same tree as [`push`](Self::push) for
+    /// each, faster for runs — they are hashed as perfect subtrees of up to 256 leaves (8
+    /// on 32-bit targets), each as large as the tree size's alignment and the records
+    /// left allow, level by level, and pushed as their roots.
+    pub fn push_records(&mut self, records: &[WriteRecord]) {
+        let mut rest = records;
+        while !rest.is_empty() {
+            // The largest subtree that starts here: the size's trailing zero bits, the
+            // records left, the batch.
+            let height = self
+                .leaves
+                .trailing_zeros()
+                .min(rest.len().ilog2())
+                .min(BATCH_HEIGHT);
+            let leaves = 1usize.checked_shl(height).unwrap_or(1).min(BATCH);
+            let Some((subtree, after)) = rest.split_at_checked(leaves) else {
+                break;
+            };
+            match subtree {
+                [record] => self.push(record),
+                _ => self.push_subtree(perfect_root(subtree), height),
+            }
+            rest = after;
+        }
+    }
+
     /// Appends a leaf by its leaf hash ([`leaf_hash`]). A tree of 2⁶⁴ − 1 leaves takes no
     /// more (it could not be stored anyway); the push is then ignored.
     pub fn push_leaf_hash(&mut self, leaf: Hash) {
-        let Some(next) = self.leaves.checked_add(1) else {
+        self.push_subtree(leaf, 0);
+    }
+
+    /// Appends the root of a perfect subtree of `2^height` leaves, the tree size being a
+    /// multiple of `2^height` (so the subtree is one RFC 6962 would make). Ignored when
+    /// the size would pass `u64::MAX`.
+    fn push_subtree(&mut self, root: Hash, height: u32) {
+        let Some(next) = 1u64
+            .checked_shl(height)
+            .and_then(|leaves| self.leaves.checked_add(leaves))
+        else {
             return;
         };
-        // Each trailing 1 bit of the count is a perfect subtree of the same size as the
-        // one being carried: merge them, as in binary addition.
-        let mut carried = leaf;
-        let mut count = self.leaves;
+        // Each trailing 1 bit of the count (in units of the subtree) is a perfect subtree
+        // of the same size as the one being carried: merge them, as in binary addition.
+        let mut carried = root;
+        let mut count = self.leaves.checked_shr(height).unwrap_or(0);
         while count & 1 == 1 {
             let Some(left) = self.subtrees.pop() else {
                 break;
@@ -117,12 +153,8 @@ pub fn subtree_root<L: LogLeaves + ?Sized>(
         });
     }
     let mut tree = TreeBuilder::new();
-    for index in start..end {
-        let record = log
-            .record(index)
-            .ok_or(TransparencyError::MissingRecord { index })?;
-        tree.push(&record);
-    }
+    log.for_each_run(start, end, &mut |records| tree.push_records(records))
+        .map_err(|index| TransparencyError::MissingRecord { index })?;
     Ok(tree.root())
 }
 

@@ -256,6 +256,13 @@ impl<'a> WormView<'a> {
         }
     }
 
+    /// The write-log records block by block: each block's records as one slice, in
+    /// place (empty slices for blocks past the log).
+    pub(crate) fn record_slices(&self) -> impl Iterator<Item = &'a [WriteRecord]> + 'a {
+        self.record_areas()
+            .map(|(_, _, area, _)| <[WriteRecord]>::ref_from_bytes(area).unwrap_or_default())
+    }
+
     /// The write-log records in order, as [`LoggedWrite`] values.
     pub fn logged_writes(&self) -> impl ExactSizeIterator<Item = LoggedWrite> + 'a {
         // Every record was checked, so the conversion never falls back.
