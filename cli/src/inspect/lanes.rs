@@ -1,9 +1,10 @@
 //! The walk's readers: the image read and verified in chunks by one reader thread per
 //! core ("lanes"), handed to the walk in order.
 //!
-//! Profiled on 2 cores (1 GiB image from the page cache, `perf record`): one reader
-//! thread spent 31 % of all samples in XXH64 and 28 % in the kernel's copy out of the
-//! page cache, so it — not the report lines on the other thread (31 %) — set the pace.
+//! Profiled on 2 cores (1 GiB image from the page cache, `perf record`; see
+//! `docs/benchmarks.md`): with one reader thread, it had 72 % of all samples (the
+//! kernel's copy out of the page cache 30 %, XXH64 25 %) and set the pace, not the report
+//! lines on the other thread.
 //! Lane `k` of `n` reads chunks `k`, `k + n`, `k + 2n`, … at their offsets through a
 //! handle of its own, verifies them, and sends them on a channel of its own; the walk
 //! takes chunk `i` from lane `i mod n`, so the blocks arrive in order whatever the lanes'
@@ -18,8 +19,8 @@ use anyhow::Context;
 use crate::Failure;
 use crate::image::{Chunk, Chunking};
 
-/// The most reader threads: past this, the copy out of the page cache, not hashing, is
-/// what limits (and memory is `MAX_LANES × BUFFERS_PER_LANE` chunks).
+/// The most reader threads, whatever the cores: a bound on threads and on memory
+/// (`MAX_LANES × BUFFERS_PER_LANE` chunks). Measured on 2 cores only.
 pub const MAX_LANES: usize = 4;
 /// Chunk buffers per lane: one being filled, one being walked, one waiting.
 pub const BUFFERS_PER_LANE: usize = 3;
