@@ -1,19 +1,17 @@
-//! Image I/O: the only module that opens, seeks and reads image files — whole regions
-//! (`parse`, `worm`), single blocks (`inspect --hexdump`), the head block-size detection
-//! looks at, and the chunked reading of `inspect`'s pipeline. Also the keys given as hex.
+//! Image I/O: opening, seeking and reading image files — whole regions (`parse`,
+//! `worm`), single blocks (`inspect --hexdump`), the head block-size detection looks at,
+//! and the chunks `inspect`'s reader threads read (`inspect::lanes`). Also the keys given
+//! as hex.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Context, anyhow, bail};
 use dwvd_regions::BlockSize;
 use p256::ecdsa::{SigningKey, VerifyingKey};
-
-use crate::Failure;
 
 /// An opened input: a file, or the bytes of a stream (standard input given as `-`, a
 /// pipe, a FIFO), read once and kept, since a stream can be read only once and
@@ -226,57 +224,6 @@ pub struct Chunking<'a> {
     pub size: usize,
     pub blocks: u64,
     pub chunk_blocks: usize,
-}
-
-/// A pipeline's reader: reads the blocks `chunking` says from `file` in chunks, into
-/// buffers taken from `empty`, runs `check` on each block, and sends the chunks on
-/// `full` in order (or the first error, then stops). Returns when done, on an error, or
-/// when the other side has gone.
-pub fn read_chunks<R: Read, C>(
-    mut file: R,
-    chunking: Chunking<'_>,
-    check: impl Fn(&[u8]) -> C,
-    empty: &Receiver<Vec<u8>>,
-    full: &SyncSender<Result<Chunk<C>, Failure>>,
-) {
-    let Chunking {
-        name,
-        size,
-        blocks,
-        chunk_blocks,
-    } = chunking;
-    let mut first = 0u64;
-    while first < blocks {
-        let Ok(mut buffer) = empty.recv() else {
-            return;
-        };
-        let count = usize::try_from(blocks.saturating_sub(first))
-            .map_or(chunk_blocks, |left| left.min(chunk_blocks));
-        let count_u64 = u64::try_from(count).unwrap_or(u64::MAX);
-        let bytes = buffer
-            .get_mut(..count.saturating_mul(size))
-            .unwrap_or_default();
-        let chunk = file
-            .read_exact(bytes)
-            .with_context(|| {
-                format!(
-                    "cannot read blocks {first}..{} of {name}",
-                    first.saturating_add(count_u64)
-                )
-            })
-            .map_err(Failure::from)
-            .map(|()| bytes.chunks_exact(size).map(&check).collect())
-            .map(|checked| Chunk {
-                first,
-                buffer,
-                checked,
-            });
-        let failed = chunk.is_err();
-        if full.send(chunk).is_err() || failed {
-            return;
-        }
-        first = first.saturating_add(count_u64);
-    }
 }
 
 /// A P-256 public key from SEC1 hex (compressed or uncompressed).
