@@ -104,13 +104,13 @@ pub fn finish() -> ! {
 /// The memory routines every binary links, small: on stable Rust the target's
 /// `compiler_builtins` comes prebuilt for speed (unrolled `memcpy`, `memset` and their
 /// `__aeabi_*` entry points: ≈ 1.7 KiB of flash), and only a `-Zbuild-std` build can
-/// rebuild it at opt-level "z". Its definitions are weak, so these replace them: a word
-/// loop when both pointers and the length are 4-byte aligned (field elements, headers,
-/// blocks), bytes otherwise. Volatile accesses: the compiler would otherwise see the loops
+/// rebuild it at opt-level "z". Its definitions are weak, so these replace them: copies
+/// by words when both pointers and the length are 4-byte aligned (field elements,
+/// headers, blocks), by bytes otherwise; fills always by bytes. Volatile accesses: the compiler would otherwise see the loops
 /// as a `memcpy` / `memset` and call the function from itself.
 // unsafe_code: these are the C ABI's raw-pointer routines, called by compiler-generated
 // code; nothing in the firmware calls them directly.
-#[allow(unsafe_code, clippy::missing_safety_doc)]
+#[allow(unsafe_code)]
 pub mod mem {
     /// `memcpy`: `n` bytes from `src` to `dst` (not overlapping).
     ///

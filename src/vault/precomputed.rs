@@ -46,9 +46,10 @@ const MAX_TEETH: u32 = 8;
 /// entries (`t = 6`, 9 KiB) or 256 (`t = 8`, 36 KiB) suit a std tool verifying a whole
 /// vault.
 ///
-/// Building one costs about as much as one generic verify (the `t − 1` successive
-/// `2^d`-multiples of `G` and `Q`, `2·(2^t − t)` additions, one inversion per entry): build
-/// it once per key and keep it.
+/// Building one (the `t − 1` successive `2^d`-multiples of `G` and `Q`, `2·(2^t − t)`
+/// additions, one inversion per entry) costs about one generic verify at 16 entries and
+/// grows with the table: about 30 generic verifies at 256 (docs/benchmarks.md). Build it
+/// once per key and keep it.
 ///
 /// **Variable time.** Verification takes the table entries and skips the additions the
 /// scalars select, so its timing depends on the signature, the digest and the key. All
