@@ -104,26 +104,13 @@ impl Serialize for Passports<'_> {
     }
 }
 
-/// What a [`Passport`] and a [`PassportView`] both serialize.
-struct PassportFields<'a> {
-    passport_id: Uuid,
-    object_id: Uuid,
-    framework: Framework,
-    status: ComplianceStatus,
-    issued: Ticks,
-    expires: Ticks,
-    last_verified: Ticks,
-    issuer: &'a [u8],
-    notes: &'a [u8],
-    signature: &'a [u8; SIGNATURE_LEN],
-}
-
-impl Serialize for PassportFields<'_> {
+/// The SPEC's field names; each text's exact bytes beside it when it is not UTF-8.
+impl Serialize for Passport {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // A text's exact bytes beside it when it is not UTF-8.
         let human = serializer.is_human_readable();
-        let issuer_twin = (!is_utf8(self.issuer)).then_some(());
-        let notes_twin = (!is_utf8(self.notes)).then_some(());
+        let issuer_twin = (!is_utf8(self.issuer_bytes())).then_some(());
+        let notes_twin = (!is_utf8(self.notes_bytes())).then_some(());
         // JSON: the ten fields, and each twin when there is one. A binary format: all
         // thirteen fields of what reading takes, in its order (the twins and the
         // inspector's `signature_valid` as `None` when absent).
@@ -135,18 +122,18 @@ impl Serialize for PassportFields<'_> {
             13
         };
         let mut out = serializer.serialize_struct("Passport", fields)?;
-        out.serialize_field("passport_id", &self.passport_id)?;
-        out.serialize_field("object_id", &self.object_id)?;
-        out.serialize_field("framework_id", &self.framework)?;
-        out.serialize_field("compliance_status", &self.status)?;
-        out.serialize_field("issued_utc_ticks", &self.issued)?;
-        out.serialize_field("expires_utc_ticks", &self.expires)?;
-        out.serialize_field("last_verified_utc_ticks", &self.last_verified)?;
-        out.serialize_field("issuer_id", &LossyText(self.issuer))?;
-        out.serialize_field("notes", &LossyText(self.notes))?;
+        out.serialize_field("passport_id", &self.passport_id())?;
+        out.serialize_field("object_id", &self.object_id())?;
+        out.serialize_field("framework_id", &self.framework())?;
+        out.serialize_field("compliance_status", &self.status())?;
+        out.serialize_field("issued_utc_ticks", &self.issued())?;
+        out.serialize_field("expires_utc_ticks", &self.expires())?;
+        out.serialize_field("last_verified_utc_ticks", &self.last_verified())?;
+        out.serialize_field("issuer_id", &LossyText(self.issuer_bytes()))?;
+        out.serialize_field("notes", &LossyText(self.notes_bytes()))?;
         for (name, bytes, twin) in [
-            ("issuer_hex", self.issuer, issuer_twin),
-            ("notes_hex", self.notes, notes_twin),
+            ("issuer_hex", self.issuer_bytes(), issuer_twin),
+            ("notes_hex", self.notes_bytes(), notes_twin),
         ] {
             match (twin, human) {
                 (Some(()), _) => out.serialize_field(name, &Some(HexBytes(bytes)))?,
@@ -155,31 +142,13 @@ impl Serialize for PassportFields<'_> {
             }
         }
         // `Some`: reading takes an optional signature (JSON writes `Some(x)` as `x`).
-        out.serialize_field("signature", &Some(HexBytes(self.signature)))?;
+        out.serialize_field("signature", &Some(HexBytes(self.signature())))?;
         if human {
             out.skip_field("signature_valid")?;
         } else {
             out.serialize_field("signature_valid", &None::<bool>)?;
         }
         out.end()
-    }
-}
-
-impl Serialize for Passport {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        PassportFields {
-            passport_id: self.passport_id(),
-            object_id: self.object_id(),
-            framework: self.framework(),
-            status: self.status(),
-            issued: self.issued(),
-            expires: self.expires(),
-            last_verified: self.last_verified(),
-            issuer: self.issuer_bytes(),
-            notes: self.notes_bytes(),
-            signature: self.signature(),
-        }
-        .serialize(serializer)
     }
 }
 
