@@ -62,6 +62,12 @@
 //!   summaries (`streaming::StreamingSummary`, `worm::WormSummary`,
 //!   `vault::VaultSummary`): the JSON the `dwvd` tool prints and reads. no_std, no alloc.
 //! * `schemars` — the JSON Schema of those summaries, for std tools.
+//!
+//! Size-optimised firmware can also turn on `sha2`'s `force-soft-compact` feature in its
+//! own `Cargo.toml` (Cargo unifies features, so this crate's hashing follows): SHA-256's
+//! rounds become a loop, about 1.6 KiB less flash on a Cortex-M4 for a slower hash. It is
+//! not a feature of this crate because `--all-features` on a host would then slow every
+//! SHA-256 and turn off its hardware acceleration.
 #![no_std]
 #![forbid(unsafe_code)]
 // docs.rs builds with `--cfg docsrs`: each item behind a feature shows which.
