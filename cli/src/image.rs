@@ -1,7 +1,7 @@
 //! Image I/O: opening, seeking and reading image files — whole regions (`parse`,
 //! `worm`), single blocks (`inspect --hexdump`), the head block-size detection looks at,
-//! and the chunks `inspect`'s reader threads read (`inspect::lanes`). Also the keys given
-//! as hex.
+//! and the chunks `inspect`'s reader threads read (`inspect::lanes`, through [`ReadAt`]).
+//! Also the keys given as hex.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -36,6 +36,67 @@ impl Seek for Opened {
         match self {
             Opened::File(file) => file.seek(position),
             Opened::Memory(bytes) => bytes.seek(position),
+        }
+    }
+}
+
+/// Positional reads through one shared handle: `inspect`'s reader threads all read the
+/// image opened once, each at its own offsets, none moving a cursor another uses. (A
+/// handle of its own per thread would mean opening the path again, which by then may name
+/// another file, replaced or renamed: the report would mix two images.)
+pub trait ReadAt {
+    /// Fills `buffer` from byte `offset` of the input; an input that ends first is an
+    /// error (`UnexpectedEof`), as [`Read::read_exact`]'s.
+    fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()>;
+
+    /// Whether several threads may read at once. Where a file has no positional reads
+    /// (not unix), a read is a seek and a read of the handle's one cursor: one reader only.
+    fn concurrent(&self) -> bool {
+        true
+    }
+}
+
+impl ReadAt for File {
+    #[cfg(unix)]
+    fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(self, buffer, offset)
+    }
+
+    #[cfg(not(unix))]
+    fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let mut file = self;
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buffer)
+    }
+
+    fn concurrent(&self) -> bool {
+        cfg!(unix)
+    }
+}
+
+impl<T: AsRef<[u8]>> ReadAt for Cursor<T> {
+    fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let bytes = self.get_ref().as_ref();
+        let mut rest = usize::try_from(offset)
+            .ok()
+            .and_then(|offset| bytes.get(offset..))
+            .unwrap_or_default();
+        rest.read_exact(buffer)
+    }
+}
+
+impl ReadAt for Opened {
+    fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+        match self {
+            Opened::File(file) => file.read_exact_at(buffer, offset),
+            Opened::Memory(bytes) => bytes.read_exact_at(buffer, offset),
+        }
+    }
+
+    fn concurrent(&self) -> bool {
+        match self {
+            Opened::File(file) => file.concurrent(),
+            Opened::Memory(bytes) => bytes.concurrent(),
         }
     }
 }

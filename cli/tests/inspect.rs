@@ -1,6 +1,7 @@
 //! `dwvd inspect` over images made of golden regions: every block listed, every region
 //! found and decoded, corruption and torn writes reported without stopping, fsck-like
-//! exit status; and a 1 GiB image inspected in bounded memory.
+//! exit status; a 1 GiB image inspected in bounded memory; and every block read from the
+//! handle the walk was given, not from the path opened again.
 // Tests relax the workspace's no-panic lints (Cargo.toml): a failed unwrap, index or
 // assertion is how a test fails, and arithmetic and casts on small known values need no
 // checking. The crate under test is held to them.
@@ -635,4 +636,109 @@ fn a_multi_chunk_image_is_listed_in_order_and_every_line_says_its_block() {
         "{} blocks (7 blank), 1 with a checksum mismatch; 1 region, 0 with problems: CORRUPTION FOUND",
         blocks
     )));
+}
+
+/// The block lines a walk hands on: (index, generation, state).
+#[derive(Default)]
+struct Lines(Vec<(u64, u32, dwvd::inspect::BlockState)>);
+
+impl dwvd::inspect::Sink for Lines {
+    fn start(&mut self, _: &dwvd::inspect::Start<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn block(&mut self, line: &dwvd::inspect::BlockLine) -> std::io::Result<()> {
+        self.0.push((line.index, line.generation, line.state));
+        Ok(())
+    }
+    fn finish(&mut self, _: &dwvd::inspect::Summary) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// 3 chunks of 512-byte DATA blocks (read by two lanes or more wherever there are two
+/// cores or more), each block's generation `base + its index`.
+fn three_chunks(base: u32) -> Vec<u8> {
+    const SIZE: usize = 512;
+    let blocks = 3 * (1 << 20) / SIZE;
+    let mut image = vec![0u8; blocks * SIZE];
+    for (index, block) in image.chunks_exact_mut(SIZE).enumerate() {
+        dwvd_regions::block::seal(block, dwvd_regions::Tag::DATA, base + index as u32).unwrap();
+    }
+    image
+}
+
+/// Walks the already open `file` (of `length` bytes) in 512-byte blocks, with `open`
+/// for anything read again.
+fn walk_lines(
+    file: std::fs::File,
+    length: u64,
+    open: impl Fn() -> anyhow::Result<std::fs::File>,
+) -> Result<Lines, dwvd::Failure> {
+    let start = dwvd::inspect::Start {
+        name: "image",
+        length,
+        block_size: dwvd_regions::BlockSize::new(512).unwrap(),
+        source: dwvd::inspect::SizeSource::Given,
+        whole_blocks: length / 512,
+        trailing: length % 512,
+        container: None,
+        container_error: None,
+    };
+    let mut lines = Lines::default();
+    let progress = indicatif::ProgressBar::hidden();
+    dwvd::inspect::walk(file, open, &start, None, &progress, &mut lines)?;
+    Ok(lines)
+}
+
+/// The lines of every block of `three_chunks(base)`: each OK, with its generation.
+fn lines_of_three_chunks(base: u32) -> Vec<(u64, u32, dwvd::inspect::BlockState)> {
+    (0..3 * (1 << 20) / 512)
+        .map(|index| (index, base + index as u32, dwvd::inspect::BlockState::Ok))
+        .collect()
+}
+
+/// An image replaced (renamed over) after it was opened: every lane reads the handle the
+/// walk was given, not the path opened again (which now names the other image), so every
+/// block listed is the first image's. (Reader threads that each opened the path again
+/// read chunk 1 from the replacement: a report mixing two images.)
+#[cfg(unix)]
+#[test]
+fn an_image_replaced_after_it_was_opened_is_walked_whole_from_its_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.img");
+    let image = three_chunks(0);
+    std::fs::write(&path, &image).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let replacement = dir.path().join("replacement.img");
+    std::fs::write(&replacement, three_chunks(1_000_000)).unwrap();
+    std::fs::rename(&replacement, &path).unwrap();
+
+    let open = || Ok(std::fs::File::open(&path)?);
+    let lines = walk_lines(file, image.len() as u64, open).unwrap();
+    assert!(
+        lines.0 == lines_of_three_chunks(0),
+        "blocks of the replacement listed"
+    );
+}
+
+/// An image whose path was removed after it was opened: its handle still reads (on
+/// unix), and the walk reads nothing through the path (opening it again would fail).
+#[cfg(unix)]
+#[test]
+fn an_image_unlinked_after_it_was_opened_is_walked_from_its_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.img");
+    let image = three_chunks(7);
+    std::fs::write(&path, &image).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+
+    let opened = std::cell::Cell::new(0);
+    let open = || {
+        opened.set(opened.get() + 1);
+        Ok(std::fs::File::open(&path)?)
+    };
+    let lines = walk_lines(file, image.len() as u64, open).unwrap();
+    assert!(lines.0 == lines_of_three_chunks(7));
+    assert_eq!(opened.get(), 0, "the walk opened the path again");
 }

@@ -5,19 +5,21 @@
 //! `docs/benchmarks.md`): with one reader thread, it had 72 % of all samples (the
 //! kernel's copy out of the page cache 30 %, XXH64 25 %) and set the pace, not the report
 //! lines on the other thread.
-//! Lane `k` of `n` reads chunks `k`, `k + n`, `k + 2n`, … at their offsets through a
-//! handle of its own, verifies them, and sends them on a channel of its own; the walk
-//! takes chunk `i` from lane `i mod n`, so the blocks arrive in order whatever the lanes'
-//! speeds. Each lane has its own few buffers: memory stays bounded by
+//! Lane `k` of `n` reads chunks `k`, `k + n`, `k + 2n`, … at their offsets, verifies
+//! them, and sends them on a channel of its own; the walk takes chunk `i` from lane
+//! `i mod n`, so the blocks arrive in order whatever the lanes' speeds. Each lane has its own few buffers: memory stays bounded by
 //! `lanes × BUFFERS_PER_LANE` chunks whatever the image's size.
+//!
+//! Every lane reads the one handle the walk was given, by positional reads
+//! ([`ReadAt`]): none opens the image's path again, which by then may name another file
+//! (replaced, renamed), so the blocks listed are all the one image's.
 
-use std::io::{Read, Seek, SeekFrom};
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use anyhow::Context;
 
 use crate::Failure;
-use crate::image::{Chunk, Chunking};
+use crate::image::{Chunk, Chunking, ReadAt};
 
 /// The most reader threads, whatever the cores: a bound on threads and on memory
 /// (`MAX_LANES × BUFFERS_PER_LANE` chunks). Measured on 2 cores only.
@@ -34,11 +36,12 @@ pub fn lane_count(chunks: u64) -> usize {
 }
 
 /// Lane `lane` of `lanes`: reads chunks `lane`, `lane + lanes`, … of the blocks
-/// `chunking` says from `file` into chunks taken from `empty`, runs `check` on each
-/// block, and sends the chunks on `full` in order (or the first error, then stops).
-/// Returns when its chunks are done, on an error, or when the walk has gone.
-pub fn read_lane<R: Read + Seek, C>(
-    mut file: R,
+/// `chunking` says from `file` (shared by every lane, read at the chunks' offsets) into
+/// chunks taken from `empty`, runs `check` on each block, and sends the chunks on `full`
+/// in order (or the first error, then stops). Returns when its chunks are done, on an
+/// error, or when the walk has gone.
+pub fn read_lane<R: ReadAt + ?Sized, C>(
+    file: &R,
     chunking: Chunking<'_>,
     lane: usize,
     lanes: usize,
@@ -68,8 +71,7 @@ pub fn read_lane<R: Read + Seek, C>(
             .get_mut(..count.saturating_mul(size))
             .unwrap_or_default();
         let read = file
-            .seek(SeekFrom::Start(first.saturating_mul(to_u64(size))))
-            .and_then(|_| file.read_exact(bytes))
+            .read_exact_at(bytes, first.saturating_mul(to_u64(size)))
             .with_context(|| format!("cannot read blocks {first}..{last} of {name}"));
         let sent = match read {
             Ok(()) => {

@@ -36,6 +36,7 @@ pub use regions::{
 };
 pub use walk::{BlockLine, BlockState, Sink, Start, Summary, walk};
 
+use crate::image::ReadAt;
 use crate::{Failure, image};
 
 /// What `inspect` was asked for.
@@ -65,9 +66,9 @@ pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<b
 }
 
 /// [`inspect`] over any source of `length` bytes: `open` gives a fresh reader at its
-/// start (block size detection and the walk each use their own). `name` is shown as the
-/// image's name.
-pub fn inspect_source<R: Read + Seek + Send>(
+/// start (block size detection and the walk each use their own; the walk's reader
+/// threads all read its one, by positional reads). `name` is shown as the image's name.
+pub fn inspect_source<R: Read + Seek + ReadAt + Sync>(
     name: &str,
     length: u64,
     open: impl Fn() -> anyhow::Result<R>,

@@ -18,7 +18,7 @@ use super::regions::{self, Leftover, Pending, RegionKind, RegionReport};
 use super::stored::{self, Explained};
 use crate::Failure;
 use crate::checkpoints::UnmatchedCheckpoint;
-use crate::image::{Chunk, Chunking};
+use crate::image::{Chunk, Chunking, ReadAt};
 
 /// How much of the image a reader thread reads and verifies at a time (chunks of 128 KiB
 /// to 4 MiB measured: 512 KiB and 1 MiB cost the least CPU time; smaller ones pay for
@@ -121,8 +121,9 @@ pub trait Sink {
 
 /// Walks the image `file` (of which `open` gives fresh readers, for a log read again)
 /// as `start` describes it, verifying passports with `key`, counting read bytes on
-/// `progress`, and handing every item to `sink`.
-pub fn walk<R: Read + Seek + Send>(
+/// `progress`, and handing every item to `sink`. Every block is read from `file` (by
+/// all the reader threads, at their offsets), none through `open`.
+pub fn walk<R: Read + Seek + ReadAt + Sync>(
     file: R,
     open: impl Fn() -> anyhow::Result<R>,
     start: &Start<'_>,
@@ -168,15 +169,17 @@ pub fn walk<R: Read + Seek + Send>(
         chunk_blocks,
     };
     let chunks = whole_blocks.div_ceil(u64::try_from(chunk_blocks).unwrap_or(u64::MAX));
-    let lane_count = lanes::lane_count(chunks);
-    // Every lane but the first reads through a handle of its own.
-    let mut files = vec![file];
-    for _ in 1..lane_count {
-        files.push(open()?);
-    }
+    // Every lane reads `file`, the one handle: the path opened again could name another
+    // file by now. Where a file has no positional reads, one lane reads it.
+    let lane_count = if file.concurrent() {
+        lanes::lane_count(chunks)
+    } else {
+        1
+    };
+    let file = &file;
     std::thread::scope(|scope| -> Result<(), Failure> {
         let mut lanes = Vec::with_capacity(lane_count);
-        for (lane, file) in files.into_iter().enumerate() {
+        for lane in 0..lane_count {
             let (full_sender, full_chunks) =
                 std::sync::mpsc::sync_channel::<Result<Chunk<Checked>, Failure>>(2);
             let (empty_sender, empty_chunks) =
