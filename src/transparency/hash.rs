@@ -117,53 +117,73 @@ pub(crate) fn perfect_root(records: &[WriteRecord]) -> Hash {
     // of a view's blocks).
     match records.len() {
         #[cfg(target_pointer_width = "64")]
-        256.. => perfect_root_of::<256>(records),
+        256.. => perfect_root_of::<256, 128>(records),
         #[cfg(target_pointer_width = "64")]
-        128.. => perfect_root_of::<128>(records),
+        128.. => perfect_root_of::<128, 64>(records),
         #[cfg(target_pointer_width = "64")]
-        64.. => perfect_root_of::<64>(records),
+        64.. => perfect_root_of::<64, 32>(records),
         #[cfg(target_pointer_width = "64")]
-        32.. => perfect_root_of::<32>(records),
+        32.. => perfect_root_of::<32, 16>(records),
         #[cfg(target_pointer_width = "64")]
-        16.. => perfect_root_of::<16>(records),
-        8.. => perfect_root_of::<8>(records),
-        4.. => perfect_root_of::<4>(records),
-        2.. => perfect_root_of::<2>(records),
+        16.. => perfect_root_of::<16, 8>(records),
+        8.. => perfect_root_of::<8, 4>(records),
+        4.. => perfect_root_of::<4, 2>(records),
+        2.. => perfect_root_of::<2, 1>(records),
         _ => records.first().map_or(EMPTY_ROOT, leaf_hash),
     }
 }
 
-/// [`perfect_root`] of the first `N` records (`N` a power of two).
-fn perfect_root_of<const N: usize>(records: &[WriteRecord]) -> Hash {
-    let mut level = [[0u8; 32]; N];
-    let mut blocks = [ShaBlock::default(); N];
-    let leaf = one_block(0x00, &[0; RECORD_LEN]);
-    for (block, record) in blocks.iter_mut().zip(records) {
-        *block = leaf;
-        put(block, 1, record.as_bytes());
+/// [`perfect_root`] of the first `LEAVES` records (a power of two, at least 2; `PAIRS` is
+/// half of it).
+///
+/// Every node of the subtree is hashed from one of `PAIRS` padded two-block messages
+/// whose constant bytes (`0x01`, the padding) are written once: each hash goes straight
+/// into its parent's message, in place (node `i` of a level is a child of message
+/// `i / 2`, already hashed when `i ≥ 1`), so the only bytes moved per hash are the
+/// record or the 32-byte child.
+fn perfect_root_of<const LEAVES: usize, const PAIRS: usize>(records: &[WriteRecord]) -> Hash {
+    const { assert!(matches!(PAIRS.checked_mul(2), Some(leaves) if leaves == LEAVES)) };
+    let mut pairs = [node_blocks(); PAIRS];
+    // All the leaves' blocks are written before any is hashed: a block written just
+    // before it is read would wait for its stores to drain.
+    let mut leaves = [one_block(0x00, &[0; RECORD_LEN]); LEAVES];
+    for (leaf, record) in leaves.iter_mut().zip(records) {
+        put(leaf, 1, record.as_bytes());
     }
-    for (slot, block) in level.iter_mut().zip(&blocks) {
-        *slot = digest_padded(core::slice::from_ref(block));
+    for (index, leaf) in leaves.iter().enumerate() {
+        set_child(
+            &mut pairs,
+            index,
+            &digest_padded(core::slice::from_ref(leaf)),
+        );
     }
-    let node = node_blocks();
-    let mut width = N;
+    let mut width = PAIRS;
     while width > 1 {
+        for index in 0..width {
+            let Some(pair) = pairs.get(index) else {
+                break;
+            };
+            let hash = digest_padded(pair);
+            set_child(&mut pairs, index, &hash);
+        }
         width /= 2;
-        let (pairs, _) = blocks.as_chunks_mut::<2>();
-        let (children, _) = level.as_chunks::<2>();
-        for (pair, [left, right]) in pairs.iter_mut().zip(children).take(width) {
-            *pair = node;
-            let [first, second] = pair;
-            put(first, 1, left);
-            let (right_head, right_last) = right.split_at(31);
-            put(first, 33, right_head);
-            put(second, 0, right_last);
-        }
-        for (slot, pair) in level.iter_mut().zip(pairs.iter()).take(width) {
-            *slot = digest_padded(pair);
-        }
     }
-    level.first().copied().unwrap_or(EMPTY_ROOT)
+    pairs.first().map_or(EMPTY_ROOT, |pair| digest_padded(pair))
+}
+
+/// Writes `hash`, node `index` of a level, into its parent's message: the left child of
+/// message `index / 2` when `index` is even, the right one when odd.
+fn set_child(pairs: &mut [[ShaBlock; 2]], index: usize, hash: &Hash) {
+    let Some([first, second]) = pairs.get_mut(index / 2) else {
+        return;
+    };
+    if index.is_multiple_of(2) {
+        put(first, 1, hash);
+    } else {
+        let (head, last) = hash.split_at(31);
+        put(first, 33, head);
+        put(second, 0, last);
+    }
 }
 
 /// A node's two padded blocks with everything but the children: `0x01` first, and the
