@@ -10,8 +10,10 @@ use dwvd_regions::streaming::StreamingHeader;
 use dwvd_regions::vault::VaultHeader;
 use dwvd_regions::worm::WormHeader;
 
-use crate::image::read_block;
-use crate::inspect::block_size_for;
+use anyhow::Context;
+
+use crate::image::{self, read_block};
+use crate::inspect::{block_size_of, given_size};
 
 /// How a field's value is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,9 +142,20 @@ fn value(raw: &[u8], show: Show) -> String {
     hex::encode(raw)
 }
 
+/// Shows block `index` of the image at `path`, opened once: the block size (given, or
+/// detected), its length and the block are all read from that one handle.
 pub fn show(path: &Path, index: u64, given: Option<usize>) -> anyhow::Result<()> {
-    let (block_size, _) = block_size_for(path, given)?;
-    let bytes = read_block(path, index, block_size)?;
+    // A size given is judged before the image is opened.
+    let given = given.map(given_size).transpose()?;
+    let opened = image::open(path)?;
+    let block_size = match given {
+        Some(size) => size,
+        None => block_size_of(&opened, None)?.0,
+    };
+    let length = opened
+        .length()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = read_block(&opened, path, length, index, block_size)?;
     let block = Block::new_checked(bytes.as_slice()).map_err(|error| anyhow::anyhow!("{error}"))?;
     let size = block_size.get();
     let rows = rows(block.tag(), size);

@@ -1,7 +1,8 @@
 //! Image I/O: opening, seeking and reading image files — whole regions (`parse`,
-//! `worm`), single blocks (`inspect --hexdump`), the head block-size detection looks at,
-//! and the chunks `inspect`'s reader threads read (`inspect::lanes`, through [`ReadAt`]).
-//! Also the keys given as hex.
+//! `worm`); and, for `inspect`, every read of the one handle it opens, by position
+//! ([`ReadAt`]): its length, the head block-size detection looks at, single blocks
+//! (`--hexdump`), the chunks its reader threads read (`inspect::lanes`), a stored region,
+//! a WORM log read again. Also the keys given as hex.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -40,11 +41,16 @@ impl Seek for Opened {
     }
 }
 
-/// Positional reads through one shared handle: `inspect`'s reader threads all read the
-/// image opened once, each at its own offsets, none moving a cursor another uses. (A
-/// handle of its own per thread would mean opening the path again, which by then may name
-/// another file, replaced or renamed: the report would mix two images.)
+/// Positional reads through one shared handle: `inspect` reads the image it opened once,
+/// and only that — detection, the walk's reader threads (each at its own offsets, none
+/// moving a cursor another uses), stored regions, a log read again. (Opening the path
+/// again, for a thread or a later read, could open another file, replaced or renamed:
+/// the report would mix two images.)
 pub trait ReadAt {
+    /// Reads into `buffer` from byte `offset` of the input; returns how many bytes were
+    /// read, 0 at (or past) the end, as [`Read::read`].
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<usize>;
+
     /// Fills `buffer` from byte `offset` of the input; an input that ends first is an
     /// error (`UnexpectedEof`), as [`Read::read_exact`]'s.
     fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()>;
@@ -57,6 +63,18 @@ pub trait ReadAt {
 }
 
 impl ReadAt for File {
+    #[cfg(unix)]
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        std::os::unix::fs::FileExt::read_at(self, buffer, offset)
+    }
+
+    #[cfg(not(unix))]
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        let mut file = self;
+        file.seek(SeekFrom::Start(offset))?;
+        file.read(buffer)
+    }
+
     #[cfg(unix)]
     fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
         std::os::unix::fs::FileExt::read_exact_at(self, buffer, offset)
@@ -75,17 +93,32 @@ impl ReadAt for File {
 }
 
 impl<T: AsRef<[u8]>> ReadAt for Cursor<T> {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        cursor_from(self, offset).read(buffer)
+    }
+
     fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
-        let bytes = self.get_ref().as_ref();
-        let mut rest = usize::try_from(offset)
-            .ok()
-            .and_then(|offset| bytes.get(offset..))
-            .unwrap_or_default();
-        rest.read_exact(buffer)
+        cursor_from(self, offset).read_exact(buffer)
     }
 }
 
+/// The bytes of `cursor` from `offset` (none past the end), whatever its position.
+fn cursor_from<T: AsRef<[u8]>>(cursor: &Cursor<T>, offset: u64) -> &[u8] {
+    let bytes = cursor.get_ref().as_ref();
+    usize::try_from(offset)
+        .ok()
+        .and_then(|offset| bytes.get(offset..))
+        .unwrap_or_default()
+}
+
 impl ReadAt for Opened {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        match self {
+            Opened::File(file) => file.read_at(buffer, offset),
+            Opened::Memory(bytes) => bytes.read_at(buffer, offset),
+        }
+    }
+
     fn read_exact_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
         match self {
             Opened::File(file) => file.read_exact_at(buffer, offset),
@@ -97,6 +130,17 @@ impl ReadAt for Opened {
         match self {
             Opened::File(file) => file.concurrent(),
             Opened::Memory(bytes) => bytes.concurrent(),
+        }
+    }
+}
+
+impl Opened {
+    /// The input's length in bytes: the open file's (its handle's metadata, not the
+    /// path's, which may name another file by now), or the stream's bytes read.
+    pub fn length(&self) -> std::io::Result<u64> {
+        match self {
+            Opened::File(file) => Ok(file.metadata()?.len()),
+            Opened::Memory(bytes) => Ok(u64::try_from(bytes.get_ref().len()).unwrap_or(u64::MAX)),
         }
     }
 }
@@ -159,13 +203,9 @@ pub fn read_all(path: &Path) -> anyhow::Result<Vec<u8>> {
 
 /// The length of the input at `path`, in bytes.
 pub fn length(path: &Path) -> anyhow::Result<u64> {
-    match open(path)? {
-        Opened::File(file) => Ok(file
-            .metadata()
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .len()),
-        Opened::Memory(bytes) => Ok(u64::try_from(bytes.get_ref().len()).unwrap_or(u64::MAX)),
-    }
+    open(path)?
+        .length()
+        .with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Writes `bytes` to `path`, or to standard output for `-`.
@@ -208,10 +248,14 @@ pub fn read_region(
     Ok(region)
 }
 
-/// Reads block `index` of `path` (for `--hexdump`).
-pub fn read_block(path: &Path, index: u64, block_size: BlockSize) -> anyhow::Result<Vec<u8>> {
-    let length = length(path)?;
-    let mut file = open(path)?;
+/// Reads block `index` of `image` (`length` bytes, shown as `path`; for `--hexdump`).
+pub fn read_block(
+    image: &(impl ReadAt + ?Sized),
+    path: &Path,
+    length: u64,
+    index: u64,
+    block_size: BlockSize,
+) -> anyhow::Result<Vec<u8>> {
     let size = block_bytes(block_size);
     let Some(start) = index
         .checked_mul(size)
@@ -223,25 +267,35 @@ pub fn read_block(path: &Path, index: u64, block_size: BlockSize) -> anyhow::Res
             length.checked_div(size).unwrap_or(0)
         );
     };
-    file.seek(SeekFrom::Start(start))?;
     let mut block = vec![0u8; block_size.get()];
-    file.read_exact(&mut block)?;
+    image.read_exact_at(&mut block, start)?;
     Ok(block)
 }
 
-/// The first `limit` bytes of `reader` (fewer when it is shorter).
-pub fn read_head(reader: impl Read, limit: u64) -> anyhow::Result<Vec<u8>> {
+/// The first `limit` bytes of `image` (fewer when it is shorter).
+pub fn read_head(image: &(impl ReadAt + ?Sized), limit: u64) -> anyhow::Result<Vec<u8>> {
     let mut head = Vec::new();
-    reader
-        .take(limit)
-        .read_to_end(&mut head)
-        .context("cannot read the image")?;
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        let offset = u64::try_from(head.len()).unwrap_or(u64::MAX);
+        let left = usize::try_from(limit.saturating_sub(offset)).unwrap_or(usize::MAX);
+        let wanted = left.min(chunk.len());
+        let Some(buffer) = chunk.get_mut(..wanted).filter(|buffer| !buffer.is_empty()) else {
+            break;
+        };
+        match image.read_at(buffer, offset) {
+            Ok(0) => break,
+            Ok(read) => head.extend_from_slice(buffer.get(..read).unwrap_or_default()),
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error).context("cannot read the image"),
+        }
+    }
     Ok(head)
 }
 
-/// Blocks `from..from + count` of `reader`, whole.
+/// Blocks `from..from + count` of `image`, whole.
 pub fn read_blocks(
-    reader: &mut (impl Read + Seek),
+    image: &(impl ReadAt + ?Sized),
     block_size: BlockSize,
     from: u64,
     count: u64,
@@ -254,9 +308,8 @@ pub fn read_blocks(
         .checked_mul(size)
         .and_then(|length| usize::try_from(length).ok())
         .ok_or_else(|| anyhow!("{count} blocks do not fit in memory"))?;
-    reader.seek(SeekFrom::Start(start))?;
     let mut bytes = vec![0u8; length];
-    reader.read_exact(&mut bytes)?;
+    image.read_exact_at(&mut bytes, start)?;
     Ok(bytes)
 }
 

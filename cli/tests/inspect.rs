@@ -1,7 +1,8 @@
 //! `dwvd inspect` over images made of golden regions: every block listed, every region
 //! found and decoded, corruption and torn writes reported without stopping, fsck-like
-//! exit status; a 1 GiB image inspected in bounded memory; and every block read from the
-//! handle the walk was given, not from the path opened again.
+//! exit status; a 1 GiB image inspected in bounded memory; and a whole run — length,
+//! detection, every block, stored regions, logs read again — reading the one handle it
+//! opened, not the path opened again.
 // Tests relax the workspace's no-panic lints (Cargo.toml): a failed unwrap, index or
 // assertion is how a test fails, and arithmetic and casts on small known values need no
 // checking. The crate under test is held to them.
@@ -667,13 +668,8 @@ fn three_chunks(base: u32) -> Vec<u8> {
     image
 }
 
-/// Walks the already open `file` (of `length` bytes) in 512-byte blocks, with `open`
-/// for anything read again.
-fn walk_lines(
-    file: std::fs::File,
-    length: u64,
-    open: impl Fn() -> anyhow::Result<std::fs::File>,
-) -> Result<Lines, dwvd::Failure> {
+/// Walks the already open `file` (of `length` bytes) in 512-byte blocks.
+fn walk_lines(file: &std::fs::File, length: u64) -> Result<Lines, dwvd::Failure> {
     let start = dwvd::inspect::Start {
         name: "image",
         length,
@@ -686,7 +682,7 @@ fn walk_lines(
     };
     let mut lines = Lines::default();
     let progress = indicatif::ProgressBar::hidden();
-    dwvd::inspect::walk(file, open, &start, None, &progress, &mut lines)?;
+    dwvd::inspect::walk(file, &start, None, &progress, &mut lines)?;
     Ok(lines)
 }
 
@@ -713,8 +709,7 @@ fn an_image_replaced_after_it_was_opened_is_walked_whole_from_its_handle() {
     std::fs::write(&replacement, three_chunks(1_000_000)).unwrap();
     std::fs::rename(&replacement, &path).unwrap();
 
-    let open = || Ok(std::fs::File::open(&path)?);
-    let lines = walk_lines(file, image.len() as u64, open).unwrap();
+    let lines = walk_lines(&file, image.len() as u64).unwrap();
     assert!(
         lines.0 == lines_of_three_chunks(0),
         "blocks of the replacement listed"
@@ -733,12 +728,188 @@ fn an_image_unlinked_after_it_was_opened_is_walked_from_its_handle() {
     let file = std::fs::File::open(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
 
-    let opened = std::cell::Cell::new(0);
-    let open = || {
-        opened.set(opened.get() + 1);
-        Ok(std::fs::File::open(&path)?)
-    };
-    let lines = walk_lines(file, image.len() as u64, open).unwrap();
+    let lines = walk_lines(&file, image.len() as u64).unwrap();
     assert!(lines.0 == lines_of_three_chunks(7));
-    assert_eq!(opened.get(), 0, "the walk opened the path again");
+}
+
+/// The reports (JSON and text) and verdict of a whole `inspect` run over `opened`, with
+/// `block_size` given or detected.
+#[cfg(unix)]
+fn inspect_run(
+    opened: &dwvd::image::Opened,
+    block_size: Option<usize>,
+) -> (Vec<u8>, Vec<u8>, bool) {
+    let mut reports = [Vec::new(), Vec::new()];
+    let mut verdicts = [false; 2];
+    for (json, (report, verdict)) in [true, false]
+        .into_iter()
+        .zip(reports.iter_mut().zip(verdicts.iter_mut()))
+    {
+        let options = dwvd::inspect::Options {
+            block_size,
+            json,
+            key: None,
+            strict: false,
+        };
+        *verdict = dwvd::inspect::inspect_opened("image", opened, &options, report)
+            .unwrap_or_else(|failure| panic!("{failure:?}"));
+    }
+    assert_eq!(verdicts[0], verdicts[1]);
+    let [json, text] = reports;
+    (json, text, verdicts[0])
+}
+
+/// `image` written to a file, opened, then its path unlinked — or renamed over by another
+/// image — before the run: a whole `inspect` run over that handle (length, detection,
+/// container, stored regions, the walk, logs read again) gives the report of `image`
+/// itself, read from memory. Returns that report, as JSON and as text.
+#[cfg(unix)]
+fn inspected_from_its_handle_alone(image: &[u8], block_size: Option<usize>) -> (Value, String) {
+    let memory = dwvd::image::Opened::Memory(std::io::Cursor::new(image.into()));
+    let expected = inspect_run(&memory, block_size);
+    for replaced in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("image.img");
+        std::fs::write(&path, image).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        if replaced {
+            // Another image where the path was: a run reading the path reads it.
+            let replacement = dir.path().join("replacement.img");
+            std::fs::write(&replacement, three_chunks(1_000_000)).unwrap();
+            std::fs::rename(&replacement, &path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+        let got = inspect_run(&dwvd::image::Opened::File(file), block_size);
+        assert_eq!(got.2, expected.2, "verdict (replaced: {replaced})");
+        for (got, expected) in [(&got.0, &expected.0), (&got.1, &expected.1)] {
+            assert!(
+                got == expected,
+                "replaced: {replaced}: the report is not the image's own:\n{}",
+                String::from_utf8_lossy(got)
+            );
+        }
+    }
+    (
+        serde_json::from_slice(&expected.0).unwrap(),
+        String::from_utf8(expected.1).unwrap(),
+    )
+}
+
+/// A whole run reads one handle: an image whose path was unlinked or replaced after it
+/// was opened is still inspected whole — its length from the handle, its block size
+/// detected (or given) from it, every block walked from it. (A run that opened the path
+/// again for its length, detection or walk failed, or judged the replacement.)
+#[cfg(unix)]
+#[test]
+fn a_whole_run_reads_the_image_it_opened_not_its_path_again() {
+    let mut image = image_of(&["stre_bs512_max64_w23", "worm_bs512_n37", "cmvt_bs512_three"]);
+    // More than one chunk, a corrupt block in the middle and trailing bytes.
+    while image.len() < 3 << 20 {
+        image.extend_from_within(..image.len().min(1 << 20));
+    }
+    image[(1 << 20) + 700] ^= 1;
+    image.extend_from_slice(&[7; 100]);
+    for block_size in [None, Some(512)] {
+        let (report, _) = inspected_from_its_handle_alone(&image, block_size);
+        assert_eq!(report["block_size"], 512);
+        assert_eq!(report["corrupt_blocks"], 1);
+        assert_eq!(report["trailing_bytes"], 100);
+    }
+}
+
+/// A DWVD v2.0 volume with this crate's stored regions (`dwvd demo`'s): the container
+/// read, each stored region recovered and the checkpoint checked, all from the one
+/// handle, though the path was unlinked or replaced after it was opened. (Stored regions
+/// were read by opening the path again: the run failed, or recovered the replacement.)
+#[cfg(unix)]
+#[test]
+fn a_volume_opened_before_its_path_went_has_its_stored_regions_read_from_its_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.dwvd");
+    let output = dwvd().arg("demo").arg(&path).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (report, text) = inspected_from_its_handle_alone(&std::fs::read(&path).unwrap(), None);
+    assert_eq!(report["container"]["block_size"], 4096);
+    let statuses: Vec<_> = report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|region| (region["kind"].clone(), region["status"].clone()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [("STRE", "ok"), ("WORM", "ok"), ("CMVT", "ok")]
+            .map(|(kind, status)| (Value::from(kind), Value::from(status)))
+    );
+    assert_eq!(
+        text.matches("stored region: checkpoint in copy").count(),
+        3,
+        "{text}"
+    );
+    assert_eq!(
+        report["regions"][1]["summary"]["checkpoints"][0]["status"],
+        "consistent"
+    );
+}
+
+/// Two WORM logs whose records together are over the inspector's budget for logs kept
+/// (32 MiB), then a vault holding a checkpoint of the second: its log is read again
+/// after the walk for the cross-check — from the handle, though the path was unlinked or
+/// replaced after it was opened. (It was read by opening the path again: an I/O error
+/// made the log a problem, or the replacement was checked.)
+#[cfg(unix)]
+#[test]
+fn a_worm_log_read_again_for_its_checkpoint_is_read_from_the_handle() {
+    use dwvd_regions::transparency::{Checkpoint, worm_region_id};
+    use dwvd_regions::worm::{LoggedWrite, WormSummary, emit_parts, region_len};
+
+    let size = dwvd_regions::BlockSize::new(4096).unwrap();
+    let records = 330_000u64;
+    let key = p256::ecdsa::SigningKey::from_slice(&[0x5E; 32]).unwrap();
+    let mut image = Vec::new();
+    let mut second = None;
+    for created in [639_000_000_000_000_000i64, 639_000_000_100_000_000] {
+        let log: Vec<LoggedWrite> = (0..records)
+            .map(|index| LoggedWrite {
+                block_index: index,
+                timestamp: dwvd_regions::Ticks::new(created + index as i64),
+                data_length: 10,
+                content_sha256: [index as u8; 32],
+            })
+            .collect();
+        let summary = WormSummary {
+            high_water_mark: records as i64,
+            total_capacity_blocks: records as i64,
+            retention_period_ticks: 0,
+            created_utc_ticks: created,
+            generation: 1,
+            write_log: log,
+        };
+        let mut region = vec![0u8; region_len(size, records).unwrap()];
+        emit_parts(size, &summary.header(), &summary.write_log, 1, &mut region).unwrap();
+        image.extend_from_slice(&region);
+        second = Some(summary);
+    }
+    let second = second.unwrap();
+    let checkpoint = Checkpoint::of_log(
+        &second.write_log[..],
+        40,
+        dwvd_regions::Ticks::new(639_000_000_400_000_000),
+    )
+    .unwrap()
+    .to_passport(worm_region_id(&second.header()), &key)
+    .unwrap();
+    let passports = [checkpoint];
+    let mut vault = vec![0u8; dwvd_regions::vault::blocks_needed(size, &passports) * 4096];
+    dwvd_regions::vault::emit_parts(size, &passports, 1, &mut vault).unwrap();
+    image.extend_from_slice(&vault);
+    assert!(2 * records as usize * dwvd_regions::worm::RECORD_LEN > 32 << 20);
+
+    let (report, _) = inspected_from_its_handle_alone(&image, Some(4096));
+    assert_eq!(report["clean"], true, "{}", report["regions"]);
+    let worm = &report["regions"][1];
+    assert_eq!(worm["kind"], "WORM");
+    assert_eq!(worm["summary"]["checkpoints"][0]["status"], "consistent");
+    assert_eq!(worm["summary"]["checkpoints"][0]["tree_size"], 40);
 }

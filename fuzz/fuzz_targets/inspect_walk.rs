@@ -69,8 +69,8 @@ fuzz_target!(|data: &[u8]| {
         strict: false,
     };
     let mut out = Vec::new();
-    let open = || Ok(Cursor::new(image.as_slice()));
-    let clean = match inspect_source("fuzz", image.len() as u64, open, &options, &mut out) {
+    let source = Cursor::new(image.as_slice());
+    let clean = match inspect_source("fuzz", image.len() as u64, &source, &options, &mut out) {
         Ok(clean) => clean,
         Err(failure) => panic!("inspect failed on an in-memory image: {failure:?}"),
     };

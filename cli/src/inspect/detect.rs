@@ -1,13 +1,10 @@
 //! Block size detection: the size given, or the one whose trailers verify.
 
-use std::io::Read;
-use std::path::Path;
-
 use anyhow::anyhow;
 use dwvd_regions::block::Block;
 use dwvd_regions::{BlockSize, Tag};
 
-use crate::image;
+use crate::image::{self, ReadAt};
 
 /// How the block size was chosen.
 #[derive(Debug, Clone, Copy)]
@@ -25,29 +22,26 @@ pub enum SizeSource {
 /// How many bytes of the image detection looks at: eight blocks of the largest size.
 const HEAD_BYTES: u64 = 8 * 65536;
 
-/// Chooses the block size for `image`: the one given, or the one whose trailers verify.
+/// Chooses the block size for `image` (the one handle the caller opened, read by
+/// position): the one given, or the one whose trailers verify.
 /// Powers of two are tried first, scored by how many of the first blocks verify; then
 /// every other size from 512 to 65536 by its first block (or, when block 0 is damaged,
 /// the next three) — only where that block ends in a known tag, so an image where nothing
 /// verifies is not hashed 65,000 times over.
-pub fn block_size_for(
-    path: &Path,
-    given: Option<usize>,
-) -> anyhow::Result<(BlockSize, SizeSource)> {
-    block_size_of(|| image::open(path), given)
-}
-
-/// [`block_size_for`] over any source: `open` gives a fresh reader at its start.
-pub fn block_size_of<R: Read>(
-    open: impl Fn() -> anyhow::Result<R>,
+pub fn block_size_of<R: ReadAt + ?Sized>(
+    image: &R,
     given: Option<usize>,
 ) -> anyhow::Result<(BlockSize, SizeSource)> {
     if let Some(size) = given {
-        let size = BlockSize::new(size).map_err(|error| anyhow!("--block-size: {error}"))?;
-        return Ok((size, SizeSource::Given));
+        return Ok((given_size(size)?, SizeSource::Given));
     }
-    let head = image::read_head(open()?, HEAD_BYTES)?;
+    let head = image::read_head(image, HEAD_BYTES)?;
     detect(&head)
+}
+
+/// The block size given as `--block-size`, if it is one.
+pub fn given_size(size: usize) -> anyhow::Result<BlockSize> {
+    BlockSize::new(size).map_err(|error| anyhow!("--block-size: {error}"))
 }
 
 /// The block size of an image that starts with `head`.

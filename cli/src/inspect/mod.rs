@@ -12,7 +12,9 @@
 //!   decoded, and the WORM logs' cross-check against checkpoints;
 //! * [`render`] — the walk's items as text or as streamed JSON.
 //!
-//! Reading the image is [`crate::image`]'s.
+//! Reading the image is [`crate::image`]'s. A run opens the image once and reads only
+//! that handle, by position ([`ReadAt`]): its length, detection, the walk, stored regions
+//! and logs read again all judge the one file, even if its path is replaced meanwhile.
 
 mod container;
 mod detect;
@@ -22,21 +24,21 @@ mod render;
 mod stored;
 mod walk;
 
-use std::io::{Read, Seek, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use p256::ecdsa::VerifyingKey;
 
-pub use detect::{SizeSource, block_size_for, block_size_of};
+pub use detect::{SizeSource, block_size_of, given_size};
 pub use regions::{
     Details, RegionKind, RegionReport, Signatures, StreamSummary, VaultSummary, WormSummary,
     worm_region_blocks,
 };
 pub use walk::{BlockLine, BlockState, Sink, Start, Summary, walk};
 
-use crate::image::ReadAt;
+use crate::image::{Opened, ReadAt};
 use crate::{Failure, image};
 
 /// What `inspect` was asked for.
@@ -58,33 +60,46 @@ const REPORT_BUFFER_BYTES: usize = 64 << 10;
 pub const MAX_REGION_BYTES: usize = 32 << 20;
 
 /// Inspects the image at `path`, writing the report to `out`. Returns whether the image
-/// is clean: every block verifies and every region decodes.
+/// is clean: every block verifies and every region decodes. The path is opened once.
 pub fn inspect(path: &Path, options: &Options, out: &mut impl Write) -> Result<bool, Failure> {
-    let length = image::length(path)?;
-    let name = path.display().to_string();
-    inspect_source(&name, length, || image::open(path), options, out)
+    let opened = image::open(path)?;
+    inspect_opened(&path.display().to_string(), &opened, options, out)
 }
 
-/// [`inspect`] over any source of `length` bytes: `open` gives a fresh reader at its
-/// start (block size detection and the walk each use their own; the walk's reader
-/// threads all read its one, by positional reads). `name` is shown as the image's name.
-pub fn inspect_source<R: Read + Seek + ReadAt + Sync>(
+/// [`inspect`] of an image already open, shown as `name`: its length is the handle's,
+/// and every read is of that handle (its path, if it has one, is not opened again).
+pub fn inspect_opened(
+    name: &str,
+    opened: &Opened,
+    options: &Options,
+    out: &mut impl Write,
+) -> Result<bool, Failure> {
+    let length = opened
+        .length()
+        .map_err(|error| anyhow!(error).context(format!("cannot read {name}")))?;
+    inspect_source(name, length, opened, options, out)
+}
+
+/// [`inspect`] over any source of `length` bytes, read by position only: block size
+/// detection, the walk (all its reader threads), stored regions and WORM logs read again
+/// all read `source`. `name` is shown as the image's name.
+pub fn inspect_source<R: ReadAt + Sync + ?Sized>(
     name: &str,
     length: u64,
-    open: impl Fn() -> anyhow::Result<R>,
+    source: &R,
     options: &Options,
     out: &mut impl Write,
 ) -> Result<bool, Failure> {
     // A DWVD v2.0 container says its block size and where its regions are.
-    let head = image::read_head(open()?, container::head_bytes())?;
+    let head = image::read_head(source, container::head_bytes())?;
     let size_of_image = |blocks: usize| length.checked_div(u64::try_from(blocks).unwrap_or(1));
     let found = container::read(&head, u64::MAX);
-    let (block_size, source) = match (&found, options.block_size) {
+    let (block_size, size_source) = match (&found, options.block_size) {
         (Some(Ok(found)), None) => match container::block_size(found) {
             Some(size) => (size, SizeSource::Container),
-            None => block_size_of(&open, None)?,
+            None => block_size_of(source, None)?,
         },
-        _ => block_size_of(&open, options.block_size)?,
+        _ => block_size_of(source, options.block_size)?,
     };
     let whole = size_of_image(block_size.get()).unwrap_or(0);
     // Read again now that the image's block count is known (extents past its end).
@@ -98,7 +113,6 @@ pub fn inspect_source<R: Read + Seek + ReadAt + Sync>(
         None => (None, None),
     };
     let _ = found;
-    let file = open()?;
     if length == 0 {
         return Err(anyhow!("{name} is empty: there are no blocks to inspect").into());
     }
@@ -107,7 +121,7 @@ pub fn inspect_source<R: Read + Seek + ReadAt + Sync>(
         name,
         length,
         block_size,
-        source,
+        source: size_source,
         whole_blocks: length.checked_div(size).unwrap_or(0),
         trailing: length.checked_rem(size).unwrap_or(0),
         container: container.as_ref(),
@@ -119,8 +133,7 @@ pub fn inspect_source<R: Read + Seek + ReadAt + Sync>(
     let key = options.key.as_ref();
     let summary = if options.json {
         walk(
-            file,
-            open,
+            source,
             &start,
             key,
             &progress,
@@ -128,8 +141,7 @@ pub fn inspect_source<R: Read + Seek + ReadAt + Sync>(
         )?
     } else {
         walk(
-            file,
-            open,
+            source,
             &start,
             key,
             &progress,

@@ -3,7 +3,6 @@
 //! WORM logs checked against the signed checkpoints found in the image's vaults.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Seek};
 
 use dwvd_regions::block::{Block, Checksums};
 use dwvd_regions::streaming::{StreamingRing, StreamingView};
@@ -18,7 +17,7 @@ use zerocopy::FromBytes;
 
 use super::MAX_REGION_BYTES;
 use crate::checkpoints::{self, CheckpointCheck, FoundCheckpoint, UnmatchedCheckpoint};
-use crate::image;
+use crate::image::{self, ReadAt};
 use dwvd_regions::{Region, RegionView};
 
 /// The kinds of region `inspect` decodes.
@@ -649,13 +648,13 @@ pub fn limit_retained_logs(report: &mut RegionReport, retained: &mut usize) {
 /// truncation, rewrite or (with a key) bad signature makes it a problem; a checkpoint
 /// several regions' ids share is settled by [`checkpoints::settle_shared_ids`]. Each
 /// region's records were kept when it was decoded; a region whose log was over the
-/// budget is read again through `open` (as the walk read it), and one that cannot be
-/// is a problem of its own. Returns the checkpoints that name no WORM region here (with a
-/// key, a validly signed one among them is a problem).
-pub fn cross_check_checkpoints<R: Read + Seek>(
+/// budget is read again from `image` (the handle the walk read, by position), and one
+/// that cannot be is a problem of its own. Returns the checkpoints that name no WORM
+/// region here (with a key, a validly signed one among them is a problem).
+pub fn cross_check_checkpoints<R: ReadAt + ?Sized>(
     regions: &mut [RegionReport],
     block_size: BlockSize,
-    open: impl Fn() -> anyhow::Result<R>,
+    image: &R,
 ) -> Vec<UnmatchedCheckpoint> {
     let found: Vec<FoundCheckpoint> = regions
         .iter_mut()
@@ -680,7 +679,7 @@ pub fn cross_check_checkpoints<R: Read + Seek>(
         let refs: Vec<&FoundCheckpoint> = mine.iter().filter_map(|at| found.get(*at)).collect();
         let results = match &region.log {
             Some(log) => checkpoints::check_log(log.iter(), &refs),
-            None => match read_log_again(region, block_size, &open) {
+            None => match read_log_again(region, block_size, image) {
                 Ok(log) => checkpoints::check_log(log.iter(), &refs),
                 Err((status, headline, detail)) => {
                     region.notes.push(detail.clone());
@@ -715,22 +714,15 @@ pub fn cross_check_checkpoints<R: Read + Seek>(
         .collect()
 }
 
-/// The records of a WORM region whose log was not kept: the region read again and
-/// checked again. The error: the status, headline and detail of the problem that makes.
-fn read_log_again<R: Read + Seek>(
+/// The records of a WORM region whose log was not kept: the region read again (from
+/// `image`, the handle the walk read, not the path opened again) and checked again. The
+/// error: the status, headline and detail of the problem that makes.
+fn read_log_again<R: ReadAt + ?Sized>(
     region: &RegionReport,
     block_size: BlockSize,
-    open: impl Fn() -> anyhow::Result<R>,
+    image: &R,
 ) -> Result<Vec<WriteRecord>, (String, &'static str, String)> {
-    let bytes = open()
-        .and_then(|mut reader| {
-            image::read_blocks(
-                &mut reader,
-                block_size,
-                region.first_block,
-                region.block_count,
-            )
-        })
+    let bytes = image::read_blocks(image, block_size, region.first_block, region.block_count)
         .map_err(|error| {
             let detail =
                 format!("cannot read the region again to check its checkpoints: {error:#}");

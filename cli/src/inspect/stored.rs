@@ -5,7 +5,6 @@
 //! passed over.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Seek};
 
 use dwvd_regions::block::{Block, is_blank};
 use dwvd_regions::storage::{
@@ -20,7 +19,7 @@ use p256::ecdsa::VerifyingKey;
 
 use super::regions::{self, RegionKind, RegionReport};
 use super::walk::BlockState;
-use crate::image;
+use crate::image::{self, ReadAt};
 
 /// The largest WORM log an inspected stored region may hold.
 const WORM_LOG_LIMIT: usize = 16_384;
@@ -135,10 +134,10 @@ struct Recovered {
     live_data: Vec<u64>,
 }
 
-/// Reads the stored region of `layout` from `reader` and recovers it; `None` when it is
-/// too large to read.
-pub fn inspect<R: Read + Seek>(
-    reader: &mut R,
+/// Reads the stored region of `layout` from `image` (the walk's handle, by position) and
+/// recovers it; `None` when it is too large to read.
+pub fn inspect<R: ReadAt + ?Sized>(
+    image: &R,
     layout: &StoredLayout,
     block_size: BlockSize,
     whole_blocks: u64,
@@ -165,7 +164,7 @@ pub fn inspect<R: Read + Seek>(
             "its {count} blocks are more than the inspector reads"
         ));
     }
-    let bytes = match image::read_blocks(reader, block_size, layout.first_block, count) {
+    let bytes = match image::read_blocks(image, block_size, layout.first_block, count) {
         Ok(bytes) => bytes,
         Err(error) => return fail(format!("cannot read it: {error}")),
     };

@@ -4,7 +4,6 @@
 //! checkpoint cross-check and the [`Summary`]. Nothing here knows the output format.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{Read, Seek};
 
 use dwvd_regions::block::Block;
 use dwvd_regions::{BlockSize, Tag};
@@ -119,13 +118,13 @@ pub trait Sink {
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()>;
 }
 
-/// Walks the image `file` (of which `open` gives fresh readers, for a log read again)
-/// as `start` describes it, verifying passports with `key`, counting read bytes on
-/// `progress`, and handing every item to `sink`. Every block is read from `file` (by
-/// all the reader threads, at their offsets), none through `open`.
-pub fn walk<R: Read + Seek + ReadAt + Sync>(
-    file: R,
-    open: impl Fn() -> anyhow::Result<R>,
+/// Walks the image `file` as `start` describes it, verifying passports with `key`,
+/// counting read bytes on `progress`, and handing every item to `sink`. Everything is
+/// read from `file`, the one handle, by position: every block (by all the reader
+/// threads, at their offsets), the stored regions, a WORM log read again. Nothing opens
+/// the image's path again.
+pub fn walk<R: ReadAt + Sync + ?Sized>(
+    file: &R,
     start: &Start<'_>,
     key: Option<&VerifyingKey>,
     progress: &ProgressBar,
@@ -139,8 +138,7 @@ pub fn walk<R: Read + Seek + ReadAt + Sync>(
     let mut stored_blocks: BTreeMap<u64, Explained> = BTreeMap::new();
     if let Some(container) = start.container {
         for layout in &container.stored {
-            let inspected =
-                stored::inspect(&mut open()?, layout, block_size, start.whole_blocks, key);
+            let inspected = stored::inspect(file, layout, block_size, start.whole_blocks, key);
             stored_reports.push(inspected.report);
             stored_blocks.extend(inspected.blocks);
         }
@@ -176,7 +174,6 @@ pub fn walk<R: Read + Seek + ReadAt + Sync>(
     } else {
         1
     };
-    let file = &file;
     std::thread::scope(|scope| -> Result<(), Failure> {
         let mut lanes = Vec::with_capacity(lane_count);
         for lane in 0..lane_count {
@@ -271,7 +268,7 @@ pub fn walk<R: Read + Seek + ReadAt + Sync>(
     }
     regions.extend(stored_reports);
     regions.sort_by_key(|region| region.first_block);
-    let unmatched = regions::cross_check_checkpoints(&mut regions, block_size, open);
+    let unmatched = regions::cross_check_checkpoints(&mut regions, block_size, file);
     let region_problems = regions.iter().filter(|region| region.corrupt).count();
     let checkpoint_problems = unmatched
         .iter()
