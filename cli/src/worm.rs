@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
-use dwvd_regions::block::Checksums;
+use dwvd_regions::block::{Block, Checksums};
 use dwvd_regions::transparency::{
     Checkpoint, ConsistencyProof, Hash, InclusionProof, LogLeaves, TransparencyError, leaf_hash,
     node_hash, root, split_point, subtree_root, worm_region_id,
@@ -44,7 +44,7 @@ pub struct RegionArgs {
 /// A WORM region read from an image: its bytes, and how to view them.
 #[derive(Debug)]
 pub struct LoadedRegion {
-    bytes: Vec<u8>,
+    bytes: image::RegionBuffer,
     block_size: BlockSize,
 }
 
@@ -56,7 +56,13 @@ impl LoadedRegion {
             Some(blocks) => Some(blocks),
             None => Some(region_blocks(&args.image, args.offset, block_size)?),
         };
-        let bytes = image::read_region(&args.image, args.offset, blocks, block_size)?;
+        // Every block's checksum is verified as its share of the region is read, on
+        // every core; only when one does not match is the region checked again with
+        // checksums, for the view's own first error.
+        let (bytes, checksums_match) =
+            image::read_region_checking(&args.image, args.offset, blocks, block_size, |block| {
+                Block::new_checked(block).is_ok_and(|block| block.checksum_ok())
+            })?;
         if let Some(error) = args
             .blocks
             .and_then(|blocks| image::short_region(bytes.len(), blocks, block_size))
@@ -64,7 +70,11 @@ impl LoadedRegion {
             return Err(Failure::Format(error));
         }
         let region = Self { bytes, block_size };
-        region.view_with(Checksums::Verify)?;
+        region.view_with(if checksums_match {
+            Checksums::AlreadyVerified
+        } else {
+            Checksums::Verify
+        })?;
         Ok(region)
     }
 

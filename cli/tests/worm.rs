@@ -801,3 +801,52 @@ fn worm_commands_read_only_the_region_before_other_blocks() {
         .assert()
         .code(1);
 }
+
+/// A log large enough (10.7 MB) to be read by several threads, each checksumming its own
+/// share: the root is still RFC 6962's over every record, and a damaged block anywhere —
+/// in the first share or a later one — is the view's own error, naming that block.
+#[test]
+fn a_large_log_read_on_every_core_gives_the_same_root_and_errors() {
+    let dir = Dir::new();
+    let n = 200_000;
+    let mut description = log(n);
+    description["total_capacity_blocks"] = json!(n);
+    for (index, record) in description["write_log"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        record["data_length"] = json!(10 + index % 400);
+    }
+    let image = dir.build("worm", "large.img", &description);
+    let bytes = std::fs::read(&image).unwrap();
+    assert!(bytes.len() > 10 << 20, "larger than two 4 MiB shares");
+    let whole = worm_json("root", &image, &[]);
+    assert_eq!(whole["records"], n);
+    assert_eq!(whole["root"], hex(&mth(&description, 0, n)));
+    let blocks = bytes.len() / 512;
+    for block in [1, blocks / 2 + 7, blocks - 1] {
+        let mut damaged = bytes.clone();
+        damaged[block * 512 + 100] ^= 0x01;
+        let path = dir.path(&format!("damaged-{block}.img"));
+        std::fs::write(&path, damaged).unwrap();
+        let output = dwvd()
+            .args(["worm", "root"])
+            .arg(&path)
+            .args(["--block-size", BLOCK, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "block {block}: {output:?}");
+        let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            error["error"], "checksum_mismatch",
+            "block {block}: {error}"
+        );
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("block {block}: checksum mismatch")),
+            "block {block}: {message}"
+        );
+    }
+}
