@@ -239,6 +239,10 @@ pub fn read_region(
 /// [`read_region`], with `check` run on every whole block as soon as its share of the
 /// region is read, on the thread that read it (while it is in that core's cache); the
 /// `bool` says whether `check` held for every whole block.
+///
+/// The region's extent comes from the open handle's length (a stream's: the bytes read).
+/// A file that reports a wrong length (some `/proc` files say 0) reads as that length;
+/// one that shrinks while it is read is an error naming the bytes that were missing.
 pub fn read_region_checking(
     path: &Path,
     offset: u64,
@@ -284,7 +288,8 @@ const PARALLEL_PIECE: usize = 1 << 20;
 /// [`PARALLEL_SHARE_MIN`]), each read by its own thread at its own offsets through the
 /// one handle, so the first-touch page faults and the kernel's copies are spread over
 /// the cores; each piece read is then given to `check`, block by block. Returns whether
-/// `check` held for every whole block. An input that ends first is an error.
+/// `check` held for every whole block. An input that ends first is an error naming the
+/// bytes that could not be read.
 pub fn read_in_parallel(
     image: &(impl ReadAt + Sync + ?Sized),
     buffer: &mut [u8],
@@ -292,20 +297,32 @@ pub fn read_in_parallel(
     block_len: usize,
     check: impl Fn(&[u8]) -> bool + Sync,
 ) -> std::io::Result<bool> {
-    let block_len = block_len.max(1);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let readers = if image.concurrent() {
         cores
             .min(PARALLEL_READERS_MAX)
             .min(buffer.len() / PARALLEL_SHARE_MIN)
-            .max(1)
     } else {
         1
     };
+    read_in_shares(image, buffer, offset, block_len, readers, check)
+}
+
+/// [`read_in_parallel`] with `readers` shares (at least one): the first read on this
+/// thread, each other on a thread of its own.
+fn read_in_shares(
+    image: &(impl ReadAt + Sync + ?Sized),
+    buffer: &mut [u8],
+    offset: u64,
+    block_len: usize,
+    readers: usize,
+    check: impl Fn(&[u8]) -> bool + Sync,
+) -> std::io::Result<bool> {
+    let block_len = block_len.max(1);
     // Whole blocks in every share and piece but the last.
     let share = buffer
         .len()
-        .div_ceil(readers)
+        .div_ceil(readers.max(1))
         .div_ceil(block_len)
         .saturating_mul(block_len)
         .max(block_len);
@@ -314,29 +331,39 @@ pub fn read_in_parallel(
         .unwrap_or(1)
         .max(1)
         .saturating_mul(block_len);
+    let to_u64 = |length: usize| u64::try_from(length).unwrap_or(u64::MAX);
     let read_share = |part: &mut [u8], at: u64| -> std::io::Result<bool> {
         let mut all = true;
         let mut piece_at = at;
         for bytes in part.chunks_mut(piece) {
-            image.read_exact_at(bytes, piece_at)?;
-            piece_at = piece_at.saturating_add(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+            let end = piece_at.saturating_add(to_u64(bytes.len()));
+            image.read_exact_at(bytes, piece_at).map_err(|error| {
+                std::io::Error::new(error.kind(), format!("bytes {piece_at}..{end}: {error}"))
+            })?;
+            piece_at = end;
             all &= bytes.chunks_exact(block_len).all(&check);
         }
         Ok(all)
     };
-    if readers == 1 {
-        return read_share(buffer, offset);
-    }
+    let mut parts = buffer.chunks_mut(share);
+    let Some(first) = parts.next() else {
+        return Ok(true);
+    };
     std::thread::scope(|scope| {
-        let mut start = offset;
-        let mut readers = Vec::with_capacity(readers);
-        for part in buffer.chunks_mut(share) {
-            let at = start;
-            start = start.saturating_add(u64::try_from(part.len()).unwrap_or(u64::MAX));
+        let mut others = Vec::new();
+        let mut at = offset.saturating_add(to_u64(first.len()));
+        for part in parts {
+            let part_at = at;
+            at = at.saturating_add(to_u64(part.len()));
             let read_share = &read_share;
-            readers.push(scope.spawn(move || read_share(part, at)));
+            others.push(
+                std::thread::Builder::new()
+                    .name("region reader".into())
+                    .spawn_scoped(scope, move || read_share(part, part_at))?,
+            );
         }
-        readers.into_iter().try_fold(true, |all, reader| {
+        let first = read_share(first, offset)?;
+        others.into_iter().try_fold(first, |all, reader| {
             let checked = reader
                 .join()
                 .unwrap_or_else(|_| Err(std::io::Error::other("a reader thread panicked")))?;
@@ -345,7 +372,87 @@ pub fn read_in_parallel(
     })
 }
 
+#[cfg(test)]
+// Tests may index, unwrap and do arithmetic and casts on small known values.
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::panic
+)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    /// Every share count, with block sizes that do and do not divide the length, at two
+    /// offsets: the buffer is the source's bytes from the offset, and `check` sees
+    /// exactly the whole blocks, each once, at their places.
+    #[test]
+    fn shares_and_pieces_read_every_byte_and_check_every_whole_block_once() {
+        let source: Vec<u8> = (0..(3 * PARALLEL_PIECE + 12345))
+            .map(|index| (index % 251) as u8)
+            .collect();
+        let image = Cursor::new(source.as_slice());
+        for block_len in [3usize, 512, 1000, 65536] {
+            for offset in [0usize, 7] {
+                for readers in 1..=4 {
+                    let what = format!("block {block_len}, offset {offset}, {readers} readers");
+                    let length = source.len() - offset;
+                    let mut buffer = vec![0u8; length];
+                    let base = buffer.as_ptr() as usize;
+                    let seen: Vec<AtomicU32> =
+                        (0..length / block_len).map(|_| AtomicU32::new(0)).collect();
+                    let all = read_in_shares(
+                        &image,
+                        &mut buffer,
+                        offset as u64,
+                        block_len,
+                        readers,
+                        |block| {
+                            let at = block.as_ptr() as usize - base;
+                            assert_eq!((at % block_len, block.len()), (0, block_len));
+                            seen[at / block_len].fetch_add(1, Ordering::Relaxed);
+                            true
+                        },
+                    )
+                    .unwrap();
+                    assert!(all, "{what}");
+                    assert!(buffer == source[offset..], "{what}");
+                    assert!(
+                        seen.iter().all(|count| count.load(Ordering::Relaxed) == 1),
+                        "{what}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// One block failing `check`, in any share, makes the answer false; an input shorter
+    /// than the buffer is an error naming the bytes not read.
+    #[test]
+    fn a_failed_check_in_any_share_and_a_short_input_are_reported() {
+        let source = vec![0x5au8; 3 * PARALLEL_PIECE];
+        let image = Cursor::new(source.as_slice());
+        for bad in [0usize, 1_000_000, source.len() - 512] {
+            let mut buffer = vec![0u8; source.len()];
+            let base = buffer.as_ptr() as usize;
+            let all = read_in_shares(&image, &mut buffer, 0, 512, 3, |block| {
+                block.as_ptr() as usize - base != bad / 512 * 512
+            })
+            .unwrap();
+            assert!(!all, "block at {bad}");
+        }
+        let mut longer = vec![0u8; source.len() + 100];
+        let error = read_in_shares(&image, &mut longer, 0, 512, 2, |_| true).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof);
+        assert!(error.to_string().starts_with("bytes "), "{error}");
+    }
+}
+
 /// Regions this large are read into memory mapped for them, with huge pages asked for.
+#[cfg(target_os = "linux")]
 const MAPPED_REGION_MIN: usize = 8 << 20;
 
 /// A region's bytes in memory: on the heap, or (from [`MAPPED_REGION_MIN`] bytes, on

@@ -89,8 +89,8 @@ fn leaf_hash_of_bytes(bytes: &[u8; RECORD_LEN]) -> Hash {
 
 /// Leaves hashed together, level by level, when records come in runs
 /// ([`perfect_root`]): 2^8 on 64-bit hosts, 2^3 on 32-bit targets (firmware stacks are
-/// small). The stack holds that many 64-byte blocks and 32-byte hashes: 24 KiB on a
-/// 64-bit host, 768 bytes on a 32-bit target.
+/// small). The stack holds that many 64-byte leaf blocks and half as many 128-byte node
+/// messages: 32 KiB on a 64-bit host, 1 KiB on a 32-bit target.
 pub(crate) const BATCH_HEIGHT: u32 = if cfg!(target_pointer_width = "64") {
     8
 } else {

@@ -182,6 +182,9 @@ fn or_words(bytes: &[u8; ALONGSIDE_CHUNK]) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    // The crate is no_std without its `std` feature; its unit tests may still use it.
+    extern crate std;
+
     use super::{ALONGSIDE_CHUNK, CHECKED_GROUPS, CHUNK_RECORDS, RECORD_LEN};
     use std::vec::Vec;
 
