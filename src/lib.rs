@@ -123,8 +123,8 @@ pub mod worm;
 
 pub use block::{BlockSize, Tag};
 pub use error::{
-    BlockOrigin, ContentMismatchReason, Error, ErrorKind, Location, Reason, Result,
-    SignatureFailure, Unit,
+    BlockOrigin, CombTablesFailure, ContentMismatchReason, Error, ErrorKind, Location, Reason,
+    Result, SignatureFailure, Unit,
 };
 pub use region::{Region, RegionView};
 pub use ticks::Ticks;

@@ -11,7 +11,7 @@ mod reason;
 
 pub use location::{BlockOrigin, Location};
 
-pub use reason::{ContentMismatchReason, Reason, SignatureFailure, Unit};
+pub use reason::{CombTablesFailure, ContentMismatchReason, Reason, SignatureFailure, Unit};
 
 /// Shorthand for `core::result::Result<T, dwvd_regions::Error>`.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
@@ -62,7 +62,8 @@ pub enum ErrorKind {
     TornWrite,
     /// Data read back does not match what the write log recorded for it.
     ContentMismatch,
-    /// A public key that is not a valid SEC1-encoded P-256 point.
+    /// A public key that is not a valid SEC1-encoded P-256 point, or precomputed tables
+    /// of a key given as bytes that cannot be its tables ([`Reason::InvalidCombTables`]).
     InvalidPublicKey,
     /// A signature that does not verify (malformed, high-S under the strict policy, or
     /// not made by this key over these bytes).

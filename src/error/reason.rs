@@ -138,6 +138,12 @@ pub enum Reason {
     InvalidPublicKey,
     /// A signature that does not verify.
     BadSignature(SignatureFailure),
+    /// Precomputed tables of a key given as bytes
+    /// ([`EncodedCombVerifyingKey`](crate::vault::EncodedCombVerifyingKey)) that cannot be
+    /// that key's tables. The location names the table (field `generator_table` or
+    /// `key_table`) and the entry's byte offset in the bytes. Of kind
+    /// `invalid_public_key`, as a key's own bytes that are not a point.
+    InvalidCombTables(CombTablesFailure),
     /// Bytes that are not UTF-8 where a `&str` was asked for (the location's field).
     InvalidUtf8 {
         /// Bytes before the first invalid sequence.
@@ -186,6 +192,29 @@ pub enum SignatureFailure {
     Mismatch,
 }
 
+/// What is wrong in a [`Reason::InvalidCombTables`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum CombTablesFailure {
+    /// The bytes are not as long as two tables of this size.
+    Length {
+        /// The length of two tables of this size, in bytes.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// An entry of the table (the location's field) is not the coordinates `x‖y` of a
+    /// point on P-256: changed bytes.
+    NotOnCurve {
+        /// The entry's index in its table (from 1: entry 0, the identity, is not stored).
+        entry: usize,
+    },
+    /// Entry 1 of the table, its base (the generator, or the key itself), is another
+    /// point: tables made for another key.
+    WrongBase,
+}
+
 /// What differs in a [`Reason::ContentMismatch`].
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +260,7 @@ impl Reason {
             Self::ContentMismatch(_) => ErrorKind::ContentMismatch,
             Self::InvalidPublicKey => ErrorKind::InvalidPublicKey,
             Self::BadSignature(_) => ErrorKind::BadSignature,
+            Self::InvalidCombTables(_) => ErrorKind::InvalidPublicKey,
             Self::InvalidUtf8 { .. } => ErrorKind::InvalidUtf8,
         }
     }
@@ -395,6 +425,24 @@ impl fmt::Display for Reason {
                      or a field changed after signing)"
                 }
             }),
+            Self::InvalidCombTables(failure) => {
+                f.write_str("invalid comb tables: ")?;
+                match failure {
+                    CombTablesFailure::Length { expected, found } => write!(
+                        f,
+                        "{found} bytes, but two tables of this size are {expected} bytes"
+                    ),
+                    CombTablesFailure::NotOnCurve { entry } => write!(
+                        f,
+                        "entry {entry} is not a point on P-256 (its 64 bytes are not x and y \
+                         of a point on the curve)"
+                    ),
+                    CombTablesFailure::WrongBase => f.write_str(
+                        "entry 1 is not the table's base (the generator, or the key given): \
+                         the tables were made for another key",
+                    ),
+                }
+            }
             Self::InvalidUtf8 { valid_up_to } => write!(
                 f,
                 "not UTF-8: invalid bytes after the first {valid_up_to}; the bytes are still \

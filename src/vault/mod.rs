@@ -30,8 +30,11 @@
 //! assembly P-256, about 5x faster on x86-64, for std tools verifying whole vaults), and
 //! [`PrecomputedVerifyingKey`] (a key known in advance, with precomputed tables of its and
 //! the generator's multiples: 3.2x fewer instructions than `p256`'s generic verify on a
-//! Cortex-M4, no_std). All give the same answer for every signature.
+//! Cortex-M4, no_std) and [`EncodedCombVerifyingKey`] (the same tables as bytes in a
+//! firmware image's flash, generated at build time). All give the same answer for every
+//! signature.
 
+mod encoded_comb;
 mod layout;
 mod owned;
 mod passport;
@@ -43,6 +46,7 @@ mod signature;
 mod summary;
 mod view;
 
+pub use encoded_comb::EncodedCombVerifyingKey;
 pub use layout::{
     ComplianceStatus, Framework, MAX_ISSUER_LEN, MAX_NOTES_LEN, MAX_PASSPORT_LEN,
     MAX_SIGNED_PAYLOAD_LEN, MIN_PASSPORT_LEN, PassportHead, SIGNATURE_LEN, VAULT_HEADER_LEN,

@@ -14,6 +14,13 @@
 //! Everything goes through `p256`'s public point arithmetic (complete formulas, the same
 //! field code as the generic path); no new field arithmetic is written here, and the
 //! module is safe Rust like the rest of the crate.
+//!
+//! The tables have two forms, which share the walk ([`comb_sum`]) and the verification
+//! around it ([`verify_by_comb`]): points in RAM, built at run time
+//! ([`PrecomputedVerifyingKey`]), and bytes in flash, built with the firmware and
+//! decoded entry by entry (`EncodedCombVerifyingKey`, in `encoded_comb`).
+
+use core::borrow::Borrow;
 
 use p256::ecdsa::VerifyingKey;
 use p256::elliptic_curve::group::Group;
@@ -22,6 +29,7 @@ use p256::elliptic_curve::point::AffineCoordinates;
 use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
 use sha2::{Digest, Sha256};
 
+use super::encoded_comb::{ENTRY_BYTES, check_length, encode_entry};
 use super::signature::{SignaturePolicy, SignatureVerifier, check_signature};
 use crate::error::{Error, Reason, Result, SignatureFailure};
 
@@ -49,7 +57,10 @@ const MAX_TEETH: u32 = 8;
 /// Building one (the `t − 1` successive `2^d`-multiples of `G` and `Q`, `2·(2^t − t)`
 /// additions, one inversion per entry) costs about one generic verify at 16 entries and
 /// grows with the table: about 30 generic verifies at 256 (docs/benchmarks.md). Build it
-/// once per key and keep it.
+/// once per key and keep it. Firmware that cannot spare the RAM, or the build at
+/// start-up, keeps the tables in flash instead: [`encode_tables`](Self::encode_tables)
+/// at build time, [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) on the
+/// device (the same comb walk, each entry decoded when used).
 ///
 /// **Variable time.** Verification takes the table entries and skips the additions the
 /// scalars select, so its timing depends on the signature, the digest and the key. All
@@ -152,6 +163,34 @@ impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
         &self.key
     }
 
+    /// The tables as bytes, for
+    /// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) (tables kept in
+    /// flash), written to `tables`, which must be
+    /// [`EncodedCombVerifyingKey::<ENTRIES>::TABLE_BYTES`](super::EncodedCombVerifyingKey::TABLE_BYTES)
+    /// long: the generator's table, then the key's; in each, entries 1 to `ENTRIES − 1`
+    /// (entry 0, the identity, is not stored) as the 64 bytes `x‖y` of their affine
+    /// coordinates, big-endian (SEC1's uncompressed encoding without its `04` tag). Run
+    /// it where the firmware is built (its `build.rs`), not on the device.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_public_key` ([`Reason::InvalidCombTables`] with
+    /// [`CombTablesFailure::Length`](crate::CombTablesFailure::Length)) when `tables` is
+    /// not `TABLE_BYTES` long; nothing is written then.
+    pub fn encode_tables(&self, tables: &mut [u8]) -> Result<()> {
+        check_length::<ENTRIES>(tables.len())?;
+        let (chunks, _) = tables.as_chunks_mut::<ENTRY_BYTES>();
+        let points = self
+            .generator
+            .iter()
+            .skip(1)
+            .chain(self.public.iter().skip(1));
+        for (bytes, point) in chunks.iter_mut().zip(points) {
+            *bytes = encode_entry(point);
+        }
+        Ok(())
+    }
+
     /// Verifies a raw `r‖s` `signature` over the SHA-256 `digest` of a message: the same
     /// answers as [`verify_digest`](super::verify_digest) with the same key.
     ///
@@ -167,43 +206,13 @@ impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
         signature: &[u8],
         policy: SignaturePolicy,
     ) -> Result<()> {
-        check_signature(signature, policy, |parsed| {
-            let (r, s) = parsed.split_scalars();
-            let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*digest));
-            let s_inv = *s.invert_vartime();
-            let u1 = z.multiply(&s_inv);
-            let u2 = r.multiply(&s_inv);
-            let point = self.lincomb(&u1.to_bytes(), &u2.to_bytes());
-            let x = point.to_affine().x();
-            if *r == <Scalar as Reduce<U256>>::reduce_bytes(&x) {
-                Ok(())
-            } else {
-                Err(SignatureFailure::Mismatch)
+        verify_by_comb::<ENTRIES, _>(digest, signature, policy, |table, index| {
+            match table {
+                Table::Generator => &self.generator,
+                Table::Key => &self.public,
             }
+            .get(index)
         })
-        .map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
-    }
-
-    /// `u1·G + u2·Q` for big-endian scalars, by the comb: column `c` of the scalars (bits
-    /// `c`, `c + d`, `c + 2d`, …) indexes the tables.
-    fn lincomb(&self, u1: &FieldBytes, u2: &FieldBytes) -> ProjectivePoint {
-        let mut sum = ProjectivePoint::IDENTITY;
-        for column in (0..Self::SPACING).rev() {
-            sum = sum.double();
-            // Index 0 is the identity: nothing to add (variable time, public inputs).
-            for (table, scalar) in [(&self.generator, u1), (&self.public, u2)] {
-                let index = comb_index(scalar, column, Self::TEETH, Self::SPACING);
-                if let Some(point) = table.get(index).filter(|_| index != 0) {
-                    // A group operation (p256's complete mixed addition), not integer
-                    // arithmetic: it cannot overflow or panic.
-                    #[allow(clippy::arithmetic_side_effects)]
-                    {
-                        sum += point;
-                    }
-                }
-            }
-        }
-        sum
     }
 }
 
@@ -222,6 +231,84 @@ impl<const ENTRIES: usize> SignatureVerifier for PrecomputedVerifyingKey<ENTRIES
     ) -> Result<()> {
         self.verify_digest(&Sha256::digest(message).into(), signature, policy)
     }
+}
+
+/// Which of a key's two comb tables: the generator's (`u1·G`) or the key's (`u2·Q`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Table {
+    /// Multiples of the generator `G`.
+    Generator,
+    /// Multiples of the key `Q`.
+    Key,
+}
+
+/// ECDSA verification by the comb, for both forms of the tables (points in RAM,
+/// [`PrecomputedVerifyingKey`]; bytes in flash,
+/// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey)): with `u1 = z/s` and
+/// `u2 = r/s`, `R = u1·G + u2·Q` by [`comb_sum`] over the table entries that `entry`
+/// gives, accepted when `x(R) mod n == r`. The signature's form and the policy are
+/// [`check_signature`]'s, as for every backend. An entry that `entry` does not give (a
+/// table entry that does not decode) fails closed: `Mismatch`.
+pub(super) fn verify_by_comb<const ENTRIES: usize, Entry: Borrow<AffinePoint>>(
+    digest: &[u8; 32],
+    signature: &[u8],
+    policy: SignaturePolicy,
+    entry: impl Fn(Table, usize) -> Option<Entry>,
+) -> Result<()> {
+    check_signature(signature, policy, |parsed| {
+        let (r, s) = parsed.split_scalars();
+        let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*digest));
+        let s_inv = *s.invert_vartime();
+        let u1 = z.multiply(&s_inv);
+        let u2 = r.multiply(&s_inv);
+        let point = comb_sum(
+            &u1.to_bytes(),
+            &u2.to_bytes(),
+            PrecomputedVerifyingKey::<ENTRIES>::TEETH,
+            PrecomputedVerifyingKey::<ENTRIES>::SPACING,
+            entry,
+        )
+        .ok_or(SignatureFailure::Mismatch)?;
+        let x = point.to_affine().x();
+        if *r == <Scalar as Reduce<U256>>::reduce_bytes(&x) {
+            Ok(())
+        } else {
+            Err(SignatureFailure::Mismatch)
+        }
+    })
+    .map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
+}
+
+/// The comb walk: `u1·G + u2·Q` for big-endian scalars, column by column from the top
+/// (one doubling each): column `c` of a scalar (its bits `c`, `c + d`, `c + 2d`, …) is the
+/// index of the entry of its table to add; index 0, the identity, adds nothing. `entry`
+/// gives entry `index` (1 to `2^teeth − 1`) of a table, borrowed (points in RAM) or owned
+/// (decoded); `None` from it ends the walk with `None`.
+fn comb_sum<Entry: Borrow<AffinePoint>>(
+    u1: &FieldBytes,
+    u2: &FieldBytes,
+    teeth: u32,
+    spacing: u32,
+    entry: impl Fn(Table, usize) -> Option<Entry>,
+) -> Option<ProjectivePoint> {
+    let mut sum = ProjectivePoint::IDENTITY;
+    for column in (0..spacing).rev() {
+        sum = sum.double();
+        for (table, scalar) in [(Table::Generator, u1), (Table::Key, u2)] {
+            let index = comb_index(scalar, column, teeth, spacing);
+            // Index 0 is the identity: nothing to add (variable time, public inputs).
+            if index != 0 {
+                let point = entry(table, index)?;
+                // A group operation (p256's complete mixed addition), not integer
+                // arithmetic: it cannot overflow or panic.
+                #[allow(clippy::arithmetic_side_effects)]
+                {
+                    sum += point.borrow();
+                }
+            }
+        }
+    }
+    Some(sum)
 }
 
 /// The comb table of `base`: entry `j` is `Σ_{bit i of j} 2^(i·spacing)·base` (entry 0

@@ -120,8 +120,9 @@ pub fn verify_message(
 /// firmware uses) and, with the `ring` feature, by
 /// [`RingVerifyingKey`](super::RingVerifyingKey) (about five times faster on x86-64 and
 /// AArch64, for inspectors that verify whole vaults) and by
-/// [`PrecomputedVerifyingKey`](super::PrecomputedVerifyingKey) (a key known in advance,
-/// fixed-base tables, `no_std`). Every implementation gives the same
+/// [`PrecomputedVerifyingKey`](super::PrecomputedVerifyingKey) and
+/// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) (a key known in advance,
+/// fixed-base tables in RAM or in flash, `no_std`). Every implementation gives the same
 /// answers: any valid signature is accepted (high-S included unless the policy is
 /// [`SignaturePolicy::LowSOnly`]), `r` or `s` equal to 0 or ≥ n is `Malformed`, and a
 /// wrong key or changed bytes is `Mismatch`.

