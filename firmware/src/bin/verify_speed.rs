@@ -1,6 +1,8 @@
 //! Instructions per P-256 verify on the Cortex-M4 (issue 19): `p256`'s generic verify
-//! against `PrecomputedVerifyingKey`'s comb (tables of the generator's and the key's
-//! multiples, built once at start-up in RAM), for a key known in advance.
+//! against the comb of a key known in advance over tables of the generator's and the
+//! key's multiples, in its two forms: `PrecomputedVerifyingKey` (the tables built once at
+//! start-up, in RAM) and `EncodedCombVerifyingKey` (the tables encoded at build time by
+//! build.rs, in flash, each entry decoded when a verify uses it).
 //!
 //! Counting: run under QEMU with `-icount shift=0` (scripts/firmware does), so virtual
 //! time advances 1 ns per instruction, and read the board's CMSDK APB timer 0 (25 MHz
@@ -9,20 +11,23 @@
 //! the conversion. Without `-icount` the numbers are host time, not instructions: the
 //! binary still checks its results and prints them, marked by the calibration line.
 //!
-//! Kept out of the `regions` example: the t = 4 key is 2.3 KiB of RAM, and `regions`
-//! has ≈ 0.8 KiB left of its 8 KiB RAM + stack budget.
+//! Kept out of the `regions` example: the t = 4 key is 2.3 KiB of RAM (or 1.9 KiB of
+//! flash encoded), and `regions` has ≈ 0.8 KiB left of its 8 KiB RAM + stack budget.
 #![no_std]
 #![no_main]
 
 use cortex_m_rt::entry;
 use dwvd_firmware::{check, finish, print, print_number};
-use dwvd_regions::vault::{PrecomputedVerifyingKey, SignaturePolicy, verify_digest};
+use dwvd_regions::vault::{
+    EncodedCombVerifyingKey, PrecomputedVerifyingKey, SignaturePolicy, verify_digest,
+};
 use p256::EncodedPoint;
 use p256::ecdsa::VerifyingKey;
 use p256::elliptic_curve::sec1::FromEncodedPoint;
 use sha2::{Digest, Sha256};
 
-/// The primitives baseline's key and signature (made by OpenSSL).
+/// The primitives baseline's key and signature (made by OpenSSL). build.rs holds the same
+/// key text (and checks this file does), to encode its comb tables.
 const MESSAGE: &[u8] = b"dwvd-firmware primitives baseline";
 const KEY: [u8; 65] = dwvd_firmware::hex(
     "040217e617f0b6443928278f96999e69a23a4f2c152bdf6d6cdf66e5b80282d4ed194a7debcb97712d2dda3ca85aa8765a56f45fc758599652f2897c65306e5794",
@@ -30,6 +35,15 @@ const KEY: [u8; 65] = dwvd_firmware::hex(
 const SIGNATURE: [u8; 64] = dwvd_firmware::hex(
     "68391978f32e812b81b2b7cd4dd7a6f16b49db9a9d177fa6c79c16a77864de2d8ae6339d5959d5d621849e05d690c3fdd39edc949d0c443cd03f244c62519c17",
 );
+
+/// `KEY`'s comb tables at t = 4 (16 entries), encoded by build.rs on the host: 1,920 bytes
+/// of flash (.rodata), no RAM. The length is the type's: tables of another size fail the
+/// build.
+static TABLES_T4: [u8; EncodedCombVerifyingKey::<16>::TABLE_BYTES] =
+    *include_bytes!(concat!(env!("OUT_DIR"), "/comb_tables_t4.bin"));
+/// At t = 5 (32 entries): 3,968 bytes of flash.
+static TABLES_T5: [u8; EncodedCombVerifyingKey::<32>::TABLE_BYTES] =
+    *include_bytes!(concat!(env!("OUT_DIR"), "/comb_tables_t5.bin"));
 
 /// CMSDK APB timer 0 of the mps2-an386 board: CTRL, VALUE (counts down), RELOAD.
 const TIMER0_CTRL: usize = 0x4000_0000;
@@ -143,15 +157,47 @@ fn main() -> ! {
     print_number(ratio_x100(generic, fast5));
     print("\n");
 
-    // A table kept in flash as encoded bytes would be decoded at each use: what decoding
-    // one uncompressed point costs (a verify at t = 4 uses up to 128 table entries).
+    // The tables in flash: checked once (every entry decoded, entry 1 the base), then
+    // each entry a verify uses decoded again.
+    let (check4, flash) = instructions(|| EncodedCombVerifyingKey::<16>::new(&key, &TABLES_T4));
+    report("check the t=4 flash tables (once, at start-up)", check4);
+    let Ok(flash) = flash else {
+        check("the t=4 flash tables are the key's", false);
+        finish()
+    };
+    let (flash4, flash4_ok) =
+        instructions(|| flash.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
+    report("precomputed verify, t=4 (tables in flash)", flash4);
+    print("  t=4 tables: ");
+    print_number(EncodedCombVerifyingKey::<16>::TABLE_BYTES);
+    print(" bytes of flash; ratio generic / flash x100: ");
+    print_number(ratio_x100(generic, flash4));
+    print("\n");
+
+    let (check5, flash5) = instructions(|| EncodedCombVerifyingKey::<32>::new(&key, &TABLES_T5));
+    report("check the t=5 flash tables", check5);
+    let Ok(flash5) = flash5 else {
+        check("the t=5 flash tables are the key's", false);
+        finish()
+    };
+    let (flash5_count, flash5_ok) =
+        instructions(|| flash5.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
+    report("precomputed verify, t=5 (tables in flash)", flash5_count);
+    print("  t=5 tables: ");
+    print_number(EncodedCombVerifyingKey::<32>::TABLE_BYTES);
+    print(" bytes of flash; ratio generic / flash x100: ");
+    print_number(ratio_x100(generic, flash5_count));
+    print("\n");
+
+    // What the flash tables add per entry a verify uses: decoding one uncompressed point
+    // (a verify at t = 4 uses up to 128 table entries).
     let encoded = key.to_encoded_point(false);
     let (decode, decoded) = instructions(|| {
         let point = EncodedPoint::from_bytes(core::hint::black_box(encoded.as_bytes()));
         point.map(|point| bool::from(p256::AffinePoint::from_encoded_point(&point).is_some()))
     });
     report(
-        "decode one uncompressed point (a flash table's cost per entry used)",
+        "decode one uncompressed point (the flash tables' cost per entry used)",
         decode,
     );
 
@@ -161,11 +207,20 @@ fn main() -> ! {
     );
     check("precomputed t=4 verify accepts it", fast_ok.is_ok());
     check("precomputed t=5 verify accepts it", fast5_ok.is_ok());
+    check("flash t=4 verify accepts it", flash4_ok.is_ok());
+    check("flash t=5 verify accepts it", flash5_ok.is_ok());
     check(
         "both refuse a changed signature alike",
         verify_digest(&digest, &tampered, &key, policy)
             == comb.verify_digest(&digest, &tampered, policy)
             && comb.verify_digest(&digest, &tampered, policy).is_err(),
+    );
+    check(
+        "the flash tables refuse a changed signature as generic does",
+        verify_digest(&digest, &tampered, &key, policy)
+            == flash.verify_digest(&digest, &tampered, policy)
+            && verify_digest(&digest, &tampered, &key, policy)
+                == flash5.verify_digest(&digest, &tampered, policy),
     );
     check("the point decodes", decoded == Ok(true));
     check(
@@ -175,6 +230,10 @@ fn main() -> ! {
     check(
         "the precomputed verify takes >= 1.5x fewer instructions than generic",
         generic.saturating_mul(2) >= fast.saturating_mul(3),
+    );
+    check(
+        "the flash t=4 verify takes >= 1.5x fewer instructions than generic",
+        generic.saturating_mul(2) >= flash4.saturating_mul(3),
     );
     finish()
 }
