@@ -113,6 +113,21 @@ fn report(name: &str, count: u32) {
     print(" instructions\n");
 }
 
+/// `  t=TEETH tables: BYTES bytes of PLACE; ratio generic / LABEL x100: RATIO`.
+fn report_tables(teeth: &str, bytes: usize, place: &str, label: &str, ratio: usize) {
+    print("  t=");
+    print(teeth);
+    print(" tables: ");
+    print_number(bytes);
+    print(" bytes of ");
+    print(place);
+    print("; ratio generic / ");
+    print(label);
+    print(" x100: ");
+    print_number(ratio);
+    print("\n");
+}
+
 #[entry]
 fn main() -> ! {
     print("P-256 verify on the Cortex-M4 (QEMU mps2-an386, -icount shift=0)\n");
@@ -140,22 +155,26 @@ fn main() -> ! {
     let (fast, fast_ok) =
         instructions(|| comb.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
     report("precomputed verify, t=4 (tables in RAM)", fast);
-    print("  t=4 tables: ");
-    print_number(PrecomputedVerifyingKey::<16>::TABLE_BYTES);
-    print(" bytes of RAM; ratio generic / precomputed x100: ");
-    print_number(ratio_x100(generic, fast));
-    print("\n");
+    report_tables(
+        "4",
+        PrecomputedVerifyingKey::<16>::TABLE_BYTES,
+        "RAM",
+        "precomputed",
+        ratio_x100(generic, fast),
+    );
 
     let (build5, comb5) = instructions(|| PrecomputedVerifyingKey::<32>::new(&key));
     report("build the t=5 tables", build5);
     let (fast5, fast5_ok) =
         instructions(|| comb5.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
     report("precomputed verify, t=5 (tables in RAM)", fast5);
-    print("  t=5 tables: ");
-    print_number(PrecomputedVerifyingKey::<32>::TABLE_BYTES);
-    print(" bytes of RAM; ratio generic / precomputed x100: ");
-    print_number(ratio_x100(generic, fast5));
-    print("\n");
+    report_tables(
+        "5",
+        PrecomputedVerifyingKey::<32>::TABLE_BYTES,
+        "RAM",
+        "precomputed",
+        ratio_x100(generic, fast5),
+    );
 
     // The tables in flash: checked once (every entry decoded, entry 1 the base), then
     // each entry a verify uses decoded again.
@@ -168,11 +187,13 @@ fn main() -> ! {
     let (flash4, flash4_ok) =
         instructions(|| flash.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
     report("precomputed verify, t=4 (tables in flash)", flash4);
-    print("  t=4 tables: ");
-    print_number(EncodedCombVerifyingKey::<16>::TABLE_BYTES);
-    print(" bytes of flash; ratio generic / flash x100: ");
-    print_number(ratio_x100(generic, flash4));
-    print("\n");
+    report_tables(
+        "4",
+        EncodedCombVerifyingKey::<16>::TABLE_BYTES,
+        "flash",
+        "flash",
+        ratio_x100(generic, flash4),
+    );
 
     let (check5, flash5) = instructions(|| EncodedCombVerifyingKey::<32>::new(&key, &TABLES_T5));
     report("check the t=5 flash tables", check5);
@@ -183,11 +204,13 @@ fn main() -> ! {
     let (flash5_count, flash5_ok) =
         instructions(|| flash5.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
     report("precomputed verify, t=5 (tables in flash)", flash5_count);
-    print("  t=5 tables: ");
-    print_number(EncodedCombVerifyingKey::<32>::TABLE_BYTES);
-    print(" bytes of flash; ratio generic / flash x100: ");
-    print_number(ratio_x100(generic, flash5_count));
-    print("\n");
+    report_tables(
+        "5",
+        EncodedCombVerifyingKey::<32>::TABLE_BYTES,
+        "flash",
+        "flash",
+        ratio_x100(generic, flash5_count),
+    );
 
     // What the flash tables add per entry a verify uses: decoding one uncompressed point
     // (a verify at t = 4 uses up to 128 table entries).
