@@ -201,13 +201,6 @@ pub fn read_all(path: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The length of the input at `path`, in bytes.
-pub fn length(path: &Path) -> anyhow::Result<u64> {
-    open(path)?
-        .length()
-        .with_context(|| format!("cannot read {}", path.display()))
-}
-
 /// Writes `bytes` to `path`, or to standard output for `-`.
 pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
@@ -219,21 +212,24 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// The region at `offset` of the file: `blocks` blocks, or everything to the end of the
-/// file. A file shorter than asked gives a shorter buffer, which the parser reports as
-/// truncated.
+/// The region at `offset` of the opened input `image` (named `name` in messages):
+/// `blocks` blocks, or everything to the end of the input. An input shorter than asked
+/// gives a shorter buffer, which the parser reports as truncated. Only the handle is
+/// read: `name` is never opened again (it may name another file by now).
 ///
 /// The buffer is sized once from the file's length and filled by positional reads, a
 /// share per core ([`read_in_parallel`]): reading a large region into a growing buffer
 /// on one thread (first-touch page faults, the kernel's copy, reallocations) cost
 /// `dwvd worm root` more than half as much as hashing its Merkle tree on both cores.
 pub fn read_region(
-    path: &Path,
+    image: &Opened,
+    name: &Path,
     offset: u64,
     blocks: Option<u64>,
     block_size: BlockSize,
 ) -> anyhow::Result<RegionBuffer> {
-    read_region_checking(path, offset, blocks, block_size, |_| true).map(|(region, _)| region)
+    read_region_checking(image, name, offset, blocks, block_size, |_| true)
+        .map(|(region, _)| region)
 }
 
 /// [`read_region`], with `check` run on every whole block as soon as its share of the
@@ -244,16 +240,16 @@ pub fn read_region(
 /// A file that reports a wrong length (some `/proc` files say 0) reads as that length;
 /// one that shrinks while it is read is an error naming the bytes that were missing.
 pub fn read_region_checking(
-    path: &Path,
+    image: &Opened,
+    name: &Path,
     offset: u64,
     blocks: Option<u64>,
     block_size: BlockSize,
     check: impl Fn(&[u8]) -> bool + Sync,
 ) -> anyhow::Result<(RegionBuffer, bool)> {
-    let image = open(path)?;
     let available = image
         .length()
-        .with_context(|| format!("cannot read {}", path.display()))?
+        .with_context(|| format!("cannot read {}", name.display()))?
         .saturating_sub(offset);
     let wanted = match blocks {
         Some(blocks) => {
@@ -270,8 +266,8 @@ pub fn read_region_checking(
     let length = usize::try_from(wanted)
         .map_err(|_| anyhow!("the region's {wanted} bytes do not fit in memory"))?;
     let mut region = RegionBuffer::zeroed(length)?;
-    let checked = read_in_parallel(&image, &mut region, offset, block_size.get(), check)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let checked = read_in_parallel(image, &mut region, offset, block_size.get(), check)
+        .with_context(|| format!("cannot read {}", name.display()))?;
     Ok((region, checked))
 }
 

@@ -330,18 +330,16 @@ fn run(command: Command, format: Format) -> Result<(), Failure> {
             let key = public_key.as_deref().map(image::public_key).transpose()?;
             let block_size = dwvd::block_size_argument(block_size)?;
             // A WORM region is sized by its header, as every `worm` subcommand sizes it.
-            let blocks = match (blocks, kind) {
-                (None, Kind::Worm) => Some(worm::region_blocks(&image, offset, block_size)?),
-                (blocks, _) => blocks,
+            // One handle for every read (the header that sizes a WORM region, the
+            // length, the region): the path is not opened again.
+            let opened = image::open(&image)?;
+            let place = schema::RegionPlace {
+                image: &opened,
+                name: &image,
+                offset,
+                blocks,
             };
-            let region = image::read_region(&image, offset, blocks, block_size)?;
-            if let Some(error) =
-                blocks.and_then(|blocks| image::short_region(region.len(), blocks, block_size))
-            {
-                return Err(Failure::Format(error));
-            }
-            let parsed =
-                schema::parse(kind, &region, block_size, key.as_ref()).map_err(Failure::Format)?;
+            let parsed = schema::parse_opened(kind, place, block_size, key.as_ref())?;
             let mut out = std::io::stdout().lock();
             match format {
                 Format::Json => writeln!(out, "{}", parsed.to_json())?,

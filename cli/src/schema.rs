@@ -2,6 +2,8 @@
 //! SPEC's field names, ids as hyphenated lowercase GUIDs and hashes and signatures as
 //! lowercase hex.
 
+use std::path::Path;
+
 use anyhow::{Context, anyhow};
 use dwvd_regions::streaming::{StreamingSummary, StreamingView};
 use dwvd_regions::vault::{Passport, VaultSummary, VaultView, emit_parts as emit_vault};
@@ -10,6 +12,7 @@ use dwvd_regions::{BlockSize, Error};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use serde::Serialize;
 
+use crate::image::Opened;
 use crate::{Failure, Kind};
 
 /// A WORM region as `parse` prints it and `build` reads it: the core's summary with its
@@ -71,6 +74,49 @@ impl Parsed {
         };
         value.map(|value| value.to_string()).unwrap_or_default()
     }
+}
+
+/// Where `parse` reads a region: the input as opened once, and the region's place in it.
+#[derive(Debug, Clone, Copy)]
+pub struct RegionPlace<'a> {
+    /// The opened input: every read goes through this handle.
+    pub image: &'a Opened,
+    /// The input's name, for messages only (it is never opened again).
+    pub name: &'a Path,
+    /// Where the region starts, in bytes.
+    pub offset: u64,
+    /// How many blocks it takes (`None`: a WORM region's header says; any other region
+    /// runs to the end of the input).
+    pub blocks: Option<u64>,
+}
+
+/// `dwvd parse`: reads the region of `kind` at `place` through its one handle — for a
+/// WORM region without a block count, its first block first, to size it as every `worm`
+/// subcommand does — and parses it. A region shorter than the blocks asked for is a
+/// format error (truncated), like one the parser finds short.
+pub fn parse_opened(
+    kind: Kind,
+    place: RegionPlace<'_>,
+    block_size: BlockSize,
+    key: Option<&VerifyingKey>,
+) -> Result<Parsed, Failure> {
+    let RegionPlace {
+        image,
+        name,
+        offset,
+        blocks,
+    } = place;
+    let blocks = match (blocks, kind) {
+        (None, Kind::Worm) => Some(crate::worm::region_blocks(image, name, offset, block_size)?),
+        (blocks, _) => blocks,
+    };
+    let region = crate::image::read_region(image, name, offset, blocks, block_size)?;
+    if let Some(error) =
+        blocks.and_then(|blocks| crate::image::short_region(region.len(), blocks, block_size))
+    {
+        return Err(Failure::Format(error));
+    }
+    parse(kind, &region, block_size, key).map_err(Failure::Format)
 }
 
 /// Parses `region` as `kind` with the core's checked views.

@@ -52,17 +52,34 @@ impl LoadedRegion {
     /// Reads the region `args` names. A region that does not parse is a format error.
     pub fn read(args: &RegionArgs) -> Result<Self, Failure> {
         let block_size = crate::block_size_argument(args.block_size)?;
+        let opened = image::open(&args.image)?;
+        Self::read_opened(&opened, args, block_size)
+    }
+
+    /// [`read`](Self::read) from the input `args.image` as opened once, `image`: its
+    /// header (to size the region), its length and the region are all read through that
+    /// one handle, so a file renamed over the path meanwhile cannot give a region sized
+    /// by one file and read from another.
+    pub fn read_opened(
+        image: &image::Opened,
+        args: &RegionArgs,
+        block_size: BlockSize,
+    ) -> Result<Self, Failure> {
         let blocks = match args.blocks {
             Some(blocks) => Some(blocks),
-            None => Some(region_blocks(&args.image, args.offset, block_size)?),
+            None => Some(region_blocks(image, &args.image, args.offset, block_size)?),
         };
         // Every block's checksum is verified as its share of the region is read, on
         // every core; only when one does not match is the region checked again with
         // checksums, for the view's own first error.
-        let (bytes, checksums_match) =
-            image::read_region_checking(&args.image, args.offset, blocks, block_size, |block| {
-                Block::new_checked(block).is_ok_and(|block| block.checksum_ok())
-            })?;
+        let (bytes, checksums_match) = image::read_region_checking(
+            image,
+            &args.image,
+            args.offset,
+            blocks,
+            block_size,
+            |block| Block::new_checked(block).is_ok_and(|block| block.checksum_ok()),
+        )?;
         if let Some(error) = args
             .blocks
             .and_then(|blocks| image::short_region(bytes.len(), blocks, block_size))
@@ -500,15 +517,20 @@ fn record(text: &str) -> anyhow::Result<WriteRecord> {
     })
 }
 
-/// How many blocks of the WORM region at `offset` of `path` to read when `--blocks` is
-/// not given (`parse worm` and every `worm` subcommand size a region this one way): block
+/// How many blocks of the WORM region at `offset` of the opened input `image` (named
+/// `name` in messages) to read when `--blocks` is not given (`parse worm` and every `worm` subcommand size a region this one way): block
 /// 0 first, then as many as its header's record count needs (sized as `inspect` sizes a
 /// WORM region), so what follows the region is not read. A damaged or short block 0 reads
 /// as itself, and a count the file cannot hold reads what the file has (the parser then
 /// says what is wrong). More than `inspect`'s 32 MiB per region must be asked for with
 /// `--blocks`.
-pub fn region_blocks(path: &Path, offset: u64, block_size: BlockSize) -> Result<u64, Failure> {
-    let first = image::read_region(path, offset, Some(1), block_size)?;
+pub fn region_blocks(
+    image: &image::Opened,
+    name: &Path,
+    offset: u64,
+    block_size: BlockSize,
+) -> Result<u64, Failure> {
+    let first = image::read_region(image, name, offset, Some(1), block_size)?;
     let Some(needed) = inspect::worm_region_blocks(&first, block_size) else {
         return Ok(1);
     };
@@ -516,7 +538,9 @@ pub fn region_blocks(path: &Path, offset: u64, block_size: BlockSize) -> Result<
         .checked_div(block_size.get())
         .and_then(|blocks| u64::try_from(blocks).ok())
         .unwrap_or(0);
-    let available = image::length(path)?
+    let available = image
+        .length()
+        .with_context(|| format!("cannot read {}", name.display()))?
         .saturating_sub(offset)
         .checked_div(u64::try_from(block_size.get()).unwrap_or(u64::MAX))
         .unwrap_or(0);

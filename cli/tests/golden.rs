@@ -268,3 +268,72 @@ fn human_format_shows_the_same_content_as_tables() {
         "{text}"
     );
 }
+
+/// Writes `image` to a file and opens it; then, before anything is read, either removes
+/// the path or renames 64 KiB of 0xFF (no block of any kind) over it. Returns the
+/// handle and the path (kept alive by the returned directory).
+#[cfg(unix)]
+fn opened_then_replaced(
+    image: &[u8],
+    replaced: bool,
+) -> (dwvd::image::Opened, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("region.bin");
+    std::fs::write(&path, image).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    if replaced {
+        let other = dir.path().join("other.bin");
+        std::fs::write(&other, vec![0xFF; 65_536]).unwrap();
+        std::fs::rename(&other, &path).unwrap();
+    } else {
+        std::fs::remove_file(&path).unwrap();
+    }
+    (dwvd::image::Opened::File(file), path, dir)
+}
+
+/// `parse` reads only the handle it opened: a golden image whose path is removed, or
+/// renamed over by another file, after it was opened still parses to its `expect` —
+/// including a WORM region sized from its header (no `--blocks`), whose header, length
+/// and blocks are all read through that handle. (Opening the path again for any of them
+/// reads the other file, or nothing.)
+#[cfg(unix)]
+#[test]
+fn parse_reads_only_the_handle_it_opened() {
+    let mut checked = 0;
+    for case in cases() {
+        let Some(expect) = case.meta.get("expect").filter(|expect| !expect.is_null()) else {
+            continue;
+        };
+        let kind = match case.kind() {
+            "stre" => dwvd::Kind::Stre,
+            "worm" => dwvd::Kind::Worm,
+            "cmvt" => dwvd::Kind::Cmvt,
+            other => panic!("{}: kind {other}", case.name),
+        };
+        let block_size =
+            dwvd_regions::BlockSize::new(case.meta["block_size"].as_u64().unwrap() as usize)
+                .unwrap();
+        let key = case
+            .meta
+            .get("public_key_sec1")
+            .and_then(Value::as_str)
+            .map(|text| dwvd::image::public_key(text).unwrap());
+        for replaced in [false, true] {
+            let (opened, path, _dir) = opened_then_replaced(&case.image(), replaced);
+            let place = dwvd::schema::RegionPlace {
+                image: &opened,
+                name: &path,
+                offset: 0,
+                blocks: None,
+            };
+            let parsed = dwvd::schema::parse_opened(kind, place, block_size, key.as_ref())
+                .unwrap_or_else(|failure| {
+                    panic!("{} (replaced: {replaced}): {failure:?}", case.name)
+                });
+            let value: Value = serde_json::from_str(&parsed.to_json()).unwrap();
+            assert_eq!(&value, expect, "{} (replaced: {replaced})", case.name);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} parses");
+}

@@ -850,3 +850,44 @@ fn a_large_log_read_on_every_core_gives_the_same_root_and_errors() {
         );
     }
 }
+
+/// Every `worm` subcommand reads its region through the one handle it opened: a log whose
+/// path is removed, or renamed over by another log, after it was opened gives the root of
+/// the log that was opened — sized from that log's header, not the replacement's.
+#[cfg(unix)]
+#[test]
+fn a_worm_region_is_read_whole_from_the_handle_it_opened() {
+    let dir = Dir::new();
+    let description = log(37);
+    let image = dir.build("worm", "opened.img", &description);
+    // The replacement: a longer log, whose header asks for more blocks.
+    let other = dir.build("worm", "other.img", &log(300));
+    for replaced in [false, true] {
+        let path = dir.path(&format!("region-{replaced}.img"));
+        std::fs::copy(&image, &path).unwrap();
+        let opened = dwvd::image::Opened::File(std::fs::File::open(&path).unwrap());
+        if replaced {
+            let copy = dir.path("replacement.img");
+            std::fs::copy(&other, &copy).unwrap();
+            std::fs::rename(&copy, &path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+        let args = dwvd::worm::RegionArgs {
+            image: path.clone(),
+            block_size: BLOCK.parse().unwrap(),
+            offset: 0,
+            blocks: None,
+        };
+        let block_size = dwvd_regions::BlockSize::new(512).unwrap();
+        let region = dwvd::worm::LoadedRegion::read_opened(&opened, &args, block_size)
+            .unwrap_or_else(|failure| panic!("replaced: {replaced}: {failure:?}"));
+        let document = dwvd::worm::root_document(&region, None).unwrap();
+        assert_eq!(document.records, 37, "replaced: {replaced}");
+        assert_eq!(
+            document.root,
+            hex(&mth(&description, 0, 37)),
+            "replaced: {replaced}"
+        );
+    }
+}
