@@ -42,14 +42,20 @@ pub struct RegionArgs {
 }
 
 /// A WORM region read from an image: its bytes, and how to view them.
+///
+/// Reading it checks each block's checksum (as it is read, on every core); the rest of
+/// the checks run once, when a command takes its [`view`](Self::view).
 #[derive(Debug)]
 pub struct LoadedRegion {
     bytes: image::RegionBuffer,
     block_size: BlockSize,
+    /// Whether every block's checksum matched when it was read: the view then skips
+    /// them; otherwise it checks them again, for its own first error.
+    checksums: Checksums,
 }
 
 impl LoadedRegion {
-    /// Reads the region `args` names. A region that does not parse is a format error.
+    /// Reads the region `args` names. Its checks are [`view`](Self::view)'s.
     pub fn read(args: &RegionArgs) -> Result<Self, Failure> {
         let block_size = crate::block_size_argument(args.block_size)?;
         let opened = image::open(&args.image)?;
@@ -70,8 +76,7 @@ impl LoadedRegion {
             None => Some(region_blocks(image, &args.image, args.offset, block_size)?),
         };
         // Every block's checksum is verified as its share of the region is read, on
-        // every core; only when one does not match is the region checked again with
-        // checksums, for the view's own first error.
+        // every core.
         let (bytes, checksums_match) = image::read_region_checking(
             image,
             &args.image,
@@ -86,25 +91,23 @@ impl LoadedRegion {
         {
             return Err(Failure::Format(error));
         }
-        let region = Self { bytes, block_size };
-        region.view_with(if checksums_match {
-            Checksums::AlreadyVerified
-        } else {
-            Checksums::Verify
-        })?;
-        Ok(region)
+        Ok(Self {
+            bytes,
+            block_size,
+            checksums: if checksums_match {
+                Checksums::AlreadyVerified
+            } else {
+                Checksums::Verify
+            },
+        })
     }
 
-    /// The checked view of the region (what follows it in the file is not read). Every
-    /// block's checksum was verified when the region was read (its bytes do not change
-    /// after), so the view checks everything else again but does not hash the blocks
-    /// twice.
+    /// The checked view of the region (what follows it in the file is not read): every
+    /// check of the core's [`WormView`] but the block checksums already verified when
+    /// the region was read (its bytes do not change after). A region that does not pass
+    /// is a format error, the view's own first error.
     pub fn view(&self) -> Result<WormView<'_>, Failure> {
-        self.view_with(Checksums::AlreadyVerified)
-    }
-
-    fn view_with(&self, checksums: Checksums) -> Result<WormView<'_>, Failure> {
-        WormView::new_checked_prefix_with(&self.bytes, self.block_size, checksums)
+        WormView::new_checked_prefix_with(&self.bytes, self.block_size, self.checksums)
             .map(|(view, _)| view)
             .map_err(Failure::Format)
     }
