@@ -246,6 +246,25 @@ fn a_damaged_primary_group_is_replaced_by_the_mirror() {
         assert_eq!(report["corrupt_blocks"], 0);
         assert_eq!(region(&report, "CMVT")["status"], "ok");
     }
+    // The block-size field of the primary superblock damaged (not resealed): a size
+    // read from a block whose checksum fails is not trusted over the mirror, which
+    // verifies at 4096 — whatever size the damaged field names.
+    for size in [
+        512i32, 1024, 2048, 4097, 8192, 16384, 32768, 65536, 0, -4096,
+    ] {
+        let mut image = engine_volume(2048, &slots);
+        image[0x34..0x38].copy_from_slice(&size.to_le_bytes());
+        let (report, status) = inspect(&image);
+        assert_eq!(
+            status, 0,
+            "block size field {size}: {}",
+            report["container_error"]
+        );
+        assert_eq!(report["container"]["superblock"], "mirror", "{size}");
+        assert_eq!(report["container"]["block_size"], 4096, "{size}");
+        assert_eq!(report["blocks"][0]["state"], "superseded", "{size}");
+        assert_eq!(region(&report, "CMVT")["status"], "ok", "{size}");
+    }
     // Both groups damaged: no container reads; the blocks are corruption.
     let mut image = engine_volume(2048, &slots);
     image[0x100] ^= 0x40;

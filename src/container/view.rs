@@ -49,8 +49,15 @@ pub enum SlotTable {
     GroupTable,
 }
 
-/// The block size a container at the start of `head` declares: block 0 holds the magic
-/// and a valid block size at 0x34, or (block 0 damaged) block 4 does for that size.
+/// The block size a container at the start of `head` declares: block 0's, when block 0
+/// holds the magic and verifies as a superblock at the size it declares; else the
+/// mirror's (block 4 of the size it declares, holding the magic and verifying at it);
+/// else, nothing verifying, block 0's declared size, or the mirror's.
+///
+/// A superblock whose checksum fails is not trusted over a mirror that verifies: a
+/// damaged block-size field in block 0 would otherwise point the group check at the
+/// wrong blocks and lose a volume whose mirror is intact (SPEC §8: the mirror is used
+/// when the primary does not verify).
 #[must_use]
 pub fn detect(head: &[u8]) -> Option<BlockSize> {
     let declared = |block: &[u8]| -> Option<BlockSize> {
@@ -63,15 +70,31 @@ pub fn detect(head: &[u8]) -> Option<BlockSize> {
             .ok()
             .filter(|size| size.get().is_power_of_two())
     };
-    if let Some(size) = declared(head) {
+    // Block `index` of `size` bytes, when `head` holds it whole.
+    let block = |size: usize, index: usize| -> Option<&[u8]> {
+        let start = index.checked_mul(size)?;
+        head.get(start..start.checked_add(size)?)
+    };
+    let verifies = |bytes: &[u8]| {
+        Block::new_checked(bytes).is_ok_and(|block| block.checksum_ok() && block.tag() == Tag::SUPB)
+    };
+    let primary = declared(head);
+    if let Some(size) = primary
+        && block(size.get(), 0).is_some_and(verifies)
+    {
         return Some(size);
     }
     // The mirror's superblock, at block 4 of whichever size it declares.
-    (9..=16u32).find_map(|shift| {
-        let size = 1usize.checked_shl(shift)?;
-        let at = size.checked_mul(4)?;
-        declared(head.get(at..)?).filter(|declared| declared.get() == size)
-    })
+    let mirror = |verified: bool| {
+        (9..=16u32).find_map(|shift| {
+            let size = 1usize.checked_shl(shift)?;
+            let bytes = block(size, 4)?;
+            declared(bytes)
+                .filter(|declared| declared.get() == size)
+                .filter(|_| !verified || verifies(bytes))
+        })
+    };
+    mirror(true).or(primary).or_else(|| mirror(false))
 }
 
 /// A DWVD v2.0 container's fixed blocks read in place (SPEC §8): the superblock of the
@@ -95,6 +118,9 @@ pub fn detect(head: &[u8]) -> Option<BlockSize> {
 ///
 /// head[100] ^= 1; // the primary superblock no longer verifies: the mirror is used
 /// assert_eq!(ContainerView::new_checked(&head)?.group(), SuperblockGroup::Mirror);
+///
+/// head[0x35] = 0x40; // block 0 now declares 16,384-byte blocks, but does not verify:
+/// assert_eq!(ContainerView::new_checked(&head)?.block_size().get(), 4096); // the mirror's
 /// # Ok::<(), dwvd_regions::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
