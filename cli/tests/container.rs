@@ -354,3 +354,70 @@ fn the_human_report_names_the_group_and_lists_the_slots() {
     assert!(text.contains("not formatted"), "{text}");
     assert!(text.ends_with("clean\n"), "{text}");
 }
+
+/// The region of a type is the first active slot with its tag (SPEC §8). A later active
+/// slot with the same tag is not read as that region — even when its extent holds
+/// blocks of another kind, which as a region would be a wrong tag — and is noted.
+#[test]
+fn only_the_first_active_slot_of_a_type_is_its_region() {
+    let mut slots = creator_layout(2048);
+    let cmvt = *slots.iter().find(|slot| slot.tag == b"CMVT").unwrap();
+    let stre = *slots.iter().find(|slot| slot.tag == b"STRE").unwrap();
+    // A second STRE slot, over the vault's written block.
+    slots.push(Slot {
+        tag: b"STRE",
+        start: cmvt.start,
+        count: 1,
+    });
+    let (report, status) = inspect(&engine_volume(2048, &slots));
+    assert_eq!(status, 0, "{}", report["regions"]);
+    assert_eq!(report["clean"], true);
+    let rings: Vec<&Value> = report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|region| region["kind"] == "STRE")
+        .collect();
+    assert_eq!(rings.len(), 1, "{rings:?}");
+    assert_eq!(rings[0]["first_block"], stre.start);
+    assert_eq!(region(&report, "CMVT")["status"], "ok");
+    let second = slots.len() - 1;
+    let notes = report["container"]["notes"].to_string();
+    assert!(
+        notes.contains(&format!("slot {second} (STRE): another active STRE slot")),
+        "{notes}"
+    );
+
+    // A CMVT slot before the vault's, over another (empty) vault: that one is the
+    // volume's vault, and the creator's vault slot is not read as a region.
+    let mut slots = creator_layout(2048);
+    let stre = *slots.iter().find(|slot| slot.tag == b"STRE").unwrap();
+    let at = slots.iter().position(|slot| slot.tag == b"CMVT").unwrap();
+    slots.insert(
+        at,
+        Slot {
+            tag: b"CMVT",
+            start: stre.start + 1,
+            count: 4,
+        },
+    );
+    let (report, status) = inspect(&engine_volume(2048, &slots));
+    assert_eq!(status, 0, "{}", report["regions"]);
+    let vaults: Vec<&Value> = report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|region| region["kind"] == "CMVT")
+        .collect();
+    assert_eq!(vaults.len(), 1, "{vaults:?}");
+    assert_eq!(vaults[0]["first_block"], stre.start + 1);
+    assert_eq!(vaults[0]["status"], "ok");
+    let notes = report["container"]["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "slot {} (CMVT): another active CMVT slot; the volume's CMVT region is slot {at}'s",
+            at + 1
+        )),
+        "{notes}"
+    );
+}

@@ -89,6 +89,7 @@ fn from_view(view: &ContainerView<'_>, whole_blocks: u64) -> Container {
     let mut starts = BTreeMap::new();
     let mut notes = Vec::new();
     let mut extents: Vec<(usize, Tag, u64, u64)> = Vec::new();
+    let mut candidates: Vec<(u64, Placed)> = Vec::new();
     for (index, slot) in view.slots() {
         let active = slot.flags().contains(SlotFlags::ACTIVE);
         let tag = slot.tag();
@@ -132,25 +133,47 @@ fn from_view(view: &ContainerView<'_>, whole_blocks: u64) -> Container {
             }
         }
         extents.push((index, tag, start, end));
-        if let Some(kind) = RegionKind::of(tag).filter(|_| active)
-            && start < whole_blocks
-            && count > 0
-        {
-            starts.entry(start).or_insert(Placed {
-                kind,
-                slot: index,
-                extent_end: end.min(whole_blocks),
-            });
+        if let Some(kind) = RegionKind::of(tag).filter(|_| active) {
+            if count == 0 {
+                notes.push(format!(
+                    "slot {index} ({tag}): an empty extent (0 blocks): no region is read"
+                ));
+            } else if start < whole_blocks {
+                candidates.push((
+                    start,
+                    Placed {
+                        kind,
+                        slot: index,
+                        extent_end: end.min(whole_blocks),
+                    },
+                ));
+            }
         }
     }
     let stored = stored_layouts(&extents, whole_blocks);
     // A region placed by a slot starts outside every stored region and ends before the
-    // next one: the regions reported never overlap.
-    starts.retain(|start, _| {
-        !stored
+    // next one: the regions reported never overlap. Of the slots with a tag, the
+    // region is the first active one (SPEC §8); another active slot with that tag is
+    // not read as the region (this crate's stored regions, recognised by their layout,
+    // are each read whole, whatever their number).
+    for (start, placed) in candidates {
+        if stored
             .iter()
-            .any(|layout| (layout.first_block..layout.end()).contains(start))
-    });
+            .any(|layout| (layout.first_block..layout.end()).contains(&start))
+        {
+            continue;
+        }
+        let tag = placed.kind.tag();
+        match view.first_active(tag) {
+            Some((first, _)) if first != placed.slot => notes.push(format!(
+                "slot {} ({tag}): another active {tag} slot; the volume's {tag} region is slot {first}'s (the first active one), so this extent is not read as a region",
+                placed.slot
+            )),
+            _ => {
+                starts.entry(start).or_insert(placed);
+            }
+        }
+    }
     for (start, placed) in &mut starts {
         for layout in &stored {
             if layout.first_block > *start {
