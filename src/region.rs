@@ -101,6 +101,40 @@ pub trait RegionView<'a>: Sized {
         Ok((Self::new_checked(prefix, block_size)?, extent))
     }
 
+    /// Checks the region that fills `image`, or whose blocks are followed only by blank
+    /// blocks: a region read from an extent larger than it (SPEC §8: a region occupies
+    /// the blocks its own header says it needs, not its extent; a blank block, all
+    /// `0x00` or all `0xFF`, is never corruption). When every block after the
+    /// [`implied_extent`](Self::implied_extent) is blank, only the region's blocks are
+    /// checked; otherwise all of `image` is, as by [`new_checked`](Self::new_checked), so
+    /// a written block after the region is checked as part of it.
+    ///
+    /// ```
+    /// use dwvd_regions::vault::{Vault, VaultView};
+    /// use dwvd_regions::{BlockSize, Region, RegionView};
+    ///
+    /// let size = BlockSize::new(512)?;
+    /// // An empty vault (one block) at the start of a 4-block extent, the rest blank.
+    /// let mut extent = [0u8; 4 * 512];
+    /// Vault::<1>::new(size).emit(&mut extent)?;
+    /// assert!(VaultView::new_checked(&extent, size).is_err()); // block 1 is no vault block
+    /// assert_eq!(VaultView::new_checked_in_extent(&extent, size)?.block_count(), 1);
+    /// extent[3 * 512] = 1; // a written block after the vault: checked as the vault's
+    /// assert!(VaultView::new_checked_in_extent(&extent, size).is_err());
+    /// # Ok::<(), dwvd_regions::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`new_checked`](Self::new_checked) over the blocks checked.
+    fn new_checked_in_extent(image: &'a [u8], block_size: BlockSize) -> Result<Self> {
+        let (prefix, _) = implied_prefix::<Self>(image, block_size);
+        let blank_after = image
+            .get(prefix.len()..)
+            .is_some_and(|tail| tail.chunks(block_size.get()).all(crate::block::is_blank));
+        Self::new_checked(if blank_after { prefix } else { image }, block_size)
+    }
+
     /// [`new_checked_prefix`](Self::new_checked_prefix), the checksums as `checksums`
     /// says ([`new_checked_with`](Self::new_checked_with)).
     ///

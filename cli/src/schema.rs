@@ -8,7 +8,7 @@ use anyhow::{Context, anyhow};
 use dwvd_regions::streaming::{StreamingSummary, StreamingView};
 use dwvd_regions::vault::{Passport, VaultSummary, VaultView, emit_parts as emit_vault};
 use dwvd_regions::worm::{LoggedWrite, WormSummary, WormView, emit_parts as emit_worm, region_len};
-use dwvd_regions::{BlockSize, Error};
+use dwvd_regions::{BlockSize, Error, RegionView};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use serde::Serialize;
 
@@ -119,7 +119,9 @@ pub fn parse_opened(
     parse(kind, &region, block_size, key).map_err(Failure::Format)
 }
 
-/// Parses `region` as `kind` with the core's checked views.
+/// Parses `region` as `kind` with the core's checked views: the whole of `region`, or
+/// the region's own blocks when only blank blocks follow them (a region read from a
+/// larger extent, `RegionView::new_checked_in_extent`).
 pub fn parse(
     kind: Kind,
     region: &[u8],
@@ -127,9 +129,11 @@ pub fn parse(
     key: Option<&VerifyingKey>,
 ) -> Result<Parsed, Error> {
     Ok(match kind {
-        Kind::Stre => Parsed::Stre(StreamingView::new_checked(region, block_size)?.summary()),
+        Kind::Stre => {
+            Parsed::Stre(StreamingView::new_checked_in_extent(region, block_size)?.summary())
+        }
         Kind::Worm => {
-            let view = WormView::new_checked(region, block_size)?;
+            let view = WormView::new_checked_in_extent(region, block_size)?;
             Parsed::Worm(WormSummary::new(
                 view.header(),
                 view.generation(),
@@ -137,7 +141,7 @@ pub fn parse(
             ))
         }
         Kind::Cmvt => Parsed::Cmvt(describe_vault(
-            &VaultView::new_checked(region, block_size)?,
+            &VaultView::new_checked_in_extent(region, block_size)?,
             key,
         )?),
     })

@@ -337,3 +337,56 @@ fn parse_reads_only_the_handle_it_opened() {
     }
     assert!(checked >= 40, "only {checked} parses");
 }
+
+/// A golden region followed by blank blocks (all 0x00, then all 0xFF: a larger extent
+/// never written, or erased flash) parses to its `expect`, as SPEC §8 reads a region in
+/// an extent: it occupies the blocks its own header needs, and a blank block is never
+/// corruption. A written block after a vault is still checked as the vault's: an error.
+#[test]
+fn a_region_followed_by_blank_blocks_parses_to_its_expect() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for case in cases() {
+        let Some(expect) = case.meta.get("expect").filter(|expect| !expect.is_null()) else {
+            continue;
+        };
+        let size = case.meta["block_size"].as_u64().unwrap() as usize;
+        let mut image = case.image();
+        image.extend(std::iter::repeat_n(0x00, 2 * size));
+        image.extend(std::iter::repeat_n(0xFF, size));
+        let path = dir.path().join(format!("{}.bin", case.name));
+        std::fs::write(&path, &image).unwrap();
+        let output = dwvd()
+            .args(["parse", case.kind()])
+            .arg(&path)
+            .args(["--block-size", &case.block_size()])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}: {output:?}", case.name);
+        let mut value: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut expect = expect.clone();
+        if case.kind() == "cmvt" {
+            // Without a key, no passport says whether its signature is valid.
+            for passports in [&mut value, &mut expect] {
+                for passport in passports["passports"].as_array_mut().unwrap() {
+                    passport.as_object_mut().unwrap().remove("signature_valid");
+                }
+            }
+            // A written (non-blank) block after the vault is checked as the vault's.
+            let last = image.len() - size;
+            image[last] = 0x01;
+            std::fs::write(&path, &image).unwrap();
+            let status = dwvd()
+                .args(["parse", "cmvt"])
+                .arg(&path)
+                .args(["--block-size", &case.block_size()])
+                .output()
+                .unwrap()
+                .status;
+            assert_eq!(status.code(), Some(1), "{}", case.name);
+        }
+        assert_eq!(value, expect, "{}", case.name);
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} cases");
+}
