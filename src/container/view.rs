@@ -150,6 +150,21 @@ impl<'a> ContainerView<'a> {
             text!("a DWVD v2.0 container starts with DWVD 2.0 and a block size"),
         ))?;
         let size = block_size.get();
+        // The slot tables (127 slots of 32 bytes) fill most of a 4096-byte block; at a
+        // smaller size they cannot be read, and the container is read by tag instead.
+        if SLOT_COUNT
+            .checked_mul(SLOT_LEN)
+            .and_then(|table| table.checked_add(16))
+            .is_none_or(|needed| size < needed)
+        {
+            return Err(Error::invalid_field(
+                0,
+                &"block_size",
+                0x34,
+                i64::try_from(size).unwrap_or(i64::MAX),
+                text!("a container's 127-slot tables need blocks of at least 4096 bytes"),
+            ));
+        }
         let block = |index: u64| -> Option<&'a [u8]> {
             let start = usize::try_from(index).ok()?.checked_mul(size)?;
             head.get(start..start.checked_add(size)?)
@@ -159,28 +174,46 @@ impl<'a> ContainerView<'a> {
             let view = Block::new_checked(bytes).ok()?;
             (view.checksum_ok() && view.tag() == tag).then_some(bytes)
         };
-        let group_verifies = |first: u64| {
-            (0..4u64).zip(GROUP_TAGS).all(|(offset, tag)| {
-                verified(first.saturating_add(offset), tag).is_some_and(|bytes| {
-                    offset != 0
-                        || SuperblockHead::ref_from_prefix(bytes).is_ok_and(|(superblock, _)| {
-                            superblock.magic == MAGIC
-                                && usize::try_from(superblock.block_size.get()) == Ok(size)
-                        })
-                })
+        // Block `index` of a group (0-3 or 4-7) verifies: its checksum, its tag and, for
+        // a superblock, the magic and this block size.
+        let group_verifies_block = |index: u64| {
+            let offset = index % 4;
+            let tag = usize::try_from(offset)
+                .ok()
+                .and_then(|offset| GROUP_TAGS.get(offset))
+                .copied()
+                .unwrap_or(Tag::SUPB);
+            verified(index, tag).is_some_and(|bytes| {
+                offset != 0
+                    || SuperblockHead::ref_from_prefix(bytes).is_ok_and(|(superblock, _)| {
+                        superblock.magic == MAGIC
+                            && usize::try_from(superblock.block_size.get()) == Ok(size)
+                    })
             })
         };
+        let group_verifies =
+            |first: u64| (0..4u64).all(|offset| group_verifies_block(first.saturating_add(offset)));
         let group = if group_verifies(PRIMARY_GROUP) {
             SuperblockGroup::Primary
         } else if group_verifies(MIRROR_GROUP) {
             SuperblockGroup::Mirror
         } else {
+            // Where each group fails: the error is at the primary's first failing block
+            // and holds the mirror's.
+            let first_failing = |first: u64| {
+                (0..4u64)
+                    .map(|offset| first.saturating_add(offset))
+                    .find(|&index| !group_verifies_block(index))
+                    .unwrap_or(first)
+            };
             return Err(Error::invalid_field(
-                0,
+                usize::try_from(first_failing(PRIMARY_GROUP)).unwrap_or(0),
                 &"superblock group",
                 0,
-                0,
-                text!("the primary (blocks 0-3) or the mirror (blocks 4-7) must verify"),
+                i64::try_from(first_failing(MIRROR_GROUP)).unwrap_or(0),
+                text!(
+                    "the primary (blocks 0-3) or the mirror (blocks 4-7) must verify: the primary fails at this block, the mirror at the block held"
+                ),
             ));
         };
         let superblock_block = verified(group.first_block(), Tag::SUPB).unwrap_or_default();
@@ -263,5 +296,72 @@ impl<'a> ContainerView<'a> {
     pub fn first_active(&self, tag: Tag) -> Option<(usize, &'a RegionSlot)> {
         self.slots()
             .find(|(_, slot)| slot.tag() == tag && slot.flags().contains(super::SlotFlags::ACTIVE))
+    }
+}
+
+#[cfg(test)]
+// Tests may index, unwrap and do arithmetic on small known values.
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+mod tests {
+    extern crate std;
+    use std::vec;
+    use std::vec::Vec;
+
+    use super::ContainerView;
+    use crate::Ticks;
+    use crate::block::{BlockSize, Tag, seal};
+    use crate::container::{RegionSlot, VolumeHead, emit_head};
+    use crate::error::Reason;
+
+    /// A volume head of 4096-byte blocks with one CMVT slot.
+    fn head() -> Vec<u8> {
+        let size = BlockSize::new(4096).unwrap();
+        let slots = [RegionSlot::active(Tag::CMVT, 10, 4, 1)];
+        let mut head = vec![0u8; 10 * 4096];
+        emit_head(&mut head, &VolumeHead::new(size, 14, &slots, Ticks::new(0))).unwrap();
+        head
+    }
+
+    /// Neither group verifies: the error is at the primary's first failing block and
+    /// holds the mirror's.
+    #[test]
+    fn an_unreadable_container_names_the_blocks_that_fail() {
+        let mut damaged = head();
+        damaged[4096 + 7] ^= 1; // block 1 (primary pointer table)
+        damaged[6 * 4096 + 7] ^= 1; // block 6 (mirror extended metadata)
+        let error = ContainerView::new_checked(&damaged).unwrap_err();
+        assert_eq!(error.block(), Some(1));
+        assert!(
+            matches!(error.reason(), Reason::InvalidField { value: 6, .. }),
+            "{error}"
+        );
+    }
+
+    /// Below 4096 bytes a block cannot hold the 127-slot tables (SPEC §8): a container
+    /// that declares such a size is refused, naming the field, for a scan by tag.
+    #[test]
+    fn a_container_of_small_blocks_is_refused_at_its_block_size_field() {
+        for size in [512usize, 1024, 2048] {
+            let mut image = vec![0u8; 10 * size];
+            for group in [0, 4] {
+                let block = &mut image[group * size..(group + 1) * size];
+                block[..16].copy_from_slice(&[
+                    0x44, 0x57, 0x56, 0x44, 2, 0, 1, 0, 0x64, 0x77, 0x3A, 0x2F, 0x2F, 0, 0, 0,
+                ]);
+                block[0x34..0x38].copy_from_slice(&(size as i32).to_le_bytes());
+                seal(block, Tag::SUPB, 1).unwrap();
+            }
+            let error = ContainerView::new_checked(&image).unwrap_err();
+            assert_eq!(error.block(), Some(0), "{size}");
+            assert_eq!(error.location().field(), Some("block_size"), "{size}");
+            assert!(
+                matches!(error.reason(), Reason::InvalidField { value, .. } if *value == size as i64),
+                "{error}"
+            );
+        }
     }
 }
