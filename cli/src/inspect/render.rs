@@ -155,7 +155,7 @@ impl<W: Write> Sink for Human<W> {
         if trailing > 0 {
             writeln!(
                 out,
-                "trailing {trailing} bytes after the last whole block: truncated image"
+                "trailing {trailing} bytes after the last whole block: the image is not a whole number of blocks (cut short, or bytes appended)"
             )?;
         }
         let problems = summary.checkpoint_problems;
