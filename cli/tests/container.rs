@@ -361,12 +361,16 @@ fn the_human_report_names_the_group_and_lists_the_slots() {
 #[test]
 fn only_the_first_active_slot_of_a_type_is_its_region() {
     let mut slots = creator_layout(2048);
-    let cmvt = *slots.iter().find(|slot| slot.tag == b"CMVT").unwrap();
+    let audit = *slots
+        .iter()
+        .find(|slot| slot.tag == b"DATA" && slot.count == 64)
+        .unwrap();
     let stre = *slots.iter().find(|slot| slot.tag == b"STRE").unwrap();
-    // A second STRE slot, over the vault's written block.
+    // A second STRE slot, over the audit log's written (DATA) block: read as a STRE
+    // region, a wrong tag.
     slots.push(Slot {
         tag: b"STRE",
-        start: cmvt.start,
+        start: audit.start,
         count: 1,
     });
     let (report, status) = inspect(&engine_volume(2048, &slots));

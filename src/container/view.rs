@@ -138,9 +138,15 @@ impl<'a> ContainerView<'a> {
     ///
     /// # Errors
     ///
-    /// `invalid_field` (field `magic`) when `head` holds no container magic, or (field
-    /// `superblock group`, block 0) when neither superblock group verifies: the reader
-    /// then scans blocks by tag instead.
+    /// `invalid_field`, and the reader then scans blocks by tag instead:
+    ///
+    /// * field `magic` (block 0) when `head` holds no container magic;
+    /// * field `block_size` (offset 0x34 of the superblock it was read from, block 0 or
+    ///   the mirror's block 4) when the block size is below what the 127-slot tables
+    ///   need (4096 bytes);
+    /// * field `superblock group` when neither group verifies: the error is at the
+    ///   primary's first failing block, and the value it holds is the mirror's first
+    ///   failing block.
     pub fn new_checked(head: &'a [u8]) -> Result<Self> {
         let block_size = detect(head).ok_or(Error::invalid_field(
             0,
@@ -157,8 +163,17 @@ impl<'a> ContainerView<'a> {
             .and_then(|table| table.checked_add(16))
             .is_none_or(|needed| size < needed)
         {
+            // The superblock the size was read from: block 0, or the mirror's block 4.
+            let declared_in = if head
+                .get(0x34..0x38)
+                .is_some_and(|field| field == i32::try_from(size).unwrap_or(0).to_le_bytes())
+            {
+                0
+            } else {
+                4
+            };
             return Err(Error::invalid_field(
-                0,
+                declared_in,
                 &"block_size",
                 0x34,
                 i64::try_from(size).unwrap_or(i64::MAX),
