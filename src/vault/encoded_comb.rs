@@ -2,18 +2,18 @@
 //! firmware image's flash) instead of as points in RAM: the same walk, each entry it
 //! adds decoded from its 64 bytes when it is used.
 
+use p256::AffinePoint;
 use p256::ecdsa::VerifyingKey;
-use p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
-use p256::{AffinePoint, EncodedPoint};
 use sha2::{Digest, Sha256};
 
+use super::jacobian::{AFFINE_BYTES, Affine};
 use super::precomputed::{PrecomputedVerifyingKey, Table, verify_by_comb};
 use super::signature::{SignaturePolicy, SignatureVerifier};
 use crate::error::{CombTablesFailure, Error, Location, Reason, Result};
 
 /// Bytes of one encoded table entry: the affine coordinates `x‖y`, 32 bytes each,
 /// big-endian.
-pub(super) const ENTRY_BYTES: usize = 64;
+pub(super) const ENTRY_BYTES: usize = AFFINE_BYTES;
 
 /// A P-256 public key with its comb tables kept as bytes — in a firmware image's flash,
 /// generated at build time — and verified against by the same fixed-base comb as
@@ -26,8 +26,8 @@ pub(super) const ENTRY_BYTES: usize = 64;
 /// the default) that is 1,920 bytes of flash; 32 entries, 3,968.
 ///
 /// Each entry a verify adds (up to `2·⌈256 / t⌉`, about 120 at `t = 4`) is decoded
-/// when used, by `p256`'s public API (`AffinePoint::from_encoded_point`, which also
-/// checks that it is on the curve): slower than the points in RAM, still far fewer
+/// when used into `p256`'s field elements, and checked to be on the curve: slower than
+/// the points in RAM, still far fewer
 /// instructions than the generic verify (firmware/README.md gives the Cortex-M4's
 /// counts).
 ///
@@ -155,15 +155,18 @@ impl<'t, const ENTRIES: usize> EncodedCombVerifyingKey<'t, ENTRIES> {
             public,
         };
         for (table, base) in [
-            (Table::Generator, AffinePoint::GENERATOR),
-            (Table::Key, *key.as_affine()),
+            (
+                Table::Generator,
+                Affine::from_point(&AffinePoint::GENERATOR),
+            ),
+            (Table::Key, Affine::from_point(key.as_affine())),
         ] {
             for index in 1..ENTRIES {
                 let failure = |failure| verifier.entry_error(table, index, failure);
                 let point = verifier
                     .entry(table, index)
                     .ok_or_else(|| failure(CombTablesFailure::NotOnCurve { entry: index }))?;
-                if index == 1 && point != base {
+                if index == 1 && Some(point) != base {
                     return Err(failure(CombTablesFailure::WrongBase));
                 }
             }
@@ -200,7 +203,7 @@ impl<'t, const ENTRIES: usize> EncodedCombVerifyingKey<'t, ENTRIES> {
 
     /// Entry `index` (1 to `ENTRIES − 1`) of `table`, decoded; `None` if it is not a
     /// point on the curve (never, once [`new`](Self::new) has checked the tables).
-    fn entry(&self, table: Table, index: usize) -> Option<AffinePoint> {
+    fn entry(&self, table: Table, index: usize) -> Option<Affine> {
         let entries = match table {
             Table::Generator => self.generator,
             Table::Key => self.public,
@@ -257,20 +260,9 @@ fn length_error(expected: usize, found: usize) -> Error {
     }))
 }
 
-/// A table entry as stored: `x‖y`. (Every stored entry is a point other than the
-/// identity, which has no coordinates: were one the identity it would be written as
-/// zeros, which are not on the curve, so the tables would be refused.)
-pub(super) fn encode_entry(point: &AffinePoint) -> [u8; ENTRY_BYTES] {
-    let encoded = point.to_encoded_point(false);
-    encoded
-        .as_bytes()
-        .split_first()
-        .and_then(|(_tag, coordinates)| <[u8; ENTRY_BYTES]>::try_from(coordinates).ok())
-        .unwrap_or([0; ENTRY_BYTES])
-}
-
-/// A stored entry decoded by `p256`'s public API, which checks it is on the curve.
-fn decode_entry(bytes: &[u8; ENTRY_BYTES]) -> Option<AffinePoint> {
-    let encoded = EncodedPoint::from_untagged_bytes(bytes.into());
-    AffinePoint::from_encoded_point(&encoded).into()
+/// A stored entry decoded, if it is a point on the curve. (Every stored entry is a point
+/// other than the identity, which has no coordinates: were one the identity it would be
+/// written as zeros, which are not on the curve, so the tables would be refused.)
+fn decode_entry(bytes: &[u8; ENTRY_BYTES]) -> Option<Affine> {
+    Affine::decode(bytes)
 }

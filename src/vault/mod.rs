@@ -35,6 +35,7 @@
 //! signature.
 
 mod encoded_comb;
+mod jacobian;
 mod layout;
 mod owned;
 mod passport;

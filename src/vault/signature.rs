@@ -79,7 +79,17 @@ pub(crate) fn check_signature(
     verify: impl FnOnce(&Signature) -> core::result::Result<(), SignatureFailure>,
 ) -> core::result::Result<(), SignatureFailure> {
     let parsed = signature_of(signature)?;
-    verify(&parsed)?;
+    check_parsed(&parsed, policy, verify)
+}
+
+/// [`check_signature`] after the form check, for a signature already parsed: `verify`,
+/// then the policy.
+pub(crate) fn check_parsed(
+    parsed: &Signature,
+    policy: SignaturePolicy,
+    verify: impl FnOnce(&Signature) -> core::result::Result<(), SignatureFailure>,
+) -> core::result::Result<(), SignatureFailure> {
+    verify(parsed)?;
     if policy == SignaturePolicy::LowSOnly && parsed.normalize_s().is_some() {
         return Err(SignatureFailure::HighS);
     }
@@ -154,7 +164,7 @@ impl SignatureVerifier for VerifyingKey {
 
 /// Checks a raw `r‖s` signature's form before any curve arithmetic: 64 bytes, `r` and `s`
 /// in `1..n` (`Malformed` otherwise).
-fn signature_of(signature: &[u8]) -> core::result::Result<Signature, SignatureFailure> {
+pub(crate) fn signature_of(signature: &[u8]) -> core::result::Result<Signature, SignatureFailure> {
     if signature.len() != SIGNATURE_LEN {
         return Err(SignatureFailure::Malformed);
     }

@@ -452,6 +452,14 @@ impl<'a> PassportView<'a> {
         self.bytes.get(..length).unwrap_or_default()
     }
 
+    /// The SHA-256 of the [signed payload](Self::signed_payload): the digest the signature
+    /// is over, for verifying many at once
+    /// ([`PrecomputedVerifyingKey::verify_digests`](super::PrecomputedVerifyingKey::verify_digests)).
+    #[must_use]
+    pub fn signed_digest(&self) -> [u8; 32] {
+        crate::sha256::sha256(&[self.signed_payload()])
+    }
+
     /// Verifies the signature with `key` under the default (lenient) policy. `key` is a
     /// [`p256::ecdsa::VerifyingKey`] or any other [`SignatureVerifier`] (with the `ring`
     /// feature, a [`RingVerifyingKey`](super::RingVerifyingKey)).

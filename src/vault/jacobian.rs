@@ -1,0 +1,342 @@
+//! P-256 points for the comb verifiers: affine table entries, and an accumulator in
+//! Jacobian coordinates, over `p256`'s own field arithmetic (`p256::FieldElement`, its
+//! public API with the `expose-field` feature). No field arithmetic is written here,
+//! only the textbook point formulas on top of it.
+//!
+//! Why not `p256::ProjectivePoint`: its complete formulas cost about 12 field
+//! multiplications a doubling and 11 a mixed addition, and it hides its coordinates, so
+//! every verify ends with a field inversion to compare `x(R)` with `r`. The comb adds
+//! only table entries (affine) to one running sum, so the cheaper incomplete formulas
+//! fit it: a doubling in 8 multiplications or squarings, a mixed addition in 11,
+//! with the two cases they do not cover (the entry equal to the sum, or to its negation)
+//! tested for and handled. And the sum's coordinates are at hand, so the final check is
+//! `X == r·Z²` with no inversion. Tables are normalised to affine with one inversion for
+//! all of them (Montgomery's trick).
+//!
+//! The formulas are the Explicit-Formulas Database's `dbl-2001-b` (for `a = −3`) and
+//! `madd-2004-hmv`.
+
+use p256::elliptic_curve::bigint::{Encoding, Limb};
+use p256::elliptic_curve::subtle::ConstantTimeEq;
+use p256::{FieldBytes, FieldElement, U256};
+
+/// The curve's constant `b` (`y² = x³ − 3x + b`), as an integer.
+const EQUATION_B: U256 =
+    U256::from_be_hex("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
+
+/// The group order `n`, as an integer.
+const ORDER: U256 =
+    U256::from_be_hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+
+/// Bytes of an encoded affine point: `x‖y`, 32 bytes each, big-endian.
+pub(super) const AFFINE_BYTES: usize = 64;
+
+/// A point of P-256 other than the identity, by its affine coordinates: a comb table
+/// entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Affine {
+    x: FieldElement,
+    y: FieldElement,
+}
+
+impl core::fmt::Debug for Affine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Affine").finish_non_exhaustive()
+    }
+}
+
+impl Affine {
+    /// A placeholder (`(0, 0)`, not on the curve) for the table slot of the identity,
+    /// which a walk never reads.
+    pub(super) const PLACEHOLDER: Self = Self {
+        x: FieldElement::ZERO,
+        y: FieldElement::ZERO,
+    };
+
+    /// `p256`'s affine point in these coordinates; `None` for the identity.
+    pub(super) fn from_point(point: &p256::AffinePoint) -> Option<Self> {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        let encoded = point.to_encoded_point(false);
+        Some(Self {
+            x: Option::from(FieldElement::from_bytes(encoded.x()?))?,
+            y: Option::from(FieldElement::from_bytes(encoded.y()?))?,
+        })
+    }
+
+    /// The point encoded as `x‖y` (see [`AFFINE_BYTES`]), if both coordinates are below
+    /// the field's modulus and it is on the curve.
+    pub(super) fn decode(bytes: &[u8; AFFINE_BYTES]) -> Option<Self> {
+        let (x, y) = bytes.split_at(AFFINE_BYTES / 2);
+        let coordinate = |bytes: &[u8]| {
+            let bytes = <[u8; AFFINE_BYTES / 2]>::try_from(bytes).ok()?;
+            Option::<FieldElement>::from(FieldElement::from_bytes(&FieldBytes::from(bytes)))
+        };
+        let point = Self {
+            x: coordinate(x)?,
+            y: coordinate(y)?,
+        };
+        point.is_on_curve().then_some(point)
+    }
+
+    /// `x‖y`, big-endian: what [`decode`](Self::decode) reads.
+    pub(super) fn encode(&self) -> [u8; AFFINE_BYTES] {
+        let mut bytes = [0u8; AFFINE_BYTES];
+        let (x, y) = bytes.split_at_mut(AFFINE_BYTES / 2);
+        x.copy_from_slice(&self.x.to_bytes());
+        y.copy_from_slice(&self.y.to_bytes());
+        bytes
+    }
+
+    /// Whether `y² = x³ − 3x + b`.
+    fn is_on_curve(&self) -> bool {
+        let Some(b) = Option::<FieldElement>::from(FieldElement::from_uint(EQUATION_B)) else {
+            return false;
+        };
+        let x_cubed_minus_3x = self.x.square().sub(&FieldElement::from_u64(3));
+        let right = x_cubed_minus_3x.multiply(&self.x).add(&b);
+        bool::from(self.y.square().ct_eq(&right))
+    }
+}
+
+/// A point of P-256 in Jacobian coordinates: `(X/Z², Y/Z³)`, the identity when `Z = 0`.
+#[derive(Clone, Copy)]
+pub(super) struct Jacobian {
+    x: FieldElement,
+    y: FieldElement,
+    z: FieldElement,
+}
+
+impl core::fmt::Debug for Jacobian {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Jacobian")
+            .field("identity", &self.is_identity())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jacobian {
+    /// The identity (the point at infinity).
+    pub(super) const IDENTITY: Self = Self {
+        x: FieldElement::ONE,
+        y: FieldElement::ONE,
+        z: FieldElement::ZERO,
+    };
+
+    /// `point` with `Z = 1`.
+    pub(super) const fn from_affine(point: &Affine) -> Self {
+        Self {
+            x: point.x,
+            y: point.y,
+            z: FieldElement::ONE,
+        }
+    }
+
+    /// Whether this is the identity.
+    pub(super) fn is_identity(&self) -> bool {
+        bool::from(self.z.is_zero())
+    }
+
+    /// `2·self` (`dbl-2001-b`, `a = −3`: 4 multiplications, 4 squarings here). It has no
+    /// exception on P-256: no point has order 2, and the identity (`Z = 0`) doubles to
+    /// `Z = 0`.
+    #[must_use]
+    pub(super) fn double(&self) -> Self {
+        let delta = self.z.square();
+        let gamma = self.y.square();
+        let beta = self.x.multiply(&gamma);
+        let alpha = self.x.sub(&delta).multiply(&self.x.add(&delta));
+        let alpha = alpha.double().add(&alpha);
+        let beta_4 = beta.double().double();
+        let x = alpha.square().sub(&beta_4.double());
+        // 2·Y·Z, which the EFD writes (Y + Z)² − γ − δ: one multiplication here costs less
+        // than a squaring, an addition and two subtractions of p256's field.
+        let z = self.y.multiply(&self.z).double();
+        let gamma_squared_8 = gamma.square().double().double().double();
+        let y = alpha.multiply(&beta_4.sub(&x)).sub(&gamma_squared_8);
+        Self { x, y, z }
+    }
+
+    /// `self + point` (`madd-2004-hmv`: 8 multiplications, 3 squarings, and fewer
+    /// additions than `madd-2007-bl`, which p256's field makes count), with the cases the
+    /// formula does not cover taken apart: `self` the identity (the sum is `point`),
+    /// `self == point` (a doubling) and `self == −point` (the identity).
+    #[must_use]
+    pub(super) fn add_affine(&self, point: &Affine) -> Self {
+        if self.is_identity() {
+            return Self::from_affine(point);
+        }
+        let z1z1 = self.z.square();
+        let u2 = point.x.multiply(&z1z1);
+        let s2 = point.y.multiply(&self.z.multiply(&z1z1));
+        let h = u2.sub(&self.x);
+        let r = s2.sub(&self.y);
+        if bool::from(h.is_zero()) {
+            // The same x: the same point, or its negation.
+            return if bool::from(r.is_zero()) {
+                self.double()
+            } else {
+                Self::IDENTITY
+            };
+        }
+        let hh = h.square();
+        let hhh = h.multiply(&hh);
+        let v = self.x.multiply(&hh);
+        let x = r.square().sub(&hhh).sub(&v.double());
+        let y = r.multiply(&v.sub(&x)).sub(&self.y.multiply(&hhh));
+        let z = self.z.multiply(&h);
+        Self { x, y, z }
+    }
+
+    /// Whether the affine x-coordinate of this point, reduced mod `n`, is `r` (ECDSA's
+    /// final check), without an inversion: `x(R) = X/Z²` lies in `[0, p)` and `p < 2n`,
+    /// so `x(R) mod n == r` exactly when `X == r·Z²` or, if `r + n < p`, `X == (r + n)·Z²`.
+    /// `r` is a scalar's big-endian bytes (`0 < r < n`). The identity has no x: false.
+    pub(super) fn x_is_mod_n(&self, r: &FieldBytes) -> bool {
+        if self.is_identity() {
+            return false;
+        }
+        let z_squared = self.z.square();
+        let matches = |candidate: U256| {
+            Option::<FieldElement>::from(FieldElement::from_uint(candidate))
+                .is_some_and(|candidate| bool::from(candidate.multiply(&z_squared).ct_eq(&self.x)))
+        };
+        let r = U256::from_be_bytes((*r).into());
+        let (r_plus_n, carry) = r.adc(&ORDER, Limb::ZERO);
+        matches(r) || (carry == Limb::ZERO && matches(r_plus_n))
+    }
+}
+
+/// Writes the affine forms of `points` to `affine` (the same length), with one field
+/// inversion for all of them (Montgomery's trick: 3 multiplications a point besides).
+/// False, with `affine` unspecified, if one of them is the identity (or the lengths
+/// differ).
+pub(super) fn normalize_all(points: &[Jacobian], affine: &mut [Affine]) -> bool {
+    if points.len() != affine.len() {
+        return false;
+    }
+    // affine[k].x holds the product of the Zs before point k.
+    let mut product = FieldElement::ONE;
+    for (point, out) in points.iter().zip(affine.iter_mut()) {
+        out.x = product;
+        product = product.multiply(&point.z);
+    }
+    // Zero if any Z is zero: then there is no inverse.
+    let Some(mut inverse) = Option::<FieldElement>::from(product.invert()) else {
+        return false;
+    };
+    for (point, out) in points.iter().zip(affine.iter_mut()).rev() {
+        // inverse = 1 / (Z_0 … Z_k); times Z_0 … Z_(k−1) is 1 / Z_k.
+        let z_inverse = inverse.multiply(&out.x);
+        inverse = inverse.multiply(&point.z);
+        let z_inverse_squared = z_inverse.square();
+        out.x = point.x.multiply(&z_inverse_squared);
+        out.y = point.y.multiply(&z_inverse_squared.multiply(&z_inverse));
+    }
+    true
+}
+
+#[cfg(test)]
+// The references are `p256`'s group operations (`*`, `-`), not integer arithmetic.
+#[allow(clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+    use p256::{AffinePoint, ProjectivePoint, Scalar};
+
+    /// `k·G` by `p256`'s own arithmetic, in these coordinates.
+    fn multiple(k: u64) -> Affine {
+        let point = (ProjectivePoint::GENERATOR * Scalar::from(k)).to_affine();
+        Affine::from_point(&point).unwrap_or(Affine::PLACEHOLDER)
+    }
+
+    fn to_affine(point: &Jacobian) -> Option<Affine> {
+        let mut out = [Affine::PLACEHOLDER];
+        normalize_all(core::slice::from_ref(point), &mut out).then_some(out[0])
+    }
+
+    #[test]
+    fn doubling_and_adding_agree_with_p256() {
+        let g = Jacobian::from_affine(&multiple(1));
+        assert_eq!(to_affine(&g.double()), Some(multiple(2)));
+        assert_eq!(
+            to_affine(&g.double().add_affine(&multiple(1))),
+            Some(multiple(3))
+        );
+        let mut sum = Jacobian::IDENTITY;
+        for k in 1..=40u64 {
+            sum = sum.add_affine(&multiple(k));
+        }
+        // 1 + 2 + … + 40 = 820
+        assert_eq!(to_affine(&sum), Some(multiple(820)));
+    }
+
+    #[test]
+    fn the_exceptional_additions_are_handled() {
+        let five = Jacobian::from_affine(&multiple(5)).double(); // 10·G, Z ≠ 1
+        // The same point: a doubling.
+        assert_eq!(
+            to_affine(&five.add_affine(&multiple(10))),
+            Some(multiple(20))
+        );
+        // Its negation: the identity.
+        let minus_ten = (ProjectivePoint::GENERATOR * -Scalar::from(10u64)).to_affine();
+        let minus_ten = Affine::from_point(&minus_ten).unwrap_or(Affine::PLACEHOLDER);
+        assert!(five.add_affine(&minus_ten).is_identity());
+        // The identity plus a point, and doubled.
+        assert_eq!(
+            to_affine(&Jacobian::IDENTITY.add_affine(&multiple(7))),
+            Some(multiple(7))
+        );
+        assert!(Jacobian::IDENTITY.double().is_identity());
+        assert_eq!(to_affine(&Jacobian::IDENTITY), None);
+    }
+
+    #[test]
+    fn normalizing_many_at_once_agrees_with_one_at_a_time() {
+        let mut points = [Jacobian::IDENTITY; 6];
+        let mut running = Jacobian::from_affine(&multiple(3));
+        for point in &mut points {
+            running = running.double();
+            *point = running;
+        }
+        let mut affine = [Affine::PLACEHOLDER; 6];
+        assert!(normalize_all(&points, &mut affine));
+        for (k, point) in affine.iter().enumerate() {
+            assert_eq!(*point, multiple(3 << (k + 1)));
+        }
+        points[4] = Jacobian::IDENTITY;
+        assert!(!normalize_all(&points, &mut affine));
+        assert!(!normalize_all(&points, &mut affine[..5]));
+    }
+
+    #[test]
+    fn points_encode_as_sec1_coordinates_and_decode_checked() {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        let point = multiple(12_345);
+        let bytes = point.encode();
+        let sec1 = (ProjectivePoint::GENERATOR * Scalar::from(12_345u64))
+            .to_affine()
+            .to_encoded_point(false);
+        assert_eq!(&bytes[..], &sec1.as_bytes()[1..]);
+        assert_eq!(Affine::decode(&bytes), Some(point));
+        let mut off_curve = bytes;
+        off_curve[63] ^= 1;
+        assert_eq!(Affine::decode(&off_curve), None);
+        // A coordinate ≥ p.
+        assert_eq!(Affine::decode(&[0xFF; AFFINE_BYTES]), None);
+        assert_eq!(Affine::from_point(&AffinePoint::IDENTITY), None);
+    }
+
+    #[test]
+    fn x_mod_n_is_compared_without_inverting() {
+        // x(k·G) for some k, compared through a Z ≠ 1.
+        let point = Jacobian::from_affine(&multiple(21)).double(); // 42·G
+        let x = (ProjectivePoint::GENERATOR * Scalar::from(42u64)).to_affine();
+        let x_bytes = p256::elliptic_curve::point::AffineCoordinates::x(&x);
+        // x < n here (x mod n = x) unless x is in [n, p), which a test point is not.
+        assert!(point.x_is_mod_n(&x_bytes));
+        let mut other = x_bytes;
+        other[31] ^= 1;
+        assert!(!point.x_is_mod_n(&other));
+        assert!(!Jacobian::IDENTITY.x_is_mod_n(&x_bytes));
+    }
+}
