@@ -4,7 +4,7 @@
 //! and random signatures through each); the tool picks the fastest for the vault's size:
 //!
 //! * from [`COMB_FROM`] passports, the core's `PrecomputedVerifyingKey` at 256-entry
-//!   tables (`t = 8`, 32 KiB): built once per key (about 0.25 ms), then about 1.6×
+//!   tables (`t = 8`, 32 KiB): built once per key (about 0.2 ms), then about 1.8×
 //!   faster per verify than `ring`'s assembly on x86-64, and faster again in runs of 32
 //!   that share one scalar inversion (`verify_digests`; docs/benchmarks.md);
 //! * below that, `ring`'s P-256 (no tables to build).

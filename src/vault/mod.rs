@@ -29,8 +29,8 @@
 //! `no_std`, the default) and, with the `ring` feature, `RingVerifyingKey` (`ring`'s
 //! assembly P-256, about 5x faster on x86-64, for std tools verifying whole vaults), and
 //! [`PrecomputedVerifyingKey`] (a key known in advance, with precomputed tables of its and
-//! the generator's multiples: 3.2x fewer instructions than `p256`'s generic verify on a
-//! Cortex-M4, no_std) and [`EncodedCombVerifyingKey`] (the same tables as bytes in a
+//! the generator's multiples: 5x fewer instructions than `p256`'s generic verify on a
+//! Cortex-M4, faster than `ring` on x86-64 at 256 entries, no_std) and [`EncodedCombVerifyingKey`] (the same tables as bytes in a
 //! firmware image's flash, generated at build time). All give the same answer for every
 //! signature.
 

@@ -53,16 +53,17 @@ const BATCH: usize = 32;
 /// 8; anything else fails to compile). A verify costs `⌈256 / t⌉` point doublings and at
 /// most twice as many mixed additions; the key occupies
 /// [`TABLE_BYTES`](Self::TABLE_BYTES) bytes for its tables (entry 0 of each, the identity,
-/// is stored to keep the indexing plain). The default, 16 entries (`t = 4`: 64 doublings;
-/// 2,304 bytes of tables on 64-bit targets, 2,176 on a Cortex-M4), suits firmware: 3.2×
-/// fewer instructions per verify than the generic path there (docs/benchmarks.md). 64
-/// entries (`t = 6`, 9 KiB) or 256 (`t = 8`, 36 KiB) suit a std tool verifying a whole
-/// vault.
+/// is stored to keep the indexing plain; 64 bytes an entry on every target). The default,
+/// 16 entries (`t = 4`: 64 doublings; 2,048 bytes of tables), suits firmware: 5× fewer
+/// instructions per verify than the generic path on a Cortex-M4 (docs/benchmarks.md). 64
+/// entries (`t = 6`, 8 KiB) or 256 (`t = 8`, 32 KiB) suit a std tool verifying a whole
+/// vault; at 256 a verify is about 1.8× faster than `ring`'s assembly on x86-64, more in
+/// runs ([`verify_digests`](Self::verify_digests)).
 ///
-/// Building one (the `t − 1` successive `2^d`-multiples of `G` and `Q`, `2·(2^t − t)`
-/// additions, one inversion per entry) costs about one generic verify at 16 entries and
-/// grows with the table: about 30 generic verifies at 256 (docs/benchmarks.md). Build it
-/// once per key and keep it. Firmware that cannot spare the RAM, or the build at
+/// Building one (the `t` teeth `2^(i·d)·G` and `·Q` by doublings, then `2·(2^t − t)`
+/// mixed additions, each table normalised with one field inversion) costs about half a
+/// generic verify at 16 entries and 1.2 at 256 on x86-64 (0.2 ms; docs/benchmarks.md).
+/// Build it once per key and keep it. Firmware that cannot spare the RAM, or the build at
 /// start-up, keeps the tables in flash instead: [`encode_tables`](Self::encode_tables)
 /// at build time, [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) on the
 /// device (the same comb walk, each entry decoded when used).
