@@ -425,3 +425,58 @@ fn only_the_first_active_slot_of_a_type_is_its_region() {
         "{notes}"
     );
 }
+
+/// A volume whose vault slot another writer put right before its journal (`MWAL`) slot:
+/// the layout of this crate's stored regions, but the slot holds a plain vault (the
+/// golden 4-block one in a 6-block slot, which is no pair of 3-block checkpoint copies).
+/// Recovery cannot read it as a stored region, so it is read as SPEC §8 reads any slot:
+/// a valid vault, a clean volume, and a note saying why.
+#[test]
+fn a_plain_region_before_a_journal_slot_is_read_as_a_plain_region() {
+    let mut slots = creator_layout(2048);
+    slots.retain(|slot| slot.tag != b"CMVT");
+    let journal = slots.iter().position(|slot| slot.tag == b"MWAL").unwrap();
+    let vault_start = slots[journal].start;
+    slots[journal].start += 6;
+    slots[journal].count -= 6;
+    slots.insert(
+        journal,
+        Slot {
+            tag: b"CMVT",
+            start: vault_start,
+            count: 6,
+        },
+    );
+    let mut image = engine_volume(2048, &slots);
+    let golden = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/golden/cmvt_bs4096_many.bin"),
+    )
+    .unwrap();
+    assert_eq!(golden.len(), 4 * BS);
+    let at = vault_start as usize * BS;
+    image[at..at + golden.len()].copy_from_slice(&golden);
+    put(&mut image, vault_start as usize + 6, &[1, 0, 0, 0], b"MWAL");
+
+    let (report, status) = inspect(&image);
+    assert_eq!(status, 0, "{}", report["regions"]);
+    assert_eq!(report["clean"], true);
+    let vault = region(&report, "CMVT");
+    assert_eq!(vault["first_block"], vault_start);
+    assert_eq!(vault["status"], "ok", "{vault}");
+    assert_eq!(vault["block_count"], 4, "{vault}");
+    assert_eq!(vault["summary"]["passport_count"], 40, "{vault}");
+    // The human report says why the slot was read plainly.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("volume.dwvd");
+    std::fs::write(&path, &image).unwrap();
+    let output = dwvd().arg("inspect").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "a journal (MWAL) slot follows this slot, but it is not this crate's stored region"
+        ),
+        "{text}"
+    );
+}

@@ -64,6 +64,10 @@ pub struct Container {
     /// This crate's stored regions: a region's slot (its two checkpoint copies), then
     /// its journal's (`MWAL`, right after), then its data's (`DATA`, right after).
     pub stored: Vec<StoredLayout>,
+    /// Where each stored region's slot would place a plain region (SPEC §8), by its
+    /// first block: what the walk reads instead when the slot is not this crate's
+    /// stored region after all (another writer may put a journal after any region).
+    pub plain_placements: BTreeMap<u64, Placed>,
 }
 
 /// The container at the start of `head`, when there is one that reads; `Err` with the
@@ -156,14 +160,23 @@ fn from_view(view: &ContainerView<'_>, whole_blocks: u64) -> Container {
     // region is the first active one (SPEC §8); another active slot with that tag is
     // not read as the region (this crate's stored regions, recognised by their layout,
     // are each read whole, whatever their number).
-    for (start, placed) in candidates {
-        if stored
+    let mut plain_placements = BTreeMap::new();
+    for (start, mut placed) in candidates {
+        let tag = placed.kind.tag();
+        let first_of_tag = view
+            .first_active(tag)
+            .is_none_or(|(first, _)| first == placed.slot);
+        if let Some(layout) = stored
             .iter()
-            .any(|layout| (layout.first_block..layout.end()).contains(&start))
+            .find(|layout| (layout.first_block..layout.end()).contains(&start))
         {
+            if start == layout.first_block && first_of_tag {
+                // Read no further than the slot's own extent, the two copies.
+                placed.extent_end = placed.extent_end.min(layout.journal_start());
+                plain_placements.insert(start, placed);
+            }
             continue;
         }
-        let tag = placed.kind.tag();
         match view.first_active(tag) {
             Some((first, _)) if first != placed.slot => notes.push(format!(
                 "slot {} ({tag}): another active {tag} slot; the volume's {tag} region is slot {first}'s (the first active one), so this extent is not read as a region",
@@ -216,6 +229,7 @@ fn from_view(view: &ContainerView<'_>, whole_blocks: u64) -> Container {
         starts,
         explained,
         stored,
+        plain_placements,
     }
 }
 

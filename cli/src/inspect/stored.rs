@@ -11,10 +11,10 @@ use dwvd_regions::storage::{
     BlockDevice, JournalSlot, MetadataCopy, StorageError, Stored, StoredRing, StoredVault,
     StoredWorm, read_entry,
 };
-use dwvd_regions::streaming::StreamingRing;
-use dwvd_regions::vault::Vault;
-use dwvd_regions::worm::WormRegion;
-use dwvd_regions::{BlockSize, Region, Ticks};
+use dwvd_regions::streaming::{StreamingRing, StreamingView};
+use dwvd_regions::vault::{Vault, VaultView};
+use dwvd_regions::worm::{WormRegion, WormView};
+use dwvd_regions::{BlockSize, Region, RegionView, Ticks};
 use p256::ecdsa::VerifyingKey;
 
 use super::regions::{self, RegionKind, RegionReport};
@@ -39,7 +39,8 @@ pub struct StoredLayout {
 }
 
 impl StoredLayout {
-    fn journal_start(&self) -> u64 {
+    /// The block after the two checkpoint copies: where the journal starts.
+    pub fn journal_start(&self) -> u64 {
         self.first_block
             .saturating_add(self.copy_blocks.saturating_mul(2))
     }
@@ -219,6 +220,34 @@ pub fn inspect<R: ReadAt + ?Sized>(
     ));
     let blocks = explain(&area, layout, Some(&recovered));
     Inspected { report, blocks }
+}
+
+/// Whether the blocks `first_block..extent_end` of `image` hold a valid region of `kind`
+/// read plainly, as SPEC §8 reads a slot (its header, the blocks it says it needs,
+/// blank blocks after them): what a slot taken for a stored region is read as when
+/// recovery cannot read it.
+pub fn reads_as_plain_region<R: ReadAt + ?Sized>(
+    image: &R,
+    kind: RegionKind,
+    first_block: u64,
+    extent_end: u64,
+    block_size: BlockSize,
+) -> bool {
+    let count = extent_end.saturating_sub(first_block);
+    let small_enough = count
+        .checked_mul(u64::try_from(block_size.get()).unwrap_or(u64::MAX))
+        .is_some_and(|bytes| bytes <= MAX_AREA_BYTES);
+    if count == 0 || !small_enough {
+        return false;
+    }
+    let Ok(bytes) = image::read_blocks(image, block_size, first_block, count) else {
+        return false;
+    };
+    match kind {
+        RegionKind::Stream => StreamingView::new_checked_in_extent(&bytes, block_size).is_ok(),
+        RegionKind::Worm => WormView::new_checked_in_extent(&bytes, block_size).is_ok(),
+        RegionKind::Vault => VaultView::new_checked_in_extent(&bytes, block_size).is_ok(),
+    }
 }
 
 /// The core's recovery of the region in `area`.

@@ -13,7 +13,7 @@ use p256::ecdsa::VerifyingKey;
 use super::SizeSource;
 use super::container::Container;
 use super::lanes;
-use super::regions::{self, Leftover, Pending, RegionKind, RegionReport};
+use super::regions::{self, Details, Leftover, Pending, RegionKind, RegionReport};
 use super::stored::{self, Explained};
 use crate::Failure;
 use crate::checkpoints::UnmatchedCheckpoint;
@@ -136,16 +136,51 @@ pub fn walk<R: ReadAt + Sync + ?Sized>(
     // of their blocks is listed with what it is.
     let mut stored_reports = Vec::new();
     let mut stored_blocks: BTreeMap<u64, Explained> = BTreeMap::new();
+    // Slots taken for stored regions (a journal slot follows them) that recovery cannot
+    // read but that hold a valid region read plainly: another writer's layout, read as
+    // SPEC §8 reads any slot. Their first block, and why recovery failed.
+    let mut read_plainly: Vec<(u64, String)> = Vec::new();
     if let Some(container) = start.container {
         for layout in &container.stored {
             let inspected = stored::inspect(file, layout, block_size, start.whole_blocks, key);
+            if matches!(inspected.report.details, Details::Unrecoverable)
+                && let Some(placed) = container.plain_placements.get(&layout.first_block)
+                && stored::reads_as_plain_region(
+                    file,
+                    placed.kind,
+                    layout.first_block,
+                    placed.extent_end,
+                    block_size,
+                )
+            {
+                let reason = inspected.report.error.unwrap_or_default();
+                read_plainly.push((layout.first_block, reason));
+                continue;
+            }
             stored_reports.push(inspected.report);
             stored_blocks.extend(inspected.blocks);
         }
     }
+    // The container as the walk places regions: those slots as plain regions.
+    let adjusted = start
+        .container
+        .filter(|_| !read_plainly.is_empty())
+        .map(|container| {
+            let mut adjusted = container.clone();
+            for (first_block, _) in &read_plainly {
+                adjusted
+                    .stored
+                    .retain(|layout| layout.first_block != *first_block);
+                if let Some(placed) = container.plain_placements.get(first_block) {
+                    adjusted.starts.insert(*first_block, *placed);
+                }
+            }
+            adjusted
+        });
+    let container = adjusted.as_ref().or(start.container);
     let size = block_size.get();
     let whole_blocks = start.whole_blocks;
-    let mut assembler = Assembler::new(block_size, key, start.container);
+    let mut assembler = Assembler::new(block_size, key, container);
     let mut corrupt_blocks = 0u64;
     let mut blank_blocks = 0u64;
     // A pipeline: reader threads (one per core, `lanes`) fill chunks of about 1 MiB
@@ -268,6 +303,16 @@ pub fn walk<R: ReadAt + Sync + ?Sized>(
     }
     regions.extend(stored_reports);
     regions.sort_by_key(|region| region.first_block);
+    for (first_block, reason) in &read_plainly {
+        if let Some(region) = regions
+            .iter_mut()
+            .find(|region| region.first_block == *first_block)
+        {
+            region.notes.push(format!(
+                "a journal (MWAL) slot follows this slot, but it is not this crate's stored region ({reason}): read as a plain region, as SPEC §8 reads a slot"
+            ));
+        }
+    }
     let unmatched = regions::cross_check_checkpoints(&mut regions, block_size, file);
     let region_problems = regions.iter().filter(|region| region.corrupt).count();
     let checkpoint_problems = unmatched
