@@ -11,7 +11,7 @@
 //! with the two cases they do not cover (the entry equal to the sum, or to its negation)
 //! tested for and handled. And the sum's coordinates are at hand, so the final check is
 //! `X == r·Z²` with no inversion. Tables are normalised to affine with one inversion for
-//! all of them (Montgomery's trick).
+//! many points at once (Montgomery's trick).
 //!
 //! The formulas are the Explicit-Formulas Database's `dbl-2001-b` (for `a = −3`) and
 //! `madd-2004-hmv`.

@@ -8,7 +8,7 @@
 //! every time. A device that verifies against one key can do better: with the Lim–Lee
 //! comb of `t` teeth, the multiples `Σ bᵢ·2^(i·d)·P` (`d = ⌈256 / t⌉`, every choice of
 //! bits `bᵢ`) of `G` and of `Q` are computed once, as affine points, and a verify is then
-//! `d` doublings and at most `2·d` mixed additions (`ProjectivePoint + AffinePoint`):
+//! `d` doublings and at most `2·d` mixed additions (a running sum plus a table entry):
 //! 64 doublings and 128 additions for `t = 4`, against about 512 and 128.
 //!
 //! The arithmetic is `p256`'s own field code (the same as the generic path's, through its
@@ -33,7 +33,7 @@ use super::jacobian::{Affine, Jacobian, normalize_all};
 use super::signature::{
     SignaturePolicy, SignatureVerifier, check_parsed, check_signature, signature_of,
 };
-use crate::error::{Error, Reason, Result, SignatureFailure};
+use crate::error::{CombTablesFailure, Error, Reason, Result, SignatureFailure};
 
 /// Bits of a P-256 scalar.
 const SCALAR_BITS: u32 = 256;
@@ -61,7 +61,8 @@ const BATCH: usize = 32;
 /// runs ([`verify_digests`](Self::verify_digests)).
 ///
 /// Building one (the `t` teeth `2^(i·d)·G` and `·Q` by doublings, then `2·(2^t − t)`
-/// mixed additions, each table normalised with one field inversion) costs about half a
+/// mixed additions; each table's teeth and then its entries normalised with one field
+/// inversion each) costs about half a
 /// generic verify at 16 entries and 1.2 at 256 on x86-64 (0.2 ms; docs/benchmarks.md).
 /// Build it once per key and keep it. Firmware that cannot spare the RAM, or the build at
 /// start-up, keeps the tables in flash instead: [`encode_tables`](Self::encode_tables)
@@ -200,6 +201,12 @@ impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
     /// not `TABLE_BYTES` long; nothing is written then.
     pub fn encode_tables(&self, tables: &mut [u8]) -> Result<()> {
         check_length::<ENTRIES>(tables.len())?;
+        if !self.complete {
+            // Never for a valid key (see `complete`); no tables to give then.
+            return Err(Error::nowhere(Reason::InvalidCombTables(
+                CombTablesFailure::NotOnCurve { entry: 0 },
+            )));
+        }
         let (chunks, _) = tables.as_chunks_mut::<ENTRY_BYTES>();
         let points = self
             .generator
@@ -477,11 +484,13 @@ fn comb_table<const ENTRIES: usize>(
     };
     let mut tooth_points = [Jacobian::IDENTITY; MOST];
     let mut tooth = Jacobian::from_affine(base);
-    for point in tooth_points.iter_mut().take(teeth) {
-        *point = tooth;
-        for _ in 0..spacing {
-            tooth = tooth.double();
+    for (i, point) in tooth_points.iter_mut().take(teeth).enumerate() {
+        if i > 0 {
+            for _ in 0..spacing {
+                tooth = tooth.double();
+            }
         }
+        *point = tooth;
     }
     let mut tooth_affine = [Affine::PLACEHOLDER; MOST];
     let (Some(tooth_points), Some(tooth_affine)) =

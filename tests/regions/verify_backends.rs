@@ -648,3 +648,58 @@ fn swapped_entries_pass_the_checks_and_give_wrong_answers() {
     // u2's columns select entry 2 or 3 in about half of the 64 columns each.
     assert!(wrong >= 15, "{wrong} of 16 refused");
 }
+
+/// Signatures that drive the comb walk into its exceptional additions, against the
+/// generic verify: with the key `G` and the digest equal to `r`, `u1 = u2`, so each column
+/// adds the same entry from both tables (the addition must double); with the key `−G`,
+/// `R = u1·G − u2·G` is the identity (it must be refused). A few `k` and every table size.
+#[test]
+fn the_comb_walk_doubles_and_cancels_where_the_scalars_meet() {
+    use p256::elliptic_curve::Field;
+    use p256::elliptic_curve::ops::Reduce;
+    use p256::elliptic_curve::point::AffineCoordinates;
+    use p256::{AffinePoint, ProjectivePoint, Scalar, U256};
+    let plus_g = p256::ecdsa::VerifyingKey::from_affine(AffinePoint::GENERATOR).unwrap();
+    let minus_g =
+        p256::ecdsa::VerifyingKey::from_affine((-ProjectivePoint::GENERATOR).to_affine()).unwrap();
+    let mut doubled = 0;
+    for k in [1u64, 2, 3, 7, 1 << 20, 0xDEAD_BEEF_1234] {
+        let k = Scalar::from(k) * Scalar::from(0x9E37_79B9_7F4A_7C15u64);
+        let r = <Scalar as Reduce<U256>>::reduce_bytes(
+            &(ProjectivePoint::GENERATOR * k).to_affine().x(),
+        );
+        // (z + r·d) / s = k with z = r, d = 1: s = 2r / k.
+        let s = (r + r) * k.invert().unwrap();
+        assert!(!bool::from(s.is_zero()));
+        let mut signature = [0u8; 64];
+        signature[..32].copy_from_slice(&r.to_bytes());
+        signature[32..].copy_from_slice(&s.to_bytes());
+        let digest: [u8; 32] = r.to_bytes().into();
+        for (key, valid) in [(&plus_g, true), (&minus_g, false)] {
+            let expected = dwvd_regions::vault::verify_digest(
+                &digest,
+                &signature,
+                key,
+                SignaturePolicy::AcceptHighS,
+            );
+            assert_eq!(expected.is_ok(), valid, "generic verify, k = {k:?}");
+            let policy = SignaturePolicy::AcceptHighS;
+            let outcomes = [
+                PrecomputedVerifyingKey::<4>::new(key).verify_digest(&digest, &signature, policy),
+                PrecomputedVerifyingKey::<16>::new(key).verify_digest(&digest, &signature, policy),
+                PrecomputedVerifyingKey::<32>::new(key).verify_digest(&digest, &signature, policy),
+                PrecomputedVerifyingKey::<256>::new(key).verify_digest(&digest, &signature, policy),
+            ];
+            for (index, outcome) in outcomes.iter().enumerate() {
+                assert_eq!(*outcome, expected, "table {index}, k = {k:?}");
+            }
+            let mut results = [Ok(())];
+            PrecomputedVerifyingKey::<256>::new(key)
+                .verify_digests(&[digest], &[&signature[..]], policy, &mut results)
+                .unwrap();
+            assert_eq!(results[0], expected, "batched, k = {k:?}");
+        }
+        doubled += 1;
+    }
+    assert_eq!(doubled, 6);
+}
