@@ -208,7 +208,10 @@ impl<'t, const ENTRIES: usize> EncodedCombVerifyingKey<'t, ENTRIES> {
             Table::Generator => self.generator,
             Table::Key => self.public,
         };
-        decode_entry(entries.get(index.checked_sub(1)?)?)
+        // Every stored entry is a point other than the identity, which has no
+        // coordinates: were one the identity it would be written as zeros, which are
+        // not on the curve, so the tables would be refused.
+        Affine::decode(entries.get(index.checked_sub(1)?)?)
     }
 
     /// A [`Reason::InvalidCombTables`] about entry `index` of `table`: the table as the
@@ -258,11 +261,4 @@ fn length_error(expected: usize, found: usize) -> Error {
         expected,
         found,
     }))
-}
-
-/// A stored entry decoded, if it is a point on the curve. (Every stored entry is a point
-/// other than the identity, which has no coordinates: were one the identity it would be
-/// written as zeros, which are not on the curve, so the tables would be refused.)
-fn decode_entry(bytes: &[u8; ENTRY_BYTES]) -> Option<Affine> {
-    Affine::decode(bytes)
 }

@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use super::encoded_comb::{ENTRY_BYTES, check_length};
 use super::jacobian::{Affine, Jacobian, normalize_all};
 use super::signature::{
-    SignaturePolicy, SignatureVerifier, check_parsed, check_signature, signature_of,
+    SignaturePolicy, SignatureVerifier, bad_signature, check_parsed, check_signature, signature_of,
 };
 use crate::error::{CombTablesFailure, Error, Reason, Result, SignatureFailure};
 
@@ -433,11 +433,6 @@ fn comb_check<const ENTRIES: usize, Entry: Borrow<Affine>>(
     } else {
         Err(SignatureFailure::Mismatch)
     }
-}
-
-/// A signature check's failure as the crate's error.
-fn bad_signature(failure: SignatureFailure) -> Error {
-    Error::nowhere(Reason::BadSignature(failure))
 }
 
 /// The comb walk: `u1·G + u2·Q` for big-endian scalars, column by column from the top

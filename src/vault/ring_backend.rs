@@ -10,8 +10,8 @@
 use p256::ecdsa::VerifyingKey;
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 
-use super::signature::{SignaturePolicy, SignatureVerifier, check_signature};
-use crate::error::{Error, Reason, Result, SignatureFailure};
+use super::signature::{SignaturePolicy, SignatureVerifier, bad_signature, check_signature};
+use crate::error::{Result, SignatureFailure};
 
 /// Length of an uncompressed SEC1 P-256 point: `0x04 ‖ x ‖ y`.
 const UNCOMPRESSED_POINT_LEN: usize = 65;
@@ -82,6 +82,6 @@ impl SignatureVerifier for RingVerifyingKey {
                 .verify(message, signature)
                 .map_err(|_| SignatureFailure::Mismatch)
         })
-        .map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
+        .map_err(bad_signature)
     }
 }

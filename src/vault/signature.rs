@@ -48,8 +48,7 @@ pub fn verify_digest(
     key: &VerifyingKey,
     policy: SignaturePolicy,
 ) -> Result<()> {
-    check_digest(digest, signature, key, policy)
-        .map_err(|reason| Error::nowhere(Reason::BadSignature(reason)))
+    check_digest(digest, signature, key, policy).map_err(bad_signature)
 }
 
 /// [`verify_digest`] with the failure as its one-byte reason: the error is built once, at
@@ -80,6 +79,11 @@ pub(crate) fn check_signature(
 ) -> core::result::Result<(), SignatureFailure> {
     let parsed = signature_of(signature)?;
     check_parsed(&parsed, policy, verify)
+}
+
+/// A signature check's failure as the crate's error: what every backend returns.
+pub(crate) fn bad_signature(failure: SignatureFailure) -> Error {
+    Error::nowhere(Reason::BadSignature(failure))
 }
 
 /// [`check_signature`] after the form check, for a signature already parsed: `verify`,
