@@ -16,7 +16,7 @@
 //! The formulas are the Explicit-Formulas Database's `dbl-2001-b` (for `a = −3`) and
 //! `madd-2004-hmv`.
 
-use p256::elliptic_curve::bigint::{Encoding, Limb};
+use p256::elliptic_curve::bigint::{Encoding, Limb, Word};
 use p256::elliptic_curve::subtle::ConstantTimeEq;
 use p256::{FieldBytes, FieldElement, U256};
 
@@ -30,6 +30,54 @@ const ORDER: U256 =
 
 /// Bytes of an encoded affine point: `x‖y`, 32 bytes each, big-endian.
 pub(super) const AFFINE_BYTES: usize = 64;
+
+/// The field element of the big-endian `bytes`, in `const` arithmetic; `None` unless
+/// they are below the field's modulus.
+const fn coordinate_const(bytes: &[u8]) -> Option<FieldElement> {
+    if bytes.len() != AFFINE_BYTES / 2 {
+        return None;
+    }
+    let value = U256::from_be_slice(bytes);
+    let element = element_const(&value);
+    // Reduced mod p on the way in: the same integer back only if it was below p.
+    if same_integer(&element.to_canonical(), &value) {
+        Some(element)
+    } else {
+        None
+    }
+}
+
+/// `value` mod p as a field element, in `const` arithmetic: its words from the most
+/// significant, each step `element · 2^w + word` (`w` the word's bits).
+const fn element_const(value: &U256) -> FieldElement {
+    let half = FieldElement::from_u64(1 << (Limb::BITS / 2));
+    let radix = half.multiply(&half);
+    let mut element = FieldElement::ZERO;
+    let mut rest: &[Word] = value.as_words();
+    while let Some((word, more_significant)) = rest.split_last() {
+        // A word is 32 or 64 bits: widening.
+        #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
+        let word = *word as u64;
+        element = element.multiply(&radix).add(&FieldElement::from_u64(word));
+        rest = more_significant;
+    }
+    element
+}
+
+/// Whether two integers are equal, in `const` code.
+const fn same_integer(left: &U256, right: &U256) -> bool {
+    let (mut left, mut right): (&[Word], &[Word]) = (left.as_words(), right.as_words());
+    while let (Some((a, left_rest)), Some((b, right_rest))) =
+        (left.split_first(), right.split_first())
+    {
+        if *a != *b {
+            return false;
+        }
+        left = left_rest;
+        right = right_rest;
+    }
+    true
+}
 
 /// A point of P-256 other than the identity, by its affine coordinates: a comb table
 /// entry.
@@ -52,6 +100,22 @@ impl Affine {
         x: FieldElement::ZERO,
         y: FieldElement::ZERO,
     };
+
+    /// The generator `G`, its coordinates computed at compile time.
+    pub(super) const GENERATOR: Self = Self {
+        x: element_const(&U256::from_be_hex(
+            "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+        )),
+        y: element_const(&U256::from_be_hex(
+            "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+        )),
+    };
+
+    /// Whether `a` and `b` are the same point, in `const` code.
+    pub(super) const fn same_point(a: &Self, b: &Self) -> bool {
+        same_integer(&a.x.to_canonical(), &b.x.to_canonical())
+            && same_integer(&a.y.to_canonical(), &b.y.to_canonical())
+    }
 
     /// `p256`'s affine point in these coordinates; `None` for the identity.
     pub(super) fn from_point(point: &p256::AffinePoint) -> Option<Self> {
@@ -76,6 +140,34 @@ impl Affine {
             y: coordinate(y)?,
         };
         point.is_on_curve().then_some(point)
+    }
+
+    /// [`decode`](Self::decode) in `const` arithmetic, so that a table of points can be
+    /// decoded while the program is compiled ([`CompiledCombTables`]): the same
+    /// encoding and the same checks (each coordinate below the field's modulus, the
+    /// point on the curve). At run time [`decode`](Self::decode) is cheaper: this one
+    /// builds each coordinate from its words with multiplications, where `p256`'s
+    /// `from_bytes` needs one.
+    ///
+    /// [`CompiledCombTables`]: super::CompiledCombTables
+    pub(super) const fn decode_const(bytes: &[u8; AFFINE_BYTES]) -> Option<Self> {
+        let Some((x, y)) = bytes.split_first_chunk::<{ AFFINE_BYTES / 2 }>() else {
+            return None;
+        };
+        let (Some(x), Some(y)) = (coordinate_const(x), coordinate_const(y)) else {
+            return None;
+        };
+        // y² = x³ − 3x + b
+        let right = x
+            .square()
+            .sub(&FieldElement::from_u64(3))
+            .multiply(&x)
+            .add(&element_const(&EQUATION_B));
+        if same_integer(&y.square().to_canonical(), &right.to_canonical()) {
+            Some(Self { x, y })
+        } else {
+            None
+        }
     }
 
     /// `x‖y`, big-endian: what [`decode`](Self::decode) reads.
@@ -239,8 +331,12 @@ pub(super) fn normalize_all(points: &[Jacobian], affine: &mut [Affine]) -> bool 
 // The references are `p256`'s group operations (`*`, `-`), not integer arithmetic.
 #[allow(clippy::arithmetic_side_effects)]
 mod tests {
+    // The crate is no_std without its `std` feature; its unit tests may still use it.
+    extern crate std;
+
     use super::*;
     use p256::{AffinePoint, ProjectivePoint, Scalar};
+    use std::vec::Vec;
 
     /// `k·G` by `p256`'s own arithmetic, in these coordinates.
     fn multiple(k: u64) -> Affine {
@@ -324,6 +420,58 @@ mod tests {
         // A coordinate ≥ p.
         assert_eq!(Affine::decode(&[0xFF; AFFINE_BYTES]), None);
         assert_eq!(Affine::from_point(&AffinePoint::IDENTITY), None);
+    }
+
+    /// The `const` decoder gives what the run-time one gives: the same points, and
+    /// `None` for a point off the curve, a coordinate ≥ p (p itself, p + 5, all ones)
+    /// and zeros.
+    #[test]
+    fn decoding_in_const_arithmetic_agrees_with_decoding_at_run_time() {
+        let mut inputs: Vec<[u8; AFFINE_BYTES]> = (1..40u64)
+            .map(|k| multiple(k.wrapping_mul(0x9E37_79B9_7F4A_7C15)).encode())
+            .collect();
+        let valid = inputs.len();
+        let mut off_curve = inputs[0];
+        off_curve[63] ^= 1;
+        inputs.push(off_curve);
+        // p, from its definition (SEC 2): 2^256 − 2^224 + 2^192 + 2^96 − 1.
+        let modulus_integer =
+            U256::from_be_hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+        let modulus: [u8; 32] = modulus_integer.to_be_bytes();
+        let modulus_plus_5: [u8; 32] = modulus_integer
+            .wrapping_add(&U256::from_u8(5))
+            .to_be_bytes();
+        for x in [modulus, modulus_plus_5, [0xFF; 32], [0; 32]] {
+            let mut bytes = inputs[1];
+            bytes[..32].copy_from_slice(&x);
+            inputs.push(bytes);
+            let mut bytes = inputs[1];
+            bytes[32..].copy_from_slice(&x);
+            inputs.push(bytes);
+        }
+        for (index, bytes) in inputs.iter().enumerate() {
+            let decoded = Affine::decode_const(bytes);
+            assert_eq!(decoded, Affine::decode(bytes), "input {index}");
+            assert_eq!(decoded.is_some(), index < valid, "input {index}");
+        }
+        // A coordinate p + 5 would be the residue 5 if it were reduced on the way in.
+        assert_eq!(
+            coordinate_const(&modulus_plus_5),
+            None,
+            "p + 5 is refused, not reduced"
+        );
+        assert_eq!(coordinate_const(&[0; 31]), None, "a coordinate is 32 bytes");
+    }
+
+    #[test]
+    fn the_const_generator_is_g() {
+        let generator = Affine::from_point(&AffinePoint::GENERATOR).unwrap();
+        assert_eq!(Affine::GENERATOR, generator);
+        assert!(Affine::same_point(&Affine::GENERATOR, &generator));
+        assert!(!Affine::same_point(&Affine::GENERATOR, &multiple(2)));
+        // Same x, other y: −G.
+        let negated = Affine::from_point(&(-ProjectivePoint::GENERATOR).to_affine()).unwrap();
+        assert!(!Affine::same_point(&Affine::GENERATOR, &negated));
     }
 
     #[test]

