@@ -207,7 +207,9 @@ pub enum CombTablesFailure {
     /// An entry of the table (the location's field) is not the coordinates `x‖y` of a
     /// point on P-256: changed bytes.
     NotOnCurve {
-        /// The entry's index in its table (from 1: entry 0, the identity, is not stored).
+        /// The entry's index in its table (from 1: entry 0, the identity, is not stored);
+        /// from [`CompiledCombTables::from_encoded`](crate::vault::CompiledCombTables::from_encoded),
+        /// which names no table, entry `k` of the key's table is `ENTRIES + k`.
         entry: usize,
     },
     /// Entry 1 of the table, its base (the generator, or the key itself), is another

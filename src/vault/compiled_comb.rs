@@ -18,7 +18,7 @@ use crate::error::{CombTablesFailure, Error, Location, Reason, Result};
 /// at run time.
 ///
 /// [`EncodedCombVerifyingKey`] reads the same bytes at run time and decodes each entry a
-/// verify adds (about 115 at `t = 4`); these are decoded once, by the compiler, so a
+/// verify adds (up to `2·⌈256 / t⌉`, about 120 at `t = 4`); these are decoded once, by the compiler, so a
 /// verify costs what it costs over [`PrecomputedVerifyingKey`]'s tables in RAM
 /// (firmware/README.md has the Cortex-M4's counts). They take
 /// `2 · ENTRIES · 64` bytes of flash (2,048 at 16 entries: `p256`'s field elements, in
@@ -88,9 +88,12 @@ impl<const ENTRIES: usize> CompiledCombTables<ENTRIES> {
     ///
     /// [`CombTablesFailure::Length`] for `tables` not [`TABLE_BYTES`](Self::TABLE_BYTES)
     /// long, [`CombTablesFailure::NotOnCurve`] with the index of the first entry that is
-    /// not a point on the curve (counted from 1 in the generator's table, then on from
-    /// `ENTRIES` in the key's), [`CombTablesFailure::WrongBase`] when the generator's
+    /// not a point on the curve (entry `k` of the generator's table as `k`, entry `k` of
+    /// the key's as `ENTRIES + k`), [`CombTablesFailure::WrongBase`] when the generator's
     /// entry 1 is another point.
+    ///
+    /// Meant for a `static`: called at run time it builds the tables on the stack
+    /// (`2 · ENTRIES · 64` bytes, and a copy returned).
     pub const fn from_encoded(tables: &[u8]) -> core::result::Result<Self, CombTablesFailure> {
         if tables.len() != Self::TABLE_BYTES {
             return Err(CombTablesFailure::Length {
@@ -113,9 +116,14 @@ impl<const ENTRIES: usize> CompiledCombTables<ENTRIES> {
             } else {
                 (&mut public, index.saturating_sub(ENTRIES))
             };
-            if let Some((_, [slot, ..])) = table.split_at_mut_checked(position) {
-                *slot = point;
-            }
+            let Some((_, [slot, ..])) = table.split_at_mut_checked(position) else {
+                // Never: the length was checked, so the entries fill both tables.
+                return Err(CombTablesFailure::Length {
+                    expected: Self::TABLE_BYTES,
+                    found: tables.len(),
+                });
+            };
+            *slot = point;
             index = if index.saturating_add(1) == ENTRIES {
                 ENTRIES.saturating_add(1)
             } else {

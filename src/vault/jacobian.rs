@@ -79,6 +79,56 @@ const fn same_integer(left: &U256, right: &U256) -> bool {
     true
 }
 
+// The `const` decoding checked while the crate is compiled, for every target it is
+// compiled for (the field code differs with the word size: 32-bit targets evaluate it
+// over 32-bit words), against SEC 2's values: `G`'s coordinates, `G` refused with one
+// bit of y changed, and the modulus `p` refused as a coordinate where `p − 1` is read.
+// Evaluated by the compiler only: an index out of range or a failed assertion fails the
+// build.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic
+)]
+const _: () = {
+    /// Bytes from hex digits, in `const` code.
+    const fn bytes<const N: usize>(hex: &str) -> [u8; N] {
+        const fn digit(byte: u8) -> u8 {
+            match byte {
+                b'0'..=b'9' => byte - b'0',
+                b'a'..=b'f' => byte - b'a' + 10,
+                _ => panic!("not a lower-case hex digit"),
+            }
+        }
+        let hex = hex.as_bytes();
+        assert!(hex.len() == 2 * N);
+        let mut out = [0; N];
+        let mut index = 0;
+        while index < N {
+            out[index] = digit(hex[2 * index]) << 4 | digit(hex[2 * index + 1]);
+            index += 1;
+        }
+        out
+    }
+    const G: [u8; AFFINE_BYTES] = bytes(concat!(
+        "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+        "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+    ));
+    const MODULUS: [u8; 32] =
+        bytes("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+    const MODULUS_MINUS_ONE: [u8; 32] =
+        bytes("ffffffff00000001000000000000000000000000fffffffffffffffffffffffe");
+    match Affine::decode_const(&G) {
+        Some(point) => assert!(Affine::same_point(&point, &Affine::GENERATOR)),
+        None => panic!("G does not decode"),
+    }
+    let mut changed = G;
+    changed[AFFINE_BYTES - 1] ^= 1;
+    assert!(Affine::decode_const(&changed).is_none());
+    assert!(coordinate_const(&MODULUS).is_none());
+    assert!(coordinate_const(&MODULUS_MINUS_ONE).is_some());
+};
+
 /// A point of P-256 other than the identity, by its affine coordinates: a comb table
 /// entry.
 #[derive(Clone, Copy, PartialEq, Eq)]

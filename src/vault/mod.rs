@@ -33,7 +33,8 @@
 //! Cortex-M4, faster than `ring` on x86-64 at 256 entries, no_std), [`CompiledCombVerifyingKey`] (the same tables generated
 //! at build time and decoded into points while the firmware is compiled: in flash, as
 //! fast as in RAM) and [`EncodedCombVerifyingKey`] (the same tables as bytes, decoded
-//! entry by entry at each verify: for tables the device receives rather than compiles).
+//! entry by entry at each verify: for tables kept apart from the code, which must then
+//! be protected as the code is, by the image's signature or a digest in it).
 //! All give the same answer for every signature.
 
 mod compiled_comb;

@@ -71,7 +71,8 @@ const BATCH: usize = 32;
 /// points while the firmware is compiled: as fast as this) and
 /// [`CompiledCombVerifyingKey`](super::CompiledCombVerifyingKey) on the device, or
 /// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) over the bytes (each entry
-/// decoded when used: slower, for tables the device is given rather than built with).
+/// decoded when used: slower; bytes kept apart from the code must be protected as the
+/// code is, since tables of valid points that are not the key's accept forgeries).
 ///
 /// **Variable time.** Verification takes the table entries and skips the additions the
 /// scalars select, so its timing depends on the signature, the digest and the key. All

