@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::encoded_comb::{ENTRY_BYTES, EncodedCombVerifyingKey};
 use super::jacobian::Affine;
 use super::precomputed::{PrecomputedVerifyingKey, Table, verify_by_comb};
-use super::signature::{SignaturePolicy, SignatureVerifier};
+use super::signature::{DigestVerifier, SignaturePolicy, SignatureVerifier};
 use crate::error::{CombTablesFailure, Error, Location, Reason, Result};
 
 /// A key's two comb tables as points, decoded from the bytes
@@ -217,6 +217,17 @@ impl<'t, const ENTRIES: usize> CompiledCombVerifyingKey<'t, ENTRIES> {
             }
             .get(index)
         })
+    }
+}
+
+impl<const ENTRIES: usize> DigestVerifier for CompiledCombVerifyingKey<'_, ENTRIES> {
+    fn verify_digest(
+        &self,
+        digest: &[u8; 32],
+        signature: &[u8],
+        policy: SignaturePolicy,
+    ) -> Result<()> {
+        CompiledCombVerifyingKey::verify_digest(self, digest, signature, policy)
     }
 }
 

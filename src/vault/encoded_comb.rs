@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::jacobian::{AFFINE_BYTES, Affine};
 use super::precomputed::{PrecomputedVerifyingKey, Table, verify_by_comb};
-use super::signature::{SignaturePolicy, SignatureVerifier};
+use super::signature::{DigestVerifier, SignaturePolicy, SignatureVerifier};
 use crate::error::{CombTablesFailure, Error, Location, Reason, Result};
 
 /// Bytes of one encoded table entry: the affine coordinates `x‖y`, 32 bytes each,
@@ -230,6 +230,17 @@ impl<'t, const ENTRIES: usize> EncodedCombVerifyingKey<'t, ENTRIES> {
             Reason::InvalidCombTables(failure),
             Location::NOWHERE.with_field(field, offset),
         )
+    }
+}
+
+impl<const ENTRIES: usize> DigestVerifier for EncodedCombVerifyingKey<'_, ENTRIES> {
+    fn verify_digest(
+        &self,
+        digest: &[u8; 32],
+        signature: &[u8],
+        policy: SignaturePolicy,
+    ) -> Result<()> {
+        EncodedCombVerifyingKey::verify_digest(self, digest, signature, policy)
     }
 }
 

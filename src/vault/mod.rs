@@ -64,8 +64,8 @@ pub use precomputed::PrecomputedVerifyingKey;
 #[cfg(feature = "ring")]
 pub use ring_backend::RingVerifyingKey;
 pub use signature::{
-    SignaturePolicy, SignatureVerifier, sign_digest, sign_digest_with, verify_digest,
-    verify_message, verifying_key_from_sec1,
+    DigestVerifier, SignaturePolicy, SignatureVerifier, sign_digest, sign_digest_with,
+    verify_digest, verify_message, verifying_key_from_sec1,
 };
 #[cfg(feature = "serde")]
 pub use summary::VaultSummary;

@@ -1,13 +1,12 @@
 //! The owned, bounded Compliance Vault, for firmware.
 
-use p256::ecdsa::VerifyingKey;
 use uuid::Uuid;
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::I32;
 
 use super::layout::{ComplianceStatus, Framework, PassportHead, Placement, VaultHeader};
 use super::passport::Passport;
-use super::signature::SignaturePolicy;
+use super::signature::{DigestVerifier, SignaturePolicy};
 use super::view::VaultView;
 use crate::block::{BlockSize, Tag, seal};
 use crate::error::{Error, Reason, Result};
@@ -184,18 +183,19 @@ impl<const CAPACITY: usize> Vault<CAPACITY> {
         self.passports.len()
     }
 
-    /// Verifies every passport with `key` (default, lenient policy).
-    pub fn verify_all<'a>(
+    /// Verifies every passport with `key` (default, lenient policy): `p256`'s
+    /// `VerifyingKey`, or a verifier of a key known in advance ([`DigestVerifier`]).
+    pub fn verify_all<'a, K: DigestVerifier + ?Sized>(
         &'a self,
-        key: &'a VerifyingKey,
+        key: &'a K,
     ) -> impl Iterator<Item = (&'a Passport, Result<()>)> + 'a {
         self.verify_all_with_policy(key, SignaturePolicy::default())
     }
 
     /// Verifies every passport with `key` under `policy`.
-    pub fn verify_all_with_policy<'a>(
+    pub fn verify_all_with_policy<'a, K: DigestVerifier + ?Sized>(
         &'a self,
-        key: &'a VerifyingKey,
+        key: &'a K,
         policy: SignaturePolicy,
     ) -> impl Iterator<Item = (&'a Passport, Result<()>)> + 'a {
         self.passports

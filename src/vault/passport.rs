@@ -1,7 +1,7 @@
 //! The owned compliance passport, its serialized form and its signature.
 
 use p256::ecdsa::signature::hazmat::PrehashSigner;
-use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p256::ecdsa::{Signature, SigningKey};
 use uuid::Uuid;
 use zerocopy::IntoBytes;
 use zerocopy::little_endian::{I32, I64, U16};
@@ -10,7 +10,7 @@ use super::layout::{
     ComplianceStatus, Framework, ISSUER, MAX_ISSUER_LEN, MAX_NOTES_LEN, MIN_PASSPORT_LEN, NOTES,
     PassportHead, SIGNATURE_LEN,
 };
-use super::signature::{SignaturePolicy, sign_digest, sign_digest_with, verify_digest};
+use super::signature::{DigestVerifier, SignaturePolicy, sign_digest, sign_digest_with};
 use crate::error::{Error, Location, Reason, Result};
 use crate::ticks::Ticks;
 
@@ -346,17 +346,22 @@ impl Passport {
     ///
     /// `bad_signature`, as [`verify_digest`](super::verify_digest): `Malformed` or
     /// `Mismatch` (never `HighS` under this policy).
-    pub fn verify(&self, key: &VerifyingKey) -> Result<()> {
+    pub fn verify<K: DigestVerifier + ?Sized>(&self, key: &K) -> Result<()> {
         self.verify_with_policy(key, SignaturePolicy::default())
     }
 
-    /// Verifies the signature with `key` under `policy`.
+    /// Verifies the signature with `key` under `policy`: `p256`'s `VerifyingKey` or a
+    /// verifier of a key known in advance ([`DigestVerifier`]).
     ///
     /// # Errors
     ///
     /// `bad_signature`, as [`verify_digest`](super::verify_digest).
-    pub fn verify_with_policy(&self, key: &VerifyingKey, policy: SignaturePolicy) -> Result<()> {
-        verify_digest(&self.signed_payload_digest(), &self.signature, key, policy)
+    pub fn verify_with_policy<K: DigestVerifier + ?Sized>(
+        &self,
+        key: &K,
+        policy: SignaturePolicy,
+    ) -> Result<()> {
+        key.verify_digest(&self.signed_payload_digest(), &self.signature, policy)
     }
 
     pub(crate) fn from_parts(

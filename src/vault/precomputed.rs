@@ -32,7 +32,8 @@ use sha2::{Digest, Sha256};
 use super::encoded_comb::{ENTRY_BYTES, check_length};
 use super::jacobian::{Affine, Jacobian, normalize_all};
 use super::signature::{
-    SignaturePolicy, SignatureVerifier, bad_signature, check_parsed, check_signature, signature_of,
+    DigestVerifier, SignaturePolicy, SignatureVerifier, bad_signature, check_parsed,
+    check_signature, signature_of,
 };
 use crate::error::{CombTablesFailure, Error, Reason, Result, SignatureFailure};
 
@@ -371,6 +372,17 @@ impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
 impl<const ENTRIES: usize> From<&VerifyingKey> for PrecomputedVerifyingKey<ENTRIES> {
     fn from(key: &VerifyingKey) -> Self {
         Self::new(key)
+    }
+}
+
+impl<const ENTRIES: usize> DigestVerifier for PrecomputedVerifyingKey<ENTRIES> {
+    fn verify_digest(
+        &self,
+        digest: &[u8; 32],
+        signature: &[u8],
+        policy: SignaturePolicy,
+    ) -> Result<()> {
+        PrecomputedVerifyingKey::verify_digest(self, digest, signature, policy)
     }
 }
 

@@ -167,6 +167,64 @@ impl SignatureVerifier for VerifyingKey {
     }
 }
 
+/// Something that verifies a raw `r‖s` ECDSA P-256 signature over a SHA-256 digest it is
+/// given: what an owned [`Passport`](super::Passport) and [`Vault`](super::Vault) verify
+/// with, since an owned passport's signed bytes are not one slice (its digest is hashed
+/// from its fields).
+///
+/// Implemented by [`p256::ecdsa::VerifyingKey`] and the verifiers of a key known in
+/// advance ([`PrecomputedVerifyingKey`](super::PrecomputedVerifyingKey),
+/// [`CompiledCombVerifyingKey`](super::CompiledCombVerifyingKey),
+/// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey)), so firmware that keeps a
+/// stored vault verifies it with the comb as well. Not by `RingVerifyingKey`: `ring`
+/// hashes the message itself and takes no digest. The answers are those of
+/// [`SignatureVerifier`].
+///
+/// ```
+/// use dwvd_regions::BlockSize;
+/// use dwvd_regions::vault::{
+///     ComplianceStatus, Framework, Passport, PrecomputedVerifyingKey, Vault,
+/// };
+/// use p256::ecdsa::SigningKey;
+/// use uuid::Uuid;
+///
+/// let signing = SigningKey::from_slice(&[7u8; 32]).unwrap();
+/// let passport = Passport::new(Uuid::from_u128(1), Uuid::from_u128(2), Framework::Sox, ComplianceStatus::Compliant)
+///     .signed(&signing)?;
+/// let mut vault = Vault::<4>::new(BlockSize::MIN);
+/// vault.add(passport)?;
+/// // The same vault, verified generically and by the comb of a key known in advance.
+/// let comb: PrecomputedVerifyingKey = PrecomputedVerifyingKey::new(signing.verifying_key());
+/// assert!(vault.verify_all(signing.verifying_key()).all(|(_, result)| result.is_ok()));
+/// assert!(vault.verify_all(&comb).all(|(_, result)| result.is_ok()));
+/// # Ok::<(), dwvd_regions::Error>(())
+/// ```
+pub trait DigestVerifier {
+    /// Verifies `signature` (raw `r‖s`, 64 bytes) over the SHA-256 `digest` of a message
+    /// under `policy`.
+    ///
+    /// # Errors
+    ///
+    /// `bad_signature`, as [`verify_digest`].
+    fn verify_digest(
+        &self,
+        digest: &[u8; 32],
+        signature: &[u8],
+        policy: SignaturePolicy,
+    ) -> Result<()>;
+}
+
+impl DigestVerifier for VerifyingKey {
+    fn verify_digest(
+        &self,
+        digest: &[u8; 32],
+        signature: &[u8],
+        policy: SignaturePolicy,
+    ) -> Result<()> {
+        verify_digest(digest, signature, self, policy)
+    }
+}
+
 /// Checks a raw `r‖s` signature's form before any curve arithmetic: 64 bytes, `r` and `s`
 /// in `1..n` (`Malformed` otherwise).
 pub(crate) fn signature_of(signature: &[u8]) -> core::result::Result<Signature, SignatureFailure> {

