@@ -3,12 +3,11 @@
 //! taking none.
 
 use p256::ecdsa::VerifyingKey;
-use sha2::{Digest, Sha256};
 
 use super::encoded_comb::{ENTRY_BYTES, EncodedCombVerifyingKey};
 use super::jacobian::Affine;
 use super::precomputed::{PrecomputedVerifyingKey, Table, verify_by_comb};
-use super::signature::{DigestVerifier, SignaturePolicy, SignatureVerifier};
+use super::signature::{DigestVerifier, SignaturePolicy};
 use crate::error::{CombTablesFailure, Error, Location, Reason, Result};
 
 /// A key's two comb tables as points, decoded from the bytes
@@ -228,16 +227,5 @@ impl<const ENTRIES: usize> DigestVerifier for CompiledCombVerifyingKey<'_, ENTRI
         policy: SignaturePolicy,
     ) -> Result<()> {
         CompiledCombVerifyingKey::verify_digest(self, digest, signature, policy)
-    }
-}
-
-impl<const ENTRIES: usize> SignatureVerifier for CompiledCombVerifyingKey<'_, ENTRIES> {
-    fn verify_message(
-        &self,
-        message: &[u8],
-        signature: &[u8],
-        policy: SignaturePolicy,
-    ) -> Result<()> {
-        self.verify_digest(&Sha256::digest(message).into(), signature, policy)
     }
 }

@@ -4,11 +4,10 @@
 
 use p256::AffinePoint;
 use p256::ecdsa::VerifyingKey;
-use sha2::{Digest, Sha256};
 
 use super::jacobian::{AFFINE_BYTES, Affine};
 use super::precomputed::{PrecomputedVerifyingKey, Table, verify_by_comb};
-use super::signature::{DigestVerifier, SignaturePolicy, SignatureVerifier};
+use super::signature::{DigestVerifier, SignaturePolicy};
 use crate::error::{CombTablesFailure, Error, Location, Reason, Result};
 
 /// Bytes of one encoded table entry: the affine coordinates `x‖y`, 32 bytes each,
@@ -241,17 +240,6 @@ impl<const ENTRIES: usize> DigestVerifier for EncodedCombVerifyingKey<'_, ENTRIE
         policy: SignaturePolicy,
     ) -> Result<()> {
         EncodedCombVerifyingKey::verify_digest(self, digest, signature, policy)
-    }
-}
-
-impl<const ENTRIES: usize> SignatureVerifier for EncodedCombVerifyingKey<'_, ENTRIES> {
-    fn verify_message(
-        &self,
-        message: &[u8],
-        signature: &[u8],
-        policy: SignaturePolicy,
-    ) -> Result<()> {
-        self.verify_digest(&Sha256::digest(message).into(), signature, policy)
     }
 }
 

@@ -31,6 +31,16 @@ const ORDER: U256 =
 /// Bytes of an encoded affine point: `x‖y`, 32 bytes each, big-endian.
 pub(super) const AFFINE_BYTES: usize = 64;
 
+/// `x³ − 3x + b`, the curve equation's right side (`y²` for a point on the curve).
+const fn curve_right_side(x: &FieldElement) -> FieldElement {
+    /// `b` as a field element, computed at compile time.
+    const B: FieldElement = element_const(&EQUATION_B);
+    x.square()
+        .sub(&FieldElement::from_u64(3))
+        .multiply(x)
+        .add(&B)
+}
+
 /// The field element of the big-endian `bytes`, in `const` arithmetic; `None` unless
 /// they are below the field's modulus.
 const fn coordinate_const(bytes: &[u8]) -> Option<FieldElement> {
@@ -207,13 +217,10 @@ impl Affine {
         let (Some(x), Some(y)) = (coordinate_const(x), coordinate_const(y)) else {
             return None;
         };
-        // y² = x³ − 3x + b
-        let right = x
-            .square()
-            .sub(&FieldElement::from_u64(3))
-            .multiply(&x)
-            .add(&element_const(&EQUATION_B));
-        if same_integer(&y.square().to_canonical(), &right.to_canonical()) {
+        if same_integer(
+            &y.square().to_canonical(),
+            &curve_right_side(&x).to_canonical(),
+        ) {
             Some(Self { x, y })
         } else {
             None
@@ -231,12 +238,7 @@ impl Affine {
 
     /// Whether `y² = x³ − 3x + b`.
     fn is_on_curve(&self) -> bool {
-        let Some(b) = Option::<FieldElement>::from(FieldElement::from_uint(EQUATION_B)) else {
-            return false;
-        };
-        let x_cubed_minus_3x = self.x.square().sub(&FieldElement::from_u64(3));
-        let right = x_cubed_minus_3x.multiply(&self.x).add(&b);
-        bool::from(self.y.square().ct_eq(&right))
+        bool::from(self.y.square().ct_eq(&curve_right_side(&self.x)))
     }
 }
 

@@ -27,13 +27,11 @@ use core::borrow::Borrow;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::elliptic_curve::ops::{Invert, Reduce};
 use p256::{AffinePoint, FieldBytes, Scalar, U256};
-use sha2::{Digest, Sha256};
 
 use super::encoded_comb::{ENTRY_BYTES, check_length};
 use super::jacobian::{Affine, Jacobian, normalize_all};
 use super::signature::{
-    DigestVerifier, SignaturePolicy, SignatureVerifier, bad_signature, check_parsed,
-    check_signature, signature_of,
+    DigestVerifier, SignaturePolicy, bad_signature, check_parsed, check_signature, signature_of,
 };
 use crate::error::{CombTablesFailure, Error, Reason, Result, SignatureFailure};
 
@@ -46,7 +44,7 @@ const MAX_TEETH: u32 = 8;
 /// Signatures [`PrecomputedVerifyingKey::verify_digests`] inverts together.
 const BATCH: usize = 32;
 
-/// A P-256 public key with its multiples precomputed: a [`SignatureVerifier`] that gives
+/// A P-256 public key with its multiples precomputed: a [`SignatureVerifier`](super::SignatureVerifier) that gives
 /// the same answers as [`p256::ecdsa::VerifyingKey`] in fewer operations, for a device or
 /// a tool that verifies many signatures against one key it knows in advance.
 ///
@@ -383,17 +381,6 @@ impl<const ENTRIES: usize> DigestVerifier for PrecomputedVerifyingKey<ENTRIES> {
         policy: SignaturePolicy,
     ) -> Result<()> {
         PrecomputedVerifyingKey::verify_digest(self, digest, signature, policy)
-    }
-}
-
-impl<const ENTRIES: usize> SignatureVerifier for PrecomputedVerifyingKey<ENTRIES> {
-    fn verify_message(
-        &self,
-        message: &[u8],
-        signature: &[u8],
-        policy: SignaturePolicy,
-    ) -> Result<()> {
-        self.verify_digest(&Sha256::digest(message).into(), signature, policy)
     }
 }
 

@@ -137,7 +137,8 @@ pub fn verify_message(
 /// [`PrecomputedVerifyingKey`](super::PrecomputedVerifyingKey),
 /// [`CompiledCombVerifyingKey`](super::CompiledCombVerifyingKey) and
 /// [`EncodedCombVerifyingKey`](super::EncodedCombVerifyingKey) (a key known in advance,
-/// fixed-base tables in RAM or in flash, `no_std`). Every implementation gives the same
+/// fixed-base tables in RAM or in flash, `no_std`) — those through their
+/// [`DigestVerifier`] impl: every digest verifier is one. Every implementation gives the same
 /// answers: any valid signature is accepted (high-S included unless the policy is
 /// [`SignaturePolicy::LowSOnly`]), `r` or `s` equal to 0 or ≥ n is `Malformed`, and a
 /// wrong key or changed bytes is `Mismatch`.
@@ -156,14 +157,16 @@ pub trait SignatureVerifier {
     ) -> Result<()>;
 }
 
-impl SignatureVerifier for VerifyingKey {
+/// Every [`DigestVerifier`] verifies a message by its SHA-256 digest: `p256`'s key and the
+/// comb verifiers get [`SignatureVerifier`] from here, once.
+impl<T: DigestVerifier + ?Sized> SignatureVerifier for T {
     fn verify_message(
         &self,
         message: &[u8],
         signature: &[u8],
         policy: SignaturePolicy,
     ) -> Result<()> {
-        verify_message(message, signature, self, policy)
+        self.verify_digest(&Sha256::digest(message).into(), signature, policy)
     }
 }
 
