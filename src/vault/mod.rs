@@ -46,6 +46,7 @@ mod passport;
 mod precomputed;
 #[cfg(feature = "ring")]
 mod ring_backend;
+mod scalar;
 mod signature;
 #[cfg(feature = "serde")]
 mod summary;

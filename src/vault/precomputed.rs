@@ -30,6 +30,7 @@ use p256::{AffinePoint, FieldBytes, Scalar, U256};
 
 use super::encoded_comb::{ENTRY_BYTES, check_length};
 use super::jacobian::{Affine, Jacobian, normalize_all};
+use super::scalar;
 use super::signature::{
     DigestVerifier, SignaturePolicy, bad_signature, check_parsed, check_signature, signature_of,
 };
@@ -321,7 +322,7 @@ impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
             match signature_of(signature) {
                 Ok(signature) => {
                     *before = product;
-                    product = product.multiply(&signature.s());
+                    product = scalar::product(&product, &signature.s());
                     *parsed = Some(signature);
                 }
                 Err(failure) => *result = Err(bad_signature(failure)),
@@ -342,8 +343,8 @@ impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
             let outcome = match inverse {
                 Some(all) => {
                     // all = 1 / (s_0 … s_i): times s_0 … s_(i−1) is 1 / s_i.
-                    let s_inverse = all.multiply(before);
-                    inverse = Some(all.multiply(&parsed.s()));
+                    let s_inverse = scalar::product(&all, before);
+                    inverse = Some(scalar::product(&all, &parsed.s()));
                     check_parsed(parsed, policy, |parsed| {
                         comb_check::<ENTRIES, _>(digest, parsed, &s_inverse, &entry)
                     })
@@ -423,8 +424,8 @@ fn comb_check<const ENTRIES: usize, Entry: Borrow<Affine>>(
 ) -> core::result::Result<(), SignatureFailure> {
     let (r, _) = parsed.split_scalars();
     let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*digest));
-    let u1 = z.multiply(s_inverse);
-    let u2 = r.multiply(s_inverse);
+    let u1 = scalar::product(&z, s_inverse);
+    let u2 = scalar::product(&r, s_inverse);
     let point = comb_sum(
         &u1.to_bytes(),
         &u2.to_bytes(),

