@@ -4,7 +4,9 @@
 //!
 //! The binaries are `regions` (all three regions on a RAM block device), `golden` (the
 //! golden images parsed, emitted and verified) and `primitives` (only XXH64, SHA-256 and
-//! one P-256 verify: the baseline the footprint is compared to).
+//! one P-256 verify: the baseline the footprint is compared to); `verify_speed` (P-256
+//! verify instructions, generic against the comb) and `verify_agree` (the 32-bit verify
+//! against the `ecdsa` crate's) are measurements and checks, not examples.
 #![no_std]
 
 use core::sync::atomic::{AtomicU32, Ordering};

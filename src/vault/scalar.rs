@@ -101,6 +101,34 @@ mod tests {
             product(&two_128, &two_128),
             product_in_montgomery_form(&two_128, &two_128)
         );
+        // The largest inputs, and products that land on n − 1 and on 1.
+        let minus_two = scalar("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63254f");
+        assert_eq!(
+            product_in_montgomery_form(&minus_two, &minus_one),
+            Scalar::from(2u64)
+        );
+        assert_eq!(
+            product_in_montgomery_form(&minus_two, &minus_two),
+            Scalar::from(4u64)
+        );
+        assert_eq!(
+            product_in_montgomery_form(&minus_one, &Scalar::ONE),
+            minus_one
+        );
+        let x_inverse = Option::<Scalar>::from(x.invert()).unwrap();
+        assert_eq!(product_in_montgomery_form(&x, &x_inverse), Scalar::ONE);
+        assert_eq!(product_in_montgomery_form(&x, &-x_inverse), minus_one);
+        // (n + 1) / 2 is 1/2: times 2 it is 1; squared, times 4, 1.
+        let half = scalar("7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a9");
+        assert_eq!(
+            product_in_montgomery_form(&half, &Scalar::from(2u64)),
+            Scalar::ONE
+        );
+        let quarter = product_in_montgomery_form(&half, &half);
+        assert_eq!(
+            product_in_montgomery_form(&quarter, &Scalar::from(4u64)),
+            Scalar::ONE
+        );
     }
 
     proptest! {
