@@ -20,13 +20,11 @@ use p256::elliptic_curve::bigint::{Encoding, Limb, Word};
 use p256::elliptic_curve::subtle::ConstantTimeEq;
 use p256::{FieldBytes, FieldElement, U256};
 
+use super::scalar::ORDER;
+
 /// The curve's constant `b` (`y² = x³ − 3x + b`), as an integer.
 const EQUATION_B: U256 =
     U256::from_be_hex("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
-
-/// The group order `n`, as an integer.
-const ORDER: U256 =
-    U256::from_be_hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
 
 /// Bytes of an encoded affine point: `x‖y`, 32 bytes each, big-endian.
 pub(super) const AFFINE_BYTES: usize = 64;

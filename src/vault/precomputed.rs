@@ -25,8 +25,8 @@
 use core::borrow::Borrow;
 
 use p256::ecdsa::{Signature, VerifyingKey};
-use p256::elliptic_curve::ops::{Invert, Reduce};
-use p256::{AffinePoint, FieldBytes, Scalar, U256};
+use p256::elliptic_curve::ops::Invert;
+use p256::{AffinePoint, FieldBytes, Scalar};
 
 use super::encoded_comb::{ENTRY_BYTES, check_length};
 use super::jacobian::{Affine, Jacobian, normalize_all};
@@ -423,9 +423,7 @@ fn comb_check<const ENTRIES: usize, Entry: Borrow<Affine>>(
     entry: &impl Fn(Table, usize) -> Option<Entry>,
 ) -> core::result::Result<(), SignatureFailure> {
     let (r, _) = parsed.split_scalars();
-    let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*digest));
-    let u1 = scalar::product(&z, s_inverse);
-    let u2 = scalar::product(&r, s_inverse);
+    let (u1, u2) = scalar::verification_scalars(digest, &r, s_inverse);
     let point = comb_sum(
         &u1.to_bytes(),
         &u2.to_bytes(),

@@ -10,17 +10,33 @@
 //! constants computed by its `impl_modulus!` at compile time): `a·b·R⁻¹`, then times
 //! `R²`, which gives `a·b` in the ordinary form `p256`'s `Scalar` keeps.
 
-use p256::Scalar;
 use p256::elliptic_curve::bigint::U256;
 use p256::elliptic_curve::bigint::modular::constant_mod::ResidueParams;
 use p256::elliptic_curve::bigint::modular::montgomery_reduction;
+use p256::elliptic_curve::ops::Reduce;
 use p256::elliptic_curve::scalar::FromUintUnchecked;
+use p256::{FieldBytes, Scalar};
 
 p256::elliptic_curve::bigint::impl_modulus!(
     Order,
     U256,
     "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"
 );
+
+/// The group order `n`, as an integer (the one `impl_modulus!` above was given).
+pub(super) const ORDER: U256 = Order::MODULUS;
+
+/// ECDSA verification's two scalars, `u1 = z·s⁻¹` and `u2 = r·s⁻¹`, with `z` the
+/// 32-byte `digest` reduced mod `n`: what every verifier (generic and comb) combines the
+/// generator and the key with.
+pub(super) fn verification_scalars(
+    digest: &[u8; 32],
+    r: &Scalar,
+    s_inverse: &Scalar,
+) -> (Scalar, Scalar) {
+    let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*digest));
+    (product(&z, s_inverse), product(r, s_inverse))
+}
 
 /// `a·b mod n`.
 #[cfg(target_pointer_width = "64")]
@@ -131,14 +147,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_order_is_p256s() {
+        use p256::elliptic_curve::Curve;
+        assert_eq!(ORDER, p256::NistP256::ORDER);
+    }
+
     proptest! {
         #[test]
         fn montgomery_form_agrees_with_p256s_product(
             a in any::<[u8; 32]>(),
             b in any::<[u8; 32]>(),
         ) {
-            use p256::U256;
-            use p256::elliptic_curve::ops::Reduce;
             let a = <Scalar as Reduce<U256>>::reduce_bytes(&a.into());
             let b = <Scalar as Reduce<U256>>::reduce_bytes(&b.into());
             prop_assert_eq!(product_in_montgomery_form(&a, &b), a * b);

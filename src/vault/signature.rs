@@ -5,7 +5,7 @@ use p256::ecdsa::signature::hazmat::PrehashSigner;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
 use p256::elliptic_curve::point::AffineCoordinates;
-use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
+use p256::{AffinePoint, ProjectivePoint, Scalar, U256};
 use sha2::{Digest, Sha256};
 
 use super::layout::SIGNATURE_LEN;
@@ -82,10 +82,7 @@ fn verify_prehash(
     parsed: &Signature,
 ) -> core::result::Result<(), SignatureFailure> {
     let (r, s) = parsed.split_scalars();
-    let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*digest));
-    let s_inverse = *s.invert_vartime();
-    let u1 = scalar::product(&z, &s_inverse);
-    let u2 = scalar::product(&r, &s_inverse);
+    let (u1, u2) = scalar::verification_scalars(digest, &r, &s.invert_vartime());
     let point = ProjectivePoint::lincomb(
         &ProjectivePoint::GENERATOR,
         &u1,

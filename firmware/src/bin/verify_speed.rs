@@ -1,8 +1,9 @@
 //! Instructions per P-256 verify on the Cortex-M4 (issue 19): `p256`'s generic verify (as
-//! published, and as the crate composes it) against the comb of a key known in advance over tables of the generator's and the
-//! key's multiples, in its two forms: `PrecomputedVerifyingKey` (the tables built once at
-//! start-up, in RAM), `EncodedCombVerifyingKey` (the tables encoded at build time by
-//! build.rs, in flash, each entry decoded when a verify uses it) and
+//! published, and as the crate composes it) against the comb of a key known in advance
+//! over tables of the generator's and the key's multiples, in its three forms:
+//! `PrecomputedVerifyingKey` (the tables built once at start-up, in RAM),
+//! `EncodedCombVerifyingKey` (the tables encoded at build time by build.rs, in flash, each
+//! entry decoded when a verify uses it) and
 //! `CompiledCombVerifyingKey` (the same bytes decoded into points while this binary is
 //! compiled, in flash).
 //!
