@@ -76,6 +76,17 @@ pub enum Failure {
     /// with its checkpoint; `worm verify-proof`: a proof that does not verify): exit
     /// status 1.
     Corruption,
+    /// A block the region needs is blank — all `0x00` (never written) or all `0xFF`
+    /// (erased flash) — so there is no region there, or not all of it: the core's
+    /// checksum error, whose kind (`checksum_mismatch`) the JSON object keeps, with a
+    /// message that calls the block unused rather than corrupt (SPEC §1: a blank block is
+    /// not corruption); exit status 1, like any format error.
+    BlankBlock {
+        /// The core's error about the block.
+        error: dwvd_regions::Error,
+        /// The byte the block is filled with: `0x00` or `0xFF`.
+        fill: u8,
+    },
     /// A usage or I/O error: a message on standard error, exit status 2.
     Usage(anyhow::Error),
     /// A usage error the format names (a block size outside 512..=65536): a message on
@@ -93,6 +104,47 @@ impl From<anyhow::Error> for Failure {
 impl From<std::io::Error> for Failure {
     fn from(error: std::io::Error) -> Self {
         Failure::Usage(error.into())
+    }
+}
+
+impl Failure {
+    /// The format error `error` found in `region` (blocks of `block_size`, counted from
+    /// the region's first): [`Failure::BlankBlock`] when it is a checksum error about a
+    /// blank block, [`Failure::Format`] otherwise.
+    pub fn in_region(
+        error: dwvd_regions::Error,
+        region: &[u8],
+        block_size: dwvd_regions::BlockSize,
+    ) -> Self {
+        let blank = (error.kind() == dwvd_regions::ErrorKind::ChecksumMismatch
+            && error.location().origin() == Some(dwvd_regions::BlockOrigin::Region))
+        .then(|| error.block())
+        .flatten()
+        .and_then(|block| usize::try_from(block).ok())
+        .and_then(|block| region.chunks_exact(block_size.get()).nth(block))
+        .filter(|block| dwvd_regions::block::is_blank(block))
+        .and_then(|block| block.first().copied());
+        match blank {
+            Some(fill) => Failure::BlankBlock { error, fill },
+            None => Failure::Format(error),
+        }
+    }
+
+    /// The message of a [`Failure::BlankBlock`]: `block 0: blank (all 0x00: never
+    /// written), not a block of this region`.
+    pub fn blank_block_message(error: &dwvd_regions::Error, fill: u8) -> String {
+        let what = if fill == 0 {
+            "never written"
+        } else {
+            "erased flash"
+        };
+        let block = error
+            .block()
+            .map_or_else(String::new, |block| format!("block {block}: "));
+        format!(
+            "{block}blank (all 0x{fill:02X}: {what}), not a block of this region: nothing \
+             was written there"
+        )
     }
 }
 

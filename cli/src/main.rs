@@ -250,12 +250,12 @@ fn main() -> ExitCode {
     let json = format == Format::Json;
     // An error goes to standard error; where the output is JSON, its object also goes to
     // standard output, so a script reading the JSON sees it.
-    let error_object = |error: &dwvd_regions::Error| {
-        let _ = writeln!(std::io::stderr(), "dwvd: {error}");
+    let error_object = |error: &dwvd_regions::Error, message: String| {
+        let _ = writeln!(std::io::stderr(), "dwvd: {message}");
         if json {
             let report = serde_json::json!({
                 "error": error.kind().as_str(),
-                "message": error.to_string(),
+                "message": message,
             });
             let _ = writeln!(std::io::stdout(), "{report}");
         }
@@ -263,12 +263,16 @@ fn main() -> ExitCode {
     match run(cli.command, format) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Format(error)) => {
-            error_object(&error);
+            error_object(&error, error.to_string());
+            ExitCode::from(1)
+        }
+        Err(Failure::BlankBlock { error, fill }) => {
+            error_object(&error, Failure::blank_block_message(&error, fill));
             ExitCode::from(1)
         }
         Err(Failure::Corruption) => ExitCode::from(1),
         Err(Failure::BadArgument(error)) => {
-            error_object(&error);
+            error_object(&error, error.to_string());
             ExitCode::from(2)
         }
         // A reader that stopped reading (`| head`): nothing is wrong.

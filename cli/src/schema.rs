@@ -116,7 +116,8 @@ pub fn parse_opened(
     {
         return Err(Failure::Format(error));
     }
-    parse(kind, &region, block_size, key).map_err(Failure::Format)
+    parse(kind, &region, block_size, key)
+        .map_err(|error| Failure::in_region(error, &region, block_size))
 }
 
 /// Parses `region` as `kind` with the core's checked views: the whole of `region`, or

@@ -109,7 +109,7 @@ impl LoadedRegion {
     pub fn view(&self) -> Result<WormView<'_>, Failure> {
         WormView::new_checked_prefix_with(&self.bytes, self.block_size, self.checksums)
             .map(|(view, _)| view)
-            .map_err(Failure::Format)
+            .map_err(|error| Failure::in_region(error, &self.bytes, self.block_size))
     }
 }
 

@@ -390,3 +390,70 @@ fn a_region_followed_by_blank_blocks_parses_to_its_expect() {
     }
     assert!(checked >= 20, "only {checked} cases");
 }
+
+/// SPEC §1: a blank block (all 0x00, never written; all 0xFF, erased NOR flash) is not
+/// corruption. `parse` of a region that is blank, or whose later block is, still fails
+/// with the kind the golden vectors use for a block without a valid checksum
+/// (`checksum_mismatch`, exit 1), but its message says the block is blank, not corrupt;
+/// a block with one bit changed is still called corrupt.
+#[test]
+fn parse_calls_a_blank_block_blank_not_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |kind: &str, image: &[u8], block_size: &str| -> (Value, i32) {
+        let path = dir.path().join("region.img");
+        std::fs::write(&path, image).unwrap();
+        let output = dwvd()
+            .args(["parse", kind])
+            .arg(&path)
+            .args(["--block-size", block_size])
+            .output()
+            .unwrap();
+        let value = serde_json::from_slice(&output.stdout).unwrap();
+        (value, output.status.code().unwrap())
+    };
+    for (fill, what) in [
+        (0x00u8, "all 0x00: never written"),
+        (0xFF, "all 0xFF: erased flash"),
+    ] {
+        for kind in ["stre", "worm", "cmvt"] {
+            let (value, code) = run(kind, &[fill; 1024], "512");
+            assert_eq!(code, 1, "{kind} {fill:#x}: {value}");
+            assert_eq!(value["error"], "checksum_mismatch", "{kind} {fill:#x}");
+            let message = value["message"].as_str().unwrap();
+            assert!(
+                message.starts_with("block 0: blank (") && message.contains(what),
+                "{kind} {fill:#x}: {message}"
+            );
+            assert!(!message.contains("corrupt"), "{message}");
+        }
+    }
+    // A multi-block region whose second block was never written (a torn copy), and the
+    // same block with one bit changed instead.
+    let case = cases()
+        .into_iter()
+        .find(|case| case.name == "cmvt_bs512_three")
+        .unwrap();
+    let image = case.image();
+    assert!(image.len() >= 3 * 512, "the case has at least three blocks");
+    let mut blank = image.clone();
+    blank[512..1024].fill(0);
+    let (value, code) = run("cmvt", &blank, "512");
+    assert_eq!(
+        (code, value["error"].as_str()),
+        (1, Some("checksum_mismatch"))
+    );
+    let message = value["message"].as_str().unwrap();
+    assert!(message.starts_with("block 1: blank (all 0x00"), "{message}");
+    let mut flipped = image.clone();
+    flipped[600] ^= 0x01;
+    let (value, code) = run("cmvt", &flipped, "512");
+    assert_eq!(
+        (code, value["error"].as_str()),
+        (1, Some("checksum_mismatch"))
+    );
+    let message = value["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("block 1: checksum mismatch") && message.contains("corrupt"),
+        "{message}"
+    );
+}
