@@ -1,17 +1,19 @@
-//! P-256 points for the comb verifiers: affine table entries, and an accumulator in
-//! Jacobian coordinates, over `p256`'s own field arithmetic (`p256::FieldElement`, its
-//! public API with the `expose-field` feature). No field arithmetic is written here,
-//! only the textbook point formulas on top of it.
+//! P-256 points for every verifier of the crate: affine table entries, and an
+//! accumulator in Jacobian coordinates, over `p256`'s own field arithmetic
+//! (`p256::FieldElement`, its public API with the `expose-field` feature). No field
+//! arithmetic is written here, only the textbook point formulas on top of it. The comb
+//! verifiers add table entries to the accumulator; the generic verify walks both
+//! scalars at once, adding `G` and the key ([`generator_and_point_multiple`]).
 //!
 //! Why not `p256::ProjectivePoint`: its complete formulas cost about 12 field
 //! multiplications a doubling and 11 a mixed addition, and it hides its coordinates, so
-//! every verify ends with a field inversion to compare `x(R)` with `r`. The comb adds
-//! only table entries (affine) to one running sum, so the cheaper incomplete formulas
-//! fit it: a doubling in 8 multiplications or squarings, a mixed addition in 11,
-//! with the two cases they do not cover (the entry equal to the sum, or to its negation)
-//! tested for and handled. And the sum's coordinates are at hand, so the final check is
-//! `X == r·Z²` with no inversion. Tables are normalised to affine with one inversion for
-//! many points at once (Montgomery's trick).
+//! every verify ends with a field inversion to compare `x(R)` with `r`. Both verifiers
+//! add only affine points (table entries, or `G` and the key) to one running sum, so the
+//! cheaper incomplete formulas fit them: a doubling in 8 multiplications or squarings, a
+//! mixed addition in 11, with the two cases they do not cover (the point added equal to
+//! the sum, or to its negation) tested for and handled. And the sum's coordinates are at
+//! hand, so the final check is `X == r·Z²` with no inversion. Tables are normalised to
+//! affine with one inversion for many points at once (Montgomery's trick).
 //!
 //! The formulas are the Explicit-Formulas Database's `dbl-2001-b` (for `a = −3`) and
 //! `madd-2004-hmv`.
@@ -348,6 +350,30 @@ impl Jacobian {
     }
 }
 
+/// `a·G + b·Q`, for scalars given as big-endian bytes (`a`, `b` < 2²⁵⁶), by Shamir's
+/// trick: one walk down the bits of both, doubling the sum at each bit and adding `G`
+/// and `Q` where their bit is set — 256 doublings and, for random scalars, 256 mixed
+/// additions, where two separate multiplications (what `p256`'s `lincomb` does) take twice
+/// the doublings. ECDSA's verification sum (`a = u1`, `b = u2`); the identity when it
+/// cancels. Variable time: a verification's inputs are public.
+pub(super) fn generator_and_point_multiple(a: &FieldBytes, b: &FieldBytes, q: &Affine) -> Jacobian {
+    let mut sum = Jacobian::IDENTITY;
+    for (a_byte, b_byte) in a.iter().zip(b.iter()) {
+        let mut bit = 0x80u8;
+        while bit != 0 {
+            sum = sum.double();
+            if a_byte & bit != 0 {
+                sum = sum.add_affine(&Affine::GENERATOR);
+            }
+            if b_byte & bit != 0 {
+                sum = sum.add_affine(q);
+            }
+            bit >>= 1;
+        }
+    }
+    sum
+}
+
 /// Writes the affine forms of `points` to `affine` (the same length), with one field
 /// inversion for all of them (Montgomery's trick: 3 multiplications a point besides).
 /// False, with `affine` unspecified, if one of them is the identity (or the lengths
@@ -536,5 +562,61 @@ mod tests {
         other[31] ^= 1;
         assert!(!point.x_is_mod_n(&other));
         assert!(!Jacobian::IDENTITY.x_is_mod_n(&x_bytes));
+    }
+
+    /// Shamir's walk against `p256`'s own `a·G + b·Q` (two multiplications and an
+    /// addition): scalars with leading zero bytes, zero, one, n − 1, a walk whose sum
+    /// passes through `Q == G`'s doublings, and sums that cancel to the identity.
+    #[test]
+    fn the_joint_walk_agrees_with_p256() {
+        let reference = |a: &Scalar, b: &Scalar, q: &ProjectivePoint| {
+            let sum = (ProjectivePoint::GENERATOR * a + q * b).to_affine();
+            Affine::from_point(&sum)
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            Scalar::from(state) * Scalar::from(state.rotate_left(29)) + Scalar::from(state >> 3)
+        };
+        let minus_one = -Scalar::ONE;
+        // 24 leading zero bytes: the walk doubles the identity first.
+        let small = Scalar::from(0x0123_4567_89ab_cdefu64);
+        let keys = [
+            ProjectivePoint::GENERATOR,
+            ProjectivePoint::GENERATOR * Scalar::from(7u64),
+            ProjectivePoint::GENERATOR * next(),
+            ProjectivePoint::GENERATOR * minus_one,
+        ];
+        let mut scalars = Vec::from([Scalar::ZERO, Scalar::ONE, minus_one, small]);
+        scalars.extend((0..6).map(|_| next()));
+        let mut checked = 0;
+        for q in &keys {
+            let q_affine = Affine::from_point(&q.to_affine()).unwrap();
+            for a in &scalars {
+                for b in &scalars {
+                    let walked =
+                        generator_and_point_multiple(&a.to_bytes(), &b.to_bytes(), &q_affine);
+                    assert_eq!(
+                        to_affine(&walked),
+                        reference(a, b, q),
+                        "a = {a:?}, b = {b:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 4 * 10 * 10);
+        // Sums that cancel: a·G + b·G with b = −a, and a·G + (−a)·G through Q = −G.
+        let a = next();
+        let g = Affine::GENERATOR;
+        assert!(generator_and_point_multiple(&a.to_bytes(), &(-a).to_bytes(), &g).is_identity());
+        let minus_g = Affine::from_point(&(-ProjectivePoint::GENERATOR).to_affine()).unwrap();
+        assert!(generator_and_point_multiple(&a.to_bytes(), &a.to_bytes(), &minus_g).is_identity());
+        assert!(
+            generator_and_point_multiple(&Scalar::ZERO.to_bytes(), &Scalar::ZERO.to_bytes(), &g)
+                .is_identity()
+        );
     }
 }
