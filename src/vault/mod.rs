@@ -34,10 +34,13 @@
 //! at build time and decoded into points while the firmware is compiled: in flash, as
 //! fast as in RAM) and [`EncodedCombVerifyingKey`] (the same tables as bytes, decoded
 //! entry by entry at each verify: for tables kept apart from the code, which must then
-//! be protected as the code is, by the image's signature or a digest in it).
+//! be protected as the code is, by the image's signature or a digest in it), and
+//! [`CompiledVerifyingKey`] (a key known at build time, decoded and checked while the
+//! firmware is compiled: no tables, verified as `p256`'s key is).
 //! All give the same answer for every signature.
 
 mod compiled_comb;
+mod compiled_key;
 mod encoded_comb;
 mod jacobian;
 mod layout;
@@ -53,6 +56,7 @@ mod summary;
 mod view;
 
 pub use compiled_comb::{CompiledCombTables, CompiledCombVerifyingKey};
+pub use compiled_key::CompiledVerifyingKey;
 pub use encoded_comb::EncodedCombVerifyingKey;
 pub use layout::{
     ComplianceStatus, Framework, MAX_ISSUER_LEN, MAX_NOTES_LEN, MAX_PASSPORT_LEN,

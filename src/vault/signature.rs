@@ -1,7 +1,6 @@
 //! ECDSA P-256 over SHA-256 with raw `r‖s` signatures: signing (deterministic, RFC 6979,
 //! low-S) and verification (lenient by default: high-S accepted).
 
-use p256::AffinePoint;
 use p256::ecdsa::signature::hazmat::PrehashSigner;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::elliptic_curve::ops::Invert;
@@ -65,7 +64,9 @@ fn check_digest(
     policy: SignaturePolicy,
 ) -> core::result::Result<(), SignatureFailure> {
     check_signature(signature, policy, |parsed| {
-        verify_prehash(key.as_affine(), digest, parsed)
+        // A verifying key is never the identity, so it always has affine coordinates.
+        let key = Affine::from_point(key.as_affine()).ok_or(SignatureFailure::Mismatch)?;
+        verify_prehash(&key, digest, parsed)
     })
 }
 
@@ -80,16 +81,17 @@ fn check_digest(
 ///   comb's Jacobian coordinates ([`jacobian`]), and `x(R)` compared without an
 ///   inversion: 2.2× fewer instructions than `p256`'s `lincomb`, which multiplies `G`
 ///   and `Q` one after the other and inverts to compare.
-fn verify_prehash(
-    key: &AffinePoint,
+///
+/// The key `Q` is in the crate's coordinates: converted from a `p256` key at each verify,
+/// or decoded once ([`CompiledVerifyingKey`](super::CompiledVerifyingKey)).
+pub(super) fn verify_prehash(
+    key: &Affine,
     digest: &[u8; 32],
     parsed: &Signature,
 ) -> core::result::Result<(), SignatureFailure> {
     let (r, s) = parsed.split_scalars();
     let (u1, u2) = scalar::verification_scalars(digest, &r, &s.invert_vartime());
-    // A verifying key is never the identity, so it always has affine coordinates.
-    let key = Affine::from_point(key).ok_or(SignatureFailure::Mismatch)?;
-    let sum = jacobian::generator_and_point_multiple(&u1.to_bytes(), &u2.to_bytes(), &key);
+    let sum = jacobian::generator_and_point_multiple(&u1.to_bytes(), &u2.to_bytes(), key);
     // `x_is_mod_n` refuses the identity, which has no x.
     if sum.x_is_mod_n(&r.to_bytes()) {
         Ok(())

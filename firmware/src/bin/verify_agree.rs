@@ -7,20 +7,23 @@
 //! fixed seed: for each key a genuine signature, its high-S twin, the signature with one
 //! bit changed and the signature over a changed digest. Each is verified by the `ecdsa`
 //! crate (`p256`'s `VerifyingKey::verify_prehash`, the reference), by the crate's generic
-//! verify (`vault::verify_digest`) and by its comb (`PrecomputedVerifyingKey`, t = 4),
-//! under both signature policies; every answer must be the reference's (for the low-S
+//! verify (`vault::verify_digest`), by the same verify over the key decoded by the crate
+//! (`CompiledVerifyingKey`, whose `const fn` runs here at run time) and by its comb
+//! (`PrecomputedVerifyingKey`, t = 4), under both signature policies; every answer must be the reference's (for the low-S
 //! policy: the reference's, and `s` at most n/2). Not timed; `scripts/firmware` runs it.
 #![no_std]
 #![no_main]
 
 use cortex_m_rt::entry;
 use dwvd_firmware::{check, finish, print, print_number};
-use dwvd_regions::vault::{PrecomputedVerifyingKey, SignaturePolicy, verify_digest};
+use dwvd_regions::vault::{
+    CompiledVerifyingKey, DigestVerifier, PrecomputedVerifyingKey, SignaturePolicy, verify_digest,
+};
 use p256::Scalar;
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 
-/// Keys tried (each with four signatures, two policies, three verifiers).
+/// Keys tried (each with four signatures, two policies, four verifiers).
 const KEYS: usize = 12;
 
 /// n / 2 for P-256, big-endian: an `s` above it is high.
@@ -49,22 +52,24 @@ impl Inputs {
     }
 }
 
-/// The answers of the three verifiers for one signature under one policy, and the
-/// reference's: (reference, generic, comb).
+/// The answers of the four verifiers for one signature under one policy, and the
+/// reference's: (reference, [generic, compiled key, comb]).
 fn answers(
     key: &VerifyingKey,
+    compiled: &CompiledVerifyingKey,
     comb: &PrecomputedVerifyingKey<16>,
     digest: &[u8; 32],
     signature: &[u8; 64],
     policy: SignaturePolicy,
-) -> (bool, bool, bool) {
+) -> (bool, [bool; 3]) {
     let high = signature.get(32..).is_some_and(|s| s > &HALF_ORDER[..]);
     let reference = Signature::from_slice(signature)
         .is_ok_and(|parsed| key.verify_prehash(digest, &parsed).is_ok())
         && !(high && policy == SignaturePolicy::LowSOnly);
     let generic = verify_digest(digest, signature, key, policy).is_ok();
+    let by_compiled = compiled.verify_digest(digest, signature, policy).is_ok();
     let by_comb = comb.verify_digest(digest, signature, policy).is_ok();
-    (reference, generic, by_comb)
+    (reference, [generic, by_compiled, by_comb])
 }
 
 #[entry]
@@ -80,6 +85,13 @@ fn main() -> ! {
         keys = keys.saturating_add(1);
         let key = *signing.verifying_key();
         let comb = PrecomputedVerifyingKey::<16>::new(&key);
+        let compiled = <[u8; 65]>::try_from(key.to_encoded_point(false).as_bytes())
+            .ok()
+            .and_then(|bytes| CompiledVerifyingKey::from_sec1_uncompressed(&bytes).ok());
+        let Some(compiled) = compiled else {
+            check("the crate decodes the key's SEC1 bytes", false);
+            continue;
+        };
         let digest = inputs.bytes32();
         let Ok(signature) = PrehashSigner::<Signature>::sign_prehash(&signing, &digest) else {
             check("the key signs", false);
@@ -110,12 +122,13 @@ fn main() -> ! {
             (&other_digest, &genuine),
         ] {
             for policy in [SignaturePolicy::AcceptHighS, SignaturePolicy::LowSOnly] {
-                let (reference, generic, by_comb) = answers(&key, &comb, digest, signature, policy);
+                let (reference, crate_answers) =
+                    answers(&key, &compiled, &comb, digest, signature, policy);
                 compared = compared.saturating_add(1);
                 if reference {
                     accepted = accepted.saturating_add(1);
                 }
-                if generic != reference || by_comb != reference {
+                if crate_answers.iter().any(|answer| *answer != reference) {
                     disagreements = disagreements.saturating_add(1);
                 }
             }
@@ -129,7 +142,7 @@ fn main() -> ! {
     print_number(disagreements);
     print("\n");
     check(
-        "generic and comb verify answer as the ecdsa crate does, every signature and policy",
+        "generic, compiled-key and comb verify answer as the ecdsa crate does, every signature and policy",
         disagreements == 0 && compared == KEYS.saturating_mul(8),
     );
     // The genuine signature and its twin: one has a low s, the other a high one. Both

@@ -22,8 +22,8 @@
 use cortex_m_rt::entry;
 use dwvd_firmware::{check, finish, print, print_number};
 use dwvd_regions::vault::{
-    CompiledCombTables, CompiledCombVerifyingKey, EncodedCombVerifyingKey, PrecomputedVerifyingKey,
-    SignaturePolicy, verify_digest,
+    CompiledCombTables, CompiledCombVerifyingKey, CompiledVerifyingKey, DigestVerifier,
+    EncodedCombVerifyingKey, PrecomputedVerifyingKey, SignaturePolicy, verify_digest,
 };
 use p256::EncodedPoint;
 use p256::ecdsa::VerifyingKey;
@@ -52,6 +52,13 @@ static TABLES_T5: [u8; EncodedCombVerifyingKey::<32>::TABLE_BYTES] =
 /// The t = 4 tables decoded into points by the compiler (`from_encoded` is a `const fn`,
 /// evaluated for this `static`; tables that do not decode fail the build): 2,048 bytes
 /// of flash, no RAM, nothing decoded at run time.
+/// The key alone, decoded by the compiler (`from_sec1_uncompressed` is a `const fn`): 64
+/// bytes of flash, no tables.
+static COMPILED_KEY: CompiledVerifyingKey = match CompiledVerifyingKey::from_sec1_uncompressed(&KEY)
+{
+    Ok(key) => key,
+    Err(_) => panic!("the key is not a P-256 point"),
+};
 static COMPILED_T4: CompiledCombTables<16> = match CompiledCombTables::from_encoded(&TABLES_T4) {
     Ok(tables) => tables,
     Err(_) => panic!("the t = 4 comb tables do not decode"),
@@ -184,6 +191,14 @@ fn main() -> ! {
         "generic verify, the crate's (vault::verify_digest)",
         crate_generic,
     );
+    // The same verify over the key the compiler decoded: no conversion of a `p256` key.
+    let (compiled_generic, compiled_generic_ok) = instructions(|| {
+        COMPILED_KEY.verify_digest(core::hint::black_box(&digest), &SIGNATURE, policy)
+    });
+    report(
+        "generic verify over a CompiledVerifyingKey (the key decoded at build time)",
+        compiled_generic,
+    );
 
     let (build, comb) = instructions(|| PrecomputedVerifyingKey::<16>::new(&key));
     report("build the t=4 tables (once, at start-up)", build);
@@ -305,7 +320,7 @@ fn main() -> ! {
 
     check(
         "generic verify accepts the OpenSSL signature",
-        generic_ok.is_ok() && published_ok,
+        generic_ok.is_ok() && compiled_generic_ok.is_ok() && published_ok,
     );
     check("precomputed t=4 verify accepts it", fast_ok.is_ok());
     check("precomputed t=5 verify accepts it", fast5_ok.is_ok());
