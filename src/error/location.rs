@@ -141,6 +141,7 @@ impl Location {
 
     /// Moves a region-relative (or device) block `base` blocks on, making it a device
     /// block; data-range blocks and locations without a block are unchanged.
+    #[cfg_attr(not(feature = "error-details"), allow(dead_code))]
     pub(crate) const fn relocate(&mut self, base: u64) {
         if let Some(BlockOrigin::Region | BlockOrigin::Device) = self.origin() {
             self.block = self.block.saturating_add(base);
@@ -149,6 +150,7 @@ impl Location {
     }
 
     /// Makes this about block `index`, counted from `origin` (offsets unchanged).
+    #[cfg_attr(not(feature = "error-details"), allow(dead_code))]
     pub(crate) const fn set_block(&mut self, origin: BlockOrigin, index: u64) {
         self.block = index;
         self.origin = Some(origin);
@@ -156,6 +158,7 @@ impl Location {
 
     /// Makes this a block of a region buffer: block `index`, with offsets moved by
     /// `offset_base` (a structure validated on its own reports offsets within itself).
+    #[cfg_attr(not(feature = "error-details"), allow(dead_code))]
     pub(crate) const fn place_at(&mut self, origin: BlockOrigin, index: u64, offset_base: usize) {
         self.block = index;
         self.origin = Some(origin);

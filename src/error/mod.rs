@@ -158,43 +158,91 @@ impl fmt::Display for ErrorKind {
 /// assert!(err.to_string().starts_with("block 0: checksum mismatch"));
 /// # Ok::<(), dwvd_regions::Error>(())
 /// ```
+///
+/// # Without the `error-details` feature
+///
+/// Firmware that reports errors by their kind builds the crate without `error-details`
+/// (on by default; `default-features = false`): an `Error` is then its [`ErrorKind`]
+/// alone, one byte, and every [`Result`] of the crate small enough to be returned in
+/// registers — 6.4 KiB less flash in the `regions` firmware example (firmware/README.md).
+/// The checks are the same and fail with the same kinds; what is not kept is where and
+/// with which values: [`reason`](Self::reason) is [`Reason::Unrecorded`] with the kind,
+/// [`location`](Self::location) is [`Location::NOWHERE`], [`block`](Self::block) is
+/// `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Error {
+    #[cfg(feature = "error-details")]
     reason: Reason,
+    #[cfg(feature = "error-details")]
     location: Location,
+    #[cfg(not(feature = "error-details"))]
+    kind: ErrorKind,
 }
 
 impl Error {
-    /// An error for `reason` at `location`.
+    /// An error for `reason` at `location` (without `error-details`: of `reason`'s kind,
+    /// nothing else kept).
     #[must_use]
     pub const fn new(reason: Reason, location: Location) -> Self {
-        Error { reason, location }
+        #[cfg(feature = "error-details")]
+        {
+            Error { reason, location }
+        }
+        #[cfg(not(feature = "error-details"))]
+        {
+            let _ = location;
+            Error {
+                kind: reason.kind(),
+            }
+        }
     }
 
-    /// What went wrong, with the values involved.
+    /// What went wrong, with the values involved ([`Reason::Unrecorded`] without
+    /// `error-details`).
     #[must_use]
     pub const fn reason(&self) -> &Reason {
-        &self.reason
+        #[cfg(feature = "error-details")]
+        {
+            &self.reason
+        }
+        #[cfg(not(feature = "error-details"))]
+        {
+            unrecorded(self.kind)
+        }
     }
 
-    /// Where: block, field, byte offset.
+    /// Where: block, field, byte offset ([`Location::NOWHERE`] without `error-details`).
     #[must_use]
     pub const fn location(&self) -> &Location {
-        &self.location
+        #[cfg(feature = "error-details")]
+        {
+            &self.location
+        }
+        #[cfg(not(feature = "error-details"))]
+        {
+            &Location::NOWHERE
+        }
     }
 
     /// The stable category of this error.
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
-        self.reason.kind()
+        #[cfg(feature = "error-details")]
+        {
+            self.reason.kind()
+        }
+        #[cfg(not(feature = "error-details"))]
+        {
+            self.kind
+        }
     }
 
     /// The number of the block the error is about, if it is about one block; what it
     /// counts from is [`Location::origin`].
     #[must_use]
     pub const fn block(&self) -> Option<u64> {
-        self.location.block()
+        self.location().block()
     }
 
     /// The same error with its block moved `base` blocks on: for tools that parse a
@@ -202,29 +250,51 @@ impl Error {
     /// image's block ([`BlockOrigin::Device`]). Data-range blocks and errors that name no
     /// block are unchanged.
     #[must_use]
-    pub const fn relocated(mut self, base: u64) -> Self {
-        self.location.relocate(base);
-        self
+    pub const fn relocated(self, base: u64) -> Self {
+        #[cfg(feature = "error-details")]
+        {
+            let mut moved = self;
+            moved.location.relocate(base);
+            moved
+        }
+        #[cfg(not(feature = "error-details"))]
+        {
+            let _ = base;
+            self
+        }
     }
 
     /// The same error, about block `index` counted from `origin`; offsets found within a
     /// structure that starts `offset_base` bytes into that block are moved with it.
     #[must_use]
-    pub(crate) const fn placed(
-        mut self,
-        origin: BlockOrigin,
-        index: u64,
-        offset_base: usize,
-    ) -> Self {
-        self.location.place_at(origin, index, offset_base);
-        self
+    pub(crate) const fn placed(self, origin: BlockOrigin, index: u64, offset_base: usize) -> Self {
+        #[cfg(feature = "error-details")]
+        {
+            let mut placed = self;
+            placed.location.place_at(origin, index, offset_base);
+            placed
+        }
+        #[cfg(not(feature = "error-details"))]
+        {
+            let _ = (origin, index, offset_base);
+            self
+        }
     }
 
     /// The same error, about block `index` of the region buffer.
     #[must_use]
-    pub(crate) const fn in_block(mut self, index: u64) -> Self {
-        self.location.set_block(BlockOrigin::Region, index);
-        self
+    pub(crate) const fn in_block(self, index: u64) -> Self {
+        #[cfg(feature = "error-details")]
+        {
+            let mut moved = self;
+            moved.location.set_block(BlockOrigin::Region, index);
+            moved
+        }
+        #[cfg(not(feature = "error-details"))]
+        {
+            let _ = index;
+            self
+        }
     }
 
     /// An error without a location.
@@ -306,11 +376,125 @@ impl From<Reason> for Error {
 /// truncated region: 1000 records needed, but the region holds 8`.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.location.is_nowhere() {
-            write!(f, "{}: ", self.location)?;
+        if !self.location().is_nowhere() {
+            write!(f, "{}: ", self.location())?;
         }
-        fmt::Display::fmt(&self.reason, f)
+        fmt::Display::fmt(self.reason(), f)
     }
 }
 
 impl core::error::Error for Error {}
+
+/// [`Reason::Unrecorded`] of `kind`, in static memory: what [`Error::reason`] lends
+/// without `error-details`.
+#[cfg(not(feature = "error-details"))]
+const fn unrecorded(kind: ErrorKind) -> &'static Reason {
+    match kind {
+        ErrorKind::ChecksumMismatch => &Reason::Unrecorded(ErrorKind::ChecksumMismatch),
+        ErrorKind::WrongTag => &Reason::Unrecorded(ErrorKind::WrongTag),
+        ErrorKind::Truncated => &Reason::Unrecorded(ErrorKind::Truncated),
+        ErrorKind::InvalidField => &Reason::Unrecorded(ErrorKind::InvalidField),
+        ErrorKind::InvalidBlockSize => &Reason::Unrecorded(ErrorKind::InvalidBlockSize),
+        ErrorKind::RecordTooLarge => &Reason::Unrecorded(ErrorKind::RecordTooLarge),
+        ErrorKind::Full => &Reason::Unrecorded(ErrorKind::Full),
+        ErrorKind::Overwritten => &Reason::Unrecorded(ErrorKind::Overwritten),
+        ErrorKind::NotWrittenYet => &Reason::Unrecorded(ErrorKind::NotWrittenYet),
+        ErrorKind::BufferTooSmall => &Reason::Unrecorded(ErrorKind::BufferTooSmall),
+        ErrorKind::InvalidArgument => &Reason::Unrecorded(ErrorKind::InvalidArgument),
+        ErrorKind::CounterOverflow => &Reason::Unrecorded(ErrorKind::CounterOverflow),
+        ErrorKind::Immutable => &Reason::Unrecorded(ErrorKind::Immutable),
+        ErrorKind::NonSequential => &Reason::Unrecorded(ErrorKind::NonSequential),
+        ErrorKind::CapacityExceeded => &Reason::Unrecorded(ErrorKind::CapacityExceeded),
+        ErrorKind::TornWrite => &Reason::Unrecorded(ErrorKind::TornWrite),
+        ErrorKind::ContentMismatch => &Reason::Unrecorded(ErrorKind::ContentMismatch),
+        ErrorKind::InvalidPublicKey => &Reason::Unrecorded(ErrorKind::InvalidPublicKey),
+        ErrorKind::BadSignature => &Reason::Unrecorded(ErrorKind::BadSignature),
+        ErrorKind::InvalidUtf8 => &Reason::Unrecorded(ErrorKind::InvalidUtf8),
+    }
+}
+
+/// Without `error-details` an error is its kind, one byte: every `Result` of the crate
+/// is then small (the point of leaving the details out).
+#[cfg(not(feature = "error-details"))]
+const _: () = assert!(core::mem::size_of::<Error>() == 1);
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::BlockSize;
+    use crate::streaming::StreamingView;
+    use std::string::ToString;
+
+    /// A sealed STRE header of zeros breaks `max_capacity_blocks > 0` (block 0, offset 0);
+    /// an all-zero block fails its checksum.
+    fn parse_failures() -> [Error; 2] {
+        let mut header = [0u8; 512];
+        let sealed = crate::block::seal(&mut header, crate::Tag::STRE, 1);
+        assert!(sealed.is_ok());
+        let invalid = StreamingView::new_checked(&header, BlockSize::MIN).unwrap_err();
+        let corrupt = StreamingView::new_checked(&[0u8; 512], BlockSize::MIN).unwrap_err();
+        [invalid, corrupt]
+    }
+
+    #[test]
+    fn an_unrecorded_reason_keeps_its_kind_and_says_why_it_has_no_values() {
+        for kind in ErrorKind::ALL {
+            let reason = Reason::Unrecorded(kind);
+            assert_eq!(reason.kind(), kind);
+            let text = reason.to_string();
+            assert!(text.starts_with(kind.as_str()), "{text}");
+            assert!(text.contains("error-details"), "{text}");
+        }
+    }
+
+    /// With `error-details` (the default): the reason's values and the location are kept.
+    #[cfg(feature = "error-details")]
+    #[test]
+    fn with_details_an_error_says_where_and_with_which_values() {
+        let [invalid, corrupt] = parse_failures();
+        assert_eq!(invalid.kind(), ErrorKind::InvalidField);
+        assert!(matches!(
+            invalid.reason(),
+            Reason::InvalidField { value: 0, .. }
+        ));
+        assert_eq!(invalid.location().field(), Some("max_capacity_blocks"));
+        assert_eq!(invalid.block(), Some(0));
+        assert_eq!(invalid.relocated(40).block(), Some(40));
+        assert_eq!(corrupt.kind(), ErrorKind::ChecksumMismatch);
+        assert!(matches!(
+            corrupt.reason(),
+            Reason::ChecksumMismatch { stored: 0, .. }
+        ));
+    }
+
+    /// Without `error-details` (firmware): the same checks fail with the same kinds, and
+    /// nothing else is kept. Run by CI with `--no-default-features`.
+    #[cfg(not(feature = "error-details"))]
+    #[test]
+    fn without_details_an_error_is_its_kind() {
+        let [invalid, corrupt] = parse_failures();
+        for (error, kind) in [
+            (invalid, ErrorKind::InvalidField),
+            (corrupt, ErrorKind::ChecksumMismatch),
+        ] {
+            assert_eq!(error.kind(), kind);
+            assert_eq!(*error.reason(), Reason::Unrecorded(kind));
+            assert_eq!(*error.location(), Location::NOWHERE);
+            assert_eq!(error.block(), None);
+            assert_eq!(error.relocated(40), error);
+            assert_eq!(error.to_string(), Reason::Unrecorded(kind).to_string());
+        }
+        for kind in ErrorKind::ALL {
+            let error = Error::new(
+                Reason::Unrecorded(kind),
+                Location::block_of(BlockOrigin::Device, 3),
+            );
+            assert_eq!(error.kind(), kind);
+            assert_eq!(*error.reason(), Reason::Unrecorded(kind));
+        }
+        assert_eq!(core::mem::size_of::<Error>(), 1);
+        assert_eq!(core::mem::size_of::<Result<u32>>(), 8);
+    }
+}

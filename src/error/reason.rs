@@ -149,6 +149,12 @@ pub enum Reason {
         /// Bytes before the first invalid sequence.
         valid_up_to: usize,
     },
+    /// An error of this kind whose values were not kept: the crate was built without its
+    /// `error-details` feature (firmware that reports errors by kind), so an [`Error`]
+    /// holds only its [`ErrorKind`]. Never made with the feature on.
+    ///
+    /// [`Error`]: super::Error
+    Unrecorded(ErrorKind),
 }
 
 /// What a [`Reason::Truncated`] counts.
@@ -264,6 +270,7 @@ impl Reason {
             Self::BadSignature(_) => ErrorKind::BadSignature,
             Self::InvalidCombTables(_) => ErrorKind::InvalidPublicKey,
             Self::InvalidUtf8 { .. } => ErrorKind::InvalidUtf8,
+            Self::Unrecorded(kind) => *kind,
         }
     }
 }
@@ -449,6 +456,11 @@ impl fmt::Display for Reason {
                 f,
                 "not UTF-8: invalid bytes after the first {valid_up_to}; the bytes are still \
                  available"
+            ),
+            Self::Unrecorded(kind) => write!(
+                f,
+                "{kind} (where and with which values is not recorded: built without the \
+                 `error-details` feature)"
             ),
         }
     }
