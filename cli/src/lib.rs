@@ -131,7 +131,7 @@ impl Failure {
     }
 
     /// The message of a [`Failure::BlankBlock`]: `block 0: blank (all 0x00: never
-    /// written), not a block of this region`.
+    /// written), not a block of this region: nothing was written there`.
     pub fn blank_block_message(error: &dwvd_regions::Error, fill: u8) -> String {
         let what = if fill == 0 {
             "never written"

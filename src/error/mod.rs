@@ -164,7 +164,7 @@ impl fmt::Display for ErrorKind {
 /// Firmware that reports errors by their kind builds the crate without `error-details`
 /// (on by default; `default-features = false`): an `Error` is then its [`ErrorKind`]
 /// alone, one byte, and every [`Result`] of the crate small enough to be returned in
-/// registers — 6.4 KiB less flash in the `regions` firmware example (firmware/README.md).
+/// registers — 6.0 KiB less flash in the `regions` firmware example (firmware/README.md).
 /// The checks are the same and fail with the same kinds; what is not kept is where and
 /// with which values: [`reason`](Self::reason) is [`Reason::Unrecorded`] with the kind,
 /// [`location`](Self::location) is [`Location::NOWHERE`], [`block`](Self::block) is

@@ -19,7 +19,7 @@ use crate::error::{Error, Reason, Result};
 /// tables do not fit. Firmware that verifies only through it links neither `p256`'s SEC1
 /// key decoding (compressed points included) nor the conversion of its key to the
 /// crate's coordinates at each verify: 2,108 B less flash in the `regions` example, and
-/// 9,000 fewer instructions a verify on a Cortex-M4 (firmware/README.md).
+/// about 9,500 fewer instructions a verify on a Cortex-M4 (firmware/README.md).
 ///
 /// ```
 /// use dwvd_regions::vault::{CompiledVerifyingKey, SignaturePolicy, SignatureVerifier, sign_digest};

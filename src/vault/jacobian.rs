@@ -564,6 +564,43 @@ mod tests {
         assert!(!Jacobian::IDENTITY.x_is_mod_n(&x_bytes));
     }
 
+    /// A point whose x lies in `[n, p)`: its x mod n is `x − n`, which `x_is_mod_n` finds
+    /// through its `r + n` comparison, through `Z ≠ 1` too; `x − n + 1` is refused.
+    #[test]
+    fn x_mod_n_takes_the_r_plus_n_branch_for_an_x_above_the_order() {
+        let mut found = None;
+        for k in 1u64..200 {
+            let (x_int, _) = ORDER.adc(&U256::from_u64(k), Limb::ZERO);
+            let x = Option::<FieldElement>::from(FieldElement::from_uint(x_int)).unwrap();
+            if let Some(y) = Option::<FieldElement>::from(curve_right_side(&x).sqrt()) {
+                found = Some((k, Affine { x, y }));
+                break;
+            }
+        }
+        let (k, point) = found.expect("half of all x have a point");
+        assert!(point.is_on_curve());
+        let r = |value: u64| {
+            let mut bytes = FieldBytes::default();
+            bytes[24..].copy_from_slice(&value.to_be_bytes());
+            bytes
+        };
+        // Z = 1.
+        assert!(Jacobian::from_affine(&point).x_is_mod_n(&r(k)));
+        assert!(!Jacobian::from_affine(&point).x_is_mod_n(&r(k + 1)));
+        // Z ≠ 1: the point as the double of its half.
+        let encoded = point.encode();
+        let mut sec1 = [0x04u8; 65];
+        sec1[1..].copy_from_slice(&encoded);
+        let p256_point = p256::PublicKey::from_sec1_bytes(&sec1)
+            .unwrap()
+            .to_projective();
+        let half = (p256_point * Scalar::from(2u64).invert().unwrap()).to_affine();
+        let doubled = Jacobian::from_affine(&Affine::from_point(&half).unwrap()).double();
+        assert!(!bool::from(doubled.z.ct_eq(&FieldElement::ONE)));
+        assert!(doubled.x_is_mod_n(&r(k)));
+        assert!(!doubled.x_is_mod_n(&r(k + 1)));
+    }
+
     /// Shamir's walk against `p256`'s own `a·G + b·Q` (two multiplications and an
     /// addition): scalars with leading zero bytes, zero, one, n − 1, a walk whose sum
     /// passes through `Q == G`'s doublings, and sums that cancel to the identity.

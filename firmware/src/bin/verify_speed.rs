@@ -49,9 +49,6 @@ static TABLES_T4: [u8; EncodedCombVerifyingKey::<16>::TABLE_BYTES] =
 static TABLES_T5: [u8; EncodedCombVerifyingKey::<32>::TABLE_BYTES] =
     *include_bytes!(concat!(env!("OUT_DIR"), "/comb_tables_t5.bin"));
 
-/// The t = 4 tables decoded into points by the compiler (`from_encoded` is a `const fn`,
-/// evaluated for this `static`; tables that do not decode fail the build): 2,048 bytes
-/// of flash, no RAM, nothing decoded at run time.
 /// The key alone, decoded by the compiler (`from_sec1_uncompressed` is a `const fn`): 64
 /// bytes of flash, no tables.
 static COMPILED_KEY: CompiledVerifyingKey = match CompiledVerifyingKey::from_sec1_uncompressed(&KEY)
@@ -59,6 +56,9 @@ static COMPILED_KEY: CompiledVerifyingKey = match CompiledVerifyingKey::from_sec
     Ok(key) => key,
     Err(_) => panic!("the key is not a P-256 point"),
 };
+/// The t = 4 tables decoded into points by the compiler (`from_encoded` is a `const fn`,
+/// evaluated for this `static`; tables that do not decode fail the build): 2,048 bytes
+/// of flash, no RAM, nothing decoded at run time.
 static COMPILED_T4: CompiledCombTables<16> = match CompiledCombTables::from_encoded(&TABLES_T4) {
     Ok(tables) => tables,
     Err(_) => panic!("the t = 4 comb tables do not decode"),
