@@ -2,9 +2,7 @@
 //! key when it is built, verifying without tables and without `p256`'s key decoding.
 
 use super::jacobian::{AFFINE_BYTES, Affine};
-use super::signature::{
-    DigestVerifier, SignaturePolicy, bad_signature, check_signature, verify_prehash,
-};
+use super::signature::{DigestVerifier, SignaturePolicy, verify_digest_at};
 use crate::error::{Error, Reason, Result};
 
 /// A P-256 public key as a point of the crate's own arithmetic, made from its uncompressed
@@ -116,9 +114,6 @@ impl DigestVerifier for CompiledVerifyingKey {
         signature: &[u8],
         policy: SignaturePolicy,
     ) -> Result<()> {
-        check_signature(signature, policy, |parsed| {
-            verify_prehash(&self.point, digest, parsed)
-        })
-        .map_err(bad_signature)
+        verify_digest_at(&self.point, digest, signature, policy)
     }
 }

@@ -51,23 +51,28 @@ pub fn verify_digest(
     key: &VerifyingKey,
     policy: SignaturePolicy,
 ) -> Result<()> {
-    check_digest(digest, signature, key, policy).map_err(bad_signature)
+    // A verifying key is never the identity, so it always has affine coordinates.
+    match Affine::from_point(key.as_affine()) {
+        Some(point) => verify_digest_at(&point, digest, signature, policy),
+        None => Err(bad_signature(SignatureFailure::Mismatch)),
+    }
 }
 
-/// [`verify_digest`] with the failure as its one-byte reason: the error is built once, at
-/// the end, and the verify path (firmware's deepest stack, beside the P-256 arithmetic)
-/// holds no error-sized temporaries.
-fn check_digest(
+/// [`verify_digest`] against a key already in the crate's coordinates: what a `p256` key
+/// (converted at each call) and a [`CompiledVerifyingKey`](super::CompiledVerifyingKey)
+/// (decoded once) both run. The failure travels as its one-byte reason and the error is
+/// built once, at the end, so the verify path (firmware's deepest stack, beside the P-256
+/// arithmetic) holds no error-sized temporaries.
+pub(super) fn verify_digest_at(
+    key: &Affine,
     digest: &[u8; 32],
     signature: &[u8],
-    key: &VerifyingKey,
     policy: SignaturePolicy,
-) -> core::result::Result<(), SignatureFailure> {
+) -> Result<()> {
     check_signature(signature, policy, |parsed| {
-        // A verifying key is never the identity, so it always has affine coordinates.
-        let key = Affine::from_point(key.as_affine()).ok_or(SignatureFailure::Mismatch)?;
-        verify_prehash(&key, digest, parsed)
+        verify_prehash(key, digest, parsed)
     })
+    .map_err(bad_signature)
 }
 
 /// ECDSA's verification equation for a well-formed signature (`r` and `s` in `1..n`):
@@ -84,7 +89,7 @@ fn check_digest(
 ///
 /// The key `Q` is in the crate's coordinates: converted from a `p256` key at each verify,
 /// or decoded once ([`CompiledVerifyingKey`](super::CompiledVerifyingKey)).
-pub(super) fn verify_prehash(
+fn verify_prehash(
     key: &Affine,
     digest: &[u8; 32],
     parsed: &Signature,
