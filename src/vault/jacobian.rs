@@ -1,6 +1,6 @@
 //! P-256 points for every verifier of the crate: affine table entries, and an
-//! accumulator in Jacobian coordinates, over `p256`'s own field arithmetic
-//! (`p256::FieldElement`, its public API with the `expose-field` feature). No field
+//! accumulator in Jacobian coordinates, over the field arithmetic of [`field`](super::field)
+//! (`p256`'s own on 64-bit targets, `crypto-bigint`'s on 32-bit ones). No field
 //! arithmetic is written here, only the textbook point formulas on top of it. The comb
 //! verifiers add table entries to the accumulator; the generic verify walks both
 //! scalars at once, adding `G` and the key ([`generator_and_point_multiple`]).
@@ -20,7 +20,9 @@
 
 use p256::elliptic_curve::bigint::{Encoding, Limb, Word};
 use p256::elliptic_curve::subtle::ConstantTimeEq;
-use p256::{FieldBytes, FieldElement, U256};
+use p256::{FieldBytes, U256};
+
+use super::field::FieldElement;
 
 use super::scalar::ORDER;
 

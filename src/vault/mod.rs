@@ -42,6 +42,7 @@
 mod compiled_comb;
 mod compiled_key;
 mod encoded_comb;
+mod field;
 mod jacobian;
 mod layout;
 mod owned;
