@@ -20,8 +20,8 @@ use crate::error::{CombTablesFailure, Error, Location, Reason, Result};
 /// verify adds (up to `2·⌈256 / t⌉`, about 120 at `t = 4`); these are decoded once, by the compiler, so a
 /// verify costs what it costs over [`PrecomputedVerifyingKey`]'s tables in RAM
 /// (firmware/README.md has the Cortex-M4's counts). They take
-/// `2 · ENTRIES · 64` bytes of flash (2,048 at 16 entries: `p256`'s field elements, in
-/// its internal form, and entry 0 of each table, the identity, kept as a placeholder)
+/// `2 · ENTRIES · 64` bytes of flash (2,048 at 16 entries: field elements in the crate's
+/// internal Montgomery form, and entry 0 of each table, the identity, kept as a placeholder)
 /// and no RAM.
 ///
 /// ```

@@ -25,7 +25,7 @@ pub(super) const ENTRY_BYTES: usize = AFFINE_BYTES;
 /// the default) that is 1,920 bytes of flash; 32 entries, 3,968.
 ///
 /// Each entry a verify adds (up to `2·⌈256 / t⌉`, about 120 at `t = 4`) is decoded
-/// when used into `p256`'s field elements, and checked to be on the curve: slower than
+/// when used into field elements, and checked to be on the curve: slower than
 /// the points in RAM, still far fewer
 /// instructions than the generic verify (firmware/README.md gives the Cortex-M4's
 /// counts).

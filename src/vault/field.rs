@@ -4,15 +4,18 @@
 //! On 64-bit targets this is `p256`'s own `FieldElement` (its public API with the
 //! `expose-field` feature): Montgomery arithmetic written for 64-bit words and for `p`'s
 //! shape. On 32-bit targets that code is the same 64-bit code split in two by the
-//! compiler: 2.8 KiB of Cortex-M flash (the multiplication alone 2 KiB) that is not
-//! faster than word-sized loops. There [`FieldElement`] is [`words::FieldElement`]:
-//! Montgomery multiplication as one loop over 32-bit words (the constants computed by
-//! `crypto-bigint`'s `impl_modulus!` at compile time, its inversion for the one place
-//! that needs it) behind the same method names, so the point formulas are written once.
-//! `crypto-bigint`'s own `Residue` was measured first: as small, but its generic loops
-//! made a verify 2.7× slower on the Cortex-M4 (29.0 M instructions against 10.6 M). Both are tested against each other on every target (the tests
-//! below), and the 32-bit build's whole verify against the `ecdsa` crate on the
-//! Cortex-M4 (firmware `verify_agree`).
+//! compiler: 2.8 KiB of Cortex-M flash (the multiplication alone 2 KiB). There
+//! [`FieldElement`] is [`words::FieldElement`]: Montgomery multiplication as one loop over
+//! 32-bit words whose reduction, thanks to `p`'s shape, is four word additions (the
+//! constants computed by `crypto-bigint`'s `impl_modulus!` at compile time), behind the
+//! same method names, so the point formulas are written once. It saves 2.3 KiB of flash
+//! for 8 % more instructions per verify on the Cortex-M4 (firmware/README.md, the fifth
+//! round). `crypto-bigint`'s own `Residue` was measured first: as small, but its generic
+//! loops made a verify 2.7× slower there.
+//!
+//! Both are tested against each other on every target (the tests below), and the 32-bit
+//! build's whole verify against the `ecdsa` crate on the Cortex-M4 (firmware
+//! `verify_agree`).
 
 #[cfg(target_pointer_width = "64")]
 pub(super) use p256::FieldElement;
@@ -33,7 +36,7 @@ pub(super) mod words {
     )]
 
     use p256::FieldBytes;
-    use p256::elliptic_curve::bigint::modular::constant_mod::{Residue, ResidueParams};
+    use p256::elliptic_curve::bigint::modular::constant_mod::ResidueParams;
     use p256::elliptic_curve::bigint::{ArrayEncoding, U256, Word};
     use p256::elliptic_curve::subtle::{Choice, ConstantTimeEq, ConstantTimeLess, CtOption};
 
@@ -258,12 +261,28 @@ pub(super) mod words {
             self.multiply(self)
         }
 
-        /// `1 / self`; none for 0. By `crypto-bigint`'s inversion (the same Montgomery
-        /// form: `R = 2²⁵⁶`); only the comb tables' one normalisation needs it.
+        /// `1 / self`; none for 0. By Fermat's little theorem, `self^(p − 2)`: the
+        /// exponent's bits from the top, a squaring each and a multiplication where the
+        /// bit is set (255 and 127), about 0.4 M instructions on the Cortex-M4 where
+        /// `crypto-bigint`'s constant-time inversion took about 3.5 M. The exponent is
+        /// fixed, so its time does not depend on `self`.
         pub(in crate::vault) fn invert(&self) -> CtOption<Self> {
-            let residue = Residue::<Modulus, { U256::LIMBS }>::from_montgomery(from_words(&self.0));
-            let (inverse, exists) = residue.invert();
-            CtOption::new(Self(to_words(inverse.as_montgomery())), exists.into())
+            /// `p − 2` (p's lowest word is 2³² − 1).
+            const EXPONENT: [u32; WORDS] = {
+                let mut exponent = P;
+                exponent[0] -= 2;
+                exponent
+            };
+            let mut power = Self::ONE;
+            for word in EXPONENT.iter().rev() {
+                for bit in (0..32).rev() {
+                    power = power.square();
+                    if (word >> bit) & 1 == 1 {
+                        power = power.multiply(self);
+                    }
+                }
+            }
+            CtOption::new(power, !self.is_zero())
         }
 
         /// Whether this is 0.

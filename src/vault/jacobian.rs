@@ -295,7 +295,7 @@ impl Jacobian {
         let beta_4 = beta.double().double();
         let x = alpha.square().sub(&beta_4.double());
         // 2·Y·Z, which the EFD writes (Y + Z)² − γ − δ: one multiplication here costs less
-        // than a squaring, an addition and two subtractions of p256's field.
+        // than a squaring, an addition and two subtractions (measured over p256's field).
         let z = self.y.multiply(&self.z).double();
         let gamma_squared_8 = gamma.square().double().double().double();
         let y = alpha.multiply(&beta_4.sub(&x)).sub(&gamma_squared_8);
@@ -303,7 +303,7 @@ impl Jacobian {
     }
 
     /// `self + point` (`madd-2004-hmv`: 8 multiplications, 3 squarings, and fewer
-    /// additions than `madd-2007-bl`, which p256's field makes count), with the cases the
+    /// additions than `madd-2007-bl`, which the field makes count), with the cases the
     /// formula does not cover taken apart: `self` the identity (the sum is `point`),
     /// `self == point` (a doubling) and `self == −point` (the identity).
     #[must_use]

@@ -11,10 +11,10 @@
 //! `d` doublings and at most `2·d` mixed additions (a running sum plus a table entry):
 //! 64 doublings and 128 additions for `t = 4`, against about 512 and 128.
 //!
-//! The arithmetic is `p256`'s own field code (the same as the generic path's, through its
-//! public `FieldElement`); the point formulas on top of it are Jacobian ones suited to a
-//! comb (`jacobian`: cheaper than `p256`'s complete formulas, and no inversion at the
-//! end). The module is safe Rust like the rest of the crate.
+//! The field arithmetic is the generic path's (`field`: `p256`'s own on 64-bit targets,
+//! the crate's 32-bit Montgomery code on 32-bit ones); the point formulas on top of it
+//! are Jacobian ones suited to a comb (`jacobian`: cheaper than `p256`'s complete
+//! formulas, and no inversion at the end). The module is safe Rust like the rest of the crate.
 //!
 //! The tables have three forms, which share the walk ([`comb_sum`]) and the verification
 //! around it ([`verify_by_comb`]): points in RAM, built at run time
