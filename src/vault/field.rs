@@ -91,8 +91,9 @@ pub(super) mod words {
     /// the sum, then the multiple of `p` that clears the sum's lowest word, and the sum
     /// is shifted down a word. `p ≡ −1 mod 2³²`, so that multiple is the lowest word `m`
     /// times `p`, and `p = 2²⁵⁶ − 2²²⁴ + 2¹⁹² + 2⁹⁶ − 1`, so adding `m·p` and shifting
-    /// is adding or subtracting `m` at four word positions: no multiplications. The sum stays below `2p`; one subtraction at the end brings it
-    /// below `p`.
+    /// is adding or subtracting `m` at four word positions: no multiplications. After
+    /// each word the sum is below `a + p < 2²⁵⁷` (one bit above the words), and at the
+    /// end below `a·b/2²⁵⁶ + p < 2p`; one subtraction brings it below `p`.
     const fn montgomery_product(a: &[u32; WORDS], b: &[u32; WORDS]) -> [u32; WORDS] {
         let mut sum = [0u32; WORDS];
         let mut top = 0u32; // the sum's bits from 2²⁵⁶ up (at most one)
