@@ -263,10 +263,12 @@ pub(super) mod words {
         }
 
         /// `1 / self`; none for 0. By Fermat's little theorem, `self^(p − 2)`: the
-        /// exponent's bits from the top, a squaring each and a multiplication where the
-        /// bit is set (255 and 127), about 0.4 M instructions on the Cortex-M4 where
+        /// exponent's 256 bits from the top, a squaring each and a multiplication where
+        /// the bit is set (128 of them), about 0.4 M instructions on the Cortex-M4 where
         /// `crypto-bigint`'s constant-time inversion took about 3.5 M. The exponent is
-        /// fixed, so its time does not depend on `self`.
+        /// fixed, so the steps do not depend on `self` (the reductions' final
+        /// subtraction is chosen by an `if`, which the field's users, verifiers over
+        /// public inputs, do not need to be constant-time).
         pub(in crate::vault) fn invert(&self) -> CtOption<Self> {
             /// `p − 2` (p's lowest word is 2³² − 1).
             const EXPONENT: [u32; WORDS] = {

@@ -1,7 +1,8 @@
 //! P-256 points for every verifier of the crate: affine table entries, and an
-//! accumulator in Jacobian coordinates, over the field arithmetic of [`field`](super::field)
-//! (`p256`'s own on 64-bit targets, `crypto-bigint`'s on 32-bit ones). No field
-//! arithmetic is written here, only the textbook point formulas on top of it. The comb
+//! accumulator in Jacobian coordinates, over the field arithmetic of
+//! [`field`](super::field) (`p256`'s own on 64-bit targets, the crate's 32-bit Montgomery
+//! code on 32-bit ones). No field arithmetic is written here, only the textbook point
+//! formulas on top of it. The comb
 //! verifiers add table entries to the accumulator; the generic verify walks both
 //! scalars at once, adding `G` and the key ([`generator_and_point_multiple`]).
 //!
@@ -574,8 +575,12 @@ mod tests {
         for k in 1u64..200 {
             let (x_int, _) = ORDER.adc(&U256::from_u64(k), Limb::ZERO);
             let x = Option::<FieldElement>::from(FieldElement::from_uint(x_int)).unwrap();
-            if let Some(y) = Option::<FieldElement>::from(curve_right_side(&x).sqrt()) {
-                found = Some((k, Affine { x, y }));
+            // The square root by p256's field (the crate's 32-bit field has none).
+            let right_side = p256::FieldElement::from_bytes(&curve_right_side(&x).to_bytes());
+            let root = Option::<p256::FieldElement>::from(right_side.and_then(|y2| y2.sqrt()));
+            if let Some(y) = root {
+                let y = Option::<FieldElement>::from(FieldElement::from_bytes(&y.to_bytes()));
+                found = Some((k, Affine { x, y: y.unwrap() }));
                 break;
             }
         }
