@@ -37,7 +37,9 @@ pub(super) mod words {
 
     use p256::FieldBytes;
     use p256::elliptic_curve::bigint::modular::constant_mod::ResidueParams;
-    use p256::elliptic_curve::bigint::{ArrayEncoding, U256, Word};
+    use p256::elliptic_curve::bigint::{ArrayEncoding, U256};
+
+    use super::super::words::{WORDS, from_words, to_words};
     use p256::elliptic_curve::subtle::{Choice, ConstantTimeEq, ConstantTimeLess, CtOption};
 
     p256::elliptic_curve::bigint::impl_modulus!(
@@ -46,45 +48,11 @@ pub(super) mod words {
         "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff"
     );
 
-    /// Words of a 256-bit integer, least significant first.
-    const WORDS: usize = 8;
-
     /// `p`.
     const P: [u32; WORDS] = to_words(&Modulus::MODULUS);
 
     /// `2⁵¹² mod p`: a multiplication by it takes an integer into Montgomery form.
     const R2: [u32; WORDS] = to_words(&Modulus::R2);
-
-    /// `U256`'s words (32 or 64 bits, by target) as 32-bit words.
-    const fn to_words(value: &U256) -> [u32; WORDS] {
-        let limbs = value.as_words();
-        let per_limb = WORDS / limbs.len();
-        let mut words = [0; WORDS];
-        let mut index = 0;
-        while index < WORDS {
-            // Widening (a word is 32 or 64 bits), then the 32 bits wanted.
-            #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
-            let limb = limbs[index / per_limb] as u64;
-            words[index] = (limb >> (32 * (index % per_limb))) as u32;
-            index += 1;
-        }
-        words
-    }
-
-    /// The inverse of [`to_words`].
-    const fn from_words(words: &[u32; WORDS]) -> U256 {
-        let mut limbs = [0 as Word; U256::LIMBS];
-        let per_limb = WORDS / U256::LIMBS;
-        let mut index = 0;
-        while index < WORDS {
-            // Widening: a word is 32 or 64 bits.
-            #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
-            let word = words[index] as Word;
-            limbs[index / per_limb] |= word << (32 * (index % per_limb));
-            index += 1;
-        }
-        U256::from_words(limbs)
-    }
 
     /// `a·b·2⁻²⁵⁶ mod p` for `a < 2²⁵⁶`, `b < p` (Montgomery multiplication, the
     /// coarsely-integrated operand-scanning form): a word of `b` times `a` is added to

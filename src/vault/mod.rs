@@ -55,6 +55,7 @@ mod signature;
 #[cfg(feature = "serde")]
 mod summary;
 mod view;
+mod words;
 
 pub use compiled_comb::{CompiledCombTables, CompiledCombVerifyingKey};
 pub use compiled_key::CompiledVerifyingKey;

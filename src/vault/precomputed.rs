@@ -408,7 +408,7 @@ pub(super) fn verify_by_comb<const ENTRIES: usize, Entry: Borrow<Affine>>(
     entry: impl Fn(Table, usize) -> Option<Entry>,
 ) -> Result<()> {
     check_signature(signature, policy, |parsed| {
-        let s_inverse = *parsed.s().invert_vartime();
+        let s_inverse = scalar::inverse(&parsed.s());
         comb_check::<ENTRIES, _>(digest, parsed, &s_inverse, &entry)
     })
     .map_err(bad_signature)

@@ -3,7 +3,6 @@
 
 use p256::ecdsa::signature::hazmat::PrehashSigner;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use p256::elliptic_curve::ops::Invert;
 use sha2::{Digest, Sha256};
 
 use super::jacobian::{self, Affine};
@@ -95,7 +94,7 @@ fn verify_prehash(
     parsed: &Signature,
 ) -> core::result::Result<(), SignatureFailure> {
     let (r, s) = parsed.split_scalars();
-    let (u1, u2) = scalar::verification_scalars(digest, &r, &s.invert_vartime());
+    let (u1, u2) = scalar::verification_scalars(digest, &r, &scalar::inverse(&s));
     let sum = jacobian::generator_and_point_multiple(&u1.to_bytes(), &u2.to_bytes(), key);
     // `x_is_mod_n` refuses the identity, which has no x.
     if sum.x_is_mod_n(&r.to_bytes()) {
