@@ -25,8 +25,7 @@
 use core::borrow::Borrow;
 
 use p256::ecdsa::{Signature, VerifyingKey};
-use p256::elliptic_curve::ops::Invert;
-use p256::{AffinePoint, FieldBytes, Scalar};
+use p256::{AffinePoint, FieldBytes, NonZeroScalar, Scalar};
 
 use super::encoded_comb::{ENTRY_BYTES, check_length};
 use super::jacobian::{Affine, Jacobian, normalize_all};
@@ -330,7 +329,9 @@ impl<const ENTRIES: usize> PrecomputedVerifyingKey<ENTRIES> {
         }
         // Every s is in 1..n and n is prime, so the product has an inverse (were it ever
         // not, the run fails closed).
-        let mut inverse: Option<Scalar> = product.invert_vartime().into();
+        let mut inverse: Option<Scalar> =
+            Option::<NonZeroScalar>::from(NonZeroScalar::new(product))
+                .map(|product| scalar::inverse(&product));
         let entry = |table, index| self.entry(table, index);
         for (((digest, result), parsed), before) in digests
             .iter()
