@@ -39,7 +39,9 @@ pub(super) mod words {
     use p256::elliptic_curve::bigint::modular::constant_mod::ResidueParams;
     use p256::elliptic_curve::bigint::{ArrayEncoding, U256};
 
-    use super::super::words::{WORDS, from_words, to_words};
+    use super::super::words::{
+        ONE, WORDS, add_product, from_words, minus_two, power, subtract_once, to_words,
+    };
     use p256::elliptic_curve::subtle::{Choice, ConstantTimeEq, ConstantTimeLess, CtOption};
 
     p256::elliptic_curve::bigint::impl_modulus!(
@@ -67,16 +69,7 @@ pub(super) mod words {
         let mut top = 0u32; // the sum's bits from 2²⁵⁶ up (at most one)
         let mut i = 0;
         while i < WORDS {
-            let factor = b[i] as u64;
-            let mut carry = 0u32;
-            let mut j = 0;
-            while j < WORDS {
-                // One UMAAL on Cortex-M4: a product plus two words.
-                let total = a[j] as u64 * factor + sum[j] as u64 + carry as u64;
-                sum[j] = total as u32;
-                carry = (total >> 32) as u32;
-                j += 1;
-            }
+            let carry = add_product(&mut sum, a, b[i]);
             // The sum's words 1‥8 (word 8, `high`, is below 2³³) plus m·(2²²⁴ − 2¹⁹² +
             // 2¹⁶⁰ + 2⁶⁴); its word 0 plus −m is 0. The additions first, in one carry
             // chain, then the subtraction at word 6 (the whole is not negative).
@@ -104,22 +97,7 @@ pub(super) mod words {
             top = above.wrapping_sub(total >> 63) as u32; // 0 or 1
             i += 1;
         }
-        reduce_once(&sum, top)
-    }
-
-    /// `value + top·2²⁵⁶`, known to be below `2p`, reduced below `p`.
-    const fn reduce_once(value: &[u32; WORDS], top: u32) -> [u32; WORDS] {
-        let mut less_p = [0u32; WORDS];
-        let mut borrow = 0u64;
-        let mut j = 0;
-        while j < WORDS {
-            let total = (value[j] as u64).wrapping_sub(P[j] as u64 + borrow);
-            less_p[j] = total as u32;
-            borrow = total >> 63;
-            j += 1;
-        }
-        // Below p exactly when the subtraction borrowed past the top bits.
-        if borrow > top as u64 { *value } else { less_p }
+        subtract_once(&sum, top, &P)
     }
 
     /// An integer mod `p`, kept in Montgomery form (`a·2²⁵⁶ mod p`) below `p`, as 32-bit
@@ -162,9 +140,7 @@ pub(super) mod words {
 
         /// The integer, below `p`.
         pub(in crate::vault) const fn to_canonical(self) -> U256 {
-            let mut one = [0; WORDS];
-            one[0] = 1;
-            from_words(&montgomery_product(&self.0, &one))
+            from_words(&montgomery_product(&self.0, &ONE))
         }
 
         /// The integer, big-endian.
@@ -184,7 +160,7 @@ pub(super) mod words {
                 carry = total >> 32;
                 j += 1;
             }
-            Self(reduce_once(&sum, carry as u32))
+            Self(subtract_once(&sum, carry as u32, &P))
         }
 
         /// `self − other`. (Its loops are written out, as in `add` and `reduce_once`,
@@ -241,22 +217,8 @@ pub(super) mod words {
         /// subtraction is chosen by an `if`, which the field's users, verifiers over
         /// public inputs, do not need to be constant-time).
         pub(in crate::vault) fn invert(&self) -> CtOption<Self> {
-            /// `p − 2` (p's lowest word is 2³² − 1).
-            const EXPONENT: [u32; WORDS] = {
-                let mut exponent = P;
-                exponent[0] -= 2;
-                exponent
-            };
-            let mut power = Self::ONE;
-            for word in EXPONENT.iter().rev() {
-                for bit in (0..32).rev() {
-                    power = power.square();
-                    if (word >> bit) & 1 == 1 {
-                        power = power.multiply(self);
-                    }
-                }
-            }
-            CtOption::new(power, !self.is_zero())
+            let power = power(&self.0, &minus_two(&P), Self::ONE.0, montgomery_product);
+            CtOption::new(Self(power), !self.is_zero())
         }
 
         /// Whether this is 0.

@@ -17,7 +17,9 @@ use p256::elliptic_curve::ops::Reduce;
 use p256::elliptic_curve::scalar::FromUintUnchecked;
 use p256::{FieldBytes, NonZeroScalar, Scalar};
 
-use super::words::{WORDS, Words, from_words, to_words};
+use super::words::{
+    ONE, WORDS, Words, add_product, from_words, minus_two, power, subtract_once, to_words,
+};
 
 p256::elliptic_curve::bigint::impl_modulus!(
     Order,
@@ -76,15 +78,6 @@ const N_NEGATIVE_INVERSE: u32 = Order::MOD_NEG_INV.0 as u32;
 /// `2⁵¹² mod n`: a multiplication by it takes an integer into Montgomery form.
 const R2: Words = to_words(&Order::R2);
 
-/// The integer 1 (a multiplication by it takes a value out of Montgomery form).
-const ONE: Words = {
-    let mut one = [0; WORDS];
-    if let Some(low) = one.first_mut() {
-        *low = 1;
-    }
-    one
-};
-
 /// `a·b·2⁻²⁵⁶ mod n` for `a < 2²⁵⁶`, `b < n` (Montgomery multiplication, the
 /// coarsely-integrated operand-scanning form, as in the field's): a word of `b` times
 /// `a` is added to the sum, then the multiple `m·n` that clears its lowest word
@@ -103,12 +96,7 @@ fn montgomery_product(a: &Words, b: &Words) -> Words {
     let mut sum = [0u32; WORDS];
     let mut top = 0u32; // the sum's bits from 2²⁵⁶ up (at most one)
     for &factor in b {
-        let mut carry = 0u32;
-        for (word, &a_word) in sum.iter_mut().zip(a) {
-            let total = u64::from(a_word) * u64::from(factor) + u64::from(*word) + u64::from(carry);
-            *word = total as u32;
-            carry = (total >> 32) as u32;
-        }
+        let carry = add_product(&mut sum, a, factor);
         let high = u64::from(top) + u64::from(carry);
         let clearing = u64::from(sum[0].wrapping_mul(N_NEGATIVE_INVERSE));
         let mut carry = ((clearing * u64::from(N[0]) + u64::from(sum[0])) >> 32) as u32;
@@ -121,15 +109,7 @@ fn montgomery_product(a: &Words, b: &Words) -> Words {
         sum[WORDS - 1] = total as u32;
         top = (total >> 32) as u32;
     }
-    // Subtract n once if the sum is at least n (it is below 2n).
-    let mut less_n = [0u32; WORDS];
-    let mut borrow = 0u64;
-    for ((difference, &word), &modulus) in less_n.iter_mut().zip(&sum).zip(&N) {
-        let total = u64::from(word).wrapping_sub(u64::from(modulus) + borrow);
-        *difference = total as u32;
-        borrow = total >> 63;
-    }
-    if borrow > u64::from(top) { sum } else { less_n }
+    subtract_once(&sum, top, &N)
 }
 
 /// `a·b mod n` as two Montgomery multiplications (`R = 2²⁵⁶`): `t = a·b·R⁻¹`, then
@@ -148,24 +128,9 @@ fn product_in_montgomery_form(a: &Scalar, b: &Scalar) -> Scalar {
 /// (Stein's binary algorithm in 64-bit words) costs 1.39 M instructions on the Cortex-M4.
 #[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on every target
 fn inverse_by_exponent(s: &Scalar) -> Scalar {
-    /// `n − 2` (n's lowest word is above 2).
-    const EXPONENT: Words = {
-        let mut exponent = N;
-        if let Some(low) = exponent.first_mut() {
-            *low = low.wrapping_sub(2);
-        }
-        exponent
-    };
     let base = montgomery_product(&to_words(&U256::from(s)), &R2);
-    let mut power = montgomery_product(&ONE, &R2);
-    for word in EXPONENT.iter().rev() {
-        for bit in (0..32).rev() {
-            power = montgomery_product(&power, &power);
-            if (word >> bit) & 1 == 1 {
-                power = montgomery_product(&power, &base);
-            }
-        }
-    }
+    let one = montgomery_product(&ONE, &R2);
+    let power = power(&base, &minus_two(&N), one, montgomery_product);
     Scalar::from_uint_unchecked(from_words(&montgomery_product(&power, &ONE)))
 }
 
