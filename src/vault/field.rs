@@ -163,7 +163,7 @@ pub(super) mod words {
             Self(subtract_once(&sum, carry as u32, &P))
         }
 
-        /// `self − other`. (Its loops are written out, as in `add` and `reduce_once`,
+        /// `self − other`. (Its loops are written out, as in `add`,
         /// rather than shared word-addition helpers: returning their carry beside the
         /// words cost 52 B of flash and 25 % more instructions per verify on the
         /// Cortex-M4.)
