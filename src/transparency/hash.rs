@@ -89,8 +89,8 @@ fn leaf_hash_of_bytes(bytes: &[u8; RECORD_LEN]) -> Hash {
 
 /// Leaves hashed together, level by level, when records come in runs
 /// ([`perfect_root`]): 2^8 on 64-bit hosts, 2^3 on 32-bit targets (firmware stacks are
-/// small). The stack holds that many 64-byte leaf blocks and half as many 128-byte node
-/// messages: 32 KiB on a 64-bit host, 1 KiB on a 32-bit target.
+/// small). The stack holds half as many 128-byte node messages and a ring of leaf blocks
+/// ([`LEAF_RING`]): 17 KiB on a 64-bit host, 1 KiB on a 32-bit target.
 pub(crate) const BATCH_HEIGHT: u32 = if cfg!(target_pointer_width = "64") {
     8
 } else {
@@ -105,13 +105,18 @@ pub(crate) const BATCH: usize = 1 << BATCH_HEIGHT;
 /// 6962 builds it: every leaf first, then every node of a level before the level above.
 ///
 /// Why this order: the compressions of one level do not depend on each other, so the
-/// processor overlaps them (SHA-NI's rounds are a dependency chain within one message;
-/// independent messages fill its gaps: 22.5 ns a compression here, against 34.5 ns when
-/// each waits for the one before). And why every block of a level is written before the
-/// first is compressed: a block written just before it is read (a record copied to
-/// offset 1, read back as 16-byte words) cannot be forwarded from the store buffer, so
-/// the read waits for the write to retire, behind the compression before it — which
-/// chained every compression to the previous one.
+/// processor overlaps them where its SHA unit can (SHA-NI's rounds are a dependency chain
+/// within one message; independent messages fill its gaps: 22.5 ns a compression on the
+/// AMD machine of docs/benchmarks.md, against 34.5 ns when each waits for the one
+/// before). And why each record is copied into its leaf block a few leaves before that
+/// leaf is hashed ([`LEAF_LOOKAHEAD`]), not just before nor all at once first: a block
+/// written just before it is read (a record copied to offset 1, read back as 16-byte
+/// words) cannot be forwarded from the store buffer, so the read waits for the write to
+/// retire, behind the compression before it — which chained every compression to the
+/// previous one; and all the copies first made a burst of loads from a log that is not
+/// in the cache, which the compressions then waited for (6 % of a 1 M-record root on
+/// the Intel machine of docs/benchmarks.md), where spread among the compressions the
+/// loads overlap them.
 pub(crate) fn perfect_root(records: &[WriteRecord]) -> Hash {
     // Buffers sized to the subtree (the size's alignment makes small ones at the edges
     // of a view's blocks).
@@ -140,22 +145,30 @@ pub(crate) fn perfect_root(records: &[WriteRecord]) -> Hash {
 /// whose constant bytes (`0x01`, the padding) are written once: each hash goes straight
 /// into its parent's message, in place (node `i` of a level is a child of message
 /// `i / 2`, already hashed when `i ≥ 1`), so the only bytes moved per hash are the
-/// record or the 32-byte child.
+/// record or the 32-byte child. The leaves' padded blocks are a ring of [`LEAF_RING`],
+/// refilled [`LEAF_LOOKAHEAD`] leaves ahead of the one hashed.
 fn perfect_root_of<const LEAVES: usize, const PAIRS: usize>(records: &[WriteRecord]) -> Hash {
     const { assert!(matches!(PAIRS.checked_mul(2), Some(leaves) if leaves == LEAVES)) };
+    let records = records.get(..LEAVES).unwrap_or(records);
     let mut pairs = [node_blocks(); PAIRS];
-    // All the leaves' blocks are written before any is hashed: a block written just
-    // before it is read would wait for its stores to drain.
-    let mut leaves = [one_block(0x00, &[0; RECORD_LEN]); LEAVES];
-    for (leaf, record) in leaves.iter_mut().zip(records) {
+    // Record `i + LEAF_LOOKAHEAD` is copied into its slot of the ring just before leaf
+    // `i` is hashed (the slot of leaf `i − LEAF_LOOKAHEAD`, hashed already).
+    let mut ring = [one_block(0x00, &[0; RECORD_LEN]); LEAF_RING];
+    for (leaf, record) in ring.iter_mut().zip(records).take(LEAF_LOOKAHEAD) {
         put(leaf, 1, record.as_bytes());
     }
-    for (index, leaf) in leaves.iter().enumerate() {
-        set_child(
-            &mut pairs,
-            index,
-            &digest_padded(core::slice::from_ref(leaf)),
-        );
+    for index in 0..LEAVES {
+        let ahead = index.wrapping_add(LEAF_LOOKAHEAD);
+        if let (Some(record), Some(leaf)) = (records.get(ahead), ring.get_mut(ahead % LEAF_RING)) {
+            put(leaf, 1, record.as_bytes());
+        }
+        if let Some(leaf) = ring.get(index % LEAF_RING) {
+            set_child(
+                &mut pairs,
+                index,
+                &digest_padded(core::slice::from_ref(leaf)),
+            );
+        }
     }
     let mut width = PAIRS;
     while width > 1 {
@@ -170,6 +183,20 @@ fn perfect_root_of<const LEAVES: usize, const PAIRS: usize>(records: &[WriteReco
     }
     pairs.first().map_or(EMPTY_ROOT, |pair| digest_padded(pair))
 }
+
+/// How many leaves ahead of the one being hashed a record is copied into its leaf block:
+/// enough compressions between the copy and the read for the stores to have retired
+/// (4 to 32 measured the same on x86-64). Half as many on 32-bit targets, whose stacks
+/// are small.
+const LEAF_LOOKAHEAD: usize = if cfg!(target_pointer_width = "64") {
+    8
+} else {
+    4
+};
+
+/// Leaf blocks in the ring: twice the lookahead (1 KiB on a 64-bit host, 512 bytes on a
+/// 32-bit target).
+const LEAF_RING: usize = 2 * LEAF_LOOKAHEAD;
 
 /// Writes `hash`, node `index` of a level, into its parent's message: the left child of
 /// message `index / 2` when `index` is even, the right one when odd.
