@@ -45,31 +45,17 @@ use dwvd_regions::vault::{
     ComplianceStatus, Framework, Passport, PrecomputedVerifyingKey, RingVerifyingKey,
     SignaturePolicy, SignatureVerifier, VaultView, sign_digest,
 };
-use dwvd_regions::worm::{self, LoggedWrite, WormRegion, WormView, WriteRecord};
+use dwvd_regions::worm::{WormRegion, WormView};
 use dwvd_regions::{BlockSize, Ticks};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
-use zerocopy::IntoBytes;
 
-/// Records in the benchmarked WORM image: 53 blocks at 4 KiB, 4 at 64 KiB.
-const WORM_RECORDS: usize = 4096;
-
-fn worm_image(block_size: BlockSize) -> Vec<u8> {
-    let mut region = Box::new(
-        WormRegion::<WORM_RECORDS>::new(block_size, WORM_RECORDS as u64, 0, Ticks::new(0))
-            .expect("a valid region"),
-    );
-    for record in 0..WORM_RECORDS {
-        let data = (record as u64).to_le_bytes();
-        region
-            .append(&data, Ticks::new(record as i64))
-            .expect("room for every record");
-    }
-    let mut image = vec![0u8; region.buffer_len()];
-    region.emit(&mut image).expect("the buffer fits");
-    image
-}
+mod common;
+use common::{
+    MERKLE_RECORDS, bound_blocks, compress_1k, merkle_records, record_bytes, worm_image,
+    worm_view_and_records, xxh64_of_every_payload,
+};
 
 fn worm_view(c: &mut Criterion) {
     for (name, size) in [("worm_view_4k", 4096), ("worm_view_64k", 65536)] {
@@ -78,12 +64,7 @@ fn worm_view(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(image.len() as u64));
         group.bench_function("crate", |b| {
-            b.iter(|| {
-                let view = WormView::new_checked(black_box(&image), block_size)
-                    .expect("the image verifies");
-                view.records()
-                    .fold(0i64, |sum, record| sum ^ record.block_index.get())
-            })
+            b.iter(|| worm_view_and_records(&image, block_size))
         });
         // The same check without reading the records back: what the iteration costs.
         group.bench_function("crate_view_only", |b| {
@@ -114,15 +95,7 @@ fn worm_view(c: &mut Criterion) {
                     .fold(0i64, |sum, record| sum ^ record.block_index.get())
             })
         });
-        group.bench_function("raw", |b| {
-            b.iter(|| {
-                black_box(&image)
-                    .chunks_exact(size)
-                    .fold(0u64, |sum, block| {
-                        sum ^ xxhash_rust::xxh64::xxh64(&block[..size - 16], 0)
-                    })
-            })
-        });
+        group.bench_function("raw", |b| b.iter(|| xxh64_of_every_payload(&image, size)));
         group.finish();
     }
 }
@@ -364,28 +337,13 @@ fn ring_append_consume(c: &mut Criterion) {
     group.finish();
 }
 
-/// Records in the Merkle benchmark's log.
-const MERKLE_RECORDS: usize = 1_000_000;
-
 fn merkle_root(c: &mut Criterion) {
-    let records: Vec<WriteRecord> = (0..MERKLE_RECORDS)
-        .map(|index| {
-            LoggedWrite {
-                block_index: index as u64,
-                timestamp: Ticks::new(index as i64),
-                data_length: 4080,
-                content_sha256: [index as u8; 32],
-            }
-            .to_record()
-        })
-        .collect();
-    let bytes: Vec<u8> = records.iter().flat_map(|r| r.as_bytes().to_vec()).collect();
+    let records = merkle_records();
+    let bytes = record_bytes(&records);
     let mut group = c.benchmark_group("merkle_root_1m");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.sample_size(10);
-    group.bench_function("crate", |b| {
-        b.iter(|| transparency::root(black_box(&records[..]), MERKLE_RECORDS as u64))
-    });
+    group.bench_function("crate", |b| b.iter(|| common::merkle_root(&records)));
     // SHA-256 over the same 52 MB as one message.
     group.bench_function("raw", |b| b.iter(|| Sha256::digest(black_box(&bytes))));
     // The same SHA-256 calls the RFC's tree makes (n leaves, n − 1 nodes), done raw with
@@ -424,42 +382,17 @@ fn merkle_root(c: &mut Criterion) {
     );
     group.bench_function("raw_same_calls", |b| b.iter(|| raw_root(&mut level)));
 
-    // The RFC 6962 bound: 1000 raw `compress256` calls, each on its own 64-byte block from
-    // the initial state (independent, as the tree's leaves and a level's nodes are: the
-    // processor overlaps them). 3 compressions per record (a leaf's one, a node's two) ×
-    // this time / 1000 × 1 M is what the tree costs at raw compression speed;
-    // scripts/bench prints `crate` as a fraction of it.
-    let blocks: Vec<[u8; 64]> = bytes
-        .chunks_exact(64)
-        .take(1000)
-        .map(|block| block.try_into().unwrap())
-        .collect();
-    group.bench_function("compress_1k", |b| {
-        b.iter(|| {
-            let mut any = 0u32;
-            for block in black_box(&blocks) {
-                let mut state = SHA256_INITIAL_STATE;
-                sha2::compress256(&mut state, &[(*block).into()]);
-                any ^= state[0];
-            }
-            any
-        })
-    });
+    // The RFC 6962 bound (common::compress_1k): scripts/bench prints `crate` as a
+    // fraction of 3 × this time / 1000 × 1 M.
+    let blocks = bound_blocks(&bytes);
+    group.bench_function("compress_1k", |b| b.iter(|| compress_1k(&blocks)));
 
     // The same root on two threads from a WORM view of the log (64 KiB blocks), split as
     // `dwvd worm root` splits it (cli/src/worm.rs, `parallel_root`, with rayon): at RFC
     // 6962's split point, joined with node_hash. The image is also
     // written to target/merkle_1m_64k.img for scripts/bench's `dwvd worm root` row.
     let block_size = BlockSize::new(65536).expect("a valid block size");
-    let log: Vec<LoggedWrite> = records
-        .iter()
-        .map(|record| record.to_logged_write().expect("a valid record"))
-        .collect();
-    let header = WormRegion::<1>::new(block_size, MERKLE_RECORDS as u64, 0, Ticks::new(0))
-        .expect("a valid region")
-        .header();
-    let mut image = vec![0u8; worm::region_len(block_size, MERKLE_RECORDS as u64).unwrap()];
-    worm::emit_parts(block_size, &header, &log, 1, &mut image).expect("the buffer fits");
+    let image = common::merkle_image_64k(&records);
     let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
     std::fs::write(target.join("merkle_1m_64k.img"), &image).expect("the image is written");
     let view = WormView::new_checked(&image, block_size).expect("the image verifies");
@@ -472,18 +405,6 @@ fn merkle_root(c: &mut Criterion) {
     });
     group.finish();
 }
-
-/// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
-const SHA256_INITIAL_STATE: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
 
 /// The whole log's root on two threads, as `dwvd worm root` computes it on two cores:
 /// split at RFC 6962's split point (524,288 + 475,712 records here), the left side on a
