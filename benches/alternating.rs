@@ -41,7 +41,7 @@ use common::{
 };
 use dwvd_regions::BlockSize;
 
-/// One row: the crate's side and the raw side, `scale` times the raw side's measured
+/// One row: the crate's side and the raw side, `raw_scale` times the raw side's measured
 /// operation (the Merkle bound is 3 compressions per record, timed 1000 at a time).
 struct Row {
     name: &'static str,
@@ -123,7 +123,7 @@ fn main() {
 
     let mut lines = Vec::new();
     for row in &mut rows {
-        // One untimed call of each: caches, page cache, rayon's threads.
+        // One untimed call of each: the caches, and the pages of the fixtures.
         (row.crate_side)();
         (row.raw_side)();
         let mut crate_times = Vec::with_capacity(rounds);

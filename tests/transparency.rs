@@ -339,6 +339,53 @@ fn the_view_and_the_owned_region_give_the_same_tree() {
     assert_eq!(view.record(39), Some(&stored[39]));
 }
 
+/// A view of 64 KiB blocks (1,259 records in block 0, 1,260 in each later one) hands the
+/// tree runs of hundreds of records, so its batches of 128 and 256 leaves come from
+/// views too, and from runs that start and end inside a batch: roots at the sizes
+/// around the batch and block edges and subtrees starting there, against the reference.
+#[test]
+fn roots_from_a_view_of_large_blocks_match_the_reference() {
+    const COUNT: usize = 3000;
+    let size = BlockSize::new(65536).unwrap();
+    let mut region =
+        Box::new(WormRegion::<COUNT>::new(size, COUNT as u64, 0, Ticks::new(0)).unwrap());
+    for index in 0..COUNT {
+        let data = [index as u8; 5];
+        region
+            .append(&data[..index % 5 + 1], Ticks::new(index as i64 * 7 + 3))
+            .unwrap();
+    }
+    let mut image = vec![0u8; region.buffer_len()];
+    region.emit(&mut image).unwrap();
+    let view = WormView::new_checked(&image, size).unwrap();
+    assert_eq!(view.block_count(), 3, "records span three blocks");
+    let stored: Vec<WriteRecord> = view.records().copied().collect();
+    let leaves = bytes_of(&stored);
+    let edges = [
+        1, 2, 255, 256, 257, 511, 512, 513, 1023, 1024, 1025, 1258, 1259, 1260, 1261, 2047, 2048,
+        2049, 2518, 2519, 2520, 2999, 3000,
+    ];
+    for n in edges {
+        let expected = mth(&leaves[..n]);
+        assert_eq!(root(&view, n as u64).unwrap(), expected, "root of {n}");
+        assert_eq!(
+            root(&stored[..], n as u64).unwrap(),
+            expected,
+            "slice root of {n}"
+        );
+    }
+    for start in [1usize, 7, 9, 255, 257, 1000, 1259, 1261] {
+        for length in [1usize, 9, 255, 256, 257, 513, 1500] {
+            let end = (start + length).min(COUNT);
+            assert_eq!(
+                subtree_root(&view, start as u64, end as u64).unwrap(),
+                mth(&leaves[start..end]),
+                "subtree [{start}, {end})"
+            );
+        }
+    }
+}
+
 fn flip(hash: &mut [u8; 32], bit: usize) {
     hash[bit / 8] ^= 1 << (bit % 8);
 }

@@ -15,7 +15,7 @@
 //!   of `n` leaves splits at the largest power of two below `n` ([`leaf_hash`],
 //!   [`node_hash`], [`EMPTY_ROOT`]).
 //! * [`TreeBuilder`] computes the root while the records stream by, in O(log n) memory
-//!   (at most 64 hashes, plus one batch of leaves hashed level by level: 32 KiB of stack
+//!   (at most 64 hashes, plus one batch of leaves hashed level by level: 17 KiB of stack
 //!   on 64-bit hosts, 1 KiB on 32-bit targets) and without allocation; [`root`] does it for the first `n`
 //!   records of any [`LogLeaves`] source: a borrowed [`WormView`](crate::worm::WormView),
 //!   an owned [`WormRegion`](crate::worm::WormRegion), or a slice of records — 256
