@@ -93,8 +93,9 @@ fn main() {
     let mut rows = Vec::new();
     for (name, size) in [("worm_view_4k", 4096usize), ("worm_view_64k", 65536usize)] {
         let block_size = BlockSize::new(size).expect("a valid block size");
-        let image = worm_image(block_size);
-        let raw_image = image.clone();
+        // One image, read by both sides.
+        let image = std::rc::Rc::new(worm_image(block_size));
+        let raw_image = std::rc::Rc::clone(&image);
         rows.push(Row {
             name,
             crate_side: Box::new(move || {

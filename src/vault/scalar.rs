@@ -78,6 +78,9 @@ const N_NEGATIVE_INVERSE: u32 = Order::MOD_NEG_INV.0 as u32;
 /// `2⁵¹² mod n`: a multiplication by it takes an integer into Montgomery form.
 const R2: Words = to_words(&Order::R2);
 
+/// `2²⁵⁶ mod n`: 1 in Montgomery form.
+const MONTGOMERY_ONE: Words = to_words(&Order::R);
+
 /// `a·b·2⁻²⁵⁶ mod n` for `a < 2²⁵⁶`, `b < n` (Montgomery multiplication, the
 /// coarsely-integrated operand-scanning form, as in the field's): a word of `b` times
 /// `a` is added to the sum, then the multiple `m·n` that clears its lowest word
@@ -123,14 +126,13 @@ fn product_in_montgomery_form(a: &Scalar, b: &Scalar) -> Scalar {
 
 /// `1/s mod n` as `s^(n − 2)` (Fermat's little theorem; `n` is prime) in Montgomery form:
 /// the exponent's 256 bits from the top, a squaring each and a multiplication where the
-/// bit is set. 428 Montgomery multiplications (256 squarings, 169 set bits, 3 for the
+/// bit is set. 427 Montgomery multiplications (256 squarings, 169 set bits, 2 for the
 /// conversions), where `p256`'s `invert_vartime`
 /// (Stein's binary algorithm in 64-bit words) costs 1.39 M instructions on the Cortex-M4.
 #[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on every target
 fn inverse_by_exponent(s: &Scalar) -> Scalar {
     let base = montgomery_product(&to_words(&U256::from(s)), &R2);
-    let one = montgomery_product(&ONE, &R2);
-    let power = power(&base, &minus_two(&N), one, montgomery_product);
+    let power = power(&base, &minus_two(&N), MONTGOMERY_ONE, montgomery_product);
     Scalar::from_uint_unchecked(from_words(&montgomery_product(&power, &ONE)))
 }
 
